@@ -143,7 +143,6 @@ class DevServer:
         self.startup_timeout = startup_timeout
         self._binary = Path(binary) if binary is not None else None
         self._process: subprocess.Popen[bytes] | None = None
-        self._log_dir: tempfile.TemporaryDirectory[str] | None = None
         self._log_path: Path | None = None
 
     @property
@@ -197,10 +196,11 @@ class DevServer:
         if self.port is None:
             self.port = _free_port(self.host)
         cmd = self.command()
-        if self._log_dir is None:
-            self._log_dir = tempfile.TemporaryDirectory(prefix="tempyral-devserver-")
-            self._log_path = Path(self._log_dir.name) / "server.log"
-        assert self._log_path is not None
+        if self._log_path is None:
+            # One log for every start of this server; removed when the object goes away.
+            log_dir = tempfile.mkdtemp(prefix="tempyral-devserver-")
+            weakref.finalize(self, shutil.rmtree, log_dir, ignore_errors=True)
+            self._log_path = Path(log_dir) / "server.log"
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 cmd,
