@@ -29,7 +29,10 @@ REPO = Path(__file__).resolve().parent.parent
 # package folder -> (layer, top-level modules it owns under tempyral.); layers compare as strings.
 PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "protos": ("0", ("api",)),
-    "client": ("1a", ("client", "converter", "common", "exceptions", "service", "envconfig", "contrib")),
+    "client": (
+        "1a",
+        ("client", "converter", "common", "exceptions", "service", "envconfig", "contrib"),
+    ),
     "replay": ("1b", ("replay", "workflow")),
     "worker": ("2", ("worker", "activity")),
     "testing": ("3", ("testing",)),

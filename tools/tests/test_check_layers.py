@@ -13,7 +13,8 @@ TOOL = Path(__file__).resolve().parents[1] / "check_layers.py"
 
 def load_tool() -> ModuleType:
     spec = importlib.util.spec_from_file_location("check_layers", TOOL)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["check_layers"] = module
     spec.loader.exec_module(module)

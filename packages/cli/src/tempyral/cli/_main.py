@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import cast
 
 import grpc
 
@@ -32,10 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(server_info(args.address, args.timeout))
     except grpc.RpcError as err:
-        code = err.code() if isinstance(err, grpc.Call) else None
-        details = err.details() if isinstance(err, grpc.Call) else str(err)
+        call = cast("grpc.Call", err)  # an error raised by a call is also its grpc.Call
         print(
-            f"tempyral: no answer from {args.address} ({code}: {details}). "
+            f"tempyral: no answer from {args.address} ({call.code()}: {call.details()}). "
             "Is a Temporal server running there? Start one with `temporal server start-dev`.",
             file=sys.stderr,
         )

@@ -2564,7 +2564,7 @@ class SetWorkerDeploymentManagerRequest(_message.Message):
     self: bool
     conflict_token: bytes
     identity: str
-    def __init__(self, namespace: _Optional[str] = ..., deployment_name: _Optional[str] = ..., manager_identity: _Optional[str] = ..., self: bool = ..., conflict_token: _Optional[bytes] = ..., identity: _Optional[str] = ...) -> None: ...
+    def __init__(_self, namespace: _Optional[str] = ..., deployment_name: _Optional[str] = ..., manager_identity: _Optional[str] = ..., self: bool = ..., conflict_token: _Optional[bytes] = ..., identity: _Optional[str] = ...) -> None: ...
 
 class SetWorkerDeploymentManagerResponse(_message.Message):
     __slots__ = ("conflict_token", "previous_manager_identity")
