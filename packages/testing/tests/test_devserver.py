@@ -93,7 +93,9 @@ def test_server_that_never_answers_times_out_and_is_killed(
     tmp_path: Path, gone: Callable[..., bool]
 ) -> None:
     silent = tmp_path / "temporal"
-    silent.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'pid'}\necho starting up\nexec sleep 600\n")
+    silent.write_text(
+        f"#!/bin/sh\necho $$ > {tmp_path / 'pid'}\necho starting up\nexec sleep 600\n"
+    )
     silent.chmod(0o755)
     server = DevServer(binary=silent, startup_timeout=1.5)
     with pytest.raises(Exception, match=r"did not answer .* within 2s") as failure:
@@ -131,7 +133,7 @@ def test_command_line_carries_every_option(tmp_path: Path) -> None:
     )
     cmd = server.command()
     assert cmd[1:3] == ["server", "start-dev"]
-    assert ["--port", "7999"] == cmd[cmd.index("--port") : cmd.index("--port") + 2]
+    assert cmd[cmd.index("--port") : cmd.index("--port") + 2] == ["--port", "7999"]
     assert "--headless" in cmd
     joined = " ".join(cmd)
     assert "--namespace a" in joined

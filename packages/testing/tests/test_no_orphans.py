@@ -40,8 +40,17 @@ def test_failing_test_leaves_no_server(tmp_path: Path, gone: Callable[..., bool]
         )
     )
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-c", os.devnull,
-         str(test_file)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-c",
+            os.devnull,
+            str(test_file),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

