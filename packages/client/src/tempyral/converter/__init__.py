@@ -1,0 +1,106 @@
+"""Data conversion: values to payloads, payload codecs, and exceptions to failures (mirrors
+``temporalio.converter``).
+
+- :py:class:`PayloadConverter` turns values into ``Payload`` protos and back; the default one
+  writes the encodings every Temporal SDK reads (``binary/null``, ``binary/plain``,
+  ``json/protobuf``, ``binary/protobuf``, ``json/plain``).
+- :py:class:`PayloadCodec` transforms payload bytes (compression, encryption).
+- :py:class:`FailureConverter` turns exceptions into ``Failure`` protos and back.
+- :py:class:`DataConverter` holds the three; :py:attr:`DataConverter.default` is what the
+  client and workers use unless told otherwise.
+"""
+
+from tempyral.converter._codec import PayloadCodec
+from tempyral.converter._context import (
+    ActivitySerializationContext,
+    NexusSerializationContext,
+    SerializationContext,
+    WithSerializationContext,
+    WorkflowSerializationContext,
+)
+from tempyral.converter._data import DataConverter, default
+from tempyral.converter._failure import (
+    DefaultFailureConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    FailureConverter,
+)
+from tempyral.converter._json import AdvancedJSONEncoder, JSONPlainPayloadConverter
+from tempyral.converter._payload import (
+    BinaryNullPayloadConverter,
+    BinaryPlainPayloadConverter,
+    CompositePayloadConverter,
+    DefaultPayloadConverter,
+    EncodingPayloadConverter,
+    PayloadConverter,
+)
+from tempyral.converter._protobuf import BinaryProtoPayloadConverter, JSONProtoPayloadConverter
+from tempyral.converter._search_attributes import (
+    _decode_search_attribute_value as _decode_search_attribute_value,
+)
+from tempyral.converter._search_attributes import (
+    _encode_maybe_typed_search_attributes as _encode_maybe_typed_search_attributes,
+)
+from tempyral.converter._search_attributes import (
+    decode_search_attributes,
+    decode_typed_search_attributes,
+    encode_search_attribute_values,
+    encode_search_attributes,
+    encode_typed_search_attribute_value,
+)
+from tempyral.converter._transfer import TransferTypeConverter, transfer_type_convertible
+from tempyral.converter._validation import create_payload_validation_error
+from tempyral.converter._value_to_type import (
+    JSONTypeConverter,
+    JSONTypeConverterUnhandled,
+    value_to_type,
+)
+
+__all__ = [
+    "ActivitySerializationContext",
+    "AdvancedJSONEncoder",
+    "BinaryNullPayloadConverter",
+    "BinaryPlainPayloadConverter",
+    "BinaryProtoPayloadConverter",
+    "CompositePayloadConverter",
+    "DataConverter",
+    "DefaultFailureConverter",
+    "DefaultFailureConverterWithEncodedAttributes",
+    "DefaultPayloadConverter",
+    "EncodingPayloadConverter",
+    "FailureConverter",
+    "JSONPlainPayloadConverter",
+    "JSONProtoPayloadConverter",
+    "JSONTypeConverter",
+    "JSONTypeConverterUnhandled",
+    "NexusSerializationContext",
+    "PayloadCodec",
+    "PayloadConverter",
+    "SerializationContext",
+    "TransferTypeConverter",
+    "WithSerializationContext",
+    "WorkflowSerializationContext",
+    "create_payload_validation_error",
+    "decode_search_attributes",
+    "decode_typed_search_attributes",
+    "default",
+    "encode_search_attribute_values",
+    "encode_search_attributes",
+    "encode_typed_search_attribute_value",
+    "transfer_type_convertible",
+    "value_to_type",
+]
+
+# JSON stays last: it accepts almost anything, so the more specific converters go first.
+DefaultPayloadConverter.default_encoding_payload_converters = (
+    BinaryNullPayloadConverter(),
+    BinaryPlainPayloadConverter(),
+    JSONProtoPayloadConverter(),
+    BinaryProtoPayloadConverter(),
+    JSONPlainPayloadConverter(),
+)
+
+DataConverter.default = DataConverter()
+
+PayloadConverter.default = DataConverter.default.payload_converter
+
+FailureConverter.default = DataConverter.default.failure_converter
