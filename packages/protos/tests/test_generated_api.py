@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
+import sys
 
 import grpc
 import pytest
@@ -91,3 +94,29 @@ def test_well_known_types_work_in_fields() -> None:
     assert request.workflow_task_timeout.ToTimedelta() == datetime.timedelta(seconds=10)
     request.workflow_execution_timeout.FromTimedelta(datetime.timedelta(minutes=1))
     assert request.workflow_execution_timeout.seconds == 60
+
+
+def test_pure_python_protobuf_runtime_works() -> None:
+    """PyPy and some platforms run protobuf's pure-Python implementation: the pool works there."""
+    script = (
+        "from google.protobuf.internal import api_implementation as impl\n"
+        "assert impl.Type() == 'python', impl.Type()\n"
+        "from tempyral.api.workflowservice.v1 import request_response_pb2 as wf\n"
+        "from tempyral.api.workflowservice.v1 import service_pb2_grpc\n"
+        "import datetime\n"
+        "r = wf.StartWorkflowExecutionRequest(workflow_id='w', "
+        "workflow_run_timeout=datetime.timedelta(seconds=3))\n"
+        "assert wf.StartWorkflowExecutionRequest.FromString(r.SerializeToString()) == r\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": "python"}
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

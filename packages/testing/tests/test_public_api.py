@@ -1,0 +1,13 @@
+"""The public names of tempyral.testing are the ones we mean to offer."""
+
+import tempyral.testing
+
+
+def test_public_names() -> None:
+    assert sorted(tempyral.testing.__all__) == [
+        "DevServer",
+        "DevServerError",
+        "find_temporal_binary",
+    ]
+    for name in tempyral.testing.__all__:
+        assert getattr(tempyral.testing, name).__module__.startswith("tempyral.testing")
