@@ -145,7 +145,7 @@ def _with_decoded_attributes(failure: Failure, payload_converter: PayloadConvert
     copy.CopyFrom(failure)
     try:
         attributes: Any = payload_converter.from_payloads([copy.encoded_attributes])[0]
-    except Exception:
+    except Exception:  # undecodable attributes must not hide the failure itself
         return copy
     if isinstance(attributes, dict):
         message = attributes.get("message")
