@@ -1,0 +1,51 @@
+"""Direct access to Temporal's gRPC services (mirrors ``temporalio.service``).
+
+``await ServiceClient.connect(ConnectConfig(target_host="localhost:7233"))`` gives a client whose
+``workflow_service``, ``operator_service``, ``test_service`` and ``health_service`` have one async
+method per RPC, named like the official SDK's (``start_workflow_execution(req, retry=False,
+metadata={}, timeout=None)``), taking and returning ``tempyral.api`` messages. Failed calls raise
+:py:class:`RPCError`.
+
+Differences from ``temporalio.service``: no ``cloud_service`` (the Cloud Ops API is not generated),
+no ``runtime``/``payload_limits`` connect options, and forked child processes get a working
+connection of their own.
+
+Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
+"""
+
+from tempyral.service._client import ServiceClient, ServiceRequest, ServiceResponse
+from tempyral.service._config import (
+    ConnectConfig,
+    DnsLoadBalancingConfig,
+    GrpcCompression,
+    HttpConnectProxyConfig,
+    KeepAliveConfig,
+    RetryConfig,
+    TLSConfig,
+)
+from tempyral.service._errors import RPCError, RPCStatusCode
+from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
+from tempyral.service._services import HealthService, OperatorService, TestService, WorkflowService
+from tempyral.service._transport import CLIENT_VERSION as __version__
+
+__all__ = [
+    "ConnectConfig",
+    "DnsLoadBalancingConfig",
+    "GrpcCompression",
+    "HealthCheckRequest",
+    "HealthCheckResponse",
+    "HealthService",
+    "HttpConnectProxyConfig",
+    "KeepAliveConfig",
+    "OperatorService",
+    "RPCError",
+    "RPCStatusCode",
+    "RetryConfig",
+    "ServiceClient",
+    "ServiceRequest",
+    "ServiceResponse",
+    "TLSConfig",
+    "TestService",
+    "WorkflowService",
+    "__version__",
+]

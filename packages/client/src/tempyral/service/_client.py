@@ -1,0 +1,277 @@
+"""``ServiceClient``: a connection to a Temporal server and the calls made over it.
+
+``_GrpcServiceClient._rpc_call`` is the one path every RPC takes: it finds the RPC, picks the
+deadline (70 s for long polls, 30 s otherwise, unless given), builds the metadata (per-call
+metadata, then the client's ``rpc_metadata``, then ``authorization: Bearer <api key>``, the
+namespace and client headers; earlier entries win), sends the call through the transport of this
+process and event loop, translates failures into ``RPCError`` and, with ``retry=True``, retries
+them as ``_retry`` decides. API key and metadata changes apply from the next attempt on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TypeVar
+
+import grpc
+from google.protobuf.message import Message
+
+from tempyral.api.workflowservice.v1.request_response_pb2 import GetSystemInfoRequest
+from tempyral.service._config import ConnectConfig, RetryConfig
+from tempyral.service._errors import RPCError, RPCStatusCode, rpc_error_from_grpc
+from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
+from tempyral.service._logging import logger
+from tempyral.service._retry import RetryPlan, call_type
+from tempyral.service._rpc import NO_METADATA, lookup
+from tempyral.service._services import (
+    HealthService,
+    OperatorService,
+    TestService,
+    WorkflowService,
+)
+from tempyral.service._tls import TLSFacts
+from tempyral.service._transport import (
+    CLIENT_NAME,
+    CLIENT_VERSION,
+    ChannelSettings,
+    Transport,
+    new_transport,
+)
+
+__all__ = ["ServiceClient", "ServiceRequest", "ServiceResponse"]
+
+ServiceRequest = TypeVar("ServiceRequest", bound=Message)
+ServiceResponse = TypeVar("ServiceResponse", bound=Message)
+
+_WORKFLOW_HEALTH = "temporal.api.workflowservice.v1.WorkflowService"
+_COMPRESSION_REFUSED = ("decompress", "grpc-encoding", "compressor")
+
+
+class ServiceClient(ABC):
+    """Direct client to Temporal services."""
+
+    @staticmethod
+    async def connect(config: ConnectConfig) -> ServiceClient:
+        """Connect directly to Temporal services."""
+        return await _GrpcServiceClient.connect(config)
+
+    def __init__(self, config: ConnectConfig) -> None:
+        """Initialize the base service client."""
+        super().__init__()
+        self.config = config
+        self.workflow_service = WorkflowService(self)
+        self.operator_service = OperatorService(self)
+        self.test_service = TestService(self)
+        self.health_service = HealthService(self)
+
+    async def check_health(
+        self,
+        *,
+        service: str = _WORKFLOW_HEALTH,
+        retry: bool = False,
+        metadata: Mapping[str, str | bytes] = NO_METADATA,
+        timeout: timedelta | None = None,
+    ) -> bool:
+        """Check whether the given service (by default the WorkflowService) is up.
+
+        Returns:
+            True when available, False if the server is running but the service is not
+            (rare); raises :py:class:`RPCError` if the server/service cannot be reached.
+        """
+        resp = await self.health_service.check(
+            HealthCheckRequest(service=service), retry=retry, metadata=metadata, timeout=timeout
+        )
+        return resp.status == HealthCheckResponse.ServingStatus.SERVING
+
+    @property
+    @abstractmethod
+    def worker_service_client(self) -> ServiceClient:
+        """Underlying service client."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def update_rpc_metadata(self, metadata: Mapping[str, str | bytes]) -> None:
+        """Replace the metadata sent with every call."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def update_api_key(self, api_key: str | None) -> None:
+        """Replace the API key sent (as ``authorization: Bearer ...``) with every call."""
+        raise NotImplementedError
+
+    @abstractmethod
+    async def _rpc_call(
+        self,
+        rpc: str,
+        req: Message,
+        resp_type: type[ServiceResponse],
+        *,
+        service: str,
+        retry: bool,
+        metadata: Mapping[str, str | bytes],
+        timeout: timedelta | None,
+    ) -> ServiceResponse:
+        raise NotImplementedError
+
+
+def _checked_metadata(metadata: Mapping[str, str | bytes]) -> dict[str, str | bytes]:
+    """Lower-cased keys; ``-bin`` keys need bytes values, others str (as in gRPC)."""
+    checked: dict[str, str | bytes] = {}
+    for key, value in metadata.items():
+        name = key.lower()
+        if name.endswith("-bin"):
+            if not isinstance(value, bytes):
+                raise ValueError(f"Invalid metadata value for binary key {key}: expected bytes")
+        elif not isinstance(value, str):
+            raise ValueError(f"Invalid metadata value for ASCII key {key}: expected str")
+        checked[name] = value
+    return checked
+
+
+class _GrpcServiceClient(ServiceClient):
+    """The ServiceClient of tempyral, over gRPC (``grpc.aio``; see ``_transport``)."""
+
+    @staticmethod
+    async def connect(config: ConnectConfig) -> _GrpcServiceClient:
+        client = _GrpcServiceClient(config)
+        if not config.lazy:
+            await client._connect()
+        return client
+
+    def __init__(self, config: ConnectConfig) -> None:
+        super().__init__(config)
+        self._settings = ChannelSettings.from_config(config)
+        tls = self._settings.tls
+        self._facts = TLSFacts(
+            target=self._settings.target,
+            tls=tls is not None,
+            custom_ca=tls is not None and tls.server_root_ca_cert is not None,
+            client_cert=tls is not None and tls.client_cert is not None,
+            domain=tls.domain if tls is not None else None,
+        )
+        self._retry_config = config.retry_config or RetryConfig()
+        self._api_key = config.api_key
+        self._rpc_metadata = _checked_metadata(config.rpc_metadata)
+        self._transport: Transport | None = None
+        self._transport_pid = 0
+
+    async def _connect(self) -> None:
+        """Check the server answers (GetSystemInfo), as the official SDK does on connect."""
+        timeout = self.config.connect_timeout
+        try:
+            try:
+                await self.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=timeout)
+            except RPCError as err:
+                refused = err.status == RPCStatusCode.UNIMPLEMENTED and any(
+                    word in err.message.lower() for word in _COMPRESSION_REFUSED
+                )
+                if not refused or self._settings.compression is None:
+                    raise
+                self._settings.compression = None  # the server cannot read gzip: send plain
+                self._transport = None
+                await self.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=timeout)
+        except RPCError as err:
+            raise RuntimeError(
+                f"Failed client connect: {err.status.name}: {err.message} "
+                f"(target {self.config.target_host})"
+            ) from err
+
+    @property
+    def worker_service_client(self) -> _GrpcServiceClient:
+        """Underlying service client."""
+        return self
+
+    def update_rpc_metadata(self, metadata: Mapping[str, str | bytes]) -> None:
+        """Replace the metadata sent with every call (from the next call on)."""
+        self._rpc_metadata = _checked_metadata(metadata)
+
+    def update_api_key(self, api_key: str | None) -> None:
+        """Replace the API key sent with every call (from the next call on)."""
+        self._api_key = api_key
+
+    def _transport_here(self) -> Transport:
+        """The transport for this process; a forked child gets its own."""
+        pid = os.getpid()
+        if self._transport is None or self._transport_pid != pid:
+            self._transport = new_transport(self._settings)
+            self._transport_pid = pid
+        return self._transport
+
+    def _metadata(
+        self, service: str, req: Message, call_metadata: Mapping[str, str | bytes]
+    ) -> list[tuple[str, str | bytes]]:
+        merged = _checked_metadata(call_metadata) if call_metadata else {}
+        for key, value in self._rpc_metadata.items():
+            merged.setdefault(key, value)
+        if self._api_key is not None:
+            merged.setdefault("authorization", f"Bearer {self._api_key}")
+        if service == "workflow":
+            namespace = getattr(req, "namespace", None)
+            if isinstance(namespace, str) and namespace:
+                merged.setdefault("temporal-namespace", namespace)
+        merged.setdefault("client-name", CLIENT_NAME)
+        merged.setdefault("client-version", CLIENT_VERSION)
+        return list(merged.items())
+
+    async def _rpc_call(
+        self,
+        rpc: str,
+        req: Message,
+        resp_type: type[ServiceResponse],
+        *,
+        service: str,
+        retry: bool,
+        metadata: Mapping[str, str | bytes],
+        timeout: timedelta | None,
+    ) -> ServiceResponse:
+        method = lookup(service, rpc)
+        if not isinstance(req, method.request_type):
+            expected = method.request_type
+            raise TypeError(
+                f"{rpc} takes a {expected.__module__}.{expected.__qualname__}, not a "
+                f"{type(req).__module__}.{type(req).__qualname__}"
+            )
+        kind = call_type(method.proto_name, req)
+        seconds = timeout.total_seconds() if timeout is not None else kind.default_timeout
+        plan = RetryPlan(self._retry_config, kind) if retry else None
+        attempt = 0
+        while True:
+            attempt += 1
+            md = self._metadata(service, req, metadata)
+            try:
+                return await self._transport_here().unary(
+                    method.path, req, resp_type, timeout=seconds, metadata=md
+                )
+            except grpc.RpcError as grpc_error:
+                if not hasattr(grpc_error, "code"):
+                    raise
+                error = rpc_error_from_grpc(grpc_error, self._facts)
+                cause: grpc.RpcError = grpc_error
+            delay = plan.delay_after(attempt, error) if plan is not None else None
+            if delay is None:
+                raise error from cause
+            _log_retry(plan, method.proto_name, attempt, error, delay)
+            await asyncio.sleep(delay)
+
+
+def _log_retry(
+    plan: RetryPlan | None, rpc: str, attempt: int, error: RPCError, delay: float
+) -> None:
+    level = plan.should_log(attempt) if plan is not None else None
+    if attempt == 1:
+        level = "debug"
+    if level is None:
+        return
+    logger.log(
+        level.upper(),
+        "gRPC call {} failed (attempt {}): {}: {}; retrying in {:.3f}s",
+        rpc,
+        attempt,
+        error.status.name,
+        error.message,
+        delay,
+    )

@@ -1,0 +1,290 @@
+"""How unary calls reach the server: gRPC channels, per event loop and per process.
+
+The transport interface is one coroutine, :py:meth:`Transport.unary`, which either returns the
+response or raises the gRPC stack's own error (translated by the caller, in ``_errors``).
+
+* :class:`AioTransport` (the normal case) keeps one ``grpc.aio`` channel per event loop, since a
+  ``grpc.aio`` channel only works on the loop it was created on.
+* :class:`ThreadTransport` is used in processes forked from one that imported this module.
+  ``grpc.aio`` cannot be used there: its completion queue is polled by a thread that fork did not
+  copy, so calls hang, and releasing a channel inherited from the parent crashes the process. So
+  a fork child talks through a regular (thread-driven, fork-safe) gRPC channel, awaiting its
+  futures from asyncio, and the inherited ``grpc.aio`` channels are parked, never released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import weakref
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import grpc
+import grpc.aio
+from google.protobuf.message import Message
+
+from tempyral.service._config import ConnectConfig, TLSConfig
+from tempyral.service._tls import channel_credentials, validate_tls_config
+
+__all__ = [
+    "AioTransport",
+    "ChannelSettings",
+    "ThreadTransport",
+    "Transport",
+    "in_forked_child",
+    "new_transport",
+]
+
+ResponseT = TypeVar("ResponseT", bound=Message)
+Metadata = Sequence[tuple[str, str | bytes]]
+
+_DEFAULT_MAX_INCOMING_BYTES = 128 * 1024 * 1024
+
+
+def _version() -> str:
+    try:
+        return importlib_metadata.version("tempyral-client")
+    except importlib_metadata.PackageNotFoundError:  # running from a source tree
+        return "0.0.0"
+
+
+CLIENT_NAME = "tempyral-python"
+CLIENT_VERSION = _version()
+
+
+def _max_incoming_bytes() -> int:
+    raw = os.environ.get("TEMPORAL_MAX_INCOMING_GRPC_BYTES", "")
+    return int(raw) if raw.isdigit() else _DEFAULT_MAX_INCOMING_BYTES
+
+
+@dataclass
+class ChannelSettings:
+    """Everything a channel is built from, derived once from a :class:`ConnectConfig`."""
+
+    target: str
+    tls: TLSConfig | None
+    options: list[tuple[str, Any]] = field(default_factory=list)
+    compression: grpc.Compression | None = None
+
+    @classmethod
+    def from_config(cls, config: ConnectConfig) -> ChannelSettings:
+        """Build and check the settings; raises ValueError on unusable TLS material."""
+        target = config.target_host
+        tls = config._tls_config()
+        if "://" in target:
+            scheme, target = target.split("://", 1)
+            if scheme == "https" and tls is None:
+                tls = TLSConfig()
+        if tls is not None:
+            validate_tls_config(tls)
+        options: list[tuple[str, Any]] = [
+            ("grpc.max_receive_message_length", _max_incoming_bytes()),
+            ("grpc.max_send_message_length", -1),
+            ("grpc.primary_user_agent", f"{CLIENT_NAME}/{CLIENT_VERSION}"),
+            # Come back quickly once a restarted server listens again; calls retry meanwhile.
+            ("grpc.initial_reconnect_backoff_ms", 100),
+            ("grpc.max_reconnect_backoff_ms", 5000),
+        ]
+        keep_alive = config.keep_alive_config
+        if keep_alive is not None:
+            options += [
+                ("grpc.keepalive_time_ms", keep_alive.interval_millis),
+                ("grpc.keepalive_timeout_ms", keep_alive.timeout_millis),
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.http2.max_pings_without_data", 0),
+            ]
+        if tls is not None and tls.domain:
+            options += [
+                ("grpc.ssl_target_name_override", tls.domain),
+                ("grpc.default_authority", tls.domain),
+            ]
+        proxy = config.http_connect_proxy_config
+        if proxy is not None:
+            auth = ""
+            if proxy.basic_auth is not None:
+                user, password = proxy.basic_auth
+                auth = f"{quote(user, safe='')}:{quote(password, safe='')}@"
+            options.append(("grpc.http_proxy", f"http://{auth}{proxy.target_host}"))
+        else:
+            # Like the official SDK: proxies are configured explicitly, never from *_proxy env.
+            options.append(("grpc.enable_http_proxy", 0))
+        dns = config.dns_load_balancing_config
+        if dns is not None and proxy is None:
+            options += [
+                ("grpc.lb_policy_name", "round_robin"),
+                ("grpc.dns_min_time_between_resolutions_ms", dns.resolution_interval_millis),
+            ]
+        compression = config.grpc_compression._to_grpc()
+        return cls(target=target, tls=tls, options=options, compression=compression)
+
+    def credentials(self) -> grpc.ChannelCredentials | None:
+        return channel_credentials(self.tls) if self.tls is not None else None
+
+
+class Transport(ABC):
+    """Sends one unary call; raises ``grpc.RpcError`` (with ``code()``/``details()``) on failure."""
+
+    def __init__(self, settings: ChannelSettings) -> None:
+        self.settings = settings
+
+    @abstractmethod
+    async def unary(
+        self,
+        path: str,
+        request: Message,
+        response_type: type[ResponseT],
+        *,
+        timeout: float,
+        metadata: Metadata,
+    ) -> ResponseT:
+        raise NotImplementedError
+
+
+# Every live AioTransport, so a fork child can park the channels it inherited.
+_AIO_TRANSPORTS: weakref.WeakSet[AioTransport] = weakref.WeakSet()
+# Channels inherited from a parent process: releasing them crashes grpc.aio, so they stay here.
+_PARKED_CHANNELS: list[object] = []
+_PROCESS = {"forked": False}
+
+
+def _after_fork_in_child() -> None:
+    _PROCESS["forked"] = True
+    for transport in list(_AIO_TRANSPORTS):
+        _PARKED_CHANNELS.extend(transport._channels.values())
+        transport._channels.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def in_forked_child() -> bool:
+    """True in a process forked after this module was imported."""
+    return _PROCESS["forked"]
+
+
+class AioTransport(Transport):
+    """``grpc.aio`` channels, one per event loop (a channel is bound to its loop)."""
+
+    def __init__(self, settings: ChannelSettings) -> None:
+        super().__init__(settings)
+        self._channels: dict[asyncio.AbstractEventLoop, grpc.aio.Channel] = {}
+        _AIO_TRANSPORTS.add(self)
+
+    def _channel(self) -> grpc.aio.Channel:
+        loop = asyncio.get_running_loop()
+        channel = self._channels.get(loop)
+        if channel is None:
+            for old in [old for old in self._channels if old.is_closed()]:
+                del self._channels[old]  # its channel is released with the loop
+            settings = self.settings
+            credentials = settings.credentials()
+            if credentials is None:
+                channel = grpc.aio.insecure_channel(
+                    settings.target, settings.options, settings.compression
+                )
+            else:
+                channel = grpc.aio.secure_channel(
+                    settings.target, credentials, settings.options, settings.compression
+                )
+            self._channels[loop] = channel
+        return channel
+
+    async def unary(
+        self,
+        path: str,
+        request: Message,
+        response_type: type[ResponseT],
+        *,
+        timeout: float,
+        metadata: Metadata,
+    ) -> ResponseT:
+        call = self._channel().unary_unary(
+            path,
+            request_serializer=_serialize,
+            response_deserializer=response_type.FromString,
+        )
+        response: ResponseT = await call(
+            request, timeout=timeout, metadata=grpc.aio.Metadata(*metadata)
+        )
+        return response
+
+    async def close(self) -> None:
+        """Close the channel of the running loop (others close with their loops)."""
+        channel = self._channels.pop(asyncio.get_running_loop(), None)
+        if channel is not None:
+            await channel.close(None)
+
+
+def _serialize(message: Message) -> bytes:
+    return message.SerializeToString()
+
+
+class ThreadTransport(Transport):
+    """A regular gRPC channel, driven by gRPC's threads, awaited from any event loop."""
+
+    def __init__(self, settings: ChannelSettings) -> None:
+        super().__init__(settings)
+        credentials = settings.credentials()
+        if credentials is None:
+            self._sync = grpc.insecure_channel(
+                settings.target, settings.options, settings.compression
+            )
+        else:
+            self._sync = grpc.secure_channel(
+                settings.target, credentials, settings.options, settings.compression
+            )
+
+    async def unary(
+        self,
+        path: str,
+        request: Message,
+        response_type: type[ResponseT],
+        *,
+        timeout: float,
+        metadata: Metadata,
+    ) -> ResponseT:
+        call = self._sync.unary_unary(
+            path,
+            request_serializer=_serialize,
+            response_deserializer=response_type.FromString,
+        )
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[ResponseT] = loop.create_future()
+        # grpc's stubs leave the future's methods untyped.
+        future: Any = call.future(request, timeout=timeout, metadata=tuple(metadata))
+
+        def settle(done: Any) -> None:
+            if waiter.done():
+                return
+            if done.cancelled():
+                waiter.cancel()
+                return
+            error = done.exception()
+            if error is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(done.result())
+
+        def on_done(done: Any) -> None:
+            # RuntimeError: the loop closed while the call was in flight; nobody is waiting.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, done)
+
+        future.add_done_callback(on_done)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+
+
+def new_transport(settings: ChannelSettings) -> Transport:
+    """The right transport for this process (see the module docstring)."""
+    return ThreadTransport(settings) if in_forked_child() else AioTransport(settings)
