@@ -108,7 +108,7 @@ def _to_class(
 ) -> Any:
     # The origin, so that a generic dataclass (Box[int]) converts too.
     if dataclasses.is_dataclass(origin) and isinstance(origin, type):
-        return _to_dataclass(origin, value, converters)
+        return _to_dataclass(origin, type_args, value, converters)
     validate = _model_validator(hint)
     if validate is not None:
         if not isinstance(value, dict):
@@ -297,10 +297,12 @@ def _to_mapping_key(hint: Any, key_type: Any, key: Any, converters: _Converters)
     return key
 
 
-def _to_dataclass(hint: type, value: Any, converters: _Converters) -> Any:
+def _to_dataclass(
+    hint: type, type_args: tuple[Any, ...], value: Any, converters: _Converters
+) -> Any:
     if not isinstance(value, dict):
         raise TypeError(f"Cannot convert to dataclass {hint}, value is {type(value)} not dict")
-    field_hints = get_type_hints(hint)
+    field_hints = _resolve_type_parameters(hint, type_args, get_type_hints(hint))
     init_values: dict[str, Any] = {}
     non_init_values: dict[str, Any] = {}
     # Unknown keys are ignored; a missing required field fails in the constructor.
@@ -317,6 +319,24 @@ def _to_dataclass(hint: type, value: Any, converters: _Converters) -> Any:
     for name, field_value in non_init_values.items():
         object.__setattr__(obj, name, field_value)
     return obj
+
+
+def _resolve_type_parameters(
+    hint: type, type_args: tuple[Any, ...], field_hints: dict[str, Any]
+) -> dict[str, Any]:
+    """Field hints of ``Box[Point]`` with ``T`` replaced by ``Point`` (``list[T]`` too)."""
+    parameters: tuple[Any, ...] = getattr(hint, "__parameters__", ())
+    if not type_args or len(parameters) != len(type_args):
+        return field_hints
+    bound = dict(zip(parameters, type_args, strict=True))
+    resolved: dict[str, Any] = {}
+    for name, field_hint in field_hints.items():
+        if isinstance(field_hint, TypeVar):
+            field_hint = bound.get(field_hint, field_hint)  # noqa: PLW2901
+        elif getattr(field_hint, "__parameters__", ()):
+            field_hint = field_hint[tuple(bound.get(p, p) for p in field_hint.__parameters__)]  # noqa: PLW2901
+        resolved[name] = field_hint
+    return resolved
 
 
 def _model_validator(hint: Any) -> Callable[[Any], Any] | None:
