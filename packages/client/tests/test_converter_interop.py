@@ -215,7 +215,9 @@ async def test_search_attributes_cross_both_ways(official: OfficialSDK) -> None:
     typed = tempyral.converter.decode_typed_search_attributes(theirs)
     untyped = tempyral.converter.decode_search_attributes(theirs)
     assert cases.describe_search_attributes(typed) == their_view["typed"]
-    assert {name: repr(values) for name, values in sorted(untyped.items())} == their_view["untyped"]
+    assert {
+        name: [cases.describe_value(v) for v in values] for name, values in sorted(untyped.items())
+    } == their_view["untyped"]
 
 
 async def test_retry_policy_and_priority_protos_match(official: OfficialSDK) -> None:

@@ -159,8 +159,10 @@ DESCRIBE = textwrap.dedent(
         if isinstance(obj, type):
             methods = {}
             for name in dir(obj):
-                attr = inspect.getattr_static(obj, name)
-                if name.startswith("_") or not isinstance(
+                if name.startswith("_"):
+                    continue
+                attr = inspect.getattr_static(obj, name, None)
+                if not isinstance(
                     attr, (types.FunctionType, staticmethod, classmethod, property)
                 ):
                     continue

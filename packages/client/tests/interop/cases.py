@@ -352,9 +352,15 @@ def typed_search_attributes(common: ModuleType) -> Any:
     )
 
 
+def describe_value(value: Any) -> str:
+    # The official SDK parses date-times with dateutil on Python 3.10 (tzutc() for UTC).
+    return value.isoformat() if isinstance(value, datetime) else repr(value)
+
+
 def describe_search_attributes(typed: Any) -> list[list[str]]:
     return sorted(
-        [pair.key.name, pair.key.indexed_value_type.name, repr(pair.value)] for pair in typed
+        [pair.key.name, pair.key.indexed_value_type.name, describe_value(pair.value)]
+        for pair in typed
     )
 
 

@@ -107,7 +107,10 @@ async def decode_search_attributes(request: dict[str, Any]) -> Any:
     untyped = temporalio.converter.decode_search_attributes(api)
     return {
         "typed": cases.describe_search_attributes(typed),
-        "untyped": {name: repr(values) for name, values in sorted(untyped.items())},
+        "untyped": {
+            name: [cases.describe_value(v) for v in values]
+            for name, values in sorted(untyped.items())
+        },
     }
 
 
