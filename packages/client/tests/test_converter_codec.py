@@ -214,6 +214,11 @@ async def test_codec_receives_the_serialization_context() -> None:
 
     assert payload.data == b'wf-9:"secret"'
     assert await converter.decode([payload]) == ["secret"]
+    # The helper the client uses, which also takes an (unsupported) storage context.
+    other = DataConverter(payload_codec=KeyedCodec())._with_contexts(
+        WorkflowSerializationContext(namespace="default", workflow_id="wf-9"), None
+    )
+    assert await other.encode(["secret"]) == [payload]
 
 
 @pytest.mark.parametrize(

@@ -71,19 +71,13 @@ class DataConverter(WithSerializationContext):
         Returns:
             Payloads: at least one, and no more than values given.
         """
-        payloads = self.payload_converter.to_payloads(values)
-        if self.payload_codec:
-            payloads = await self.payload_codec.encode(payloads)
-        return payloads
+        return await self._encode_payload_sequence(self.payload_converter.to_payloads(values))
 
     async def decode(
         self, payloads: Sequence[Payload], type_hints: list[type] | None = None
     ) -> list[Any]:
         """Decode payloads with the codec, then convert them to values of the type hints."""
-        _reject_external_references(payloads)
-        decoded = list(payloads)
-        if self.payload_codec:
-            decoded = await self.payload_codec.decode(decoded)
+        decoded = await self._decode_payload_sequence(payloads)
         return self.payload_converter.from_payloads(decoded, type_hints)
 
     async def encode_wrapper(self, values: Sequence[Any]) -> Payloads:
@@ -132,6 +126,25 @@ class DataConverter(WithSerializationContext):
         return cloned
 
     # --- helpers the client and workers of this package use, as in the official SDK ---------
+
+    def _with_contexts(
+        self, serialization_ctx: SerializationContext, store_ctx: object = None
+    ) -> DataConverter:
+        """:py:meth:`with_context`; the store context is for external storage, unsupported."""
+        return self.with_context(serialization_ctx)
+
+    async def _encode_payload_sequence(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Codec-encode already converted payloads."""
+        if self.payload_codec:
+            return await self.payload_codec.encode(payloads)
+        return list(payloads)
+
+    async def _decode_payload_sequence(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Codec-decode payloads without converting them."""
+        _reject_external_references(payloads)
+        if self.payload_codec:
+            return await self.payload_codec.decode(payloads)
+        return list(payloads)
 
     async def _transform_outbound_payload(self, payload: Payload) -> Payload:
         """Codec-encode one already converted payload (a header, a memo value)."""
