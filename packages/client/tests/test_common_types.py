@@ -24,6 +24,9 @@ from tempyral.common import (
     WorkerDeploymentVersion,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
+    _arg_or_args,
+    _arg_unset,
+    _type_hints_from_func,
 )
 
 
@@ -114,3 +117,32 @@ def test_noop_metric_meter_accepts_everything() -> None:
 
     assert (counter.name, counter.description, counter.unit) == ("requests", "all requests", "1")
     assert counter.with_additional_attributes({"b": True}) is counter
+
+
+def test_type_hints_of_a_workflow_method_skip_self() -> None:
+    class Greeter:
+        async def run(self, name: str, times: int) -> list[str]:
+            return [name] * times
+
+    assert _type_hints_from_func(Greeter.run) == ([str, int], list[str])
+
+
+def test_type_hints_are_none_for_keyword_only_parameters() -> None:
+    def activity(*, name: str) -> None:
+        pass
+
+    assert _type_hints_from_func(activity) == (None, type(None))
+
+
+def test_unannotated_parameters_decode_untyped() -> None:
+    def activity(name, count: int):  # type: ignore[no-untyped-def]
+        return name
+
+    assert _type_hints_from_func(activity) == ([None, int], None)
+
+
+def test_arg_or_args_rejects_both() -> None:
+    assert _arg_or_args(_arg_unset, [1, 2]) == [1, 2]
+    assert _arg_or_args(None, []) == [None]
+    with pytest.raises(ValueError, match="Cannot have arg and args"):
+        _arg_or_args(1, [2])
