@@ -190,8 +190,12 @@ async def record(client: Client, wf: Any) -> list[WorkflowHandle[Any, Any]]:
     await sink.result()
     saved.append((sink, "kitchen_sink"))
 
+    index = {}
     for handle, name in saved:
         await save(handle, name)
+        index[name] = handle.id
+    # Histories do not carry their workflow id; replay needs it (child ids derive from it).
+    (OUT / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     return [h for h, _ in saved]
 
 
@@ -236,7 +240,7 @@ def write_cli_format(target: str, workflow_id: str, name: str) -> None:
 async def main() -> None:
     wf = load_workflows_under_official_sdk()
     OUT.mkdir(exist_ok=True)
-    for old in OUT.glob("*.json"):
+    for old in OUT.glob("*.json"):  # index.json included
         old.unlink()
     async with DevServer() as server:
         client = await Client.connect(server.target)

@@ -1,7 +1,34 @@
-"""tempyral's deterministic workflow engine and ``Replayer``.
+"""tempyral's deterministic workflow engine and ``Replayer`` (history in, commands out, no I/O).
 
-The engine is being built; this package currently provides only its place in the namespace and
-its dependencies.
+- :py:class:`Replayer` and :py:class:`WorkflowHistory`: check stored histories against workflow
+  code, in CI, with only this package installed.
+- :py:class:`WorkflowInstance`: the sans-IO engine a worker drives per workflow task.
+- :py:class:`NondeterminismError` (``TMPRL1100``) and :py:class:`CorruptHistoryError`
+  (``TMPRL1101``): the two ways replay itself fails.
+- :py:class:`RestrictedWorkflowAccessError`: the determinism guard caught a call that breaks replay.
 """
 
-__all__: list[str] = []
+from tempyral.replay._errors import (
+    CorruptHistoryError,
+    NondeterminismError,
+    ReplayError,
+    SourceLocation,
+)
+from tempyral.replay._guard import RestrictedWorkflowAccessError
+from tempyral.replay._history import WorkflowHistory
+from tempyral.replay._instance import WorkflowInstance, WorkflowTaskCompletion
+from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
+
+__all__ = [
+    "CorruptHistoryError",
+    "NondeterminismError",
+    "ReplayError",
+    "Replayer",
+    "RestrictedWorkflowAccessError",
+    "SourceLocation",
+    "WorkflowHistory",
+    "WorkflowInstance",
+    "WorkflowReplayResult",
+    "WorkflowReplayResults",
+    "WorkflowTaskCompletion",
+]

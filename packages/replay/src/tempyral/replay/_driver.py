@@ -1,0 +1,384 @@
+"""The engine half of a workflow run: history in, activation jobs out; commands in, matched.
+
+:py:class:`WorkflowMachines` walks history one workflow task at a time (see
+``_history.next_task_end``). Each command event is matched against the oldest command the code
+issued and not yet matched: a different command type, or a different id or type where the
+official SDKs check them, is a nondeterminism error naming both sides and the source line. Other
+events are routed to the machine whose command caused them (by scheduled/started/initiated event
+id) or become jobs of their own (start, signal, cancel request). The workflow half (``_runtime``)
+turns jobs into resolved futures and hands back :py:class:`Intent` records, which create or cancel
+machines here.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from tempyral.api.command.v1 import message_pb2 as command_pb2
+from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.replay import _machines as m
+from tempyral.replay._errors import CorruptHistoryError, NondeterminismError, SourceLocation
+from tempyral.replay._flags import CoreFlag, Flags
+from tempyral.replay._history import FINAL_EVENTS, is_command_event, next_task_end
+from tempyral.replay._jobs import CancelWorkflow, InitializeWorkflow, Job, SignalWorkflow
+from tempyral.replay._machines._base import (
+    EVENT_FOR_COMMAND,
+    QueuedCommand,
+    command_attributes_text,
+    command_type_name,
+    trigger_of,
+)
+from tempyral.replay._seed import randomness_seed
+
+__all__ = ["Intent", "WorkflowMachines"]
+
+HistoryEvent = history_pb2.HistoryEvent
+E = EventType
+
+# Which attribute of a follow-up event names the event of the command that caused it.
+_INITIAL_EVENT_FIELD: dict[int, tuple[str, str]] = {}
+for _kind, _attrs in (
+    (E.EVENT_TYPE_ACTIVITY_TASK_STARTED, "activity_task_started_event_attributes"),
+    (E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, "activity_task_completed_event_attributes"),
+    (E.EVENT_TYPE_ACTIVITY_TASK_FAILED, "activity_task_failed_event_attributes"),
+    (E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, "activity_task_timed_out_event_attributes"),
+    (E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, "activity_task_canceled_event_attributes"),
+):
+    _INITIAL_EVENT_FIELD[_kind] = (_attrs, "scheduled_event_id")
+_INITIAL_EVENT_FIELD[E.EVENT_TYPE_TIMER_FIRED] = ("timer_fired_event_attributes", "started_event_id")
+for _kind, _attrs in (
+    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, "child_workflow_execution_started_event_attributes"),
+    (E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED, "start_child_workflow_execution_failed_event_attributes"),
+    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, "child_workflow_execution_completed_event_attributes"),
+    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, "child_workflow_execution_failed_event_attributes"),
+    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, "child_workflow_execution_canceled_event_attributes"),
+    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, "child_workflow_execution_timed_out_event_attributes"),
+    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, "child_workflow_execution_terminated_event_attributes"),
+    (E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED, "external_workflow_execution_signaled_event_attributes"),
+    (E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, "signal_external_workflow_execution_failed_event_attributes"),
+    (E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED, "external_workflow_execution_cancel_requested_event_attributes"),
+    (E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, "request_cancel_external_workflow_execution_failed_event_attributes"),
+):
+    _INITIAL_EVENT_FIELD[_kind] = (_attrs, "initiated_event_id")
+
+# Events that change nothing the workflow code can see.
+_IGNORED = frozenset(
+    {
+        E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        E.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+        E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+        E.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED,
+        E.EVENT_TYPE_ACTIVITY_PROPERTIES_MODIFIED_EXTERNALLY,
+        E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED_EXTERNALLY,
+    }
+)
+
+_UNSUPPORTED = {
+    E.EVENT_TYPE_MARKER_RECORDED: "markers (patches, local activities, side effects)",
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED: "workflow updates",
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "workflow updates",
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED: "workflow updates",
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: "workflow updates",
+    E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "search attribute upserts",
+    E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: "memo upserts",
+    E.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED: "Nexus operations",
+}
+
+_TERMINAL_INTENTS = frozenset({"complete", "fail", "cancel_workflow", "continue_as_new"})
+
+
+@dataclass
+class Intent:
+    """What the workflow code asked for in one activation, in order.
+
+    ``kind`` is one of: start_timer, cancel_timer, schedule_activity, cancel_activity,
+    start_child, cancel_child, signal_external, cancel_signal, cancel_external, complete, fail,
+    cancel_workflow, continue_as_new.
+    """
+
+    kind: str
+    seq: int = 0
+    command: command_pb2.Command | None = None
+    source: SourceLocation | None = None
+    cancellation_type: Any = None
+    reason: str = ""
+
+
+class WorkflowMachines:
+    """History and commands of one workflow run, matched as the official SDKs match them."""
+
+    def __init__(self, sdk_version: str = "") -> None:
+        self.events: list[HistoryEvent] = []
+        self.next_index = 0
+        self.flags = Flags(sdk_version)
+        self.replaying = True
+        self.current_time: datetime | None = None
+        self.started_attributes: history_pb2.WorkflowExecutionStartedEventAttributes | None = None
+        self.workflow_finished = False
+        self.history_length = 0
+        self._jobs: list[Job] = []
+        self._queue: deque[QueuedCommand] = deque()  # issued, awaiting their events
+        self._new: list[QueuedCommand] = []  # issued since the last task was completed
+        self._by_event_id: dict[int, m.Machine] = {}
+        self._by_seq: dict[tuple[str, int], m.Machine] = {}
+        self._internal_seq = 0
+        self._awaiting_command_events = False
+
+    # -- history ------------------------------------------------------------------------------
+    def add_events(self, events: Sequence[HistoryEvent]) -> None:
+        for event in events:
+            expected = self.events[-1].event_id + 1 if self.events else 1
+            if event.event_id < expected:
+                continue  # already known (a page fetched twice, or a full history resent)
+            if event.event_id != expected:
+                raise CorruptHistoryError(
+                    f"history is out of order or has a gap: expected event {expected}", event=event
+                )
+            self.events.append(event)
+
+    def has_unapplied_task(self, *, history_complete: bool) -> bool:
+        if self.next_index >= len(self.events) or self.workflow_finished:
+            return False
+        return history_complete or next_task_end(self.events, self.next_index) is not None
+
+    def apply_next_task(self, *, history_complete: bool) -> None:
+        """Apply the events of the next workflow task; its jobs are then in ``take_jobs()``."""
+        start = self.next_index
+        end = next_task_end(self.events, start)
+        if end is None:
+            if not history_complete:
+                raise AssertionError("apply_next_task called without a complete task")
+            end = len(self.events) - 1
+        following = self.events[end + 1] if end + 1 < len(self.events) else None
+        # The flags of the task about to be replayed are recorded in the completion after it.
+        if following is not None and following.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            self.flags.add_from_completed(following.workflow_task_completed_event_attributes.sdk_metadata)
+        self.replaying = following is not None
+        for index in range(start, end + 1):
+            self._handle(self.events[index])
+        self.next_index = end + 1
+        self.history_length = self.events[end].event_id
+        ended_at = self.events[end]
+        if ended_at.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            self._set_time(ended_at.event_time.ToDatetime(timezone.utc))
+
+    def take_jobs(self) -> list[Job]:
+        jobs, self._jobs = self._jobs, []
+        return jobs
+
+    def _set_time(self, time: datetime) -> None:
+        if self.current_time is None or time > self.current_time:
+            self.current_time = time
+
+    def _handle(self, event: HistoryEvent) -> None:
+        kind = event.event_type
+        if self._awaiting_command_events and not is_command_event(event):
+            self._check_no_commands_left(event)
+        if kind == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            self._awaiting_command_events = True
+            return
+        if kind == E.EVENT_TYPE_WORKFLOW_TASK_STARTED or kind in _IGNORED:
+            return
+        if kind in _UNSUPPORTED:
+            raise CorruptHistoryError(
+                f"{_UNSUPPORTED[kind]} are not supported by this version of tempyral's engine", event=event
+            )
+        if is_command_event(event):
+            self._handle_command_event(event)
+        elif kind in _INITIAL_EVENT_FIELD:
+            attrs_name, field = _INITIAL_EVENT_FIELD[kind]
+            initial_id = getattr(getattr(event, attrs_name), field)
+            machine = self._by_event_id.get(initial_id)
+            if machine is None:
+                raise NondeterminismError(
+                    f"history refers to event {initial_id}, which no command of this workflow code produced",
+                    event=event,
+                )
+            self._fire(machine, event)
+        elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            attrs = event.workflow_execution_started_event_attributes
+            self.started_attributes = attrs
+            start_time = event.event_time.ToDatetime(timezone.utc)
+            self._set_time(start_time)
+            seed = randomness_seed(attrs.original_execution_run_id)
+            self._jobs.append(InitializeWorkflow(attrs, seed, start_time))
+        elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            attrs = event.workflow_execution_signaled_event_attributes
+            self._jobs.append(
+                SignalWorkflow(
+                    attrs.signal_name, list(attrs.input.payloads), dict(attrs.header.fields),
+                    attrs.identity, event.event_id,
+                )
+            )
+        elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
+            self._jobs.append(CancelWorkflow(event.workflow_execution_cancel_requested_event_attributes.cause))
+        elif kind in (E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT):
+            self.workflow_finished = True
+        else:
+            raise CorruptHistoryError("this event type is not supported by tempyral's engine", event=event)
+
+    def _handle_command_event(self, event: HistoryEvent) -> None:
+        while self._queue and self._queue[0].dropped:
+            self._queue.popleft()
+        if not self._queue:
+            raise NondeterminismError(
+                "history records a command here, but the workflow code issued no (more) commands", event=event
+            )
+        queued = self._queue.popleft()
+        command = queued.command
+        if EVENT_FOR_COMMAND.get(command.command_type) != event.event_type:
+            raise NondeterminismError(
+                "the command the workflow code issued is not the one history recorded",
+                event=event,
+                command_type=command_type_name(command),
+                command_attributes=command_attributes_text(command),
+                source=queued.source,
+            )
+        machine = queued.machine
+        machine.replaying = self.replaying
+        machine.check_command_event(command, event)
+        self._fire(machine, event)
+        if not machine.is_final:
+            self._by_event_id[event.event_id] = machine
+        if event.event_type in FINAL_EVENTS:
+            self.workflow_finished = True
+
+    def _check_no_commands_left(self, event: HistoryEvent | None) -> None:
+        self._awaiting_command_events = False
+        leftover = next((q for q in self._queue if not q.dropped), None)
+        if leftover is not None:
+            raise NondeterminismError(
+                "the workflow code issued a command that history does not have (the task's"
+                " recorded commands end before it)",
+                event=event,
+                command_type=command_type_name(leftover.command),
+                command_attributes=command_attributes_text(leftover.command),
+                source=leftover.source,
+            )
+        self._queue.clear()
+
+    def _fire(self, machine: m.Machine, event: HistoryEvent) -> None:
+        jobs = machine.fire(trigger_of(event), event)
+        if not machine.internal:
+            self._jobs.extend(jobs)
+        self._take_issued(machine, None)
+
+    def _take_issued(self, machine: m.Machine, source: SourceLocation | None) -> None:
+        for command in machine.new_commands:
+            self._new.append(QueuedCommand(machine, command, source or machine.source, initial=False))
+        machine.new_commands.clear()
+
+    # -- commands from the workflow code --------------------------------------------------------
+    def handle_intents(self, intents: list[Intent]) -> None:
+        """Create and cancel machines for what the code asked; immediate jobs go to ``take_jobs``."""
+        for intent in self._order_terminal(intents):
+            handler = getattr(self, f"_on_{intent.kind}")
+            handler(intent)
+
+    def _order_terminal(self, intents: list[Intent]) -> list[Intent]:
+        first = next((i for i, intent in enumerate(intents) if intent.kind in _TERMINAL_INTENTS), None)
+        if first is None or first == len(intents) - 1:
+            return intents
+        if self.flags.core_enabled(CoreFlag.MOVE_TERMINAL_COMMANDS, replaying=self.replaying):
+            rest = [i for i in intents if i.kind not in _TERMINAL_INTENTS]
+            return [*rest, intents[first]]
+        return intents[: first + 1]
+
+    def _add(self, key: str, machine: m.Machine, command: command_pb2.Command) -> None:
+        machine.flags = self.flags
+        self._by_seq[(key, machine.seq)] = machine
+        self._new.append(QueuedCommand(machine, command, machine.source))
+
+    def _cancel(self, key: str, intent: Intent, *args: Any) -> None:
+        machine = self._by_seq.get((key, intent.seq))
+        if machine is None:
+            raise AssertionError(f"no {key} with seq {intent.seq} to cancel")
+        self._jobs.extend(machine.request_cancel(*args))  # type: ignore[attr-defined]
+        self._take_issued(machine, intent.source)
+
+    def _on_start_timer(self, intent: Intent) -> None:
+        assert intent.command is not None
+        self._add("timer", m.TimerMachine(intent.seq, intent.command, intent.source), intent.command)
+
+    def _on_cancel_timer(self, intent: Intent) -> None:
+        self._cancel("timer", intent)
+
+    def _on_schedule_activity(self, intent: Intent) -> None:
+        assert intent.command is not None
+        machine = m.ActivityMachine(intent.seq, intent.command, intent.cancellation_type, intent.source)
+        self._add("activity", machine, intent.command)
+
+    def _on_cancel_activity(self, intent: Intent) -> None:
+        self._cancel("activity", intent)
+
+    def _on_start_child(self, intent: Intent) -> None:
+        assert intent.command is not None
+        machine = m.ChildWorkflowMachine(intent.seq, intent.command, intent.cancellation_type, intent.source)
+        self._add("child", machine, intent.command)
+
+    def _on_cancel_child(self, intent: Intent) -> None:
+        machine = self._by_seq.get(("child", intent.seq))
+        assert isinstance(machine, m.ChildWorkflowMachine)
+        self._jobs.extend(machine.request_cancel(intent.reason))
+        for command in machine.new_commands:
+            # Cancelling a started child is a cancel-external command with its own machine.
+            self._internal_seq += 1
+            internal = m.CancelExternalMachine(-self._internal_seq, command, intent.source, internal=True)
+            internal.flags = self.flags
+            self._new.append(QueuedCommand(internal, command, intent.source))
+        machine.new_commands.clear()
+
+    def _on_signal_external(self, intent: Intent) -> None:
+        assert intent.command is not None
+        self._add("signal", m.SignalExternalMachine(intent.seq, intent.command, intent.source), intent.command)
+
+    def _on_cancel_signal(self, intent: Intent) -> None:
+        self._cancel("signal", intent)
+
+    def _on_cancel_external(self, intent: Intent) -> None:
+        assert intent.command is not None
+        self._add("cancel", m.CancelExternalMachine(intent.seq, intent.command, intent.source), intent.command)
+
+    def _terminal(self, machine: m.Machine, command: command_pb2.Command) -> None:
+        machine.flags = self.flags
+        self._new.append(QueuedCommand(machine, command, machine.source))
+
+    def _on_complete(self, intent: Intent) -> None:
+        assert intent.command is not None
+        self._terminal(m.CompleteWorkflowMachine(0, intent.command, intent.source), intent.command)
+
+    def _on_fail(self, intent: Intent) -> None:
+        assert intent.command is not None
+        self._terminal(m.FailWorkflowMachine(0, intent.command, intent.source), intent.command)
+
+    def _on_cancel_workflow(self, intent: Intent) -> None:
+        assert intent.command is not None
+        self._terminal(m.CancelWorkflowMachine(0, intent.command, intent.source), intent.command)
+
+    def _on_continue_as_new(self, intent: Intent) -> None:
+        assert intent.command is not None
+        self._terminal(m.ContinueAsNewMachine(0, intent.command, intent.source), intent.command)
+
+    # -- completing a task ----------------------------------------------------------------------
+    def prepare_commands(self) -> list[command_pb2.Command]:
+        """Commands issued since the last task ended, minus those cancelled before being sent.
+
+        They move to the queue that the next task's command events are matched against.
+        """
+        kept = [q for q in self._new if not q.dropped]
+        self._new.clear()
+        self._queue.extend(kept)
+        return [q.command for q in kept]
+
+    def check_end_of_history(self) -> None:
+        """At the end of a complete history: commands the code issued that history lacks."""
+        if self._awaiting_command_events and self.events and is_command_event(self.events[-1]):
+            self._check_no_commands_left(None)
+
+    def pending_commands(self) -> list[command_pb2.Command]:
+        return [q.command for q in self._queue if not q.dropped]

@@ -1,0 +1,158 @@
+"""The determinism guard: calls that break replay raise inside workflow code.
+
+Two mechanisms, both idle unless workflow code is running:
+
+- an audit hook (``sys.addaudithook``) for what CPython audits: opening files, sockets and name
+  lookups, subprocesses and ``os.system``/``exec``/``fork``, new threads, ``time.sleep``;
+- shims over unaudited sources of nondeterminism: ``time.time``/``time_ns``/``perf_counter``/
+  ``monotonic``, the global ``random`` functions, ``uuid.uuid1``/``uuid4`` and ``os.urandom``.
+  ``datetime.now()`` cannot be shimmed (a C type) and is not caught: use ``workflow.now()``.
+
+A violation raises :py:class:`RestrictedWorkflowAccessError` where it happens and is also recorded,
+so the workflow task fails even when the code catches the error. Escape hatches:
+``workflow.unsafe.sandbox_unrestricted()`` (and ``imports_passed_through()``) suspend the guard;
+``@workflow.defn(sandboxed=False)`` runs a workflow without it. Imports stay allowed: module files
+are read by the import system, not by workflow code.
+
+The guard is process-wide state switched per activation; the engine runs one activation at a time
+per thread and records which thread is guarded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import random
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import _thread
+
+__all__ = ["RestrictedWorkflowAccessError", "active", "is_active", "suspended"]
+
+
+class RestrictedWorkflowAccessError(Exception):
+    """Workflow code called something that would make replay nondeterministic."""
+
+    def __init__(self, what: str) -> None:
+        self.qualified_name = what
+        super().__init__(
+            f"Cannot call {what} from workflow code: its result would differ on replay. Use the"
+            " workflow API instead (workflow.now(), workflow.random(), workflow.uuid4(),"
+            " workflow.sleep(), activities for I/O), or wrap code you vouch for in"
+            " `with workflow.unsafe.sandbox_unrestricted():`."
+        )
+
+
+class _State:
+    thread: int | None = None  # the thread running guarded workflow code
+    depth = 0  # > 0 while suspended
+    violations: list[RestrictedWorkflowAccessError] | None = None
+
+
+_state = _State()
+
+# Audit events that mean I/O, processes or threads. ``open`` is checked apart (imports read files).
+_FORBIDDEN_EVENTS = frozenset(
+    {
+        "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname",
+        "socket.gethostbyaddr", "socket.sendto", "socket.__new__",
+        "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+        "os.forkpty", "os.startfile", "os.kill", "os.remove", "os.rename", "os.mkdir", "os.rmdir",
+        "os.listdir", "os.scandir", "os.chdir", "os.truncate", "shutil.rmtree", "shutil.copyfile",
+        "_thread.start_new_thread", "time.sleep", "urllib.Request", "http.client.connect",
+        "ftplib.connect", "smtplib.connect", "webbrowser.open", "ctypes.dlopen",
+    }
+)
+_IMPORT_FILES = ("<frozen importlib._bootstrap", "<frozen zipimport>")
+_ALLOWED_CALLER_MODULES = frozenset({"logging", "asyncio.events", "asyncio.base_events", "warnings", "linecache"})
+
+
+def is_active() -> bool:
+    return _state.thread is not None and _state.depth == 0 and _state.thread == _thread.get_ident()
+
+
+def _violate(what: str) -> None:
+    error = RestrictedWorkflowAccessError(what)
+    if _state.violations is not None:
+        _state.violations.append(error)
+    raise error
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _state.thread is None or _state.depth or _state.thread != _thread.get_ident():
+        return
+    if event == "open":
+        caller = sys._getframe(1).f_code.co_filename
+        if caller.startswith(_IMPORT_FILES) or caller.endswith(("linecache.py", "tokenize.py")):
+            return
+        _violate(f"open({args[0]!r})")
+    elif event in _FORBIDDEN_EVENTS:
+        _violate(event)
+
+
+def _shim(module: Any, name: str, label: str) -> None:
+    original: Callable[..., Any] = getattr(module, name)
+
+    @functools.wraps(original)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if (
+            _state.thread is not None
+            and not _state.depth
+            and _state.thread == _thread.get_ident()
+            and sys._getframe(1).f_globals.get("__name__") not in _ALLOWED_CALLER_MODULES
+        ):
+            _violate(label)
+        return original(*args, **kwargs)
+
+    guarded.__tempyral_original__ = original  # type: ignore[attr-defined]
+    setattr(module, name, guarded)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Install the audit hook and shims (once per process; idle until ``active()``)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    sys.addaudithook(_audit)
+    for name in ("time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns"):
+        _shim(time, name, f"time.{name}()")
+    for name in (
+        "random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform",
+        "getrandbits", "gauss", "normalvariate", "triangular", "betavariate", "expovariate",
+        "randbytes", "seed",
+    ):
+        if hasattr(random, name):
+            _shim(random, name, f"random.{name}() (the global generator)")
+    _shim(uuid, "uuid1", "uuid.uuid1()")
+    _shim(uuid, "uuid4", "uuid.uuid4()")
+    _shim(os, "urandom", "os.urandom()")
+
+
+@contextlib.contextmanager
+def active(violations: list[RestrictedWorkflowAccessError]) -> Iterator[None]:
+    """Guard the current thread while workflow code runs; violations are appended to the list."""
+    previous = (_state.thread, _state.depth, _state.violations)
+    _state.thread, _state.depth, _state.violations = _thread.get_ident(), 0, violations
+    try:
+        yield
+    finally:
+        _state.thread, _state.depth, _state.violations = previous
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """No guarding inside (``workflow.unsafe.sandbox_unrestricted()``)."""
+    _state.depth += 1
+    try:
+        yield
+    finally:
+        _state.depth -= 1

@@ -1,0 +1,169 @@
+"""The sans-IO workflow instance: feed it history, get commands back.
+
+:py:class:`WorkflowInstance` is what a worker drives on each workflow task and what the
+``Replayer`` drives over a stored history. It never polls, sleeps or reads a clock:
+``activate(events)`` applies every complete workflow task in the events it has been given, runs the
+workflow code for each, and returns the commands of the newest task with its ``sdk_metadata``;
+``query()`` answers a query read-only. Events may come all at once or task by task (a sticky
+worker's view); the results are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tempyral.api.command.v1 import message_pb2 as command_pb2
+from tempyral.api.common.v1 import message_pb2 as common_pb2
+from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.api.sdk.v1 import task_complete_metadata_pb2
+from tempyral.converter import DataConverter
+from tempyral.replay import _guard
+from tempyral.replay import _jobs as j
+from tempyral.replay._driver import WorkflowMachines
+from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
+from tempyral.replay._runtime import WorkflowRuntime
+from tempyral.workflow._definition import _Definition
+
+__all__ = ["WorkflowInstance", "WorkflowTaskCompletion"]
+
+
+@dataclass
+class WorkflowTaskCompletion:
+    """The outcome of one ``activate``: what to send back for the newest workflow task.
+
+    ``failure`` is set when the task fails (the workflow code raised a non-failure error, or hit
+    the determinism guard); nondeterminism and corrupt history raise instead.
+    """
+
+    commands: list[command_pb2.Command] = field(default_factory=list)
+    sdk_metadata: task_complete_metadata_pb2.WorkflowTaskCompletedMetadata = field(
+        default_factory=task_complete_metadata_pb2.WorkflowTaskCompletedMetadata
+    )
+    failure: BaseException | None = None
+    replaying: bool = True
+    finished: bool = False
+
+
+class WorkflowInstance:
+    """One workflow run, driven by the history events it is fed."""
+
+    def __init__(
+        self,
+        resolve_definition: Callable[[str], _Definition],
+        *,
+        workflow_id: str,
+        run_id: str = "",
+        namespace: str = "default",
+        data_converter: DataConverter | None = None,
+        determinism_guard: bool = True,
+        failure_exception_types: Sequence[type[BaseException]] = (),
+        sdk_version: str = "",
+    ) -> None:
+        self._resolve = resolve_definition
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        self.namespace = namespace
+        self.data_converter = data_converter or DataConverter.default
+        self.guard = determinism_guard
+        self.failure_exception_types = tuple(failure_exception_types)
+        self.machines = WorkflowMachines(sdk_version)
+        self.runtime: WorkflowRuntime | None = None
+        if determinism_guard:
+            _guard.install()
+
+    @property
+    def workflow_type(self) -> str:
+        attrs = self.machines.started_attributes
+        return attrs.workflow_type.name if attrs is not None else ""
+
+    @property
+    def finished(self) -> bool:
+        return self.machines.workflow_finished
+
+    def activate(
+        self, events: Sequence[history_pb2.HistoryEvent], *, history_complete: bool = False
+    ) -> WorkflowTaskCompletion:
+        """Apply new history events; run the workflow code for each complete workflow task.
+
+        ``history_complete`` says no more events will come (a stored history): a trailing partial
+        task is applied too.
+        """
+        completion = WorkflowTaskCompletion()
+        try:
+            self.machines.add_events(events)
+            while self.machines.has_unapplied_task(history_complete=history_complete):
+                self.machines.apply_next_task(history_complete=history_complete)
+                completion = self._run_task()
+                if completion.failure is not None:
+                    break
+            if history_complete:
+                self.machines.check_end_of_history()
+        except NondeterminismError as err:
+            raise err.with_workflow(self.workflow_type, self.workflow_id) from None
+        completion.finished = self.machines.workflow_finished
+        return completion
+
+    def _run_task(self) -> WorkflowTaskCompletion:
+        machines = self.machines
+        jobs = machines.take_jobs()
+        replaying = machines.replaying
+        completion = WorkflowTaskCompletion(replaying=replaying)
+        while jobs:
+            runtime = self._runtime_for(jobs)
+            time = machines.current_time
+            time_ns = int(time.timestamp() * 1e9) if time is not None else runtime.time_ns
+            intents = runtime.activate(jobs, time_ns=time_ns, replaying=replaying)
+            if runtime.activation_error is not None:
+                completion.failure = runtime.activation_error
+                return completion
+            machines.handle_intents(intents)
+            jobs = machines.take_jobs()
+        completion.commands = machines.prepare_commands()
+        if not replaying:
+            machines.flags.record_all_implemented()
+            completion.sdk_metadata = machines.flags.take_metadata()
+        return completion
+
+    def _runtime_for(self, jobs: list[j.Job]) -> WorkflowRuntime:
+        if self.runtime is not None:
+            return self.runtime
+        init = next((job for job in jobs if isinstance(job, j.InitializeWorkflow)), None)
+        if init is None:
+            raise CorruptHistoryError("history does not begin with WorkflowExecutionStarted")
+        definition = self._resolve(init.attributes.workflow_type.name)
+        self.runtime = WorkflowRuntime(
+            definition,
+            init,
+            namespace=self.namespace,
+            workflow_id=self.workflow_id,
+            run_id=self.run_id,
+            data_converter=self.data_converter,
+            flags=self.machines.flags,
+            guard=self.guard,
+            failure_exception_types=self.failure_exception_types,
+        )
+        return self.runtime
+
+    def query(
+        self, query_type: str, arguments: Sequence[common_pb2.Payload] = (), *, query_id: str = "query"
+    ) -> common_pb2.Payload:
+        """Run a query handler read-only against the current state; returns its answer payload."""
+        runtime = self.runtime
+        if runtime is None:
+            raise RuntimeError("the workflow has not started yet; feed it history first")
+        runtime.activate([j.QueryWorkflow(query_id, query_type, list(arguments))], time_ns=runtime.time_ns, replaying=True)
+        if runtime.activation_error is not None:
+            error, runtime.activation_error = runtime.activation_error, None
+            raise error
+        answer = runtime.query_results.pop(query_id)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer  # type: ignore[no-any-return]
+
+    def pending_commands(self) -> list[command_pb2.Command]:
+        return self.machines.pending_commands()
+
+    def describe(self) -> dict[str, Any]:
+        return {"workflow_id": self.workflow_id, "workflow_type": self.workflow_type, "finished": self.finished}

@@ -1,0 +1,128 @@
+"""Activation jobs: what history tells the workflow code, one small record per happening.
+
+The engine half (state machines) turns history events into jobs; the workflow half (the
+deterministic loop and handles) applies them. They mirror the official Core SDK's activation jobs,
+so the order in which workflow code observes things matches the official SDKs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Union
+
+from tempyral.api.common.v1 import message_pb2 as common_pb2
+from tempyral.api.failure.v1 import message_pb2 as failure_pb2
+from tempyral.api.history.v1 import message_pb2 as history_pb2
+
+__all__ = [
+    "CancelWorkflow",
+    "FireTimer",
+    "InitializeWorkflow",
+    "Job",
+    "QueryWorkflow",
+    "ResolveActivity",
+    "ResolveCancelExternal",
+    "ResolveChild",
+    "ResolveChildStart",
+    "ResolveSignalExternal",
+    "SignalWorkflow",
+    "UpdateRandomSeed",
+]
+
+
+@dataclass
+class InitializeWorkflow:
+    attributes: history_pb2.WorkflowExecutionStartedEventAttributes
+    randomness_seed: int
+    start_time: datetime
+
+
+@dataclass
+class SignalWorkflow:
+    name: str
+    input: list[common_pb2.Payload]
+    headers: dict[str, common_pb2.Payload]
+    identity: str
+    event_id: int
+
+
+@dataclass
+class CancelWorkflow:
+    reason: str
+
+
+@dataclass
+class FireTimer:
+    seq: int
+
+
+@dataclass
+class ResolveActivity:
+    """``status`` is ``completed`` (``result`` may be None), ``failed`` or ``cancelled``."""
+
+    seq: int
+    status: str
+    result: common_pb2.Payload | None = None
+    failure: failure_pb2.Failure | None = None
+
+
+@dataclass
+class ResolveChildStart:
+    """``status`` is ``started`` (with ``run_id``), ``failed`` (with ``cause``) or ``cancelled``."""
+
+    seq: int
+    status: str
+    run_id: str = ""
+    cause: int = 0
+    workflow_id: str = ""
+    workflow_type: str = ""
+    failure: failure_pb2.Failure | None = None
+
+
+@dataclass
+class ResolveChild:
+    seq: int
+    status: str
+    result: common_pb2.Payload | None = None
+    failure: failure_pb2.Failure | None = None
+
+
+@dataclass
+class ResolveSignalExternal:
+    seq: int
+    failure: failure_pb2.Failure | None = None
+
+
+@dataclass
+class ResolveCancelExternal:
+    seq: int
+    failure: failure_pb2.Failure | None = None
+
+
+@dataclass
+class UpdateRandomSeed:
+    seed: int
+
+
+@dataclass
+class QueryWorkflow:
+    query_id: str
+    query_type: str
+    arguments: list[common_pb2.Payload] = field(default_factory=list)
+    headers: dict[str, common_pb2.Payload] = field(default_factory=dict)
+
+
+Job = Union[
+    InitializeWorkflow,
+    SignalWorkflow,
+    CancelWorkflow,
+    FireTimer,
+    ResolveActivity,
+    ResolveChildStart,
+    ResolveChild,
+    ResolveSignalExternal,
+    ResolveCancelExternal,
+    UpdateRandomSeed,
+    QueryWorkflow,
+]

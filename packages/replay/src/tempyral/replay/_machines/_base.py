@@ -1,0 +1,165 @@
+"""What every command state machine shares: a state Enum, a transition table, ``on_<trigger>``.
+
+A machine is driven by triggers: the name of a history event in snake case
+(``activity_task_scheduled``), ``command_<type>`` when its command is handed to the server, or a
+request from workflow code (``schedule``, ``cancel``). ``TRANSITIONS`` maps ``(state, trigger)`` to the
+next state (a tuple when the handler chooses between several); a pair not in the table is an
+illegal move, reported with the machine, its state, the trigger and the path it took so far.
+Handlers return the activation jobs the move produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar
+
+from tempyral.api.command.v1 import message_pb2 as command_pb2
+from tempyral.api.enums.v1.command_type_pb2 import CommandType
+from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.replay._errors import (
+    CorruptHistoryError,
+    NondeterminismError,
+    SourceLocation,
+    compact_text,
+)
+from tempyral.replay._jobs import Job
+
+__all__ = ["Machine", "QueuedCommand", "command_type_name", "trigger_of"]
+
+HistoryEvent = history_pb2.HistoryEvent
+Command = command_pb2.Command
+
+# Which history event records which command.
+EVENT_FOR_COMMAND: Mapping[int, int] = {
+    CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+    CommandType.COMMAND_TYPE_START_TIMER: EventType.EVENT_TYPE_TIMER_STARTED,
+    CommandType.COMMAND_TYPE_CANCEL_TIMER: EventType.EVENT_TYPE_TIMER_CANCELED,
+    CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+    CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+    CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+    CommandType.COMMAND_TYPE_RECORD_MARKER: EventType.EVENT_TYPE_MARKER_RECORDED,
+    CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+    CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+}
+
+
+def trigger_of(event: HistoryEvent) -> str:
+    """``EVENT_TYPE_ACTIVITY_TASK_SCHEDULED`` -> ``activity_task_scheduled``."""
+    return EventType.Name(event.event_type).removeprefix("EVENT_TYPE_").lower()
+
+
+def command_type_name(command: Command) -> str:
+    return CommandType.Name(command.command_type).removeprefix("COMMAND_TYPE_")
+
+
+def command_attributes_text(command: Command) -> str:
+    which = command.WhichOneof("attributes")
+    return compact_text(getattr(command, which)) if which else "{}"
+
+
+@dataclass
+class QueuedCommand:
+    """A command waiting to be matched with the history event that records it.
+
+    ``initial`` marks the command that created the machine (dropped if the machine is cancelled
+    before it was sent); later ones (a cancel request) are the machine's follow-ups.
+    """
+
+    machine: Machine
+    command: Command
+    source: SourceLocation | None
+    initial: bool = True
+
+    @property
+    def dropped(self) -> bool:
+        return self.initial and self.machine.cancelled_before_sent
+
+
+class Machine:
+    """Base of the per-command state machines (one module per machine)."""
+
+    kind: ClassVar[str] = "machine"
+    State: ClassVar[type[Enum]]
+    INITIAL: ClassVar[Enum]
+    FINAL: ClassVar[frozenset[Enum]] = frozenset()
+    TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]]
+
+    def __init__(self, seq: int, source: SourceLocation | None) -> None:
+        self.seq = seq
+        self.source = source
+        self.state: Enum = self.INITIAL
+        self.path: list[str] = [self.INITIAL.name]
+        self.cancelled_before_sent = False
+        self._choice: Enum | None = None
+        self.flags: Any = None  # the instance's Flags, set by the driver
+        self.replaying = True  # whether the event being handled is replayed (set by the driver)
+        self.new_commands: list[Command] = []  # issued by handlers, taken by the driver
+        self.internal = False  # created by the engine itself: its jobs never reach the code
+
+    # -- driving --------------------------------------------------------------------------
+    def fire(self, trigger: str, event: HistoryEvent | None = None) -> list[Job]:
+        target = self.TRANSITIONS.get((self.state, trigger))
+        if target is None:
+            self._illegal(trigger, event)
+        handler = getattr(self, f"on_{trigger}", None)
+        self._choice = None
+        jobs: list[Job] = handler(event) if handler is not None else []
+        if isinstance(target, tuple):
+            if self._choice is None or self._choice not in target:
+                raise AssertionError(f"{self.kind} handler on_{trigger} chose no state among {target}")
+            target = self._choice
+        self.state = target
+        self.path.append(f"{trigger}->{target.name}")
+        return jobs
+
+    def choose(self, state: Enum) -> None:
+        """Called by a handler whose transition has several possible targets."""
+        self._choice = state
+
+    def issue(self, command: Command) -> None:
+        self.new_commands.append(command)
+
+    def can_fire(self, trigger: str) -> bool:
+        return (self.state, trigger) in self.TRANSITIONS
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL
+
+    def _illegal(self, trigger: str, event: HistoryEvent | None) -> None:
+        path = " / ".join(self.path)
+        reason = (
+            f"the {self.kind} state machine (seq {self.seq}) in state {self.state.name} cannot take"
+            f" {trigger}; its path so far: {path}"
+        )
+        if event is None:
+            raise AssertionError(reason)
+        raise NondeterminismError(reason, event=event, source=self.source)
+
+    # -- what subclasses add ------------------------------------------------------------------
+    def check_command_event(self, command: Command, event: HistoryEvent) -> None:
+        """Beyond the event type: do the ids and types match? (Overridden where they can differ.)"""
+
+    def mismatch(self, what: str, event: HistoryEvent, command: Command) -> NondeterminismError:
+        return NondeterminismError(
+            what,
+            event=event,
+            command_type=command_type_name(command),
+            command_attributes=command_attributes_text(command),
+            source=self.source,
+        )
+
+
+def require(event: HistoryEvent, field: str) -> Any:
+    """The event's attributes of this name, or a corrupt-history error when they are missing."""
+    if not event.HasField(field):
+        raise CorruptHistoryError(f"the event has no {field}", event=event)
+    return getattr(event, field)

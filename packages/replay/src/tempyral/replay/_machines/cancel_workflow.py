@@ -1,0 +1,12 @@
+"""The cancel workflow state machine: one command that closes the workflow as cancelled, matched by its final event."""
+
+from __future__ import annotations
+
+from tempyral.replay._machines._terminal import TerminalMachine
+
+__all__ = ["CancelWorkflowMachine"]
+
+
+class CancelWorkflowMachine(TerminalMachine):
+    kind = "cancel workflow"
+    EVENT = "workflow_execution_canceled"

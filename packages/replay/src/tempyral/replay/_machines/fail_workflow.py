@@ -1,0 +1,12 @@
+"""The fail workflow state machine: one command that fails the workflow with a failure, matched by its final event."""
+
+from __future__ import annotations
+
+from tempyral.replay._machines._terminal import TerminalMachine
+
+__all__ = ["FailWorkflowMachine"]
+
+
+class FailWorkflowMachine(TerminalMachine):
+    kind = "fail workflow"
+    EVENT = "workflow_execution_failed"

@@ -1,0 +1,89 @@
+"""The signal-external-workflow state machine: initiate, then signalled or failed.
+
+A signal cancelled in the task that issued it is never sent and resolves as cancelled.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from tempyral.api.failure.v1 import message_pb2 as failure_pb2
+from tempyral.replay._errors import SourceLocation
+from tempyral.replay._jobs import Job, ResolveSignalExternal
+from tempyral.replay._machines._base import Command, HistoryEvent, Machine, require
+
+__all__ = ["SignalExternalMachine"]
+
+
+class S(Enum):
+    CREATED = 0
+    COMMAND_CREATED = 1
+    INITIATED = 2
+    SIGNALED = 3
+    FAILED = 4
+    CANCELLED = 5
+
+
+class SignalExternalMachine(Machine):
+    kind = "signal external workflow"
+    State = S
+    INITIAL = S.CREATED
+    FINAL = frozenset({S.SIGNALED, S.FAILED, S.CANCELLED})
+    TRANSITIONS = {
+        (S.CREATED, "schedule"): S.COMMAND_CREATED,
+        (S.COMMAND_CREATED, "signal_external_workflow_execution_initiated"): S.INITIATED,
+        (S.COMMAND_CREATED, "cancel"): S.CANCELLED,
+        (S.INITIATED, "external_workflow_execution_signaled"): S.SIGNALED,
+        (S.INITIATED, "signal_external_workflow_execution_failed"): S.FAILED,
+        (S.INITIATED, "cancel"): S.INITIATED,  # already sent: a cancel cannot recall it
+        (S.SIGNALED, "cancel"): S.SIGNALED,
+        (S.FAILED, "cancel"): S.FAILED,
+        (S.CANCELLED, "cancel"): S.CANCELLED,
+    }
+
+    def __init__(self, seq: int, command: Command, source: SourceLocation | None) -> None:
+        super().__init__(seq, source)
+        self.command = command
+        self.fire("schedule")
+
+    def request_cancel(self) -> list[Job]:
+        return self.fire("cancel")
+
+    def check_command_event(self, command: Command, event: HistoryEvent) -> None:
+        recorded = require(event, "signal_external_workflow_execution_initiated_event_attributes")
+        expected = command.signal_external_workflow_execution_command_attributes
+        if recorded.signal_name != expected.signal_name:
+            raise self.mismatch(
+                f"signal name {recorded.signal_name!r} in history, {expected.signal_name!r} in the code",
+                event, command,
+            )
+
+    def on_external_workflow_execution_signaled(self, event: HistoryEvent | None) -> list[Job]:
+        return [ResolveSignalExternal(self.seq)]
+
+    def on_signal_external_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
+        assert event is not None
+        attrs = require(event, "signal_external_workflow_execution_failed_event_attributes")
+        failure = failure_pb2.Failure(
+            message="Unable to signal external workflow because it was not found",
+            application_failure_info=failure_pb2.ApplicationFailureInfo(
+                type="SignalExternalWorkflowExecutionFailed"
+            ),
+        )
+        if attrs.cause:
+            failure.message += f" (cause {attrs.cause})"
+        return [ResolveSignalExternal(self.seq, failure)]
+
+    def on_cancel(self, event: HistoryEvent | None) -> list[Job]:
+        if self.state is not S.COMMAND_CREATED:
+            return []
+        self.cancelled_before_sent = True
+        return [
+            ResolveSignalExternal(
+                self.seq,
+                failure_pb2.Failure(
+                    message="Signal was cancelled before being sent",
+                    canceled_failure_info=failure_pb2.CanceledFailureInfo(),
+                ),
+            )
+        ]

@@ -1,0 +1,154 @@
+"""The ``Replayer``: check stored histories against the current workflow code (mirrors
+``temporalio.worker.Replayer``), without a server or a worker.
+
+Typical use, in CI::
+
+    replayer = Replayer(workflows=[MyWorkflow])
+    await replayer.replay_workflow(WorkflowHistory.from_json(text, workflow_id="my-id"))
+
+``replay_workflow`` raises the replay failure (a :py:class:`NondeterminismError`, a
+:py:class:`CorruptHistoryError`, or the error that failed a workflow task) unless
+``raise_on_replay_failure=False``; ``replay_workflows`` does the same over many histories, failing
+fast or collecting every failure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tempyral.converter import DataConverter
+from tempyral.replay._errors import ReplayError
+from tempyral.replay._history import WorkflowHistory
+from tempyral.replay._instance import WorkflowInstance
+from tempyral.workflow._definition import _Definition
+
+__all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
+
+
+@dataclass(frozen=True)
+class WorkflowReplayResult:
+    """One replayed history and its failure, if any."""
+
+    history: WorkflowHistory
+    replay_failure: Exception | None
+    events: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class WorkflowReplayResults:
+    """Failures of a batch, keyed by the history's run id (or workflow id when it has none)."""
+
+    replay_failures: Mapping[str, Exception] = field(default_factory=dict)
+    results: Sequence[WorkflowReplayResult] = ()
+
+
+class Replayer:
+    """Replays histories against workflow classes to prove the code still matches them."""
+
+    def __init__(
+        self,
+        *,
+        workflows: Sequence[type],
+        namespace: str = "ReplayNamespace",
+        data_converter: DataConverter | None = None,
+        workflow_failure_exception_types: Sequence[type[BaseException]] = (),
+        determinism_guard: bool = True,
+        debug_mode: bool = False,
+        **_ignored: Any,
+    ) -> None:
+        if not workflows:
+            raise ValueError("Replayer needs at least one workflow class")
+        self._definitions: dict[str | None, _Definition] = {}
+        for cls in workflows:
+            definition = _Definition.must_from_class(cls)
+            if definition.name in self._definitions:
+                raise ValueError(f"more than one workflow named {definition.name!r}")
+            self._definitions[definition.name] = definition
+        self.namespace = namespace
+        self.data_converter = data_converter or DataConverter.default
+        self.failure_exception_types = tuple(workflow_failure_exception_types)
+        # debug_mode: tempyral runs workflow code on a plain loop with no deadlock timer, so
+        # debuggers and coverage work either way; accepted for compatibility.
+        self.determinism_guard = determinism_guard and not debug_mode
+
+    def _definition(self, workflow_type: str) -> _Definition:
+        definition = self._definitions.get(workflow_type) or self._definitions.get(None)
+        if definition is None:
+            known = ", ".join(sorted(n for n in self._definitions if n))
+            raise ReplayError(
+                f"workflow type {workflow_type!r} is not registered with this Replayer (known: {known})"
+            )
+        return definition
+
+    def new_instance(self, workflow_id: str, run_id: str = "") -> WorkflowInstance:
+        """A fresh sans-IO instance with this replayer's workflows and settings."""
+        return WorkflowInstance(
+            self._definition,
+            workflow_id=workflow_id,
+            run_id=run_id,
+            namespace=self.namespace,
+            data_converter=self.data_converter,
+            determinism_guard=self.determinism_guard,
+            failure_exception_types=self.failure_exception_types,
+        )
+
+    def replay_workflow_sync(
+        self, history: WorkflowHistory, *, raise_on_replay_failure: bool = True
+    ) -> WorkflowReplayResult:
+        """``replay_workflow`` without an event loop (the engine does no I/O)."""
+        started = time.perf_counter()
+        failure: Exception | None = None
+        instance = self.new_instance(history.workflow_id)
+        try:
+            completion = instance.activate(history.events, history_complete=True)
+            if completion.failure is not None:
+                raise _as_exception(completion.failure)
+        except Exception as err:
+            if raise_on_replay_failure:
+                raise
+            failure = err
+        return WorkflowReplayResult(history, failure, len(history.events), time.perf_counter() - started)
+
+    async def replay_workflow(
+        self, history: WorkflowHistory, *, raise_on_replay_failure: bool = True
+    ) -> WorkflowReplayResult:
+        """Replay one history; raise its failure unless ``raise_on_replay_failure=False``."""
+        return self.replay_workflow_sync(history, raise_on_replay_failure=raise_on_replay_failure)
+
+    async def replay_workflows(
+        self,
+        histories: Iterable[WorkflowHistory] | AsyncIterable[WorkflowHistory],
+        *,
+        raise_on_replay_failure: bool = True,
+    ) -> WorkflowReplayResults:
+        """Replay many histories: stop at the first failure (default) or collect them all."""
+        failures: dict[str, Exception] = {}
+        results: list[WorkflowReplayResult] = []
+        if isinstance(histories, AsyncIterable):
+            items = [h async for h in histories]
+        else:
+            items = list(histories)
+        for history in items:
+            result = self.replay_workflow_sync(history, raise_on_replay_failure=raise_on_replay_failure)
+            results.append(result)
+            if result.replay_failure is not None:
+                failures[_key(history)] = result.replay_failure
+        return WorkflowReplayResults(failures, results)
+
+
+def _key(history: WorkflowHistory) -> str:
+    if history.events and history.events[0].HasField("workflow_execution_started_event_attributes"):
+        run_id = history.events[0].workflow_execution_started_event_attributes.original_execution_run_id
+        if run_id:
+            return run_id
+    return history.workflow_id
+
+
+def _as_exception(error: BaseException) -> Exception:
+    if isinstance(error, Exception):
+        return error
+    return RuntimeError(f"workflow task failed: {error!r}")

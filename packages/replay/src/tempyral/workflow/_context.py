@@ -1,0 +1,299 @@
+"""Workflow context: ``info()``, time, randomness, handlers, ``sleep``, ``wait_condition``,
+``continue_as_new`` and the other calls workflow code makes about itself.
+
+Every call reaches the running workflow through :py:class:`_Runtime` (the engine's side, in
+``tempyral.replay._runtime``), found on the running event loop. Outside a workflow they raise
+``_NotInWorkflowEventLoopError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from random import Random
+from typing import Any, NoReturn
+
+from tempyral.api.common.v1 import message_pb2 as common_pb2
+
+__all__ = [
+    "ContinueAsNewError",
+    "Info",
+    "ParentInfo",
+    "ReadOnlyContextError",
+    "RootInfo",
+    "cancellation_reason",
+    "continue_as_new",
+    "get_dynamic_query_handler",
+    "get_dynamic_signal_handler",
+    "get_query_handler",
+    "get_signal_handler",
+    "in_workflow",
+    "info",
+    "instance",
+    "is_failure_exception",
+    "memo",
+    "memo_value",
+    "now",
+    "payload_converter",
+    "random",
+    "set_dynamic_query_handler",
+    "set_dynamic_signal_handler",
+    "set_query_handler",
+    "set_signal_handler",
+    "sleep",
+    "time",
+    "time_ns",
+    "uuid4",
+    "wait_condition",
+]
+
+
+class _NotInWorkflowEventLoopError(RuntimeError):
+    def __init__(self, message: str = "Not in workflow event loop") -> None:
+        super().__init__(message)
+
+
+class ReadOnlyContextError(RuntimeError):
+    """A query handler (or update validator) tried to change workflow state or issue a command."""
+
+
+@dataclass(frozen=True)
+class ParentInfo:
+    namespace: str
+    run_id: str
+    workflow_id: str
+
+
+@dataclass(frozen=True)
+class RootInfo:
+    run_id: str
+    workflow_id: str
+
+
+@dataclass(frozen=True)
+class Info:
+    """Information about the running workflow (``workflow.info()``)."""
+
+    attempt: int
+    continued_run_id: str | None
+    cron_schedule: str | None
+    execution_timeout: timedelta | None
+    first_execution_run_id: str
+    headers: Mapping[str, common_pb2.Payload]
+    namespace: str
+    original_execution_run_id: str
+    parent: ParentInfo | None
+    root: RootInfo | None
+    priority: Any
+    raw_memo: Mapping[str, common_pb2.Payload]
+    retry_policy: Any
+    run_id: str
+    run_timeout: timedelta | None
+    search_attributes: Mapping[str, Sequence[Any]]
+    start_time: datetime
+    task_queue: str
+    task_timeout: timedelta
+    workflow_id: str
+    workflow_start_time: datetime
+    workflow_type: str
+
+    def _logger_details(self) -> Mapping[str, Any]:
+        return {
+            "attempt": self.attempt,
+            "namespace": self.namespace,
+            "run_id": self.run_id,
+            "task_queue": self.task_queue,
+            "workflow_id": self.workflow_id,
+            "workflow_type": self.workflow_type,
+        }
+
+
+class ContinueAsNewError(BaseException):
+    """Raised by ``continue_as_new()``; the engine turns it into the continue-as-new command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__("Continue as new")
+        self.input_args = args
+        self.options = kwargs
+
+
+class _Runtime:
+    """What the engine provides to workflow code; see ``tempyral.replay._runtime``."""
+
+    @staticmethod
+    def current() -> Any:
+        loop = asyncio._get_running_loop()
+        runtime = getattr(loop, "_tempyral_runtime", None)
+        if runtime is None:
+            raise _NotInWorkflowEventLoopError()
+        return runtime
+
+    @staticmethod
+    def maybe_current() -> Any:
+        loop = asyncio._get_running_loop()
+        return getattr(loop, "_tempyral_runtime", None)
+
+
+def in_workflow() -> bool:
+    """Whether the caller runs in workflow code."""
+    return _Runtime.maybe_current() is not None
+
+
+def info() -> Info:
+    return _Runtime.current().workflow_info()  # type: ignore[no-any-return]
+
+
+def instance() -> Any:
+    """The workflow class instance of the running workflow."""
+    return _Runtime.current().workflow_instance()
+
+
+def memo() -> Mapping[str, Any]:
+    return _Runtime.current().workflow_memo()  # type: ignore[no-any-return]
+
+
+_unset: Any = object()
+
+
+def memo_value(key: str, default: Any = _unset, *, type_hint: type | None = None) -> Any:
+    """One memo value, decoded (``KeyError`` when absent and no default is given)."""
+    return _Runtime.current().workflow_memo_value(key, default, type_hint, _unset)
+
+
+def cancellation_reason() -> str | None:
+    return _Runtime.current().cancel_reason  # type: ignore[no-any-return]
+
+
+def is_failure_exception(err: BaseException) -> bool:
+    """Whether this error, raised by the workflow, fails the workflow (rather than its task)."""
+    return _Runtime.current().is_failure_exception(err)  # type: ignore[no-any-return]
+
+
+def now() -> datetime:
+    """Workflow time (from history), timezone-aware UTC; deterministic on replay."""
+    return datetime.fromtimestamp(time_ns() / 1e9, timezone.utc)
+
+
+def time() -> float:
+    return time_ns() / 1e9
+
+
+def time_ns() -> int:
+    return _Runtime.current().time_ns  # type: ignore[no-any-return]
+
+
+def random() -> Random:
+    """A ``random.Random`` seeded from the workflow run, identical under replay."""
+    return _Runtime.current().workflow_random()  # type: ignore[no-any-return]
+
+
+def uuid4() -> uuid.UUID:
+    """A version-4 UUID drawn from ``random()`` (deterministic, not cryptographically safe)."""
+    return uuid.UUID(bytes=random().getrandbits(128).to_bytes(16, "big"), version=4)
+
+
+def payload_converter() -> Any:
+    return _Runtime.current().payload_converter
+
+
+async def sleep(duration: float | timedelta, *, summary: str | None = None) -> None:
+    """Sleep for a duration of workflow time: a durable timer."""
+    seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
+    await _Runtime.current().workflow_sleep(seconds, summary=summary)
+
+
+async def wait_condition(
+    fn: Callable[[], bool],
+    *,
+    timeout: timedelta | float | None = None,
+    timeout_summary: str | None = None,
+) -> None:
+    """Wait until ``fn()`` is true; raises ``asyncio.TimeoutError`` after ``timeout``."""
+    seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout
+    await _Runtime.current().workflow_wait_condition(fn, timeout=seconds, timeout_summary=timeout_summary)
+
+
+def continue_as_new(
+    arg: Any = _unset,
+    *,
+    args: Sequence[Any] = (),
+    task_queue: str | None = None,
+    run_timeout: timedelta | None = None,
+    task_timeout: timedelta | None = None,
+    retry_policy: Any = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: Any = None,
+    workflow: Callable[..., Any] | str | None = None,
+    versioning_intent: Any = None,
+) -> NoReturn:
+    """Stop this run and start a new one of the same workflow id with these arguments."""
+    runtime = _Runtime.current()
+    runtime.assert_not_read_only("continue as new")
+    values = list(args) if arg is _unset else [arg]
+    raise ContinueAsNewError(
+        *values, task_queue=task_queue, run_timeout=run_timeout, task_timeout=task_timeout,
+        retry_policy=retry_policy, memo=memo, search_attributes=search_attributes, workflow=workflow,
+    )
+
+
+def get_signal_handler(name: str) -> Callable[..., Any] | None:
+    return _Runtime.current().get_handler("signal", name)  # type: ignore[no-any-return]
+
+
+def set_signal_handler(name: str, handler: Callable[..., Any] | None) -> None:
+    _Runtime.current().set_handler("signal", name, handler)
+
+
+def get_dynamic_signal_handler() -> Callable[..., Any] | None:
+    return _Runtime.current().get_handler("signal", None)  # type: ignore[no-any-return]
+
+
+def set_dynamic_signal_handler(handler: Callable[..., Any] | None) -> None:
+    _Runtime.current().set_handler("signal", None, handler)
+
+
+def get_query_handler(name: str) -> Callable[..., Any] | None:
+    return _Runtime.current().get_handler("query", name)  # type: ignore[no-any-return]
+
+
+def set_query_handler(name: str, handler: Callable[..., Any] | None) -> None:
+    _Runtime.current().set_handler("query", name, handler)
+
+
+def get_dynamic_query_handler() -> Callable[..., Any] | None:
+    return _Runtime.current().get_handler("query", None)  # type: ignore[no-any-return]
+
+
+def set_dynamic_query_handler(handler: Callable[..., Any] | None) -> None:
+    _Runtime.current().set_handler("query", None, handler)
+
+
+class _ReplaySafeLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """``workflow.logger``: silent while replaying, with workflow details in ``extra``."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("tempyral.workflow"), {})
+        self.full_workflow_info_on_extra = False
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 (logging's name)
+        runtime = _Runtime.maybe_current()
+        if runtime is not None and runtime.is_replaying:
+            return False
+        return super().isEnabledFor(level)
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        runtime = _Runtime.maybe_current()
+        if runtime is not None:
+            details = runtime.workflow_info()._logger_details()
+            extra = dict(kwargs.get("extra") or {})
+            extra.setdefault("temporal_workflow", details)
+            kwargs["extra"] = extra
+            msg = f"{msg} ({details})"
+        return msg, kwargs
+
+
+logger = _ReplaySafeLogger()
