@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
@@ -117,7 +117,7 @@ class WorkflowMachines:
         self.next_index = 0
         self.flags = Flags(sdk_version)
         self.replaying = True
-        self.current_time: datetime | None = None
+        self.current_time_ns: int | None = None
         self.started_attributes: history_pb2.WorkflowExecutionStartedEventAttributes | None = None
         self.workflow_finished = False
         self.history_length = 0
@@ -165,15 +165,15 @@ class WorkflowMachines:
         self.history_length = self.events[end].event_id
         ended_at = self.events[end]
         if ended_at.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            self._set_time(ended_at.event_time.ToDatetime(timezone.utc))
+            self._set_time(ended_at.event_time.ToNanoseconds())
 
     def take_jobs(self) -> list[Job]:
         jobs, self._jobs = self._jobs, []
         return jobs
 
-    def _set_time(self, time: datetime) -> None:
-        if self.current_time is None or time > self.current_time:
-            self.current_time = time
+    def _set_time(self, time_ns: int) -> None:
+        if self.current_time_ns is None or time_ns > self.current_time_ns:
+            self.current_time_ns = time_ns
 
     def _handle(self, event: HistoryEvent) -> None:
         kind = event.event_type
@@ -203,10 +203,9 @@ class WorkflowMachines:
         elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             attrs = event.workflow_execution_started_event_attributes
             self.started_attributes = attrs
-            start_time = event.event_time.ToDatetime(timezone.utc)
-            self._set_time(start_time)
+            self._set_time(event.event_time.ToNanoseconds())
             seed = randomness_seed(attrs.original_execution_run_id)
-            self._jobs.append(InitializeWorkflow(attrs, seed, start_time))
+            self._jobs.append(InitializeWorkflow(attrs, seed, event.event_time.ToDatetime(timezone.utc)))
         elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             attrs = event.workflow_execution_signaled_event_attributes
             self._jobs.append(

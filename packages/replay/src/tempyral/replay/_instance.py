@@ -112,8 +112,7 @@ class WorkflowInstance:
         completion = WorkflowTaskCompletion(replaying=replaying)
         while jobs:
             runtime = self._runtime_for(jobs)
-            time = machines.current_time
-            time_ns = int(time.timestamp() * 1e9) if time is not None else runtime.time_ns
+            time_ns = machines.current_time_ns or runtime.time_ns
             intents = runtime.activate(jobs, time_ns=time_ns, replaying=replaying)
             if runtime.activation_error is not None:
                 completion.failure = runtime.activation_error

@@ -71,7 +71,7 @@ class WorkflowRuntime(Outbound):
         self.flags = flags
         self.guard = guard and definition.sandboxed
         self.failure_exception_types = (*definition.failure_exception_types, *failure_exception_types)
-        self.time_ns = int(init.start_time.timestamp() * 1e9)
+        self.time_ns = 0  # set by each activation
         self.is_replaying = True
         self.cancel_reason: str | None = None
         self.deleting = False
