@@ -3,9 +3,11 @@
 Two mechanisms, both idle unless workflow code is running:
 
 - an audit hook (``sys.addaudithook``) for what CPython audits: opening files, sockets and name
-  lookups, subprocesses and ``os.system``/``exec``/``fork``, new threads, ``time.sleep``;
-- shims over unaudited sources of nondeterminism: ``time.time``/``time_ns``/``perf_counter``/
-  ``monotonic``, the global ``random`` functions, ``uuid.uuid1``/``uuid4`` and ``os.urandom``.
+  lookups, subprocesses and ``os.system``/``exec``/``fork``, file system changes;
+- shims over what is not audited: ``time.time``/``time_ns``/``perf_counter``/``monotonic``,
+  ``time.sleep``, ``threading.Thread.start``, the global ``random`` functions,
+  ``uuid.uuid1``/``uuid4`` and ``os.urandom``. Names bound before tempyral was imported
+  (``from time import time``) keep the original function and are not caught.
   ``datetime.now()`` cannot be shimmed (a C type) and is not caught: use ``workflow.now()``.
 
 A violation raises :py:class:`RestrictedWorkflowAccessError` where it happens and is also recorded,
@@ -25,6 +27,7 @@ import functools
 import os
 import random
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -86,13 +89,12 @@ def _violate(what: str) -> None:
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     if _state.thread is None or _state.depth or _state.thread != _thread.get_ident():
         return
-    if event == "open":
-        caller = sys._getframe(1).f_code.co_filename
-        if caller.startswith(_IMPORT_FILES) or caller.endswith(("linecache.py", "tokenize.py")):
-            return
-        _violate(f"open({args[0]!r})")
-    elif event in _FORBIDDEN_EVENTS:
-        _violate(event)
+    if event != "open" and event not in _FORBIDDEN_EVENTS:
+        return
+    caller = sys._getframe(1).f_code.co_filename
+    if caller.startswith(_IMPORT_FILES) or caller.endswith(("linecache.py", "tokenize.py")):
+        return  # the import system and source lookups read files, not workflow code
+    _violate(f"open({args[0]!r})" if event == "open" else event)
 
 
 def _shim(module: Any, name: str, label: str) -> None:
@@ -132,6 +134,8 @@ def install() -> None:
     ):
         if hasattr(random, name):
             _shim(random, name, f"random.{name}() (the global generator)")
+    _shim(time, "sleep", "time.sleep()")
+    _shim(threading.Thread, "start", "threading.Thread.start() (a new thread)")
     _shim(uuid, "uuid1", "uuid.uuid1()")
     _shim(uuid, "uuid4", "uuid.uuid4()")
     _shim(os, "urandom", "os.urandom()")

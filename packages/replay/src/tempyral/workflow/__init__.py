@@ -73,6 +73,11 @@ from tempyral.workflow._unsafe import unsafe
 
 # Last: tempyral.replay imports this package's submodules.
 from tempyral.replay._errors import NondeterminismError  # noqa: E402, I001
+from tempyral.replay._guard import install as _install_guard  # noqa: E402
+
+# The guard's shims replace time.time & co. now, before workflow modules bind them by name; they
+# cost nothing measurable until workflow code runs.
+_install_guard()
 
 __all__ = [
     "ActivityCancellationType",
