@@ -1,4 +1,4 @@
-"""Golden workflows with deliberate, replay-breaking changes; each changed line says ``# CHANGED``.
+"""Golden workflows with deliberate, replay-breaking changes, each after a ``# CHANGED`` comment.
 
 Each class keeps the workflow type name of the golden workflow it changes, so the recorded
 histories are replayed against it.
@@ -19,17 +19,21 @@ SHORT = timedelta(seconds=10)
 class ActivitySwapped:
     @workflow.run
     async def run(self, name: str) -> str:
-        return await workflow.execute_activity("greet_loudly", name, start_to_close_timeout=SHORT)  # CHANGED
+        # CHANGED: the next line
+        return await workflow.execute_activity("greet_loudly", name, start_to_close_timeout=SHORT)
 
 
 @workflow.defn(name="ActivityFailure")
 class TimerAdded:
     @workflow.run
     async def run(self) -> str:
-        await workflow.sleep(1)  # CHANGED
+        # CHANGED: the next line
+        await workflow.sleep(1)
         try:
             await workflow.execute_activity(
-                "fail_always", start_to_close_timeout=SHORT, retry_policy=RetryPolicy(maximum_attempts=1)
+                "fail_always",
+                start_to_close_timeout=SHORT,
+                retry_policy=RetryPolicy(maximum_attempts=1),
             )
         except ActivityError as err:
             return str(err)
@@ -43,10 +47,13 @@ class ChildrenReordered:
         wid = workflow.info().workflow_id
         results = []
         try:
-            await workflow.execute_child_workflow("Child", args=["b", True], id=f"{wid}-child-b")  # CHANGED
+            # CHANGED: the next line
+            await workflow.execute_child_workflow("Child", args=["b", True], id=f"{wid}-child-b")
         except Exception as err:
             results.append(str(err))
-        results.append(await workflow.execute_child_workflow("Child", args=["a", False], id=f"{wid}-child-a"))
+        results.append(
+            await workflow.execute_child_workflow("Child", args=["a", False], id=f"{wid}-child-a")
+        )
         return results
 
 
@@ -55,7 +62,8 @@ class CommandAddedAtTheEnd:
     @workflow.run
     async def run(self) -> None:
         await workflow.sleep(0.05)
-        await workflow.execute_activity("greet", "one more", start_to_close_timeout=SHORT)  # CHANGED
+        # CHANGED: the next line
+        await workflow.execute_activity("greet", "one more", start_to_close_timeout=SHORT)
         raise ApplicationError("workflow gave up", non_retryable=True)
 
 

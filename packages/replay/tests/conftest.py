@@ -18,7 +18,8 @@ HISTORIES = GOLDEN / "histories"
 
 def load_module(path: Path, name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -27,7 +28,8 @@ def load_module(path: Path, name: str) -> ModuleType:
 
 def workflow_classes(module: ModuleType) -> list[type]:
     return [
-        value for value in vars(module).values()
+        value
+        for value in vars(module).values()
         if isinstance(value, type) and "__tempyral_workflow_definition" in value.__dict__
     ]
 

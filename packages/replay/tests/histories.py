@@ -13,9 +13,13 @@ from tempyral.replay import WorkflowHistory
 E = EventType
 
 
-def first_task(workflow_type: str, args: Sequence[Any] = (), *, run_id: str = "run-1") -> list[history_pb2.HistoryEvent]:
+def first_task(
+    workflow_type: str, args: Sequence[Any] = (), *, run_id: str = "run-1"
+) -> list[history_pb2.HistoryEvent]:
     """WorkflowExecutionStarted, WorkflowTaskScheduled, WorkflowTaskStarted."""
-    started = history_pb2.HistoryEvent(event_id=1, event_type=E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
+    started = history_pb2.HistoryEvent(
+        event_id=1, event_type=E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
+    )
     started.event_time.FromSeconds(1_700_000_000)
     attrs = started.workflow_execution_started_event_attributes
     attrs.workflow_type.name = workflow_type
@@ -26,9 +30,13 @@ def first_task(workflow_type: str, args: Sequence[Any] = (), *, run_id: str = "r
         payload = attrs.input.payloads.add()
         payload.metadata["encoding"] = b"json/plain"
         payload.data = json.dumps(value).encode()
-    scheduled = history_pb2.HistoryEvent(event_id=2, event_type=E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
+    scheduled = history_pb2.HistoryEvent(
+        event_id=2, event_type=E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
+    )
     scheduled.event_time.FromSeconds(1_700_000_000)
-    task_started = history_pb2.HistoryEvent(event_id=3, event_type=E.EVENT_TYPE_WORKFLOW_TASK_STARTED)
+    task_started = history_pb2.HistoryEvent(
+        event_id=3, event_type=E.EVENT_TYPE_WORKFLOW_TASK_STARTED
+    )
     task_started.event_time.FromSeconds(1_700_000_001)
     task_started.workflow_task_started_event_attributes.scheduled_event_id = 2
     return [started, scheduled, task_started]

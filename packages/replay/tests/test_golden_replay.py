@@ -13,7 +13,10 @@ from .conftest import golden_histories
 
 HISTORIES = golden_histories()
 IDS = [name for name, _ in HISTORIES]
-BOUNDARIES = (EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+BOUNDARIES = (
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+)
 
 
 def test_enough_golden_histories() -> None:
@@ -28,7 +31,9 @@ async def test_all_in_one_batch(replayer: Replayer) -> None:
 
 
 @pytest.mark.parametrize(("name", "history"), HISTORIES, ids=IDS)
-def test_every_task_boundary_prefix_replays(replayer: Replayer, name: str, history: WorkflowHistory) -> None:
+def test_every_task_boundary_prefix_replays(
+    replayer: Replayer, name: str, history: WorkflowHistory
+) -> None:
     cuts = [i + 1 for i, e in enumerate(history.events) if e.event_type in BOUNDARIES]
     assert cuts, name
     for cut in cuts:
@@ -38,16 +43,21 @@ def test_every_task_boundary_prefix_replays(replayer: Replayer, name: str, histo
 
 
 @pytest.mark.parametrize(("name", "history"), HISTORIES, ids=IDS)
-def test_fed_task_by_task_like_a_sticky_worker(replayer: Replayer, name: str, history: WorkflowHistory) -> None:
+def test_fed_task_by_task_like_a_sticky_worker(
+    replayer: Replayer, name: str, history: WorkflowHistory
+) -> None:
     instance = replayer.new_instance(history.workflow_id)
     events = history.events
     start = 0
     for index, event in enumerate(events):
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED and (
-            index + 1 == len(events) or events[index + 1].event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+            index + 1 == len(events)
+            or events[index + 1].event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
         ):
             completion = instance.activate(events[start : index + 1])
-            assert completion.failure is None, f"{name} at event {index + 1}: {completion.failure!r}"
+            assert completion.failure is None, (
+                f"{name} at event {index + 1}: {completion.failure!r}"
+            )
             start = index + 1
     completion = instance.activate(events[start:], history_complete=True)
     assert completion.failure is None
@@ -55,12 +65,18 @@ def test_fed_task_by_task_like_a_sticky_worker(replayer: Replayer, name: str, hi
 
 
 @pytest.mark.parametrize(("name", "history"), HISTORIES, ids=IDS)
-def test_last_task_commands_equal_what_history_recorded(replayer: Replayer, name: str, history: WorkflowHistory) -> None:
+def test_last_task_commands_equal_what_history_recorded(
+    replayer: Replayer, name: str, history: WorkflowHistory
+) -> None:
     """Run up to the last task as if it were new; its commands must be those history recorded,
     attribute for attribute where the SDKs agree (results computed from time and seeded randomness
     included)."""
     events = history.events
-    last_started = max(i for i, e in enumerate(events) if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
+    last_started = max(
+        i
+        for i, e in enumerate(events)
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
+    )
     instance = replayer.new_instance(history.workflow_id)
     completion = instance.activate(events[: last_started + 1])
     assert completion.failure is None

@@ -17,8 +17,10 @@ HISTORIES = dict(golden_histories())
 
 
 def changed_line(marker_text: str) -> int:
-    for number, line in enumerate(CHANGED.read_text().splitlines(), start=1):
-        if marker_text in line and "# CHANGED" in line:
+    """The line holding ``marker_text`` right after a ``# CHANGED`` comment."""
+    lines = CHANGED.read_text().splitlines()
+    for number, line in enumerate(lines[1:], start=2):
+        if marker_text in line and "# CHANGED" in lines[number - 2]:
             return number
     raise AssertionError(marker_text)
 
@@ -44,34 +46,46 @@ def test_swapped_activity_points_at_the_changed_line(changed_replayer: Replayer)
     assert err.event_type == "ACTIVITY_TASK_SCHEDULED"
     assert err.event_id == 5
     assert err.command_type == "SCHEDULE_ACTIVITY_TASK"
-    assert "greet_loudly" in err.command_attributes and "greet" in err.event_attributes
+    assert "greet_loudly" in err.command_attributes
+    assert "greet" in err.event_attributes
     assert err.source is not None
     assert (Path(err.source.filename), err.source.lineno) == (CHANGED, changed_line("greet_loudly"))
     text = str(err)
-    assert "[TMPRL1100]" in text and "ActivitySuccess" in text and "changed_workflows.py:" in text
+    assert "[TMPRL1100]" in text
+    assert "ActivitySuccess" in text
+    assert "changed_workflows.py:" in text
     assert "activity type 'greet' in history, 'greet_loudly' in the code" in text
 
 
 def test_added_timer_points_at_the_changed_line(changed_replayer: Replayer) -> None:
     err = replay_error(changed_replayer, "activity_failure")
     assert (err.event_type, err.command_type) == ("ACTIVITY_TASK_SCHEDULED", "START_TIMER")
-    assert err.source is not None and err.source.lineno == changed_line("workflow.sleep(1)")
+    assert err.source is not None
+    assert err.source.lineno == changed_line("workflow.sleep(1)")
 
 
 def test_reordered_children_point_at_the_changed_line(changed_replayer: Replayer) -> None:
     err = replay_error(changed_replayer, "parent")
     assert err.event_type == "START_CHILD_WORKFLOW_EXECUTION_INITIATED"
-    assert "child-a" in err.event_attributes and "child-b" in err.command_attributes
-    assert err.source is not None and err.source.lineno == changed_line('args=["b", True]')
+    assert "child-a" in err.event_attributes
+    assert "child-b" in err.command_attributes
+    assert err.source is not None
+    assert err.source.lineno == changed_line('args=["b", True]')
 
 
 def test_command_added_before_the_end_points_at_it(changed_replayer: Replayer) -> None:
     err = replay_error(changed_replayer, "workflow_failed")
-    assert (err.event_type, err.command_type) == ("WORKFLOW_EXECUTION_FAILED", "SCHEDULE_ACTIVITY_TASK")
-    assert err.source is not None and err.source.lineno == changed_line('"one more"')
+    assert (err.event_type, err.command_type) == (
+        "WORKFLOW_EXECUTION_FAILED",
+        "SCHEDULE_ACTIVITY_TASK",
+    )
+    assert err.source is not None
+    assert err.source.lineno == changed_line('"one more"')
 
 
-def test_removed_commands_name_the_event_the_code_no_longer_produces(changed_replayer: Replayer) -> None:
+def test_removed_commands_name_the_event_the_code_no_longer_produces(
+    changed_replayer: Replayer,
+) -> None:
     err = replay_error(changed_replayer, "timers")
     assert err.event_type == "TIMER_STARTED"
     assert err.command_type == "COMPLETE_WORKFLOW_EXECUTION"
@@ -82,7 +96,9 @@ def test_collect_mode_reports_every_failure(changed_replayer: Replayer) -> None:
 
     names = ["activity_success", "activity_failure", "parent", "workflow_failed", "timers"]
     results = asyncio.run(
-        changed_replayer.replay_workflows([HISTORIES[n] for n in names], raise_on_replay_failure=False)
+        changed_replayer.replay_workflows(
+            [HISTORIES[n] for n in names], raise_on_replay_failure=False
+        )
     )
     assert len(results.replay_failures) == len(names)
     assert all(isinstance(e, NondeterminismError) for e in results.replay_failures.values())
@@ -91,7 +107,10 @@ def test_collect_mode_reports_every_failure(changed_replayer: Replayer) -> None:
 def test_fail_fast_mode_raises_the_first(changed_replayer: Replayer) -> None:
     import asyncio
 
-    histories: list[WorkflowHistory] = [HISTORIES["activity_success"], HISTORIES["activity_failure"]]
+    histories: list[WorkflowHistory] = [
+        HISTORIES["activity_success"],
+        HISTORIES["activity_failure"],
+    ]
     with pytest.raises(NondeterminismError, match="greet_loudly"):
         asyncio.run(changed_replayer.replay_workflows(histories))
 
@@ -101,4 +120,5 @@ def test_nondeterminism_errors_pickle() -> None:
 
     err = NondeterminismError("reason", command_type="START_TIMER")
     again = pickle.loads(pickle.dumps(err))
-    assert str(again) == str(err) and again.command_type == "START_TIMER"
+    assert str(again) == str(err)
+    assert again.command_type == "START_TIMER"

@@ -44,7 +44,8 @@ def load_workflows_under_official_sdk() -> Any:
     sys.modules["tempyral.common"] = temporalio.common
     sys.modules["tempyral.exceptions"] = temporalio.exceptions
     spec = importlib.util.spec_from_file_location("golden_workflows", HERE / "workflows.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["golden_workflows"] = module
     spec.loader.exec_module(module)
@@ -168,7 +169,9 @@ async def record(client: Client, wf: Any) -> list[WorkflowHandle[Any, Any]]:
     await chain.result()
     first_run = chain.result_run_id or ""
     for index, run_id in enumerate(await _run_ids(client, chain.id, first_run)):
-        saved.append((client.get_workflow_handle(chain.id, run_id=run_id), f"continue_as_new_{index}"))
+        saved.append(
+            (client.get_workflow_handle(chain.id, run_id=run_id), f"continue_as_new_{index}")
+        )
 
     # Workflow cancellation requested by a client.
     cancellable = await start(wf.Cancellable.run, name="cancellable")
@@ -228,9 +231,20 @@ class _ignore_failure:
 def write_cli_format(target: str, workflow_id: str, name: str) -> None:
     """The same history as ``temporal workflow show --output json`` prints it."""
     output = subprocess.run(
-        [str(find_temporal_binary()), "workflow", "show", "--address", target,
-         "--workflow-id", workflow_id, "--output", "json"],
-        check=True, capture_output=True, text=True,
+        [
+            str(find_temporal_binary()),
+            "workflow",
+            "show",
+            "--address",
+            target,
+            "--workflow-id",
+            workflow_id,
+            "--output",
+            "json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     json.loads(output)
     (OUT / f"{name}.cli.json").write_text(output)
@@ -245,13 +259,27 @@ async def main() -> None:
     async with DevServer() as server:
         client = await Client.connect(server.target)
         workflows = [
-            wf.ActivitySuccess, wf.ActivityFailure, wf.ActivityRetried, wf.ActivityTimeout,
-            wf.ActivityCancelled, wf.Timers, wf.Child, wf.Parent, wf.SignalTarget,
-            wf.SignalSender, wf.CancelTarget, wf.ExternalCanceller, wf.ContinueAsNew,
-            wf.Cancellable, wf.Failing, wf.KitchenSink,
+            wf.ActivitySuccess,
+            wf.ActivityFailure,
+            wf.ActivityRetried,
+            wf.ActivityTimeout,
+            wf.ActivityCancelled,
+            wf.Timers,
+            wf.Child,
+            wf.Parent,
+            wf.SignalTarget,
+            wf.SignalSender,
+            wf.CancelTarget,
+            wf.ExternalCanceller,
+            wf.ContinueAsNew,
+            wf.Cancellable,
+            wf.Failing,
+            wf.KitchenSink,
         ]
         async with Worker(
-            client, task_queue=TASK_QUEUE, workflows=workflows,
+            client,
+            task_queue=TASK_QUEUE,
+            workflows=workflows,
             activities=[greet, fail_always, flaky, slow, wait_for_cancel],
             workflow_runner=UnsandboxedWorkflowRunner(),
             graceful_shutdown_timeout=timedelta(seconds=1),

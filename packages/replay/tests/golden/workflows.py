@@ -10,6 +10,7 @@ Activities are referred to by name: they run in the recording worker, never duri
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -43,11 +44,13 @@ class ActivityFailure:
     async def run(self) -> str:
         try:
             await workflow.execute_activity(
-                "fail_always", start_to_close_timeout=SHORT,
+                "fail_always",
+                start_to_close_timeout=SHORT,
                 retry_policy=RetryPolicy(maximum_attempts=1),
             )
         except ActivityError as err:
-            assert isinstance(err.cause, ApplicationError)
+            if not isinstance(err.cause, ApplicationError):
+                raise
             return f"caught: {err.cause.message}"
         return "not reached"
 
@@ -57,7 +60,9 @@ class ActivityRetried:
     @workflow.run
     async def run(self) -> str:
         result: str = await workflow.execute_activity(
-            "flaky", 3, start_to_close_timeout=SHORT,
+            "flaky",
+            3,
+            start_to_close_timeout=SHORT,
             retry_policy=RetryPolicy(
                 initial_interval=timedelta(milliseconds=100), maximum_attempts=5
             ),
@@ -71,7 +76,9 @@ class ActivityTimeout:
     async def run(self) -> str:
         try:
             await workflow.execute_activity(
-                "slow", 5.0, start_to_close_timeout=timedelta(seconds=1),
+                "slow",
+                5.0,
+                start_to_close_timeout=timedelta(seconds=1),
                 retry_policy=RetryPolicy(maximum_attempts=1),
             )
         except ActivityError as err:
@@ -89,8 +96,10 @@ class ActivityCancelled:
             workflow.ActivityCancellationType.TRY_CANCEL,
         ):
             handle = workflow.start_activity(
-                "wait_for_cancel", start_to_close_timeout=timedelta(seconds=30),
-                heartbeat_timeout=timedelta(seconds=2), cancellation_type=cancellation_type,
+                "wait_for_cancel",
+                start_to_close_timeout=timedelta(seconds=30),
+                heartbeat_timeout=timedelta(seconds=2),
+                cancellation_type=cancellation_type,
             )
             await workflow.sleep(1)
             handle.cancel()
@@ -120,10 +129,8 @@ class Timers:
         long_sleep = asyncio.create_task(workflow.sleep(3600))
         await workflow.sleep(0.2)
         long_sleep.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await long_sleep
-        except asyncio.CancelledError:
-            pass
         # A timer cancelled in the same task it was created: never sent.
         quick = asyncio.create_task(asyncio.sleep(100))
         await asyncio.sleep(0)
@@ -148,15 +155,15 @@ class Parent:
         wid = workflow.info().workflow_id
         results = [
             await workflow.execute_child_workflow(
-                Child.run, args=["a", False], id=f"{wid}-child-a",
+                Child.run,
+                args=["a", False],
+                id=f"{wid}-child-a",
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
                 memo={"k": "v"},
             )
         ]
         try:
-            await workflow.execute_child_workflow(
-                "Child", args=["b", True], id=f"{wid}-child-b"
-            )
+            await workflow.execute_child_workflow("Child", args=["b", True], id=f"{wid}-child-b")
         except ChildWorkflowError as err:
             results.append(f"failed: {err.cause}")
         handle = await workflow.start_child_workflow(
@@ -241,7 +248,8 @@ class Cancellable:
     async def run(self) -> None:
         try:
             await workflow.execute_activity(
-                "wait_for_cancel", start_to_close_timeout=timedelta(seconds=60),
+                "wait_for_cancel",
+                start_to_close_timeout=timedelta(seconds=60),
                 heartbeat_timeout=timedelta(seconds=2),
             )
         except ActivityError:

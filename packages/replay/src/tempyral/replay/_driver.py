@@ -50,19 +50,55 @@ for _kind, _attrs in (
     (E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, "activity_task_canceled_event_attributes"),
 ):
     _INITIAL_EVENT_FIELD[_kind] = (_attrs, "scheduled_event_id")
-_INITIAL_EVENT_FIELD[E.EVENT_TYPE_TIMER_FIRED] = ("timer_fired_event_attributes", "started_event_id")
+_INITIAL_EVENT_FIELD[E.EVENT_TYPE_TIMER_FIRED] = (
+    "timer_fired_event_attributes",
+    "started_event_id",
+)
 for _kind, _attrs in (
-    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, "child_workflow_execution_started_event_attributes"),
-    (E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED, "start_child_workflow_execution_failed_event_attributes"),
-    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, "child_workflow_execution_completed_event_attributes"),
-    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, "child_workflow_execution_failed_event_attributes"),
-    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, "child_workflow_execution_canceled_event_attributes"),
-    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, "child_workflow_execution_timed_out_event_attributes"),
-    (E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, "child_workflow_execution_terminated_event_attributes"),
-    (E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED, "external_workflow_execution_signaled_event_attributes"),
-    (E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, "signal_external_workflow_execution_failed_event_attributes"),
-    (E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED, "external_workflow_execution_cancel_requested_event_attributes"),
-    (E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, "request_cancel_external_workflow_execution_failed_event_attributes"),
+    (
+        E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED,
+        "child_workflow_execution_started_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED,
+        "start_child_workflow_execution_failed_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
+        "child_workflow_execution_completed_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED,
+        "child_workflow_execution_failed_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED,
+        "child_workflow_execution_canceled_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT,
+        "child_workflow_execution_timed_out_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED,
+        "child_workflow_execution_terminated_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED,
+        "external_workflow_execution_signaled_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
+        "signal_external_workflow_execution_failed_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+        "external_workflow_execution_cancel_requested_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
+        "request_cancel_external_workflow_execution_failed_event_attributes",
+    ),
 ):
     _INITIAL_EVENT_FIELD[_kind] = (_attrs, "initiated_event_id")
 
@@ -157,7 +193,9 @@ class WorkflowMachines:
         following = self.events[end + 1] if end + 1 < len(self.events) else None
         # The flags of the task about to be replayed are recorded in the completion after it.
         if following is not None and following.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            self.flags.add_from_completed(following.workflow_task_completed_event_attributes.sdk_metadata)
+            self.flags.add_from_completed(
+                following.workflow_task_completed_event_attributes.sdk_metadata
+            )
         self.replaying = following is not None
         for index in range(start, end + 1):
             self._handle(self.events[index])
@@ -186,7 +224,8 @@ class WorkflowMachines:
             return
         if kind in _UNSUPPORTED:
             raise CorruptHistoryError(
-                f"{_UNSUPPORTED[kind]} are not supported by this version of tempyral's engine", event=event
+                f"{_UNSUPPORTED[kind]} are not supported by this version of tempyral's engine",
+                event=event,
             )
         if is_command_event(event):
             self._handle_command_event(event)
@@ -196,7 +235,8 @@ class WorkflowMachines:
             machine = self._by_event_id.get(initial_id)
             if machine is None:
                 raise NondeterminismError(
-                    f"history refers to event {initial_id}, which no command of this workflow code produced",
+                    f"history refers to event {initial_id}, which no command of this workflow code"
+                    " produced",
                     event=event,
                 )
             self._fire(machine, event)
@@ -205,28 +245,41 @@ class WorkflowMachines:
             self.started_attributes = attrs
             self._set_time(event.event_time.ToNanoseconds())
             seed = randomness_seed(attrs.original_execution_run_id)
-            self._jobs.append(InitializeWorkflow(attrs, seed, event.event_time.ToDatetime(timezone.utc)))
+            self._jobs.append(
+                InitializeWorkflow(attrs, seed, event.event_time.ToDatetime(timezone.utc))
+            )
         elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             attrs = event.workflow_execution_signaled_event_attributes
             self._jobs.append(
                 SignalWorkflow(
-                    attrs.signal_name, list(attrs.input.payloads), dict(attrs.header.fields),
-                    attrs.identity, event.event_id,
+                    attrs.signal_name,
+                    list(attrs.input.payloads),
+                    dict(attrs.header.fields),
+                    attrs.identity,
+                    event.event_id,
                 )
             )
         elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
-            self._jobs.append(CancelWorkflow(event.workflow_execution_cancel_requested_event_attributes.cause))
-        elif kind in (E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT):
+            self._jobs.append(
+                CancelWorkflow(event.workflow_execution_cancel_requested_event_attributes.cause)
+            )
+        elif kind in (
+            E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+            E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+        ):
             self.workflow_finished = True
         else:
-            raise CorruptHistoryError("this event type is not supported by tempyral's engine", event=event)
+            raise CorruptHistoryError(
+                "this event type is not supported by tempyral's engine", event=event
+            )
 
     def _handle_command_event(self, event: HistoryEvent) -> None:
         while self._queue and self._queue[0].dropped:
             self._queue.popleft()
         if not self._queue:
             raise NondeterminismError(
-                "history records a command here, but the workflow code issued no (more) commands", event=event
+                "history records a command here, but the workflow code issued no (more) commands",
+                event=event,
             )
         queued = self._queue.popleft()
         command = queued.command
@@ -269,18 +322,22 @@ class WorkflowMachines:
 
     def _take_issued(self, machine: m.Machine, source: SourceLocation | None) -> None:
         for command in machine.new_commands:
-            self._new.append(QueuedCommand(machine, command, source or machine.source, initial=False))
+            self._new.append(
+                QueuedCommand(machine, command, source or machine.source, initial=False)
+            )
         machine.new_commands.clear()
 
     # -- commands from the workflow code --------------------------------------------------------
     def handle_intents(self, intents: list[Intent]) -> None:
-        """Create and cancel machines for what the code asked; immediate jobs go to ``take_jobs``."""
+        """Create and cancel machines for what the code asked; immediate jobs go to take_jobs."""
         for intent in self._order_terminal(intents):
             handler = getattr(self, f"_on_{intent.kind}")
             handler(intent)
 
     def _order_terminal(self, intents: list[Intent]) -> list[Intent]:
-        first = next((i for i, intent in enumerate(intents) if intent.kind in _TERMINAL_INTENTS), None)
+        first = next(
+            (i for i, intent in enumerate(intents) if intent.kind in _TERMINAL_INTENTS), None
+        )
         if first is None or first == len(intents) - 1:
             return intents
         if self.flags.core_enabled(CoreFlag.MOVE_TERMINAL_COMMANDS, replaying=self.replaying):
@@ -302,14 +359,18 @@ class WorkflowMachines:
 
     def _on_start_timer(self, intent: Intent) -> None:
         assert intent.command is not None
-        self._add("timer", m.TimerMachine(intent.seq, intent.command, intent.source), intent.command)
+        self._add(
+            "timer", m.TimerMachine(intent.seq, intent.command, intent.source), intent.command
+        )
 
     def _on_cancel_timer(self, intent: Intent) -> None:
         self._cancel("timer", intent)
 
     def _on_schedule_activity(self, intent: Intent) -> None:
         assert intent.command is not None
-        machine = m.ActivityMachine(intent.seq, intent.command, intent.cancellation_type, intent.source)
+        machine = m.ActivityMachine(
+            intent.seq, intent.command, intent.cancellation_type, intent.source
+        )
         self._add("activity", machine, intent.command)
 
     def _on_cancel_activity(self, intent: Intent) -> None:
@@ -317,7 +378,9 @@ class WorkflowMachines:
 
     def _on_start_child(self, intent: Intent) -> None:
         assert intent.command is not None
-        machine = m.ChildWorkflowMachine(intent.seq, intent.command, intent.cancellation_type, intent.source)
+        machine = m.ChildWorkflowMachine(
+            intent.seq, intent.command, intent.cancellation_type, intent.source
+        )
         self._add("child", machine, intent.command)
 
     def _on_cancel_child(self, intent: Intent) -> None:
@@ -327,21 +390,31 @@ class WorkflowMachines:
         for command in machine.new_commands:
             # Cancelling a started child is a cancel-external command with its own machine.
             self._internal_seq += 1
-            internal = m.CancelExternalMachine(-self._internal_seq, command, intent.source, internal=True)
+            internal = m.CancelExternalMachine(
+                -self._internal_seq, command, intent.source, internal=True
+            )
             internal.flags = self.flags
             self._new.append(QueuedCommand(internal, command, intent.source))
         machine.new_commands.clear()
 
     def _on_signal_external(self, intent: Intent) -> None:
         assert intent.command is not None
-        self._add("signal", m.SignalExternalMachine(intent.seq, intent.command, intent.source), intent.command)
+        self._add(
+            "signal",
+            m.SignalExternalMachine(intent.seq, intent.command, intent.source),
+            intent.command,
+        )
 
     def _on_cancel_signal(self, intent: Intent) -> None:
         self._cancel("signal", intent)
 
     def _on_cancel_external(self, intent: Intent) -> None:
         assert intent.command is not None
-        self._add("cancel", m.CancelExternalMachine(intent.seq, intent.command, intent.source), intent.command)
+        self._add(
+            "cancel",
+            m.CancelExternalMachine(intent.seq, intent.command, intent.source),
+            intent.command,
+        )
 
     def _terminal(self, machine: m.Machine, command: command_pb2.Command) -> None:
         machine.flags = self.flags

@@ -89,10 +89,16 @@ class NondeterminismError(ReplayError):
         return self
 
     def _message(self) -> str:
-        where = f" in workflow {self.workflow_type!r} (id {self.workflow_id!r})" if self.workflow_type else ""
+        where = (
+            f" in workflow {self.workflow_type!r} (id {self.workflow_id!r})"
+            if self.workflow_type
+            else ""
+        )
         lines = [f"[{self.code}] Nondeterminism error{where}: {self.reason}"]
         if self.event_id:
-            lines.append(f"  history has event {self.event_id} {self.event_type}: {self.event_attributes}")
+            lines.append(
+                f"  history has event {self.event_id} {self.event_type}: {self.event_attributes}"
+            )
         else:
             lines.append("  history has no event for it")
         if self.command_type:

@@ -25,7 +25,7 @@ class CoreFlag(IntEnum):
     MOVE_TERMINAL_COMMANDS = 3
     """Non-terminal commands issued after a terminal one are kept and moved before it."""
     IMPROVED_HEARTBEAT_HEURISTIC = 4
-    """A stricter rule for collapsing workflow-task heartbeats (local activities; not implemented)."""
+    """A stricter rule for collapsing workflow-task heartbeats (local activities; not used)."""
 
 
 class LangFlag(IntEnum):
@@ -37,7 +37,9 @@ class LangFlag(IntEnum):
 
 # What a new workflow task may use and will record. Flags of behaviours this engine does not
 # implement are never claimed.
-IMPLEMENTED_CORE = frozenset({CoreFlag.ID_AND_TYPE_DETERMINISM_CHECKS, CoreFlag.MOVE_TERMINAL_COMMANDS})
+IMPLEMENTED_CORE = frozenset(
+    {CoreFlag.ID_AND_TYPE_DETERMINISM_CHECKS, CoreFlag.MOVE_TERMINAL_COMMANDS}
+)
 
 
 class Flags:
@@ -52,7 +54,9 @@ class Flags:
         self.last_sdk_version = ""
         self.sdk_version = sdk_version
 
-    def add_from_completed(self, metadata: task_complete_metadata_pb2.WorkflowTaskCompletedMetadata) -> None:
+    def add_from_completed(
+        self, metadata: task_complete_metadata_pb2.WorkflowTaskCompletedMetadata
+    ) -> None:
         self.core.update(metadata.core_used_flags)
         self.lang.update(metadata.lang_used_flags)
         if metadata.sdk_name:
@@ -96,5 +100,8 @@ class Flags:
             metadata.sdk_name = SDK_NAME
         if self.sdk_version and self.last_sdk_version != self.sdk_version:
             metadata.sdk_version = self.sdk_version
-        self.last_sdk_name, self.last_sdk_version = SDK_NAME, self.sdk_version or self.last_sdk_version
+        self.last_sdk_name, self.last_sdk_version = (
+            SDK_NAME,
+            self.sdk_version or self.last_sdk_version,
+        )
         return metadata

@@ -22,6 +22,7 @@ per thread and records which thread is guarded.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import functools
 import os
@@ -32,8 +33,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
-
-import _thread
 
 __all__ = ["RestrictedWorkflowAccessError", "active", "is_active", "suspended"]
 
@@ -62,17 +61,46 @@ _state = _State()
 # Audit events that mean I/O, processes or threads. ``open`` is checked apart (imports read files).
 _FORBIDDEN_EVENTS = frozenset(
     {
-        "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname",
-        "socket.gethostbyaddr", "socket.sendto", "socket.__new__",
-        "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-        "os.forkpty", "os.startfile", "os.kill", "os.remove", "os.rename", "os.mkdir", "os.rmdir",
-        "os.listdir", "os.scandir", "os.chdir", "os.truncate", "shutil.rmtree", "shutil.copyfile",
-        "_thread.start_new_thread", "time.sleep", "urllib.Request", "http.client.connect",
-        "ftplib.connect", "smtplib.connect", "webbrowser.open", "ctypes.dlopen",
+        "socket.connect",
+        "socket.bind",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyaddr",
+        "socket.sendto",
+        "socket.__new__",
+        "subprocess.Popen",
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "os.startfile",
+        "os.kill",
+        "os.remove",
+        "os.rename",
+        "os.mkdir",
+        "os.rmdir",
+        "os.listdir",
+        "os.scandir",
+        "os.chdir",
+        "os.truncate",
+        "shutil.rmtree",
+        "shutil.copyfile",
+        "_thread.start_new_thread",
+        "time.sleep",
+        "urllib.Request",
+        "http.client.connect",
+        "ftplib.connect",
+        "smtplib.connect",
+        "webbrowser.open",
+        "ctypes.dlopen",
     }
 )
 _IMPORT_FILES = ("<frozen importlib._bootstrap", "<frozen zipimport>")
-_ALLOWED_CALLER_MODULES = frozenset({"logging", "asyncio.events", "asyncio.base_events", "warnings", "linecache"})
+_ALLOWED_CALLER_MODULES = frozenset(
+    {"logging", "asyncio.events", "asyncio.base_events", "warnings", "linecache"}
+)
 
 
 def is_active() -> bool:
@@ -115,22 +143,34 @@ def _shim(module: Any, name: str, label: str) -> None:
     setattr(module, name, guarded)
 
 
-_installed = False
+_installed: list[bool] = []
 
 
 def install() -> None:
     """Install the audit hook and shims (once per process; idle until ``active()``)."""
-    global _installed
     if _installed:
         return
-    _installed = True
+    _installed.append(True)
     sys.addaudithook(_audit)
     for name in ("time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns"):
         _shim(time, name, f"time.{name}()")
     for name in (
-        "random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform",
-        "getrandbits", "gauss", "normalvariate", "triangular", "betavariate", "expovariate",
-        "randbytes", "seed",
+        "random",
+        "randint",
+        "randrange",
+        "choice",
+        "choices",
+        "shuffle",
+        "sample",
+        "uniform",
+        "getrandbits",
+        "gauss",
+        "normalvariate",
+        "triangular",
+        "betavariate",
+        "expovariate",
+        "randbytes",
+        "seed",
     ):
         if hasattr(random, name):
             _shim(random, name, f"random.{name}() (the global generator)")

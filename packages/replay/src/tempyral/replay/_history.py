@@ -2,8 +2,8 @@
 
 :py:class:`WorkflowHistory` mirrors ``temporalio.client.WorkflowHistory``. ``from_json`` reads what
 ``temporal workflow show --output json`` prints and what the official SDK's
-``WorkflowHistory.to_json()`` writes (both are protobuf JSON of ``temporal.api.history.v1.History``),
-plus the older PascalCase enum spelling some tools still write.
+``WorkflowHistory.to_json()`` writes (both are protobuf JSON of
+``temporal.api.history.v1.History``), plus the older PascalCase enum spelling some tools write.
 
 :py:func:`next_task_end` says where the next workflow task ends, with the rules the official Core
 SDK uses: a task ends at a ``WorkflowTaskStarted`` that is not followed by a failed or timed-out
@@ -57,8 +57,10 @@ class WorkflowHistory:
         return WorkflowHistory.from_proto(workflow_id, proto)
 
     @staticmethod
-    def from_proto(workflow_id: str, history: history_pb2.History | Iterable[HistoryEvent]) -> WorkflowHistory:
-        """A history from a ``History`` proto or events (e.g. fetched page by page from a server)."""
+    def from_proto(
+        workflow_id: str, history: history_pb2.History | Iterable[HistoryEvent]
+    ) -> WorkflowHistory:
+        """A history from a ``History`` proto or events (e.g. pages fetched from a server)."""
         events = list(history.events if isinstance(history, history_pb2.History) else history)
         return WorkflowHistory(workflow_id, events)
 
@@ -155,16 +157,13 @@ def next_task_end(events: list[HistoryEvent], start: int) -> int | None:
 
     None when the events run out before the task ends (the caller has the whole remainder).
     """
-    saw_command_or_start = False
     saw_command = False
     count = len(events)
     for index in range(start, count):
         event = events[index]
         kind = event.event_type
         if kind in _COMMAND_EVENTS:
-            saw_command = saw_command_or_start = True
-        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-            saw_command_or_start = True
+            saw_command = True
         if kind in FINAL_EVENTS:
             return index
         if kind != EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:

@@ -146,13 +146,21 @@ class WorkflowInstance:
         return self.runtime
 
     def query(
-        self, query_type: str, arguments: Sequence[common_pb2.Payload] = (), *, query_id: str = "query"
+        self,
+        query_type: str,
+        arguments: Sequence[common_pb2.Payload] = (),
+        *,
+        query_id: str = "query",
     ) -> common_pb2.Payload:
         """Run a query handler read-only against the current state; returns its answer payload."""
         runtime = self.runtime
         if runtime is None:
             raise RuntimeError("the workflow has not started yet; feed it history first")
-        runtime.activate([j.QueryWorkflow(query_id, query_type, list(arguments))], time_ns=runtime.time_ns, replaying=True)
+        runtime.activate(
+            [j.QueryWorkflow(query_id, query_type, list(arguments))],
+            time_ns=runtime.time_ns,
+            replaying=True,
+        )
         if runtime.activation_error is not None:
             error, runtime.activation_error = runtime.activation_error, None
             raise error
@@ -165,4 +173,8 @@ class WorkflowInstance:
         return self.machines.pending_commands()
 
     def describe(self) -> dict[str, Any]:
-        return {"workflow_id": self.workflow_id, "workflow_type": self.workflow_type, "finished": self.finished}
+        return {
+            "workflow_id": self.workflow_id,
+            "workflow_type": self.workflow_type,
+            "finished": self.finished,
+        }

@@ -113,7 +113,7 @@ class QueryWorkflow:
     headers: dict[str, common_pb2.Payload] = field(default_factory=dict)
 
 
-Job = Union[
+Job = Union[  # noqa: UP007 (a runtime alias)
     InitializeWorkflow,
     SignalWorkflow,
     CancelWorkflow,

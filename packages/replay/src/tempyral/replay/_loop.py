@@ -32,8 +32,13 @@ class TimerHandle(asyncio.TimerHandle):
     """A loop timer that is a durable Temporal timer numbered ``seq``."""
 
     def __init__(
-        self, seq: int, when: float, callback: Callable[..., Any], args: tuple[Any, ...],
-        loop: DeterministicLoop, context: contextvars.Context | None,
+        self,
+        seq: int,
+        when: float,
+        callback: Callable[..., Any],
+        args: tuple[Any, ...],
+        loop: DeterministicLoop,
+        context: contextvars.Context | None,
     ) -> None:
         super().__init__(when, callback, args, loop, context)
         self.seq = seq
@@ -60,7 +65,9 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
                     self._tempyral_runtime.after_callback()
                 if check_conditions:
                     self._conditions[:] = [
-                        (fn, fut) for fn, fut in self._conditions if not fut.done() and not self._satisfied(fn, fut)
+                        (fn, fut)
+                        for fn, fut in self._conditions
+                        if not fut.done() and not self._satisfied(fn, fut)
                     ]
         finally:
             asyncio._set_running_loop(previous)
@@ -79,18 +86,28 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
     def time(self) -> float:
         return self._tempyral_runtime.time_ns / 1e9
 
-    def call_soon(self, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None) -> asyncio.Handle:
+    def call_soon(
+        self, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None
+    ) -> asyncio.Handle:
         handle = asyncio.Handle(callback, args, self, context)
         self._ready.append(handle)
         return handle
 
     def call_later(
-        self, delay: float, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None
+        self,
+        delay: float,
+        callback: Callable[..., Any],
+        *args: Any,
+        context: contextvars.Context | None = None,
     ) -> asyncio.TimerHandle:
         return self._tempyral_runtime.start_timer(delay, callback, args, context)
 
     def call_at(
-        self, when: float, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None
+        self,
+        when: float,
+        callback: Callable[..., Any],
+        *args: Any,
+        context: contextvars.Context | None = None,
     ) -> asyncio.TimerHandle:
         # asyncio.timeout() (and wait_for on 3.12+) schedule by absolute loop time.
         return self.call_later(round(when - self.time(), 3), callback, *args, context=context)
@@ -135,7 +152,8 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
             return
         exception = context.get("exception")
         logger.error(
-            "%s (workflow %s)", context.get("message", "Unhandled exception in workflow code"),
+            "%s (workflow %s)",
+            context.get("message", "Unhandled exception in workflow code"),
             self._tempyral_runtime.workflow_id,
             exc_info=(type(exception), exception, exception.__traceback__) if exception else None,
         )

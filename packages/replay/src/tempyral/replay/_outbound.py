@@ -26,6 +26,10 @@ from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOption
 
 __all__ = ["Outbound"]
 
+_ALREADY_EXISTS = StartChildWorkflowExecutionFailedCause.Value(
+    "START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS"
+)
+
 
 class _Activity(ActivityHandle[Any]):
     def __init__(self, runtime: Any, seq: int, options: ActivityOptions, coro: Any) -> None:
@@ -76,12 +80,16 @@ class _Child(ChildWorkflowHandle[Any]):
     def first_execution_run_id(self) -> str | None:
         return self._run_id
 
-    async def signal(self, signal: str | Callable[..., Any], arg: Any = None, *, args: Sequence[Any] = ()) -> None:
+    async def signal(
+        self, signal: str | Callable[..., Any], arg: Any = None, *, args: Sequence[Any] = ()
+    ) -> None:
         from tempyral.workflow._definition import _SignalDefinition
 
         values = list(args) if arg is None and args else ([arg] if arg is not None else [])
         name = _SignalDefinition.must_name_from_fn_or_str(signal)
-        await self._runtime.signal_external(self.options.id, None, name, values, child_workflow_only=True)
+        await self._runtime.signal_external(
+            self.options.id, None, name, values, child_workflow_only=True
+        )
 
     def resolve_failure(self, err: BaseException) -> None:
         if self.start_fut.done():
@@ -129,14 +137,18 @@ class Outbound:
                 task = asyncio.current_task()
                 if sys.version_info >= (3, 11) and task is not None:
                     task.uncancel()
-                if reraise_on_workflow_cancellation and (self.cancel_reason is not None or self.deleting):
+                if reraise_on_workflow_cancellation and (
+                    self.cancel_reason is not None or self.deleting
+                ):
                     raise
 
     # -- activities ------------------------------------------------------------------------------
     def start_activity(self: Any, options: ActivityOptions) -> _Activity:
         self.assert_not_read_only("start activity")
         if not options.start_to_close_timeout and not options.schedule_to_close_timeout:
-            raise ValueError("Activity must have start_to_close_timeout or schedule_to_close_timeout")
+            raise ValueError(
+                "Activity must have start_to_close_timeout or schedule_to_close_timeout"
+            )
         handle: _Activity
 
         async def run_activity() -> Any:
@@ -158,7 +170,12 @@ class Outbound:
         )
         if payloads:
             attrs.input.payloads.extend(payloads)
-        for field in ("schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout"):
+        for field in (
+            "schedule_to_close_timeout",
+            "schedule_to_start_timeout",
+            "start_to_close_timeout",
+            "heartbeat_timeout",
+        ):
             value = getattr(options, field)
             if value:
                 getattr(attrs, field).FromTimedelta(value)
@@ -171,15 +188,19 @@ class Outbound:
             schedule_activity_task_command_attributes=attrs,
         )
         if options.summary:
-            command.user_metadata.summary.CopyFrom(self.payload_converter.to_payloads([options.summary])[0])
+            command.user_metadata.summary.CopyFrom(
+                self.payload_converter.to_payloads([options.summary])[0]
+            )
         self.add_intent(
-            "schedule_activity", seq=seq, command=command,
+            "schedule_activity",
+            seq=seq,
+            command=command,
             cancellation_type=CancellationType(int(options.cancellation_type)),
         )
         self.pending_activities[seq] = handle
         return handle
 
-    def _apply_ResolveActivity(self: Any, job: j.ResolveActivity) -> None:  # noqa: N802
+    def _apply_ResolveActivity(self: Any, job: j.ResolveActivity) -> None:
         handle = self.pending_activities.pop(job.seq, None)
         if handle is None:
             raise RuntimeError(f"Failed finding activity handle for sequence {job.seq}")
@@ -191,7 +212,9 @@ class Outbound:
             handle.result_fut.set_result(value)
         elif handle.started:  # never started: its task was cancelled, nobody awaits the result
             assert job.failure is not None
-            handle.result_fut.set_exception(self.failure_converter.from_failure(job.failure, self.payload_converter))
+            handle.result_fut.set_exception(
+                self.failure_converter.from_failure(job.failure, self.payload_converter)
+            )
 
     # -- child workflows ---------------------------------------------------------------------------
     async def start_child_workflow(self: Any, options: ChildWorkflowOptions) -> _Child:
@@ -208,11 +231,15 @@ class Outbound:
         seq = self.next_seq("child_workflow")
         handle = _Child(self, seq, options, run_child())
         self.add_intent(
-            "start_child", seq=seq, command=self._child_command(options),
+            "start_child",
+            seq=seq,
+            command=self._child_command(options),
             cancellation_type=ChildCancellationType(int(options.cancellation_type)),
         )
         self.pending_children[seq] = handle
-        await self.await_operation(handle.start_fut, apply_cancel, reraise_on_workflow_cancellation=True)
+        await self.await_operation(
+            handle.start_fut, apply_cancel, reraise_on_workflow_cancellation=True
+        )
         return handle
 
     def _child_command(self: Any, options: ChildWorkflowOptions) -> command_pb2.Command:
@@ -245,10 +272,12 @@ class Outbound:
             start_child_workflow_execution_command_attributes=attrs,
         )
         if options.static_summary:
-            command.user_metadata.summary.CopyFrom(self.payload_converter.to_payloads([options.static_summary])[0])
+            command.user_metadata.summary.CopyFrom(
+                self.payload_converter.to_payloads([options.static_summary])[0]
+            )
         return command
 
-    def _apply_ResolveChildStart(self: Any, job: j.ResolveChildStart) -> None:  # noqa: N802
+    def _apply_ResolveChildStart(self: Any, job: j.ResolveChildStart) -> None:
         handle = self.pending_children.get(job.seq)
         if handle is None:
             raise RuntimeError(f"Failed finding child workflow handle for sequence {job.seq}")
@@ -258,15 +287,19 @@ class Outbound:
             return
         self.pending_children.pop(job.seq)
         if job.status == "failed":
-            if job.cause == StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS:
-                handle.resolve_failure(WorkflowAlreadyStartedError(job.workflow_id, job.workflow_type))
+            if job.cause == _ALREADY_EXISTS:
+                handle.resolve_failure(
+                    WorkflowAlreadyStartedError(job.workflow_id, job.workflow_type)
+                )
             else:
                 handle.resolve_failure(RuntimeError(f"Unknown child start fail cause: {job.cause}"))
         else:
             assert job.failure is not None
-            handle.resolve_failure(self.failure_converter.from_failure(job.failure, self.payload_converter))
+            handle.resolve_failure(
+                self.failure_converter.from_failure(job.failure, self.payload_converter)
+            )
 
-    def _apply_ResolveChild(self: Any, job: j.ResolveChild) -> None:  # noqa: N802
+    def _apply_ResolveChild(self: Any, job: j.ResolveChild) -> None:
         handle = self.pending_children.pop(job.seq, None)
         if handle is None:
             raise RuntimeError(f"Failed finding child workflow handle for sequence {job.seq}")
@@ -278,11 +311,19 @@ class Outbound:
             handle.result_fut.set_result(value)
         else:
             assert job.failure is not None
-            handle.resolve_failure(self.failure_converter.from_failure(job.failure, self.payload_converter))
+            handle.resolve_failure(
+                self.failure_converter.from_failure(job.failure, self.payload_converter)
+            )
 
     # -- external workflows ------------------------------------------------------------------------
     async def signal_external(
-        self: Any, workflow_id: str, run_id: str | None, name: str, args: Sequence[Any], *, child_workflow_only: bool
+        self: Any,
+        workflow_id: str,
+        run_id: str | None,
+        name: str,
+        args: Sequence[Any],
+        *,
+        child_workflow_only: bool,
     ) -> None:
         self.assert_not_read_only("signal external workflow")
         attrs = command_pb2.SignalExternalWorkflowExecutionCommandAttributes(
@@ -297,7 +338,8 @@ class Outbound:
         fut = self.loop.create_future()
         self.pending_signals[seq] = fut
         self.add_intent(
-            "signal_external", seq=seq,
+            "signal_external",
+            seq=seq,
             command=command_pb2.Command(
                 command_type=CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
                 signal_external_workflow_execution_command_attributes=attrs,
@@ -311,7 +353,8 @@ class Outbound:
         fut = self.loop.create_future()
         self.pending_cancels[seq] = fut
         self.add_intent(
-            "cancel_external", seq=seq,
+            "cancel_external",
+            seq=seq,
             command=command_pb2.Command(
                 command_type=CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
                 request_cancel_external_workflow_execution_command_attributes=command_pb2.RequestCancelExternalWorkflowExecutionCommandAttributes(
@@ -321,13 +364,15 @@ class Outbound:
         )
         await fut  # a cancel request cannot itself be cancelled
 
-    def _apply_ResolveSignalExternal(self: Any, job: j.ResolveSignalExternal) -> None:  # noqa: N802
+    def _apply_ResolveSignalExternal(self: Any, job: j.ResolveSignalExternal) -> None:
         self._resolve_external(self.pending_signals, job.seq, job.failure)
 
-    def _apply_ResolveCancelExternal(self: Any, job: j.ResolveCancelExternal) -> None:  # noqa: N802
+    def _apply_ResolveCancelExternal(self: Any, job: j.ResolveCancelExternal) -> None:
         self._resolve_external(self.pending_cancels, job.seq, job.failure)
 
-    def _resolve_external(self: Any, pending: dict[int, asyncio.Future[None]], seq: int, failure: Any) -> None:
+    def _resolve_external(
+        self: Any, pending: dict[int, asyncio.Future[None]], seq: int, failure: Any
+    ) -> None:
         fut = pending.pop(seq, None)
         if fut is None:
             raise RuntimeError(f"Failed finding pending external operation for sequence {seq}")

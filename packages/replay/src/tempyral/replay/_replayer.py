@@ -80,7 +80,8 @@ class Replayer:
         if definition is None:
             known = ", ".join(sorted(n for n in self._definitions if n))
             raise ReplayError(
-                f"workflow type {workflow_type!r} is not registered with this Replayer (known: {known})"
+                f"workflow type {workflow_type!r} is not registered with this Replayer"
+                f" (known: {known})"
             )
         return definition
 
@@ -111,7 +112,9 @@ class Replayer:
             if raise_on_replay_failure:
                 raise
             failure = err
-        return WorkflowReplayResult(history, failure, len(history.events), time.perf_counter() - started)
+        return WorkflowReplayResult(
+            history, failure, len(history.events), time.perf_counter() - started
+        )
 
     async def replay_workflow(
         self, history: WorkflowHistory, *, raise_on_replay_failure: bool = True
@@ -133,7 +136,9 @@ class Replayer:
         else:
             items = list(histories)
         for history in items:
-            result = self.replay_workflow_sync(history, raise_on_replay_failure=raise_on_replay_failure)
+            result = self.replay_workflow_sync(
+                history, raise_on_replay_failure=raise_on_replay_failure
+            )
             results.append(result)
             if result.replay_failure is not None:
                 failures[_key(history)] = result.replay_failure
@@ -142,7 +147,9 @@ class Replayer:
 
 def _key(history: WorkflowHistory) -> str:
     if history.events and history.events[0].HasField("workflow_execution_started_event_attributes"):
-        run_id = history.events[0].workflow_execution_started_event_attributes.original_execution_run_id
+        run_id = history.events[
+            0
+        ].workflow_execution_started_event_attributes.original_execution_run_id
         if run_id:
             return run_id
     return history.workflow_id

@@ -32,7 +32,13 @@ from tempyral.replay._flags import Flags, LangFlag
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import Outbound
 from tempyral.replay._source import caller_location
-from tempyral.workflow._context import ContinueAsNewError, Info, ParentInfo, ReadOnlyContextError, RootInfo
+from tempyral.workflow._context import (
+    ContinueAsNewError,
+    Info,
+    ParentInfo,
+    ReadOnlyContextError,
+    RootInfo,
+)
 from tempyral.workflow._definition import _Definition, _QueryDefinition, _SignalDefinition
 
 __all__ = ["WorkflowRuntime"]
@@ -70,13 +76,16 @@ class WorkflowRuntime(Outbound):
         self.failure_converter = data_converter.failure_converter
         self.flags = flags
         self.guard = guard and definition.sandboxed
-        self.failure_exception_types = (*definition.failure_exception_types, *failure_exception_types)
+        self.failure_exception_types = (
+            *definition.failure_exception_types,
+            *failure_exception_types,
+        )
         self.time_ns = 0  # set by each activation
         self.is_replaying = True
         self.cancel_reason: str | None = None
         self.deleting = False
         self.read_only = False
-        self.random = random.Random(init.randomness_seed)
+        self.random = random.Random(init.randomness_seed)  # noqa: S311 (deterministic on purpose)
         self.intents: list[Intent] = []
         self.activation_error: BaseException | None = None
         self.violations: list[_guard.RestrictedWorkflowAccessError] = []
@@ -157,7 +166,7 @@ class WorkflowRuntime(Outbound):
     def _apply(self, job: j.Job) -> None:
         getattr(self, f"_apply_{type(job).__name__}")(job)
 
-    def _apply_InitializeWorkflow(self, job: j.InitializeWorkflow) -> None:  # noqa: N802
+    def _apply_InitializeWorkflow(self, job: j.InitializeWorkflow) -> None:
         async def run_workflow() -> None:
             result = await self._execute()
             payloads = self.payload_converter.to_payloads([result])
@@ -175,29 +184,29 @@ class WorkflowRuntime(Outbound):
         if getattr(self, "_cancel_pending", False):
             self.loop.call_soon(self.primary_task.cancel)
 
-    def _apply_SignalWorkflow(self, job: j.SignalWorkflow) -> None:  # noqa: N802
+    def _apply_SignalWorkflow(self, job: j.SignalWorkflow) -> None:
         defn = self.signals.get(job.name) or self.signals.get(None)
         if defn is None:
             self.buffered_signals.setdefault(job.name, []).append(job)
             return
         self._process_signal(defn, job)
 
-    def _apply_CancelWorkflow(self, job: j.CancelWorkflow) -> None:  # noqa: N802
+    def _apply_CancelWorkflow(self, job: j.CancelWorkflow) -> None:
         self.cancel_reason = job.reason
         if self.primary_task is not None:
             self.loop.call_soon(self.primary_task.cancel)
         elif self.single_batch:
             self._cancel_pending = True
 
-    def _apply_FireTimer(self, job: j.FireTimer) -> None:  # noqa: N802
+    def _apply_FireTimer(self, job: j.FireTimer) -> None:
         handle = self.pending_timers.pop(job.seq, None)
         if handle is not None:
             self.loop._ready.append(handle)
 
-    def _apply_UpdateRandomSeed(self, job: j.UpdateRandomSeed) -> None:  # noqa: N802
+    def _apply_UpdateRandomSeed(self, job: j.UpdateRandomSeed) -> None:
         self.random.seed(job.seed)
 
-    def _apply_QueryWorkflow(self, job: j.QueryWorkflow) -> None:  # noqa: N802
+    def _apply_QueryWorkflow(self, job: j.QueryWorkflow) -> None:
         self.run_query(job)
 
     # -- the workflow object and its top-level coroutines ---------------------------------------
@@ -225,7 +234,9 @@ class WorkflowRuntime(Outbound):
         except (Exception, asyncio.CancelledError) as err:
             if self.deleting:
                 return
-            error: BaseException = CancelledError(str(err)) if isinstance(err, asyncio.CancelledError) else err
+            error: BaseException = (
+                CancelledError(str(err)) if isinstance(err, asyncio.CancelledError) else err
+            )
             if self.cancel_reason is not None and is_cancelled_exception(error):
                 self.add_intent(
                     "cancel_workflow",
@@ -272,7 +283,9 @@ class WorkflowRuntime(Outbound):
             name = defn.name if defn is not None and defn.name else name
         attrs = command_pb2.ContinueAsNewWorkflowExecutionCommandAttributes(
             workflow_type=common_pb2.WorkflowType(name=name),
-            task_queue=self.attributes.task_queue.__class__(name=options.get("task_queue") or self.info.task_queue),
+            task_queue=self.attributes.task_queue.__class__(
+                name=options.get("task_queue") or self.info.task_queue
+            ),
         )
         if err.input_args:
             attrs.input.payloads.extend(self.payload_converter.to_payloads(list(err.input_args)))
@@ -293,7 +306,9 @@ class WorkflowRuntime(Outbound):
         )
 
     # -- signals and queries --------------------------------------------------------------------
-    def _handler_args(self, name: str, payloads: Sequence[common_pb2.Payload], defn: Any) -> list[Any]:
+    def _handler_args(
+        self, name: str, payloads: Sequence[common_pb2.Payload], defn: Any
+    ) -> list[Any]:
         if defn.name is None:  # dynamic: (name, [RawValue...]) or the old (name, *args)
             raw = [RawValue(p) for p in payloads]
             return [name, *raw] if defn.dynamic_vararg else [name, raw]
@@ -303,7 +318,9 @@ class WorkflowRuntime(Outbound):
         try:
             args = self._handler_args(job.name, job.input, defn)
         except Exception:
-            logger.exception("Failed deserializing signal input for %s, dropping the signal", job.name)
+            logger.exception(
+                "Failed deserializing signal input for %s, dropping the signal", job.name
+            )
             return
 
         async def run_signal() -> None:
@@ -321,7 +338,10 @@ class WorkflowRuntime(Outbound):
                 defn = self.queries.get(job.query_type) or self.queries.get(None)
                 if defn is None:
                     known = sorted(k for k in self.queries if k)
-                    raise RuntimeError(f"Query handler for {job.query_type!r} expected but not found, known queries: {known}")
+                    raise RuntimeError(
+                        f"Query handler for {job.query_type!r} expected but not found,"
+                        f" known queries: {known}"
+                    )
                 args = self._handler_args(job.query_type, job.arguments, defn)
                 self.read_only = True
                 try:
@@ -352,12 +372,20 @@ class WorkflowRuntime(Outbound):
             )
             from tempyral.workflow._definition import _hints
 
-            defn = _SignalDefinition(name, handler, is_method=False, arg_types=_hints(handler)[0], dynamic_vararg=dynamic_vararg)
+            defn = _SignalDefinition(
+                name,
+                handler,
+                is_method=False,
+                arg_types=_hints(handler)[0],
+                dynamic_vararg=dynamic_vararg,
+            )
             self.signals[name] = defn
             # Signals that arrived before their handler existed are delivered now, in order.
-            pending = self.buffered_signals.pop(name, []) if name is not None else [
-                job for jobs in self.buffered_signals.values() for job in jobs
-            ]
+            pending = (
+                self.buffered_signals.pop(name, [])
+                if name is not None
+                else [job for jobs in self.buffered_signals.values() for job in jobs]
+            )
             if name is None:
                 self.buffered_signals.clear()
             for job in pending:
@@ -365,8 +393,14 @@ class WorkflowRuntime(Outbound):
         elif handler is None:
             self.queries.pop(name, None)
         else:
-            self.queries[name] = _QueryDefinition(name, handler, is_method=False, arg_types=__import__(
-                "tempyral.workflow._definition", fromlist=["_hints"])._hints(handler)[0])
+            self.queries[name] = _QueryDefinition(
+                name,
+                handler,
+                is_method=False,
+                arg_types=__import__("tempyral.workflow._definition", fromlist=["_hints"])._hints(
+                    handler
+                )[0],
+            )
 
     # -- helpers used by the workflow API -------------------------------------------------------
     def create_task(self, coro: Any, *, name: str) -> asyncio.Task[Any]:
@@ -391,7 +425,9 @@ class WorkflowRuntime(Outbound):
         fields.setdefault("source", caller_location())
         self.intents.append(Intent(kind, **fields))
 
-    def convert(self, payloads: Sequence[common_pb2.Payload], types: Sequence[Any] | None) -> list[Any]:
+    def convert(
+        self, payloads: Sequence[common_pb2.Payload], types: Sequence[Any] | None
+    ) -> list[Any]:
         if not payloads:
             return []
         hints = list(types) if types and len(types) == len(payloads) else None
@@ -413,7 +449,9 @@ class WorkflowRuntime(Outbound):
         return uuid.UUID(bytes=self.random.getrandbits(128).to_bytes(16, "big"), version=4)
 
     def workflow_memo(self) -> Mapping[str, Any]:
-        return {k: self.payload_converter.from_payloads([v])[0] for k, v in self.info.raw_memo.items()}
+        return {
+            k: self.payload_converter.from_payloads([v])[0] for k, v in self.info.raw_memo.items()
+        }
 
     def workflow_memo_value(self, key: str, default: Any, type_hint: Any, unset: Any) -> Any:
         payload = self.info.raw_memo.get(key)
@@ -421,11 +459,17 @@ class WorkflowRuntime(Outbound):
             if default is unset:
                 raise KeyError(f"Memo does not have a value for key {key}")
             return default
-        return self.payload_converter.from_payloads([payload], [type_hint] if type_hint else None)[0]
+        return self.payload_converter.from_payloads([payload], [type_hint] if type_hint else None)[
+            0
+        ]
 
     # -- timers and conditions ------------------------------------------------------------------
     def start_timer(
-        self, delay: float, callback: Callable[..., Any], args: tuple[Any, ...], context: contextvars.Context | None
+        self,
+        delay: float,
+        callback: Callable[..., Any],
+        args: tuple[Any, ...],
+        context: contextvars.Context | None,
     ) -> TimerHandle:
         self.assert_not_read_only("schedule timer")
         if delay < 0:
@@ -434,11 +478,17 @@ class WorkflowRuntime(Outbound):
         handle = TimerHandle(seq, self.loop.time() + delay, callback, args, self.loop, context)
         command = command_pb2.Command(
             command_type=CommandType.COMMAND_TYPE_START_TIMER,
-            start_timer_command_attributes=command_pb2.StartTimerCommandAttributes(timer_id=str(seq)),
+            start_timer_command_attributes=command_pb2.StartTimerCommandAttributes(
+                timer_id=str(seq)
+            ),
         )
-        command.start_timer_command_attributes.start_to_fire_timeout.FromNanoseconds(int(delay * 1e9))
+        command.start_timer_command_attributes.start_to_fire_timeout.FromNanoseconds(
+            int(delay * 1e9)
+        )
         if self._timer_summary:
-            command.user_metadata.summary.CopyFrom(self.payload_converter.to_payloads([self._timer_summary])[0])
+            command.user_metadata.summary.CopyFrom(
+                self.payload_converter.to_payloads([self._timer_summary])[0]
+            )
             self._timer_summary = None
         self.add_intent("start_timer", seq=seq, command=command)
         self.pending_timers[seq] = handle
@@ -486,11 +536,15 @@ class WorkflowRuntime(Outbound):
             headers=dict(a.header.fields),
             namespace=namespace,
             original_execution_run_id=a.original_execution_run_id,
-            parent=ParentInfo(a.parent_workflow_namespace, parent.run_id, parent.workflow_id) if parent.workflow_id else None,
+            parent=ParentInfo(a.parent_workflow_namespace, parent.run_id, parent.workflow_id)
+            if parent.workflow_id
+            else None,
             root=RootInfo(root.run_id, root.workflow_id) if root.workflow_id else None,
             priority=a.priority,
             raw_memo=dict(a.memo.fields),
-            retry_policy=RetryPolicy.from_proto(a.retry_policy) if a.HasField("retry_policy") else None,
+            retry_policy=RetryPolicy.from_proto(a.retry_policy)
+            if a.HasField("retry_policy")
+            else None,
             run_id=run_id or a.original_execution_run_id,
             run_timeout=_delta(a.workflow_run_timeout),
             search_attributes={},

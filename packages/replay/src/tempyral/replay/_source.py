@@ -30,7 +30,9 @@ BOUNDARY_CODES: set[CodeType] = set()
 
 def _location(frame: FrameType) -> SourceLocation:
     filename, lineno = frame.f_code.co_filename, frame.f_lineno
-    return SourceLocation(filename, lineno, frame.f_code.co_name, linecache.getline(filename, lineno).strip())
+    return SourceLocation(
+        filename, lineno, frame.f_code.co_name, linecache.getline(filename, lineno).strip()
+    )
 
 
 def _is_user(frame: FrameType) -> bool:

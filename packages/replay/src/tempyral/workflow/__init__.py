@@ -7,6 +7,9 @@ Declare workflows with :py:func:`defn`, :py:func:`run`, :py:func:`signal`, :py:f
 ``temporalio.workflow`` runs unchanged once its imports say ``tempyral``.
 """
 
+# Last: tempyral.replay imports this package's submodules.
+from tempyral.replay._errors import NondeterminismError
+from tempyral.replay._guard import install as _install_guard
 from tempyral.workflow._activities import (
     ActivityCancellationType,
     ActivityHandle,
@@ -70,10 +73,6 @@ from tempyral.workflow._definition import (
     update,
 )
 from tempyral.workflow._unsafe import unsafe
-
-# Last: tempyral.replay imports this package's submodules.
-from tempyral.replay._errors import NondeterminismError  # noqa: E402, I001
-from tempyral.replay._guard import install as _install_guard  # noqa: E402
 
 # The guard's shims replace time.time & co. now, before workflow modules bind them by name; they
 # cost nothing measurable until workflow code runs.

@@ -77,7 +77,10 @@ def activity_name(activity: Callable[..., Any] | str) -> str:
     fn = getattr(activity, "__func__", activity)
     name = getattr(fn, "__name__", None)
     if name is None:
-        raise TypeError(f"{activity!r} is not an activity: pass a function decorated with @activity.defn or a name")
+        raise TypeError(
+            f"{activity!r} is not an activity: pass a function decorated with @activity.defn"
+            " or a name"
+        )
     return str(name)
 
 
@@ -130,23 +133,29 @@ def start_activity(
     return _Runtime.current().start_activity(options)  # type: ignore[no-any-return]
 
 
-async def execute_activity(activity: Callable[..., Any] | str, arg: Any = _unset, **kwargs: Any) -> Any:
+async def execute_activity(
+    activity: Callable[..., Any] | str, arg: Any = _unset, **kwargs: Any
+) -> Any:
     """``start_activity`` and wait for its result."""
     return await start_activity(activity, arg, **kwargs)
 
 
-def start_activity_method(activity: Callable[..., Any], arg: Any = _unset, **kwargs: Any) -> ActivityHandle[Any]:
+def start_activity_method(
+    activity: Callable[..., Any], arg: Any = _unset, **kwargs: Any
+) -> ActivityHandle[Any]:
     """``start_activity`` for an activity that is a method of a class."""
     return start_activity(activity, arg, **kwargs)
 
 
-async def execute_activity_method(activity: Callable[..., Any], arg: Any = _unset, **kwargs: Any) -> Any:
+async def execute_activity_method(
+    activity: Callable[..., Any], arg: Any = _unset, **kwargs: Any
+) -> Any:
     return await start_activity(activity, arg, **kwargs)
 
 
 def start_activity_class(activity: type, arg: Any = _unset, **kwargs: Any) -> ActivityHandle[Any]:
     """``start_activity`` for an activity that is a callable class (named by its ``__call__``)."""
-    call = getattr(activity, "__call__")  # noqa: B004
+    call = activity.__call__
     name = activity_name(call) if activity_name(call) != "__call__" else activity.__name__
     for attr in ("__tempyral_activity_definition", "__temporal_activity_definition"):
         defn = getattr(activity, attr, None)

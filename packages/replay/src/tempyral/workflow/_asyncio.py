@@ -47,11 +47,19 @@ async def wait(
         if (
             counter <= 0
             or return_when == asyncio.FIRST_COMPLETED
-            or (return_when == asyncio.FIRST_EXCEPTION and not f.cancelled() and f.exception() is not None)
+            or (
+                return_when == asyncio.FIRST_EXCEPTION
+                and not f.cancelled()
+                and f.exception() is not None
+            )
         ) and not waiter.done():
             waiter.set_result(None)
 
-    timeout_handle = loop.call_later(timeout, lambda: waiter.done() or waiter.set_result(None)) if timeout else None
+    timeout_handle = (
+        loop.call_later(timeout, lambda: waiter.done() or waiter.set_result(None))
+        if timeout
+        else None
+    )
     for f in futures:
         f.add_done_callback(on_done)
     try:
@@ -70,12 +78,16 @@ def _already(futures: list[asyncio.Future[Any]], return_when: str) -> bool:
     done = [f for f in futures if f.done()]
     if return_when == asyncio.FIRST_COMPLETED:
         return bool(done)
-    if return_when == asyncio.FIRST_EXCEPTION and any(not f.cancelled() and f.exception() for f in done):
+    if return_when == asyncio.FIRST_EXCEPTION and any(
+        not f.cancelled() and f.exception() for f in done
+    ):
         return True
     return len(done) == len(futures)
 
 
-def as_completed(fs: Iterable[Awaitable[T]], *, timeout: float | None = None) -> Iterator[Awaitable[T]]:
+def as_completed(
+    fs: Iterable[Awaitable[T]], *, timeout: float | None = None
+) -> Iterator[Awaitable[T]]:
     """As ``asyncio.as_completed``, deterministic: yields awaitables in completion order."""
     futures = _futures(fs)
     loop = asyncio.get_running_loop()
@@ -95,7 +107,9 @@ def as_completed(fs: Iterable[Awaitable[T]], *, timeout: float | None = None) ->
 
     for f in futures:
         f.add_done_callback(on_done)
-    timeout_handle = loop.call_later(timeout, on_timeout) if timeout is not None and futures else None
+    timeout_handle = (
+        loop.call_later(timeout, on_timeout) if timeout is not None and futures else None
+    )
 
     async def next_done() -> T:
         f = await done.get()

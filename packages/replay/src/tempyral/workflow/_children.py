@@ -65,7 +65,9 @@ class ChildWorkflowHandle(asyncio.Task, Generic[ReturnType]):  # type: ignore[ty
     def first_execution_run_id(self) -> str | None:
         raise NotImplementedError
 
-    async def signal(self, signal: str | Callable[..., Any], arg: Any = None, *, args: Sequence[Any] = ()) -> None:
+    async def signal(
+        self, signal: str | Callable[..., Any], arg: Any = None, *, args: Sequence[Any] = ()
+    ) -> None:
         raise NotImplementedError
 
 
@@ -75,7 +77,9 @@ class ChildWorkflowOptions:
     args: Sequence[Any]
     id: str
     task_queue: str | None = None
-    cancellation_type: ChildWorkflowCancellationType = ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED
+    cancellation_type: ChildWorkflowCancellationType = (
+        ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED
+    )
     parent_close_policy: ParentClosePolicy = ParentClosePolicy.TERMINATE
     execution_timeout: timedelta | None = None
     run_timeout: timedelta | None = None
@@ -93,6 +97,7 @@ class ChildWorkflowOptions:
 
 
 _unset: Any = object()
+_WAIT_COMPLETED = ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED
 
 
 def _workflow_name_and_result(workflow: Callable[..., Any] | str) -> tuple[str, Any]:
@@ -101,7 +106,8 @@ def _workflow_name_and_result(workflow: Callable[..., Any] | str) -> tuple[str, 
     definition = _Definition.from_run_fn(workflow)
     if definition is None or definition.name is None:
         raise TypeError(
-            f"{getattr(workflow, '__qualname__', workflow)!r} is not the @workflow.run method of a named"
+            f"{getattr(workflow, '__qualname__', workflow)!r} is not the @workflow.run method of"
+            " a named"
             " @workflow.defn class; pass it, or the workflow type name"
         )
     return definition.name, definition.ret_type
@@ -112,10 +118,10 @@ async def start_child_workflow(
     arg: Any = _unset,
     *,
     args: Sequence[Any] = (),
-    id: str | None = None,  # noqa: A002 (the official name)
+    id: str | None = None,
     task_queue: str | None = None,
     result_type: type | None = None,
-    cancellation_type: ChildWorkflowCancellationType = ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    cancellation_type: ChildWorkflowCancellationType = _WAIT_COMPLETED,
     parent_close_policy: ParentClosePolicy = ParentClosePolicy.TERMINATE,
     execution_timeout: timedelta | None = None,
     run_timeout: timedelta | None = None,
@@ -156,7 +162,9 @@ async def start_child_workflow(
     return await runtime.start_child_workflow(options)  # type: ignore[no-any-return]
 
 
-async def execute_child_workflow(workflow: Callable[..., Any] | str, arg: Any = _unset, **kwargs: Any) -> Any:
+async def execute_child_workflow(
+    workflow: Callable[..., Any] | str, arg: Any = _unset, **kwargs: Any
+) -> Any:
     """Start a child workflow and wait for its result (raises ``ChildWorkflowError``)."""
     handle = await start_child_workflow(workflow, arg, **kwargs)
     return await handle
@@ -177,16 +185,22 @@ class ExternalWorkflowHandle(Generic[ReturnType]):
     def run_id(self) -> str | None:
         return self._run_id
 
-    async def signal(self, signal: str | Callable[..., Any], arg: Any = _unset, *, args: Sequence[Any] = ()) -> None:
+    async def signal(
+        self, signal: str | Callable[..., Any], arg: Any = _unset, *, args: Sequence[Any] = ()
+    ) -> None:
         values = list(args) if arg is _unset else [arg]
         name = _SignalDefinition.must_name_from_fn_or_str(signal)
-        await _Runtime.current().signal_external(self._id, self._run_id, name, values, child_workflow_only=False)
+        await _Runtime.current().signal_external(
+            self._id, self._run_id, name, values, child_workflow_only=False
+        )
 
     async def cancel(self) -> None:
         await _Runtime.current().cancel_external(self._id, self._run_id)
 
 
-def get_external_workflow_handle(workflow_id: str, *, run_id: str | None = None) -> ExternalWorkflowHandle[Any]:
+def get_external_workflow_handle(
+    workflow_id: str, *, run_id: str | None = None
+) -> ExternalWorkflowHandle[Any]:
     _Runtime.current()
     return ExternalWorkflowHandle(workflow_id, run_id)
 

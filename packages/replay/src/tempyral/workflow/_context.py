@@ -214,7 +214,9 @@ async def wait_condition(
 ) -> None:
     """Wait until ``fn()`` is true; raises ``asyncio.TimeoutError`` after ``timeout``."""
     seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout
-    await _Runtime.current().workflow_wait_condition(fn, timeout=seconds, timeout_summary=timeout_summary)
+    await _Runtime.current().workflow_wait_condition(
+        fn, timeout=seconds, timeout_summary=timeout_summary
+    )
 
 
 def continue_as_new(
@@ -235,8 +237,14 @@ def continue_as_new(
     runtime.assert_not_read_only("continue as new")
     values = list(args) if arg is _unset else [arg]
     raise ContinueAsNewError(
-        *values, task_queue=task_queue, run_timeout=run_timeout, task_timeout=task_timeout,
-        retry_policy=retry_policy, memo=memo, search_attributes=search_attributes, workflow=workflow,
+        *values,
+        task_queue=task_queue,
+        run_timeout=run_timeout,
+        task_timeout=task_timeout,
+        retry_policy=retry_policy,
+        memo=memo,
+        search_attributes=search_attributes,
+        workflow=workflow,
     )
 
 
@@ -279,7 +287,7 @@ class _ReplaySafeLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         super().__init__(logging.getLogger("tempyral.workflow"), {})
         self.full_workflow_info_on_extra = False
 
-    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 (logging's name)
+    def isEnabledFor(self, level: int) -> bool:
         runtime = _Runtime.maybe_current()
         if runtime is not None and runtime.is_replaying:
             return False

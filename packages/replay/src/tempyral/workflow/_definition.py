@@ -46,7 +46,9 @@ def _hints(fn: Callable[..., Any]) -> tuple[list[Any] | None, Any]:
     """Parameter type hints (all or nothing, ``self`` skipped) and the return hint of ``fn``."""
     try:
         hints = typing.get_type_hints(fn)
-    except Exception:  # unresolvable forward references: convert without hints, as the official SDK does
+    except (
+        Exception
+    ):  # unresolvable forward references: convert without hints, as the official SDK does
         hints = {}
     try:
         params = list(inspect.signature(fn).parameters.values())
@@ -86,7 +88,9 @@ class _SignalDefinition:
             return signal
         defn = _SignalDefinition.from_fn(signal)
         if defn is None or defn.name is None:
-            raise RuntimeError(f"{getattr(signal, '__qualname__', signal)} is not a named @workflow.signal")
+            raise RuntimeError(
+                f"{getattr(signal, '__qualname__', signal)} is not a named @workflow.signal"
+            )
         return defn.name
 
     def bind_fn(self, obj: Any) -> Callable[..., Any]:
@@ -140,15 +144,18 @@ class _Definition:
     ret_type: Any = None
 
     @staticmethod
-    def from_class(cls: type) -> _Definition | None:
-        defn = cls.__dict__.get(_DEFN_ATTR)
+    def from_class(workflow_class: type) -> _Definition | None:
+        defn = workflow_class.__dict__.get(_DEFN_ATTR)
         return defn if isinstance(defn, _Definition) else None
 
     @staticmethod
-    def must_from_class(cls: type) -> _Definition:
-        defn = _Definition.from_class(cls)
+    def must_from_class(workflow_class: type) -> _Definition:
+        defn = _Definition.from_class(workflow_class)
         if defn is None:
-            raise ValueError(f"{cls.__qualname__} is not a workflow class: decorate it with @workflow.defn")
+            raise ValueError(
+                f"{workflow_class.__qualname__} is not a workflow class:"
+                " decorate it with @workflow.defn"
+            )
         return defn
 
     @staticmethod
@@ -165,7 +172,11 @@ class _Definition:
 
 
 def _build(
-    cls: type, *, name: str | None, sandboxed: bool, failure_exception_types: Sequence[type[BaseException]]
+    cls: type,
+    *,
+    name: str | None,
+    sandboxed: bool,
+    failure_exception_types: Sequence[type[BaseException]],
 ) -> _Definition:
     run_fn: Callable[..., Any] | None = None
     signals: dict[str | None, _SignalDefinition] = {}
@@ -175,9 +186,8 @@ def _build(
     for base in reversed(cls.__mro__):
         for attr, member in base.__dict__.items():
             fn = member
-            if getattr(fn, _RUN_ATTR, False):
-                if base is cls or run_fn is None:
-                    run_fn = fn
+            if getattr(fn, _RUN_ATTR, False) and (base is cls or run_fn is None):
+                run_fn = fn
             if (sig := getattr(fn, _SIGNAL_ATTR, None)) is not None:
                 signals[sig.name] = sig
             if (qry := getattr(fn, _QUERY_ATTR, None)) is not None:
@@ -239,7 +249,9 @@ def defn(
 
     def decorator(cls: ClassType) -> ClassType:
         definition = _build(
-            cls, name=None if dynamic else (name or cls.__name__), sandboxed=sandboxed,
+            cls,
+            name=None if dynamic else (name or cls.__name__),
+            sandboxed=sandboxed,
             failure_exception_types=failure_exception_types,
         )
         setattr(cls, _DEFN_ATTR, definition)
@@ -281,8 +293,12 @@ def signal(
     def decorator(fn: CallableType) -> CallableType:
         arg_types, _ = _hints(fn)
         defn = _SignalDefinition(
-            name=_handler_name(fn, name, dynamic), fn=fn, is_method=True,
-            unfinished_policy=unfinished_policy, description=description, arg_types=arg_types,
+            name=_handler_name(fn, name, dynamic),
+            fn=fn,
+            is_method=True,
+            unfinished_policy=unfinished_policy,
+            description=description,
+            arg_types=arg_types,
             dynamic_vararg=dynamic and _is_dynamic_vararg(fn),
         )
         setattr(fn, _SIGNAL_ATTR, defn)
@@ -303,8 +319,13 @@ def query(
     def decorator(fn: CallableType) -> CallableType:
         arg_types, ret_type = _hints(fn)
         defn = _QueryDefinition(
-            name=_handler_name(fn, name, dynamic), fn=fn, is_method=True, description=description,
-            arg_types=arg_types, ret_type=ret_type, dynamic_vararg=dynamic and _is_dynamic_vararg(fn),
+            name=_handler_name(fn, name, dynamic),
+            fn=fn,
+            is_method=True,
+            description=description,
+            arg_types=arg_types,
+            ret_type=ret_type,
+            dynamic_vararg=dynamic and _is_dynamic_vararg(fn),
         )
         setattr(fn, _QUERY_ATTR, defn)
         return fn
@@ -329,9 +350,14 @@ def update(
     def decorator(fn: CallableType) -> CallableType:
         arg_types, ret_type = _hints(fn)
         defn = _UpdateDefinition(
-            name=_handler_name(fn, name, dynamic), fn=fn, is_method=True,
-            unfinished_policy=unfinished_policy, description=description, arg_types=arg_types,
-            ret_type=ret_type, dynamic_vararg=dynamic and _is_dynamic_vararg(fn),
+            name=_handler_name(fn, name, dynamic),
+            fn=fn,
+            is_method=True,
+            unfinished_policy=unfinished_policy,
+            description=description,
+            arg_types=arg_types,
+            ret_type=ret_type,
+            dynamic_vararg=dynamic and _is_dynamic_vararg(fn),
         )
         setattr(fn, _UPDATE_ATTR, defn)
 

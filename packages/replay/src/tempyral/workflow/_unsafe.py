@@ -20,7 +20,7 @@ from tempyral.workflow._context import _Runtime
 __all__ = ["unsafe"]
 
 
-class unsafe:  # noqa: N801 (the official name)
+class unsafe:
     """Namespace of escape hatches (not instantiated)."""
 
     def __init__(self) -> None:

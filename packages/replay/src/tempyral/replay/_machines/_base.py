@@ -1,10 +1,10 @@
 """What every command state machine shares: a state Enum, a transition table, ``on_<trigger>``.
 
 A machine is driven by triggers: the name of a history event in snake case
-(``activity_task_scheduled``), ``command_<type>`` when its command is handed to the server, or a
-request from workflow code (``schedule``, ``cancel``). ``TRANSITIONS`` maps ``(state, trigger)`` to the
-next state (a tuple when the handler chooses between several); a pair not in the table is an
-illegal move, reported with the machine, its state, the trigger and the path it took so far.
+(``activity_task_scheduled``) or a request from workflow code (``schedule``, ``cancel``).
+``TRANSITIONS`` maps ``(state, trigger)`` to the next state (a tuple when the handler chooses
+between several); a pair not in the table is an illegal move, reported with the machine, its
+state, the trigger and the path it took so far.
 Handlers return the activation jobs the move produces.
 """
 
@@ -32,22 +32,29 @@ __all__ = ["Machine", "QueuedCommand", "command_type_name", "trigger_of"]
 HistoryEvent = history_pb2.HistoryEvent
 Command = command_pb2.Command
 
+_COMMAND_EVENT_NAMES = (
+    ("SCHEDULE_ACTIVITY_TASK", "ACTIVITY_TASK_SCHEDULED"),
+    ("REQUEST_CANCEL_ACTIVITY_TASK", "ACTIVITY_TASK_CANCEL_REQUESTED"),
+    ("START_TIMER", "TIMER_STARTED"),
+    ("CANCEL_TIMER", "TIMER_CANCELED"),
+    ("COMPLETE_WORKFLOW_EXECUTION", "WORKFLOW_EXECUTION_COMPLETED"),
+    ("FAIL_WORKFLOW_EXECUTION", "WORKFLOW_EXECUTION_FAILED"),
+    ("CANCEL_WORKFLOW_EXECUTION", "WORKFLOW_EXECUTION_CANCELED"),
+    ("CONTINUE_AS_NEW_WORKFLOW_EXECUTION", "WORKFLOW_EXECUTION_CONTINUED_AS_NEW"),
+    ("START_CHILD_WORKFLOW_EXECUTION", "START_CHILD_WORKFLOW_EXECUTION_INITIATED"),
+    ("SIGNAL_EXTERNAL_WORKFLOW_EXECUTION", "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED"),
+    (
+        "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION",
+        "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
+    ),
+    ("RECORD_MARKER", "MARKER_RECORDED"),
+    ("UPSERT_WORKFLOW_SEARCH_ATTRIBUTES", "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"),
+    ("MODIFY_WORKFLOW_PROPERTIES", "WORKFLOW_PROPERTIES_MODIFIED"),
+)
 # Which history event records which command.
 EVENT_FOR_COMMAND: Mapping[int, int] = {
-    CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-    CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
-    CommandType.COMMAND_TYPE_START_TIMER: EventType.EVENT_TYPE_TIMER_STARTED,
-    CommandType.COMMAND_TYPE_CANCEL_TIMER: EventType.EVENT_TYPE_TIMER_CANCELED,
-    CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-    CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-    CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-    CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-    CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
-    CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
-    CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
-    CommandType.COMMAND_TYPE_RECORD_MARKER: EventType.EVENT_TYPE_MARKER_RECORDED,
-    CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
-    CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+    CommandType.Value(f"COMMAND_TYPE_{command}"): EventType.Value(f"EVENT_TYPE_{event}")
+    for command, event in _COMMAND_EVENT_NAMES
 }
 
 
@@ -90,7 +97,7 @@ class Machine:
     State: ClassVar[type[Enum]]
     INITIAL: ClassVar[Enum]
     FINAL: ClassVar[frozenset[Enum]] = frozenset()
-    TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]]
+    TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]] = {}
 
     def __init__(self, seq: int, source: SourceLocation | None) -> None:
         self.seq = seq
@@ -114,7 +121,9 @@ class Machine:
         jobs: list[Job] = handler(event) if handler is not None else []
         if isinstance(target, tuple):
             if self._choice is None or self._choice not in target:
-                raise AssertionError(f"{self.kind} handler on_{trigger} chose no state among {target}")
+                raise AssertionError(
+                    f"{self.kind} handler on_{trigger} chose no state among {target}"
+                )
             target = self._choice
         self.state = target
         self.path.append(f"{trigger}->{target.name}")

@@ -8,7 +8,9 @@ the task that scheduled it never reaches the server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from typing import ClassVar
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
@@ -51,7 +53,7 @@ class ActivityMachine(Machine):
     State = S
     INITIAL = S.CREATED
     FINAL = frozenset({S.COMPLETED, S.FAILED, S.TIMED_OUT, S.CANCELED})
-    TRANSITIONS = {
+    TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]] = {
         (S.CREATED, "schedule"): S.SCHEDULE_COMMAND_CREATED,
         (S.SCHEDULE_COMMAND_CREATED, "activity_task_scheduled"): S.SCHEDULED_EVENT_RECORDED,
         (S.SCHEDULE_COMMAND_CREATED, "cancel"): S.CANCELED,
@@ -65,11 +67,20 @@ class ActivityMachine(Machine):
         (S.STARTED, "activity_task_timed_out"): S.TIMED_OUT,
         (S.STARTED, "cancel"): S.STARTED_CANCEL_COMMAND_CREATED,
         (S.STARTED, "abandon"): S.CANCELED,
-        (S.SCHEDULED_CANCEL_COMMAND_CREATED, "activity_task_cancel_requested"): S.SCHEDULED_CANCEL_EVENT_RECORDED,
+        (
+            S.SCHEDULED_CANCEL_COMMAND_CREATED,
+            "activity_task_cancel_requested",
+        ): S.SCHEDULED_CANCEL_EVENT_RECORDED,
         (S.SCHEDULED_CANCEL_EVENT_RECORDED, "activity_task_canceled"): S.CANCELED,
-        (S.SCHEDULED_CANCEL_EVENT_RECORDED, "activity_task_started"): S.STARTED_CANCEL_EVENT_RECORDED,
+        (
+            S.SCHEDULED_CANCEL_EVENT_RECORDED,
+            "activity_task_started",
+        ): S.STARTED_CANCEL_EVENT_RECORDED,
         (S.SCHEDULED_CANCEL_EVENT_RECORDED, "activity_task_timed_out"): S.TIMED_OUT,
-        (S.STARTED_CANCEL_COMMAND_CREATED, "activity_task_cancel_requested"): S.STARTED_CANCEL_EVENT_RECORDED,
+        (
+            S.STARTED_CANCEL_COMMAND_CREATED,
+            "activity_task_cancel_requested",
+        ): S.STARTED_CANCEL_EVENT_RECORDED,
         (S.STARTED_CANCEL_EVENT_RECORDED, "activity_task_failed"): S.FAILED,
         (S.STARTED_CANCEL_EVENT_RECORDED, "activity_task_completed"): S.COMPLETED,
         (S.STARTED_CANCEL_EVENT_RECORDED, "activity_task_timed_out"): S.TIMED_OUT,
@@ -83,7 +94,11 @@ class ActivityMachine(Machine):
     }
 
     def __init__(
-        self, seq: int, command: Command, cancellation_type: CancellationType, source: SourceLocation | None
+        self,
+        seq: int,
+        command: Command,
+        cancellation_type: CancellationType,
+        source: SourceLocation | None,
     ) -> None:
         super().__init__(seq, source)
         self.command = command
@@ -107,19 +122,24 @@ class ActivityMachine(Machine):
     def check_command_event(self, command: Command, event: HistoryEvent) -> None:
         if command.command_type != CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
             return
-        if not self.flags.core_enabled(CoreFlag.ID_AND_TYPE_DETERMINISM_CHECKS, replaying=self.replaying):
+        if not self.flags.core_enabled(
+            CoreFlag.ID_AND_TYPE_DETERMINISM_CHECKS, replaying=self.replaying
+        ):
             return
         recorded = require(event, "activity_task_scheduled_event_attributes")
         if recorded.activity_id != self.attributes.activity_id:
             raise self.mismatch(
-                f"activity id {recorded.activity_id!r} in history, {self.attributes.activity_id!r} in the code",
-                event, command,
+                f"activity id {recorded.activity_id!r} in history,"
+                f" {self.attributes.activity_id!r} in the code",
+                event,
+                command,
             )
         if recorded.activity_type.name != self.attributes.activity_type.name:
             raise self.mismatch(
                 f"activity type {recorded.activity_type.name!r} in history,"
                 f" {self.attributes.activity_type.name!r} in the code",
-                event, command,
+                event,
+                command,
             )
 
     def on_activity_task_scheduled(self, event: HistoryEvent | None) -> list[Job]:
@@ -145,7 +165,9 @@ class ActivityMachine(Machine):
         if not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_failed_event_attributes")
-        failure = self._failure("Activity task failed", attrs.failure, attrs.retry_state, attrs.identity)
+        failure = self._failure(
+            "Activity task failed", attrs.failure, attrs.retry_state, attrs.identity
+        )
         return [ResolveActivity(self.seq, "failed", failure=failure)]
 
     def on_activity_task_timed_out(self, event: HistoryEvent | None) -> list[Job]:
@@ -204,7 +226,9 @@ class ActivityMachine(Machine):
     def _failure(
         self, message: str, cause: failure_pb2.Failure, retry_state: int, identity: str
     ) -> failure_pb2.Failure:
-        failure = failure_pb2.Failure(message=message, activity_failure_info=self._info(retry_state, identity))
+        failure = failure_pb2.Failure(
+            message=message, activity_failure_info=self._info(retry_state, identity)
+        )
         failure.cause.CopyFrom(cause)
         return failure
 

@@ -5,7 +5,9 @@ The engine also uses it for cancelling a started child; those resolutions never 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from typing import ClassVar
 
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
@@ -28,33 +30,42 @@ class CancelExternalMachine(Machine):
     State = S
     INITIAL = S.CREATED
     FINAL = frozenset({S.CANCEL_REQUESTED, S.FAILED})
-    TRANSITIONS = {
+    TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]] = {
         (S.CREATED, "schedule"): S.COMMAND_CREATED,
         (S.COMMAND_CREATED, "request_cancel_external_workflow_execution_initiated"): S.INITIATED,
         (S.INITIATED, "external_workflow_execution_cancel_requested"): S.CANCEL_REQUESTED,
         (S.INITIATED, "request_cancel_external_workflow_execution_failed"): S.FAILED,
     }
 
-    def __init__(self, seq: int, command: Command, source: SourceLocation | None, *, internal: bool = False) -> None:
+    def __init__(
+        self, seq: int, command: Command, source: SourceLocation | None, *, internal: bool = False
+    ) -> None:
         super().__init__(seq, source)
         self.command = command
         self.internal = internal
         self.fire("schedule")
 
     def check_command_event(self, command: Command, event: HistoryEvent) -> None:
-        recorded = require(event, "request_cancel_external_workflow_execution_initiated_event_attributes")
+        recorded = require(
+            event, "request_cancel_external_workflow_execution_initiated_event_attributes"
+        )
         expected = command.request_cancel_external_workflow_execution_command_attributes
         if recorded.workflow_execution.workflow_id != expected.workflow_id:
             raise self.mismatch(
                 f"cancel of workflow {recorded.workflow_execution.workflow_id!r} in history,"
                 f" of {expected.workflow_id!r} in the code",
-                event, command,
+                event,
+                command,
             )
 
-    def on_external_workflow_execution_cancel_requested(self, event: HistoryEvent | None) -> list[Job]:
+    def on_external_workflow_execution_cancel_requested(
+        self, event: HistoryEvent | None
+    ) -> list[Job]:
         return [] if self.internal else [ResolveCancelExternal(self.seq)]
 
-    def on_request_cancel_external_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
+    def on_request_cancel_external_workflow_execution_failed(
+        self, event: HistoryEvent | None
+    ) -> list[Job]:
         assert event is not None
         if self.internal:
             return []

@@ -1,4 +1,4 @@
-"""The cancel workflow state machine: one command that closes the workflow as cancelled, matched by its final event."""
+"""The cancel workflow state machine: one command closing the run as cancelled."""
 
 from __future__ import annotations
 

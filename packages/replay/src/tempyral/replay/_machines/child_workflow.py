@@ -7,7 +7,9 @@ resolve the parent's await at once, the WAIT_* types when history says so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from typing import ClassVar
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
@@ -57,10 +59,15 @@ class ChildWorkflowMachine(Machine):
     kind = "child workflow"
     State = S
     INITIAL = S.CREATED
-    FINAL = frozenset({S.START_FAILED, S.COMPLETED, S.FAILED, S.TIMED_OUT, S.CANCELLED, S.TERMINATED})
-    TRANSITIONS = {
+    FINAL = frozenset(
+        {S.START_FAILED, S.COMPLETED, S.FAILED, S.TIMED_OUT, S.CANCELLED, S.TERMINATED}
+    )
+    TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]] = {
         (S.CREATED, "schedule"): S.START_COMMAND_CREATED,
-        (S.START_COMMAND_CREATED, "start_child_workflow_execution_initiated"): S.START_EVENT_RECORDED,
+        (
+            S.START_COMMAND_CREATED,
+            "start_child_workflow_execution_initiated",
+        ): S.START_EVENT_RECORDED,
         (S.START_COMMAND_CREATED, "cancel"): S.CANCELLED,
         (S.START_EVENT_RECORDED, "child_workflow_execution_started"): S.STARTED,
         (S.START_EVENT_RECORDED, "start_child_workflow_execution_failed"): S.START_FAILED,
@@ -75,11 +82,18 @@ class ChildWorkflowMachine(Machine):
         (S.CANCELLED, "child_workflow_execution_started"): S.CANCELLED,
         (S.CANCELLED, "start_child_workflow_execution_failed"): S.CANCELLED,
         **{(S.CANCELLED, outcome): S.CANCELLED for outcome in _OUTCOMES},
-        **{(state, "cancel"): state for state in (S.START_FAILED, S.COMPLETED, S.FAILED, S.TIMED_OUT, S.TERMINATED)},
+        **{
+            (state, "cancel"): state
+            for state in (S.START_FAILED, S.COMPLETED, S.FAILED, S.TIMED_OUT, S.TERMINATED)
+        },
     }
 
     def __init__(
-        self, seq: int, command: Command, cancellation_type: ChildCancellationType, source: SourceLocation | None
+        self,
+        seq: int,
+        command: Command,
+        cancellation_type: ChildCancellationType,
+        source: SourceLocation | None,
     ) -> None:
         super().__init__(seq, source)
         self.command = command
@@ -102,19 +116,24 @@ class ChildWorkflowMachine(Machine):
     def check_command_event(self, command: Command, event: HistoryEvent) -> None:
         if command.command_type != CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
             return
-        if not self.flags.core_enabled(CoreFlag.ID_AND_TYPE_DETERMINISM_CHECKS, replaying=self.replaying):
+        if not self.flags.core_enabled(
+            CoreFlag.ID_AND_TYPE_DETERMINISM_CHECKS, replaying=self.replaying
+        ):
             return
         recorded = require(event, "start_child_workflow_execution_initiated_event_attributes")
         if recorded.workflow_id != self.attributes.workflow_id:
             raise self.mismatch(
-                f"child workflow id {recorded.workflow_id!r} in history, {self.attributes.workflow_id!r} in the code",
-                event, command,
+                f"child workflow id {recorded.workflow_id!r} in history,"
+                f" {self.attributes.workflow_id!r} in the code",
+                event,
+                command,
             )
         if recorded.workflow_type.name != self.attributes.workflow_type.name:
             raise self.mismatch(
                 f"child workflow type {recorded.workflow_type.name!r} in history,"
                 f" {self.attributes.workflow_type.name!r} in the code",
-                event, command,
+                event,
+                command,
             )
 
     def on_start_child_workflow_execution_initiated(self, event: HistoryEvent | None) -> list[Job]:
@@ -138,7 +157,10 @@ class ChildWorkflowMachine(Machine):
         attrs = require(event, "start_child_workflow_execution_failed_event_attributes")
         return [
             ResolveChildStart(
-                self.seq, "failed", cause=attrs.cause, workflow_id=attrs.workflow_id,
+                self.seq,
+                "failed",
+                cause=attrs.cause,
+                workflow_id=attrs.workflow_id,
                 workflow_type=attrs.workflow_type.name,
             )
         ]
@@ -178,7 +200,8 @@ class ChildWorkflowMachine(Machine):
 
     def on_child_workflow_execution_canceled(self, event: HistoryEvent | None) -> list[Job]:
         if self.state is S.CANCELLED and self.cancellation_type in (
-            ChildCancellationType.ABANDON, ChildCancellationType.TRY_CANCEL,
+            ChildCancellationType.ABANDON,
+            ChildCancellationType.TRY_CANCEL,
         ):
             return []
         return [self._cancelled("Child Workflow execution cancelled")]
@@ -186,9 +209,13 @@ class ChildWorkflowMachine(Machine):
     def on_child_workflow_execution_terminated(self, event: HistoryEvent | None) -> list[Job]:
         if self.state is S.CANCELLED:
             return []
-        failure = self._failure("Child Workflow execution terminated", RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE)
+        failure = self._failure(
+            "Child Workflow execution terminated", RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE
+        )
         failure.cause.CopyFrom(
-            failure_pb2.Failure(message="Terminated", terminated_failure_info=failure_pb2.TerminatedFailureInfo())
+            failure_pb2.Failure(
+                message="Terminated", terminated_failure_info=failure_pb2.TerminatedFailureInfo()
+            )
         )
         return [ResolveChild(self.seq, "failed", failure=failure)]
 
@@ -199,11 +226,16 @@ class ChildWorkflowMachine(Machine):
                 f"Child Workflow Execution cancelled before scheduled: {self.cancel_reason}",
                 RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE,
             )
-            failure.cause.CopyFrom(failure_pb2.Failure(canceled_failure_info=failure_pb2.CanceledFailureInfo()))
+            failure.cause.CopyFrom(
+                failure_pb2.Failure(canceled_failure_info=failure_pb2.CanceledFailureInfo())
+            )
             return [ResolveChildStart(self.seq, "cancelled", failure=failure)]
         if self.state not in (S.START_EVENT_RECORDED, S.STARTED):
             return []  # already resolved: nothing to cancel
-        immediate = self.cancellation_type in (ChildCancellationType.ABANDON, ChildCancellationType.TRY_CANCEL)
+        immediate = self.cancellation_type in (
+            ChildCancellationType.ABANDON,
+            ChildCancellationType.TRY_CANCEL,
+        )
         self.choose(S.CANCELLED if immediate else self.state)
         if self.cancellation_type is not ChildCancellationType.ABANDON:
             self.issue(
@@ -238,5 +270,7 @@ class ChildWorkflowMachine(Machine):
 
     def _cancelled(self, message: str) -> ResolveChild:
         failure = self._failure(message, RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE)
-        failure.cause.CopyFrom(failure_pb2.Failure(canceled_failure_info=failure_pb2.CanceledFailureInfo()))
+        failure.cause.CopyFrom(
+            failure_pb2.Failure(canceled_failure_info=failure_pb2.CanceledFailureInfo())
+        )
         return ResolveChild(self.seq, "cancelled", failure=failure)

@@ -1,4 +1,4 @@
-"""The complete workflow state machine: one command that completes the workflow with its result, matched by its final event."""
+"""The complete workflow state machine: one command completing the run with its result."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The continue as new state machine: one command that closes this run and starts the next one, matched by its final event."""
+"""The continue-as-new state machine: one command closing this run and starting the next."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The fail workflow state machine: one command that fails the workflow with a failure, matched by its final event."""
+"""The fail workflow state machine: one command failing the run with a failure."""
 
 from __future__ import annotations
 

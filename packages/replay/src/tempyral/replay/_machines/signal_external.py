@@ -5,7 +5,9 @@ A signal cancelled in the task that issued it is never sent and resolves as canc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from typing import ClassVar
 
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
@@ -29,7 +31,7 @@ class SignalExternalMachine(Machine):
     State = S
     INITIAL = S.CREATED
     FINAL = frozenset({S.SIGNALED, S.FAILED, S.CANCELLED})
-    TRANSITIONS = {
+    TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]] = {
         (S.CREATED, "schedule"): S.COMMAND_CREATED,
         (S.COMMAND_CREATED, "signal_external_workflow_execution_initiated"): S.INITIATED,
         (S.COMMAND_CREATED, "cancel"): S.CANCELLED,
@@ -54,8 +56,10 @@ class SignalExternalMachine(Machine):
         expected = command.signal_external_workflow_execution_command_attributes
         if recorded.signal_name != expected.signal_name:
             raise self.mismatch(
-                f"signal name {recorded.signal_name!r} in history, {expected.signal_name!r} in the code",
-                event, command,
+                f"signal name {recorded.signal_name!r} in history,"
+                f" {expected.signal_name!r} in the code",
+                event,
+                command,
             )
 
     def on_external_workflow_execution_signaled(self, event: HistoryEvent | None) -> list[Job]:

@@ -1,8 +1,10 @@
-"""The timer state machine: start, fire, or cancel (a timer cancelled before it was sent vanishes)."""
+"""The timer state machine: start, fire, or cancel (cancelled before it was sent, it vanishes)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from typing import ClassVar
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
@@ -27,7 +29,7 @@ class TimerMachine(Machine):
     State = S
     INITIAL = S.CREATED
     FINAL = frozenset({S.FIRED, S.CANCELED})
-    TRANSITIONS = {
+    TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]] = {
         (S.CREATED, "schedule"): S.START_COMMAND_CREATED,
         (S.START_COMMAND_CREATED, "timer_started"): S.START_COMMAND_RECORDED,
         (S.START_COMMAND_CREATED, "cancel"): S.CANCELED,
@@ -55,7 +57,8 @@ class TimerMachine(Machine):
             raise self.mismatch(
                 f"timer id {recorded!r} in history, {expected!r} in the code"
                 " (timers are numbered in the order the code starts them)",
-                event, command,
+                event,
+                command,
             )
 
     def on_timer_fired(self, event: HistoryEvent | None) -> list[Job]:
