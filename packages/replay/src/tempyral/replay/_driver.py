@@ -249,13 +249,13 @@ class WorkflowMachines:
                 InitializeWorkflow(attrs, seed, event.event_time.ToDatetime(timezone.utc))
             )
         elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-            attrs = event.workflow_execution_signaled_event_attributes
+            signaled = event.workflow_execution_signaled_event_attributes
             self._jobs.append(
                 SignalWorkflow(
-                    attrs.signal_name,
-                    list(attrs.input.payloads),
-                    dict(attrs.header.fields),
-                    attrs.identity,
+                    signaled.signal_name,
+                    list(signaled.input.payloads),
+                    dict(signaled.header.fields),
+                    signaled.identity,
                     event.event_id,
                 )
             )

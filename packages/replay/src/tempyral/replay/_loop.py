@@ -86,14 +86,14 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
     def time(self) -> float:
         return self._tempyral_runtime.time_ns / 1e9
 
-    def call_soon(
+    def call_soon(  # type: ignore[override]
         self, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None
     ) -> asyncio.Handle:
         handle = asyncio.Handle(callback, args, self, context)
         self._ready.append(handle)
         return handle
 
-    def call_later(
+    def call_later(  # type: ignore[override]
         self,
         delay: float,
         callback: Callable[..., Any],
@@ -102,7 +102,7 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
     ) -> asyncio.TimerHandle:
         return self._tempyral_runtime.start_timer(delay, callback, args, context)
 
-    def call_at(
+    def call_at(  # type: ignore[override]
         self,
         when: float,
         callback: Callable[..., Any],
@@ -119,7 +119,7 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
     def create_future(self) -> asyncio.Future[Any]:
         return asyncio.Future(loop=self)
 
-    def create_task(  # type: ignore[override]
+    def create_task(
         self,
         coro: Coroutine[Any, Any, T] | Generator[Any, None, T],
         *,
@@ -171,15 +171,15 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
         raise RuntimeError("workflow code cannot do I/O on its event loop; use an activity")
 
     run_in_executor = _not_allowed  # type: ignore[assignment]
-    getaddrinfo = _not_allowed  # type: ignore[assignment]
-    create_connection = _not_allowed  # type: ignore[assignment]
-    create_server = _not_allowed  # type: ignore[assignment]
-    subprocess_exec = _not_allowed  # type: ignore[assignment]
-    subprocess_shell = _not_allowed  # type: ignore[assignment]
+    getaddrinfo = _not_allowed
+    create_connection = _not_allowed
+    create_server = _not_allowed
+    subprocess_exec = _not_allowed
+    subprocess_shell = _not_allowed
     add_reader = _not_allowed  # type: ignore[assignment]
     add_writer = _not_allowed  # type: ignore[assignment]
     add_signal_handler = _not_allowed  # type: ignore[assignment]
-    sock_connect = _not_allowed  # type: ignore[assignment]
+    sock_connect = _not_allowed
 
 
 _source.BOUNDARY_CODES.add(DeterministicLoop.run_once.__code__)

@@ -70,7 +70,7 @@ class WorkflowRuntime(Outbound):
     ) -> None:
         self.definition = definition
         self.workflow_id = workflow_id
-        self.loop = DeterministicLoop(self)
+        self.loop = DeterministicLoop(self)  # type: ignore[abstract]  # I/O methods stay abstract
         self.data_converter = data_converter
         self.payload_converter = data_converter.payload_converter
         self.failure_converter = data_converter.failure_converter
@@ -405,8 +405,8 @@ class WorkflowRuntime(Outbound):
     # -- helpers used by the workflow API -------------------------------------------------------
     def create_task(self, coro: Any, *, name: str) -> asyncio.Task[Any]:
         self.assert_not_read_only("create task", allow_internal=True)
-        task = self.loop.create_task(coro, name=name)
-        task._log_destroy_pending = False  # type: ignore[attr-defined]  # an evicted run's tasks
+        task: asyncio.Task[Any] = self.loop.create_task(coro, name=name)
+        task._log_destroy_pending = False  # type: ignore[attr-defined]  # evicted runs' tasks
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task

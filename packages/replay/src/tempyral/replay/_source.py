@@ -8,6 +8,7 @@ command, which is small next to building the command.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import linecache
 import os
 import sys
@@ -19,8 +20,8 @@ __all__ = ["caller_location"]
 
 _SKIP_PREFIXES: tuple[str, ...] = (
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # .../tempyral (replay + workflow)
-    os.path.dirname(os.path.abspath(__import__("asyncio").__file__)),
-    os.path.dirname(os.path.abspath(__import__("contextlib").__file__)) + os.sep + "contextlib.py",
+    os.path.dirname(os.path.abspath(str(asyncio.__file__))),
+    os.path.abspath(str(contextlib.__file__)),
 )
 
 

@@ -55,11 +55,11 @@ async def wait(
         ) and not waiter.done():
             waiter.set_result(None)
 
-    timeout_handle = (
-        loop.call_later(timeout, lambda: waiter.done() or waiter.set_result(None))
-        if timeout
-        else None
-    )
+    def on_timeout() -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    timeout_handle = loop.call_later(timeout, on_timeout) if timeout else None
     for f in futures:
         f.add_done_callback(on_done)
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
@@ -120,14 +120,19 @@ class Machine:
         self._choice = None
         jobs: list[Job] = handler(event) if handler is not None else []
         if isinstance(target, tuple):
-            if self._choice is None or self._choice not in target:
+            chosen = self._take_choice()
+            if chosen is None or chosen not in target:
                 raise AssertionError(
                     f"{self.kind} handler on_{trigger} chose no state among {target}"
                 )
-            target = self._choice
+            target = chosen
         self.state = target
         self.path.append(f"{trigger}->{target.name}")
         return jobs
+
+    def _take_choice(self) -> Enum | None:
+        chosen, self._choice = self._choice, None
+        return chosen
 
     def choose(self, state: Enum) -> None:
         """Called by a handler whose transition has several possible targets."""
@@ -143,7 +148,7 @@ class Machine:
     def is_final(self) -> bool:
         return self.state in self.FINAL
 
-    def _illegal(self, trigger: str, event: HistoryEvent | None) -> None:
+    def _illegal(self, trigger: str, event: HistoryEvent | None) -> NoReturn:
         path = " / ".join(self.path)
         reason = (
             f"the {self.kind} state machine (seq {self.seq}) in state {self.state.name} cannot take"
