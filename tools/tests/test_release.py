@@ -240,6 +240,7 @@ def test_a_shared_change_bumps_every_dependent_with_raised_ranges(
         "testing": "0.1.1",
         "cli": "0.1.1",
     }
+    assert result["release"] == list(SHORTS)  # layer order: the order they are published in
     steps = {p["package"]: p for p in result["packages"]}
     assert steps["protos"]["level"] == "minor"
     assert steps["protos"]["commits"][0]["subject"] == "feat(protos): new API messages"
@@ -515,3 +516,75 @@ def test_verify_rejects_a_signature_by_another_workflow(release_python: str, sig
     )
     assert done.returncode == 1
     assert "tempyral/tempyral/.github/workflows/release.yml@refs/heads/main" in done.stderr
+
+
+# --- workflows ---------------------------------------------------------------------------------
+
+WORKFLOWS = REPO / ".github" / "workflows"
+
+
+def _load_yaml(python: str, path: Path) -> dict[str, Any]:
+    # YAML 1.2 (ruamel, from check-jsonschema): `on:` stays a string key.
+    script = (
+        "import json, sys; from ruamel.yaml import YAML; "
+        "print(json.dumps(YAML(typ='safe').load(open(sys.argv[1]))))"
+    )
+    done = subprocess.run(
+        [python, "-c", script, str(path)], capture_output=True, text=True, check=True
+    )
+    loaded: dict[str, Any] = json.loads(done.stdout)
+    return loaded
+
+
+def test_workflows_match_the_github_workflow_schema(release_python: str) -> None:
+    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+    assert len(files) >= 2
+    done = subprocess.run(
+        [
+            release_python,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_release_workflow_signs_attests_and_publishes_in_layer_order(release_python: str) -> None:
+    release = _load_yaml(release_python, WORKFLOWS / "release.yml")
+    assert set(release["on"]) == {"workflow_dispatch"}
+    publish = release["jobs"]["publish"]
+    assert publish["permissions"] == {"id-token": "write", "contents": "write"}
+    assert publish["strategy"]["max-parallel"] == 1
+    assert publish["environment"]["name"] == "pypi"
+    runs = "\n".join(step.get("run", "") for step in publish["steps"])
+    assert "sigstore sign upload/*" in runs
+    assert "build:verify" in runs
+    assert "gh release create" in runs
+    assert "bundles/*" in runs
+    pypi = next(s for s in publish["steps"] if "gh-action-pypi-publish" in s.get("uses", ""))
+    assert pypi["with"]["attestations"] is True
+    assert "password" not in pypi.get("with", {})  # trusted publishing, no token
+    version = release["jobs"]["version"]
+    assert "build:version" in "\n".join(step.get("run", "") for step in version["steps"])
+
+
+def test_ci_tests_every_supported_python(release_python: str) -> None:
+    ci = _load_yaml(release_python, WORKFLOWS / "ci.yml")
+    assert ci["jobs"]["test"]["strategy"]["matrix"]["python"] == ["3.10", "3.11", "3.12", "3.13"]
+    runs = "\n".join(s.get("run", "") for job in ci["jobs"].values() for s in job["steps"])
+    for command in (
+        "lint:check",
+        "types:check",
+        "hatch run layers",
+        "gen:check",
+        "build:all",
+        "build:plan",
+        "actionlint",
+    ):
+        assert command in runs
