@@ -1,0 +1,105 @@
+"""The public names of tempyral.replay and tempyral.workflow are the ones we mean to offer."""
+
+from __future__ import annotations
+
+import tempyral.replay
+import tempyral.workflow
+
+REPLAY = [
+    "CorruptHistoryError",
+    "NondeterminismError",
+    "ReplayError",
+    "Replayer",
+    "RestrictedWorkflowAccessError",
+    "SourceLocation",
+    "WorkflowHistory",
+    "WorkflowInstance",
+    "WorkflowReplayResult",
+    "WorkflowReplayResults",
+    "WorkflowTaskCompletion",
+]
+
+WORKFLOW = [
+    "ActivityCancellationType",
+    "ActivityHandle",
+    "ChildWorkflowCancellationType",
+    "ChildWorkflowHandle",
+    "ContinueAsNewError",
+    "ExternalWorkflowHandle",
+    "HandlerUnfinishedPolicy",
+    "Info",
+    "NondeterminismError",
+    "ParentClosePolicy",
+    "ParentInfo",
+    "ReadOnlyContextError",
+    "RootInfo",
+    "as_completed",
+    "cancellation_reason",
+    "continue_as_new",
+    "defn",
+    "execute_activity",
+    "execute_activity_class",
+    "execute_activity_method",
+    "execute_child_workflow",
+    "get_dynamic_query_handler",
+    "get_dynamic_signal_handler",
+    "get_external_workflow_handle",
+    "get_external_workflow_handle_for",
+    "get_query_handler",
+    "get_signal_handler",
+    "in_workflow",
+    "info",
+    "init",
+    "instance",
+    "is_failure_exception",
+    "logger",
+    "memo",
+    "memo_value",
+    "now",
+    "payload_converter",
+    "query",
+    "random",
+    "run",
+    "set_dynamic_query_handler",
+    "set_dynamic_signal_handler",
+    "set_query_handler",
+    "set_signal_handler",
+    "signal",
+    "sleep",
+    "start_activity",
+    "start_activity_class",
+    "start_activity_method",
+    "start_child_workflow",
+    "time",
+    "time_ns",
+    "unsafe",
+    "update",
+    "uuid4",
+    "wait",
+    "wait_condition",
+]
+
+
+def test_replay_public_names() -> None:
+    assert sorted(tempyral.replay.__all__) == sorted(REPLAY)
+    assert all(hasattr(tempyral.replay, name) for name in REPLAY)
+
+
+def test_workflow_public_names() -> None:
+    assert sorted(tempyral.workflow.__all__) == sorted(WORKFLOW)
+    assert all(hasattr(tempyral.workflow, name) for name in WORKFLOW)
+
+
+def test_workflow_names_exist_in_the_official_module_too() -> None:
+    """Every name we offer is one ``temporalio.workflow`` offers (we add nothing under it)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import temporalio.workflow as w, sys;"
+        " print(' '.join(n for n in sys.argv[1:] if not hasattr(w, n)))"
+    )
+    missing = subprocess.run(
+        [sys.executable, "-c", code, *WORKFLOW], check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert missing == []
