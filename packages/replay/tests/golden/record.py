@@ -4,6 +4,9 @@ Run it from the repository root to refresh ``histories/``::
 
     hatch run python packages/replay/tests/golden/record.py
 
+(``record.py --target HOST:PORT activity_success,timers`` runs just those scenarios against an
+existing server and prints their workflow ids: the server-fetch test uses it.)
+
 It starts a real dev server (``tempyral.testing.DevServer``), aliases ``tempyral.workflow``,
 ``tempyral.common`` and ``tempyral.exceptions`` to the official modules so that the very same
 workflow source runs under ``temporalio``, drives each scenario (signals, cancellations) with the
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -31,8 +35,6 @@ import temporalio.workflow
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
-
-from tempyral.testing import DevServer, find_temporal_binary
 
 HERE = Path(__file__).parent
 OUT = HERE / "histories"
@@ -106,6 +108,24 @@ def _event_type(name: str) -> int:
     from temporalio.api.enums.v1 import EventType
 
     return int(EventType.Value(f"EVENT_TYPE_{name}"))
+
+
+async def run_simple(client: Client, wf: Any, names: list[str]) -> dict[str, str]:
+    """Only the scenarios that need no driving; their workflow ids (for the server-fetch test)."""
+    ids = {}
+    run = uuid.uuid4().hex[:8]
+    scenarios = {
+        "activity_success": (wf.ActivitySuccess.run, ["tempyral"]),
+        "timers": (wf.Timers.run, []),
+    }
+    for name in names:
+        fn, args = scenarios[name]
+        handle = await client.start_workflow(
+            fn, args=args, id=f"fetched-{name}-{run}", task_queue=TASK_QUEUE
+        )
+        await handle.result()
+        ids[name] = handle.id
+    return ids
 
 
 async def record(client: Client, wf: Any) -> list[WorkflowHandle[Any, Any]]:
@@ -230,6 +250,8 @@ class _ignore_failure:
 
 def write_cli_format(target: str, workflow_id: str, name: str) -> None:
     """The same history as ``temporal workflow show --output json`` prints it."""
+    from tempyral.testing import find_temporal_binary
+
     output = subprocess.run(
         [
             str(find_temporal_binary()),
@@ -251,39 +273,56 @@ def write_cli_format(target: str, workflow_id: str, name: str) -> None:
     print(f"  {name}.cli.json written by the temporal CLI")
 
 
+def all_workflows(wf: Any) -> list[Any]:
+    return [
+        wf.ActivitySuccess,
+        wf.ActivityFailure,
+        wf.ActivityRetried,
+        wf.ActivityTimeout,
+        wf.ActivityCancelled,
+        wf.Timers,
+        wf.Child,
+        wf.Parent,
+        wf.SignalTarget,
+        wf.SignalSender,
+        wf.CancelTarget,
+        wf.ExternalCanceller,
+        wf.ContinueAsNew,
+        wf.Cancellable,
+        wf.Failing,
+        wf.KitchenSink,
+    ]
+
+
+def worker(client: Client, wf: Any) -> Worker:
+    return Worker(
+        client,
+        task_queue=TASK_QUEUE,
+        workflows=all_workflows(wf),
+        activities=[greet, fail_always, flaky, slow, wait_for_cancel],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        graceful_shutdown_timeout=timedelta(seconds=1),
+    )
+
+
 async def main() -> None:
     wf = load_workflows_under_official_sdk()
+    if len(sys.argv) > 2 and sys.argv[1] == "--target":
+        # Used by the server-fetch test: run a few scenarios on its server, print their ids.
+        client = await Client.connect(sys.argv[2])
+        async with worker(client, wf):
+            print(json.dumps(await run_simple(client, wf, sys.argv[3].split(","))), flush=True)
+        # The official SDK's native runtime can crash while the interpreter finalizes; the
+        # work is done and printed, so leave without finalizing.
+        os._exit(0)
+    from tempyral.testing import DevServer
+
     OUT.mkdir(exist_ok=True)
     for old in OUT.glob("*.json"):  # index.json included
         old.unlink()
     async with DevServer() as server:
         client = await Client.connect(server.target)
-        workflows = [
-            wf.ActivitySuccess,
-            wf.ActivityFailure,
-            wf.ActivityRetried,
-            wf.ActivityTimeout,
-            wf.ActivityCancelled,
-            wf.Timers,
-            wf.Child,
-            wf.Parent,
-            wf.SignalTarget,
-            wf.SignalSender,
-            wf.CancelTarget,
-            wf.ExternalCanceller,
-            wf.ContinueAsNew,
-            wf.Cancellable,
-            wf.Failing,
-            wf.KitchenSink,
-        ]
-        async with Worker(
-            client,
-            task_queue=TASK_QUEUE,
-            workflows=workflows,
-            activities=[greet, fail_always, flaky, slow, wait_for_cancel],
-            workflow_runner=UnsandboxedWorkflowRunner(),
-            graceful_shutdown_timeout=timedelta(seconds=1),
-        ):
+        async with worker(client, wf):
             handles = await record(client, wf)
         kitchen = next(h for h in handles if "kitchen-sink" in h.id)
         write_cli_format(server.target, kitchen.id, "kitchen_sink")
