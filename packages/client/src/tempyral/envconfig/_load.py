@@ -111,13 +111,13 @@ def _line_of(text: str, path: list[str]) -> int | None:
         header = _HEADER.match(line)
         if header:
             table = _header_path(header.group(1))
-            written = table
+            if table[: len(path)] == path:  # the table itself, or one inside it
+                return number
         elif "=" in stripped:
-            written = table + _header_path(stripped.split("=", 1)[0])
-        else:
-            continue
-        if written[: len(path)] == path:
-            return number
+            key = table + _header_path(stripped.split("=", 1)[0])
+            # The key itself, a key inside it, or an inline table holding it.
+            if key[: len(path)] == path or path[: len(key)] == key:
+                return number
     return None
 
 
@@ -164,7 +164,6 @@ _SCALARS: tuple[tuple[type, str], ...] = (
     (bool, "boolean"),  # before int: a bool is an int
     (int, "integer"),
     (float, "floating point"),
-    (str, "string"),
 )
 
 
@@ -174,6 +173,8 @@ def _describe(value: object) -> str:
         return "sequence"
     if isinstance(value, dict):
         return "map"
+    if isinstance(value, str):
+        return f'string "{value}"'
     for kind, name in _SCALARS:
         if isinstance(value, kind):
             shown = str(value).lower() if isinstance(value, bool) else value

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import warnings
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -77,10 +78,17 @@ class ChannelSettings:
         """Build and check the settings; raises ValueError on unusable TLS material."""
         target = config.target_host
         tls = config._tls_config()
-        if "://" in target:
-            scheme, target = target.split("://", 1)
+        scheme, separator, rest = target.partition("://")
+        if separator and scheme in ("http", "https"):
+            warnings.warn(
+                "Target host as URL with scheme no longer supported; pass host:port",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+            target = rest
             if scheme == "https" and tls is None:
                 tls = TLSConfig()
+        # Other gRPC target forms (dns:///host:port, unix:/path, ...) pass through.
         if tls is not None:
             validate_tls_config(tls)
         options: list[tuple[str, Any]] = [
