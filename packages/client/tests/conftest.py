@@ -1,0 +1,333 @@
+"""Fixtures for the connection-layer tests (tempyral.service, tempyral.envconfig).
+
+* ``recording_proxy``: a gRPC proxy in front of the session dev server that records what each
+  call carried (metadata, deadline) and forwards it unchanged, so tests see headers end to end.
+* ``tls_material``: a test CA, server and client certificates (generated with ``cryptography``).
+* ``nginx_tls``: nginx terminating TLS (and, on a second port, mutual TLS) in front of the dev
+  server with those certificates, on free ports.
+
+A missing tool (nginx, cryptography) fails the tests that need it, saying how to install it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import ipaddress
+import os
+import shutil
+import socket
+import subprocess
+import textwrap
+import time
+from collections.abc import Iterator
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from tempyral.testing import DevServer
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- recording proxy ---------------------------------------------------------------------------
+
+
+@dataclass
+class RecordedCall:
+    method: str
+    metadata: dict[str, str | bytes]
+    time_remaining: float | None
+
+
+@dataclass
+class RecordingProxy:
+    target: str
+    calls: list[RecordedCall] = field(default_factory=list)
+
+    def calls_with(self, key: str, value: str) -> list[RecordedCall]:
+        """Calls carrying metadata ``key: value`` (tests tag their calls to find them)."""
+        return [call for call in self.calls if call.metadata.get(key) == value]
+
+
+_NOT_FORWARDED = {"user-agent", "grpc-accept-encoding", "grpc-encoding", "te", "content-type"}
+
+
+class _ForwardingHandler(grpc.GenericRpcHandler):
+    def __init__(self, upstream: grpc.Channel, record: list[RecordedCall]) -> None:
+        self._upstream = upstream
+        self._record = record
+
+    def service(self, handler_call_details: Any) -> grpc.RpcMethodHandler:
+        method: str = handler_call_details.method
+
+        def forward(request: bytes, context: grpc.ServicerContext) -> bytes:
+            metadata = {m.key: m.value for m in context.invocation_metadata()}
+            self._record.append(RecordedCall(method, metadata, context.time_remaining()))
+            outgoing = [(k, v) for k, v in metadata.items() if k not in _NOT_FORWARDED]
+            try:
+                response: bytes = self._upstream.unary_unary(method)(
+                    request, metadata=outgoing, timeout=context.time_remaining()
+                )
+            except grpc.RpcError as err:
+                call: Any = err
+                context.set_trailing_metadata(call.trailing_metadata() or ())
+                context.abort(call.code(), call.details() or "")
+            return response
+
+        return grpc.unary_unary_rpc_method_handler(forward)
+
+
+@pytest.fixture(scope="module")
+def recording_proxy(tempyral_dev_server: DevServer) -> Iterator[RecordingProxy]:
+    """A plaintext gRPC proxy to the session dev server that records every call."""
+    port = free_port()
+    upstream = grpc.insecure_channel(tempyral_dev_server.target)
+    proxy = RecordingProxy(target=f"127.0.0.1:{port}")
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
+    server.add_generic_rpc_handlers((_ForwardingHandler(upstream, proxy.calls),))
+    server.add_insecure_port(proxy.target)
+    server.start()
+    yield proxy
+    server.stop(grace=None).wait()
+    upstream.close()
+
+
+# -- certificates ------------------------------------------------------------------------------
+
+
+@dataclass
+class TLSMaterial:
+    """PEM bytes of a test PKI; ``other_*`` belongs to a CA nobody trusts."""
+
+    ca_cert: bytes
+    server_cert: bytes
+    server_key: bytes
+    client_cert: bytes
+    client_key: bytes
+    other_ca_cert: bytes
+    other_client_cert: bytes
+    other_client_key: bytes
+    encrypted_client_key: bytes
+    directory: Path
+
+    def write(self, name: str, data: bytes) -> Path:
+        path = self.directory / name
+        path.write_bytes(data)
+        return path
+
+
+def _cryptography() -> Any:
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        pytest.fail(
+            "the TLS tests generate certificates with the `cryptography` package, which is not "
+            "installed: add `cryptography` to the test environment (pip install cryptography)"
+        )
+    from cryptography import x509
+
+    return x509
+
+
+def _make_pki(directory: Path) -> TLSMaterial:
+    x509 = _cryptography()
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def name(common_name: str) -> Any:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+    def builder(subject: str, issuer: Any, public_key: Any) -> Any:
+        return (
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(issuer)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+        )
+
+    def new_ca(common_name: str) -> tuple[Any, Any]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            builder(common_name, name(common_name), key.public_key())
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        return key, cert
+
+    def new_leaf(ca: tuple[Any, Any], common_name: str, server: bool) -> tuple[Any, Any]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = builder(common_name, ca[1].subject, key.public_key())
+        if server:
+            cert = cert.add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
+        return key, cert.sign(ca[0], hashes.SHA256())
+
+    def key_pem(key: Any, password: bytes | None = None) -> bytes:
+        encryption = (
+            serialization.BestAvailableEncryption(password)
+            if password
+            else serialization.NoEncryption()
+        )
+        pem: bytes = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        )
+        return pem
+
+    def cert_pem(cert: Any) -> bytes:
+        pem: bytes = cert.public_bytes(serialization.Encoding.PEM)
+        return pem
+
+    ca = new_ca("tempyral test CA")
+    other_ca = new_ca("untrusted test CA")
+    server = new_leaf(ca, "localhost", server=True)
+    client = new_leaf(ca, "tempyral test client", server=False)
+    other_client = new_leaf(other_ca, "untrusted client", server=False)
+    return TLSMaterial(
+        ca_cert=cert_pem(ca[1]),
+        server_cert=cert_pem(server[1]),
+        server_key=key_pem(server[0]),
+        client_cert=cert_pem(client[1]),
+        client_key=key_pem(client[0]),
+        other_ca_cert=cert_pem(other_ca[1]),
+        other_client_cert=cert_pem(other_client[1]),
+        other_client_key=key_pem(other_client[0]),
+        encrypted_client_key=key_pem(client[0], b"secret"),
+        directory=directory,
+    )
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> TLSMaterial:
+    """A test CA with server and client certificates, written under a session temp dir."""
+    material = _make_pki(tmp_path_factory.mktemp("pki"))
+    material.write("ca.pem", material.ca_cert)
+    material.write("server.pem", material.server_cert)
+    material.write("server.key", material.server_key)
+    return material
+
+
+# -- nginx -------------------------------------------------------------------------------------
+
+
+@dataclass
+class NginxTLS:
+    tls_target: str
+    """TLS endpoint (no client certificate needed)."""
+    mtls_target: str
+    """Mutual-TLS endpoint: requires a client certificate issued by the test CA."""
+    material: TLSMaterial
+
+
+def _nginx_binary() -> str:
+    found = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+    if found is None:
+        pytest.fail(
+            "the TLS tests proxy the dev server through nginx, which is not installed: "
+            "`apt-get install -y nginx` (Debian/Ubuntu package `nginx`)"
+        )
+    return found
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"nginx exited with code {process.returncode}:\n{log.read_text()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.05)
+    pytest.fail(f"nginx did not listen on port {port} within 15 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def nginx_tls(
+    tempyral_dev_server: DevServer,
+    tls_material: TLSMaterial,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[NginxTLS]:
+    """nginx in front of the session dev server: TLS on one port, mutual TLS on another."""
+    binary = _nginx_binary()
+    home = tmp_path_factory.mktemp("nginx")
+    pki = tls_material.directory
+    tls_port, mtls_port = free_port(), free_port()
+    upstream = tempyral_dev_server.target
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf = textwrap.dedent(
+        f"""
+        {user}
+        daemon off;
+        worker_processes 1;
+        pid {home}/nginx.pid;
+        error_log {home}/error.log info;
+        events {{ worker_connections 256; }}
+        http {{
+            access_log off;
+            client_body_temp_path {home}/body;
+            proxy_temp_path {home}/proxy;
+            fastcgi_temp_path {home}/fastcgi;
+            uwsgi_temp_path {home}/uwsgi;
+            scgi_temp_path {home}/scgi;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+            server {{
+                listen 127.0.0.1:{tls_port} ssl http2;
+                ssl_certificate {pki}/server.pem;
+                ssl_certificate_key {pki}/server.key;
+                location / {{ grpc_pass grpc://{upstream}; }}
+            }}
+            server {{
+                listen 127.0.0.1:{mtls_port} ssl http2;
+                ssl_certificate {pki}/server.pem;
+                ssl_certificate_key {pki}/server.key;
+                ssl_client_certificate {pki}/ca.pem;
+                ssl_verify_client on;
+                location / {{ grpc_pass grpc://{upstream}; }}
+            }}
+        }}
+        """
+    )
+    (home / "nginx.conf").write_text(conf)
+    log = home / "error.log"
+    process = subprocess.Popen(
+        [binary, "-c", str(home / "nginx.conf"), "-p", str(home), "-e", str(log)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_listening(tls_port, process, log)
+        _wait_listening(mtls_port, process, log)
+        yield NginxTLS(
+            tls_target=f"127.0.0.1:{tls_port}",
+            mtls_target=f"127.0.0.1:{mtls_port}",
+            material=tls_material,
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
