@@ -3,6 +3,7 @@ the official worker runs the workflows, tempyral replays what the server recorde
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
