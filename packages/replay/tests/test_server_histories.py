@@ -24,7 +24,8 @@ RECORD = Path(__file__).parent / "golden" / "record.py"
 async def test_histories_fetched_page_by_page_replay(
     tempyral_target: str, replayer: Replayer
 ) -> None:
-    ran = subprocess.run(
+    ran = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, str(RECORD), "--target", tempyral_target, "activity_success,timers"],
         capture_output=True,
         text=True,
