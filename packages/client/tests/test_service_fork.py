@@ -75,6 +75,12 @@ def test_forked_child_uses_the_parents_client_and_new_ones(tempyral_target: str)
 
         asyncio.run(asyncio.wait_for(calls(), CHILD_TIMEOUT))
 
+        def grandchild() -> None:
+            asyncio.run(asyncio.wait_for(system_info(client), CHILD_TIMEOUT))
+
+        code, report = run_in_child(grandchild)  # and once more, from the child
+        assert code == 0, f"the grandchild failed:\n{report}"
+
     code, report = run_in_child(child)
     assert code == 0, f"the forked child failed:\n{report}"
 

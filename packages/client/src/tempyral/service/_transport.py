@@ -8,8 +8,8 @@ response or raises the gRPC stack's own error (translated by the caller, in ``_e
 * :class:`ThreadTransport` is used in processes forked from one that imported this module.
   ``grpc.aio`` cannot be used there: its completion queue is polled by a thread that fork did not
   copy, so calls hang, and releasing a channel inherited from the parent crashes the process. So
-  a fork child talks through a regular (thread-driven, fork-safe) gRPC channel, awaiting its
-  futures from asyncio, and the inherited ``grpc.aio`` channels are parked, never released.
+  a fork child talks through a regular (thread-driven) gRPC channel of its own, awaiting its
+  futures from asyncio, and the transports it inherited are parked, never released.
 """
 
 from __future__ import annotations
@@ -140,6 +140,7 @@ class Transport(ABC):
 
     def __init__(self, settings: ChannelSettings) -> None:
         self.settings = settings
+        _LIVE_TRANSPORTS.add(self)
 
     @abstractmethod
     async def unary(
@@ -154,18 +155,17 @@ class Transport(ABC):
         raise NotImplementedError
 
 
-# Every live AioTransport, so a fork child can park the channels it inherited.
-_AIO_TRANSPORTS: weakref.WeakSet[AioTransport] = weakref.WeakSet()
-# Channels inherited from a parent process: releasing them crashes grpc.aio, so they stay here.
-_PARKED_CHANNELS: list[object] = []
+# Every live transport, so a fork child can park the ones it inherited.
+_LIVE_TRANSPORTS: weakref.WeakSet[Transport] = weakref.WeakSet()
+# Transports inherited from a parent process. Releasing their channels crashes (grpc.aio) or may
+# block on state that fork did not copy, so they stay referenced until the process ends.
+_PARKED_TRANSPORTS: list[Transport] = []
 _PROCESS = {"forked": False}
 
 
 def _after_fork_in_child() -> None:
     _PROCESS["forked"] = True
-    for transport in list(_AIO_TRANSPORTS):
-        _PARKED_CHANNELS.extend(transport._channels.values())
-        transport._channels.clear()
+    _PARKED_TRANSPORTS.extend(_LIVE_TRANSPORTS)
 
 
 if hasattr(os, "register_at_fork"):
@@ -183,7 +183,6 @@ class AioTransport(Transport):
     def __init__(self, settings: ChannelSettings) -> None:
         super().__init__(settings)
         self._channels: dict[asyncio.AbstractEventLoop, grpc.aio.Channel] = {}
-        _AIO_TRANSPORTS.add(self)
 
     def _channel(self) -> grpc.aio.Channel:
         loop = asyncio.get_running_loop()
