@@ -19,12 +19,11 @@ from datetime import timezone
 from typing import Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
-from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.replay import _machines as m
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError, SourceLocation
 from tempyral.replay._flags import CoreFlag, Flags
-from tempyral.replay._history import FINAL_EVENTS, is_command_event, next_task_end
+from tempyral.replay._history import FINAL_EVENTS, EventType, is_command_event, next_task_end
 from tempyral.replay._jobs import CancelWorkflow, InitializeWorkflow, Job, SignalWorkflow
 from tempyral.replay._machines._base import (
     EVENT_FOR_COMMAND,

@@ -37,11 +37,17 @@ class SourceLocation:
     filename: str
     lineno: int
     function: str
-    line: str = ""
+
+    @property
+    def line(self) -> str:
+        """The source line itself (read when asked: most locations are never shown)."""
+        import linecache
+
+        return linecache.getline(self.filename, self.lineno).strip()
 
     def __str__(self) -> str:
         text = f"{self.filename}:{self.lineno} in {self.function}"
-        return f"{text}: {self.line.strip()}" if self.line.strip() else text
+        return f"{text}: {self.line}" if self.line else text
 
 
 class ReplayError(Exception):

@@ -16,15 +16,20 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from google.protobuf import json_format
 
-from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.api.enums.v1 import event_type_pb2
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.replay._errors import CorruptHistoryError
 
-__all__ = ["WorkflowHistory", "is_command_event", "next_task_end"]
+__all__ = ["EventType", "WorkflowHistory", "is_command_event", "next_task_end"]
+
+# The event type numbers as plain attributes: protobuf's enum wrapper resolves each attribute
+# through __getattr__, which shows in replay profiles.
+EventType: Any = SimpleNamespace(**dict(event_type_pb2.EventType.items()))
 
 HistoryEvent = history_pb2.HistoryEvent
 

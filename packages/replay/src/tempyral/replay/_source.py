@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import linecache
 import os
 import sys
 from types import CodeType, FrameType
@@ -30,10 +29,7 @@ BOUNDARY_CODES: set[CodeType] = set()
 
 
 def _location(frame: FrameType) -> SourceLocation:
-    filename, lineno = frame.f_code.co_filename, frame.f_lineno
-    return SourceLocation(
-        filename, lineno, frame.f_code.co_name, linecache.getline(filename, lineno).strip()
-    )
+    return SourceLocation(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
 
 
 def _is_user(frame: FrameType) -> bool:

@@ -58,9 +58,12 @@ EVENT_FOR_COMMAND: Mapping[int, int] = {
 }
 
 
+_TRIGGERS = {number: name.removeprefix("EVENT_TYPE_").lower() for name, number in EventType.items()}
+
+
 def trigger_of(event: HistoryEvent) -> str:
     """``EVENT_TYPE_ACTIVITY_TASK_SCHEDULED`` -> ``activity_task_scheduled``."""
-    return EventType.Name(event.event_type).removeprefix("EVENT_TYPE_").lower()
+    return _TRIGGERS.get(event.event_type, f"event_type_{event.event_type}")
 
 
 def command_type_name(command: Command) -> str:
