@@ -264,3 +264,42 @@ def test_workflow_functions_outside_a_workflow_say_so() -> None:
     with pytest.raises(RuntimeError, match="Not in workflow event loop"):
         workflow.info()
     assert not workflow.in_workflow()
+
+
+class Greeter:
+    async def hello(self, name: str) -> str:
+        return name
+
+    async def __call__(self, name: str) -> str:
+        return name
+
+
+@workflow.defn
+class InitAndForms:
+    @workflow.init
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @workflow.run
+    async def run(self, name: str) -> None:
+        memo = workflow.memo()
+        assert workflow.memo_value("absent", "fallback") == "fallback"
+        await asyncio.gather(
+            workflow.execute_activity_method(
+                Greeter.hello, self.name, start_to_close_timeout=timedelta(seconds=1)
+            ),
+            workflow.execute_activity_class(
+                Greeter, str(memo), start_to_close_timeout=timedelta(seconds=1)
+            ),
+        )
+
+
+def test_init_method_and_class_activity_forms() -> None:
+    b = Builder()
+    b.started("InitAndForms", "ann")
+    commands = instance(InitAndForms).activate(b.events).commands
+    names = [c.schedule_activity_task_command_attributes.activity_type.name for c in commands]
+    assert names == ["hello", "Greeter"]
+    first = commands[0].schedule_activity_task_command_attributes.input.payloads[0]
+    assert decode(first) == "ann"
+    assert [c.schedule_activity_task_command_attributes.activity_id for c in commands] == ["1", "2"]

@@ -17,6 +17,7 @@ from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.enums.v1.failed_cause_pb2 import StartChildWorkflowExecutionFailedCause
 from tempyral.api.taskqueue.v1 import message_pb2 as taskqueue_pb2
+from tempyral.converter import encode_search_attributes
 from tempyral.exceptions import WorkflowAlreadyStartedError
 from tempyral.replay import _jobs as j
 from tempyral.replay._flags import LangFlag
@@ -265,6 +266,8 @@ class Outbound:
             options.retry_policy.apply_to_proto(attrs.retry_policy)
         for key, value in (options.memo or {}).items():
             attrs.memo.fields[key].CopyFrom(self.payload_converter.to_payloads([value])[0])
+        if options.search_attributes:
+            encode_search_attributes(options.search_attributes, attrs.search_attributes)
         if options.priority is not None and hasattr(options.priority, "_to_proto"):
             attrs.priority.CopyFrom(options.priority._to_proto())
         command = command_pb2.Command(

@@ -23,7 +23,7 @@ from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.common import RawValue, RetryPolicy
-from tempyral.converter import DataConverter
+from tempyral.converter import DataConverter, encode_search_attributes
 from tempyral.exceptions import CancelledError, FailureError, is_cancelled_exception
 from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
@@ -297,6 +297,8 @@ class WorkflowRuntime(Outbound):
             options["retry_policy"].apply_to_proto(attrs.retry_policy)
         for key, value in (options.get("memo") or {}).items():
             attrs.memo.fields[key].CopyFrom(self.payload_converter.to_payloads([value])[0])
+        if options.get("search_attributes"):
+            encode_search_attributes(options["search_attributes"], attrs.search_attributes)
         self.add_intent(
             "continue_as_new",
             command=command_pb2.Command(
