@@ -1,7 +1,268 @@
-"""tempyral's Temporal client (mirrors ``temporalio.client``).
+"""Client for Temporal (mirrors ``temporalio.client``).
 
-The connection, ``Client`` and its workflow operations are being built; this package currently
-provides only its place in the namespace and its dependencies.
+``client = await Client.connect("localhost:7233")``, then start workflows
+(``start_workflow`` / ``execute_workflow``, by type name or ``MyWorkflow.run``), talk to them
+through a :py:class:`WorkflowHandle` (result, signal, query, update, cancel, terminate,
+describe, history), list and count them, complete activities asynchronously
+(:py:class:`AsyncActivityHandle`) and manage schedules (:py:class:`ScheduleHandle`). Calls go
+through :py:class:`Interceptor` chains, as in the official SDK.
+
+Not provided (yet): standalone activities and Nexus operations started from the client, cloud
+operations, worker build-id versioning calls, client plugins, external payload storage.
+
+Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 """
 
-__all__: list[str] = []
+from tempyral.client._activity import AsyncActivityHandle, AsyncActivityIDReference
+from tempyral.client._client import Client, ClientConfig, ClientConnectConfig
+from tempyral.client._errors import (
+    ActivityCancellationDetails,
+    ActivityFailureError,
+    AsyncActivityCancelledError,
+    RPCTimeoutOrCancelledError,
+    ScheduleAlreadyRunningError,
+    WorkflowContinuedAsNewError,
+    WorkflowFailureError,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from tempyral.client._handle import WorkflowHandle
+from tempyral.client._helpers import _apply_headers as _apply_headers
+from tempyral.client._helpers import _decode_user_metadata as _decode_user_metadata
+from tempyral.client._helpers import _encode_user_metadata as _encode_user_metadata
+from tempyral.client._history import (
+    WorkflowHistory,
+    WorkflowHistoryEventFilterType,
+)
+from tempyral.client._history import _history_from_json as _history_from_json
+from tempyral.client._history import _pascal_case_match as _pascal_case_match
+from tempyral.client._impl import _ClientImpl as _ClientImpl
+from tempyral.client._inputs import (
+    BackfillScheduleInput,
+    CancelWorkflowInput,
+    CompleteAsyncActivityInput,
+    CountWorkflowsInput,
+    CreateScheduleInput,
+    DeleteScheduleInput,
+    DescribeScheduleInput,
+    DescribeWorkflowInput,
+    FailAsyncActivityInput,
+    FetchWorkflowHistoryEventsInput,
+    HeartbeatAsyncActivityInput,
+    ListSchedulesInput,
+    ListWorkflowsInput,
+    PauseScheduleInput,
+    QueryWorkflowInput,
+    ReportCancellationAsyncActivityInput,
+    SignalWorkflowInput,
+    StartWorkflowInput,
+    StartWorkflowUpdateInput,
+    StartWorkflowUpdateWithStartInput,
+    TerminateWorkflowInput,
+    TriggerScheduleInput,
+    UnpauseScheduleInput,
+    UpdateScheduleInput,
+    UpdateWithStartStartWorkflowInput,
+    UpdateWithStartUpdateWorkflowInput,
+)
+from tempyral.client._interceptor import Interceptor, OutboundInterceptor
+from tempyral.client._list import (
+    WorkflowExecution,
+    WorkflowExecutionAsyncIterator,
+    WorkflowExecutionCount,
+    WorkflowExecutionCountAggregationGroup,
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowHistoryEventAsyncIterator,
+)
+from tempyral.client._schedule import (
+    Schedule,
+    ScheduleBackfill,
+    ScheduleCalendarSpec,
+    ScheduleHandle,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleState,
+)
+from tempyral.client._schedule_action import ScheduleAction, ScheduleActionStartWorkflow
+from tempyral.client._schedule_describe import (
+    ScheduleActionExecution,
+    ScheduleActionExecutionStartWorkflow,
+    ScheduleActionResult,
+    ScheduleAsyncIterator,
+    ScheduleDescription,
+    ScheduleInfo,
+    ScheduleListAction,
+    ScheduleListActionStartWorkflow,
+    ScheduleListDescription,
+    ScheduleListInfo,
+    ScheduleListSchedule,
+    ScheduleListState,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from tempyral.client._types import (
+    AnyType,
+    CallableAsyncNoParam,
+    CallableAsyncSingleParam,
+    CallableSyncNoParam,
+    CallableSyncSingleParam,
+    LocalReturnType,
+    MethodAsyncNoParam,
+    MethodAsyncSingleParam,
+    MethodSyncOrAsyncNoParam,
+    MethodSyncOrAsyncSingleParam,
+    MultiParamSpec,
+    ParamType,
+    ReturnType,
+    SelfType,
+)
+from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
+from tempyral.client._with_start import WithStartWorkflowOperation
+from tempyral.common import HeaderCodecBehavior
+from tempyral.converter import (
+    ActivitySerializationContext,
+    DataConverter,
+    SerializationContext,
+    WithSerializationContext,
+    WorkflowSerializationContext,
+)
+from tempyral.service import (
+    ConnectConfig,
+    DnsLoadBalancingConfig,
+    GrpcCompression,
+    HttpConnectProxyConfig,
+    KeepAliveConfig,
+    RetryConfig,
+    RPCError,
+    RPCStatusCode,
+    ServiceClient,
+    TLSConfig,
+)
+
+__all__ = [
+    "ActivityCancellationDetails",
+    "ActivityFailureError",
+    "ActivitySerializationContext",
+    "AnyType",
+    "AsyncActivityCancelledError",
+    "AsyncActivityHandle",
+    "AsyncActivityIDReference",
+    "BackfillScheduleInput",
+    "CallableAsyncNoParam",
+    "CallableAsyncSingleParam",
+    "CallableSyncNoParam",
+    "CallableSyncSingleParam",
+    "CancelWorkflowInput",
+    "Client",
+    "ClientConfig",
+    "ClientConnectConfig",
+    "CompleteAsyncActivityInput",
+    "ConnectConfig",
+    "CountWorkflowsInput",
+    "CreateScheduleInput",
+    "DataConverter",
+    "DeleteScheduleInput",
+    "DescribeScheduleInput",
+    "DescribeWorkflowInput",
+    "DnsLoadBalancingConfig",
+    "FailAsyncActivityInput",
+    "FetchWorkflowHistoryEventsInput",
+    "GrpcCompression",
+    "HeaderCodecBehavior",
+    "HeartbeatAsyncActivityInput",
+    "HttpConnectProxyConfig",
+    "Interceptor",
+    "KeepAliveConfig",
+    "ListSchedulesInput",
+    "ListWorkflowsInput",
+    "LocalReturnType",
+    "MethodAsyncNoParam",
+    "MethodAsyncSingleParam",
+    "MethodSyncOrAsyncNoParam",
+    "MethodSyncOrAsyncSingleParam",
+    "MultiParamSpec",
+    "OutboundInterceptor",
+    "ParamType",
+    "PauseScheduleInput",
+    "QueryWorkflowInput",
+    "RPCError",
+    "RPCStatusCode",
+    "RPCTimeoutOrCancelledError",
+    "ReportCancellationAsyncActivityInput",
+    "RetryConfig",
+    "ReturnType",
+    "Schedule",
+    "ScheduleAction",
+    "ScheduleActionExecution",
+    "ScheduleActionExecutionStartWorkflow",
+    "ScheduleActionResult",
+    "ScheduleActionStartWorkflow",
+    "ScheduleAlreadyRunningError",
+    "ScheduleAsyncIterator",
+    "ScheduleBackfill",
+    "ScheduleCalendarSpec",
+    "ScheduleDescription",
+    "ScheduleHandle",
+    "ScheduleInfo",
+    "ScheduleIntervalSpec",
+    "ScheduleListAction",
+    "ScheduleListActionStartWorkflow",
+    "ScheduleListDescription",
+    "ScheduleListInfo",
+    "ScheduleListSchedule",
+    "ScheduleListState",
+    "ScheduleOverlapPolicy",
+    "SchedulePolicy",
+    "ScheduleRange",
+    "ScheduleSpec",
+    "ScheduleState",
+    "ScheduleUpdate",
+    "ScheduleUpdateInput",
+    "SelfType",
+    "SerializationContext",
+    "ServiceClient",
+    "SignalWorkflowInput",
+    "StartWorkflowInput",
+    "StartWorkflowUpdateInput",
+    "StartWorkflowUpdateWithStartInput",
+    "TLSConfig",
+    "TerminateWorkflowInput",
+    "TriggerScheduleInput",
+    "UnpauseScheduleInput",
+    "UpdateScheduleInput",
+    "UpdateWithStartStartWorkflowInput",
+    "UpdateWithStartUpdateWorkflowInput",
+    "WithSerializationContext",
+    "WithStartWorkflowOperation",
+    "WorkflowContinuedAsNewError",
+    "WorkflowExecution",
+    "WorkflowExecutionAsyncIterator",
+    "WorkflowExecutionCount",
+    "WorkflowExecutionCountAggregationGroup",
+    "WorkflowExecutionDescription",
+    "WorkflowExecutionStatus",
+    "WorkflowFailureError",
+    "WorkflowHandle",
+    "WorkflowHistory",
+    "WorkflowHistoryEventAsyncIterator",
+    "WorkflowHistoryEventFilterType",
+    "WorkflowQueryFailedError",
+    "WorkflowQueryRejectedError",
+    "WorkflowSerializationContext",
+    "WorkflowUpdateFailedError",
+    "WorkflowUpdateHandle",
+    "WorkflowUpdateRPCTimeoutOrCancelledError",
+    "WorkflowUpdateStage",
+    "_ClientImpl",
+    "_apply_headers",
+    "_decode_user_metadata",
+    "_encode_user_metadata",
+    "_history_from_json",
+    "_pascal_case_match",
+]

@@ -1,0 +1,416 @@
+"""The input dataclasses of the client's outbound interceptor calls, one per call (names and
+fields as in ``temporalio.client``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from tempyral.api.common.v1.message_pb2 import Payload, TimeSkippingConfig
+from tempyral.api.workflowservice.v1.request_response_pb2 import StartWorkflowExecutionResponse
+from tempyral.common import (
+    Priority,
+    QueryRejectCondition,
+    RetryPolicy,
+    SearchAttributes,
+    TypedSearchAttributes,
+    VersioningOverride,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from tempyral.converter import DataConverter
+
+if TYPE_CHECKING:
+    from tempyral.client._activity import AsyncActivityIDReference
+    from tempyral.client._history import WorkflowHistoryEventFilterType
+    from tempyral.client._schedule import (
+        Schedule,
+        ScheduleBackfill,
+        ScheduleOverlapPolicy,
+    )
+    from tempyral.client._schedule_describe import (
+        ScheduleUpdate,
+        ScheduleUpdateInput,
+    )
+    from tempyral.client._update import WorkflowUpdateStage
+
+__all__ = [
+    "BackfillScheduleInput",
+    "CancelWorkflowInput",
+    "CompleteAsyncActivityInput",
+    "CountWorkflowsInput",
+    "CreateScheduleInput",
+    "DeleteScheduleInput",
+    "DescribeScheduleInput",
+    "DescribeWorkflowInput",
+    "FailAsyncActivityInput",
+    "FetchWorkflowHistoryEventsInput",
+    "HeartbeatAsyncActivityInput",
+    "ListSchedulesInput",
+    "ListWorkflowsInput",
+    "PauseScheduleInput",
+    "QueryWorkflowInput",
+    "ReportCancellationAsyncActivityInput",
+    "SignalWorkflowInput",
+    "StartWorkflowInput",
+    "StartWorkflowUpdateInput",
+    "StartWorkflowUpdateWithStartInput",
+    "TerminateWorkflowInput",
+    "TriggerScheduleInput",
+    "UnpauseScheduleInput",
+    "UpdateScheduleInput",
+    "UpdateWithStartStartWorkflowInput",
+    "UpdateWithStartUpdateWorkflowInput",
+]
+
+RpcMetadata = Mapping[str, str | bytes]
+
+
+# -- workflows -----------------------------------------------------------------------------------
+
+
+@dataclass
+class StartWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.start_workflow`."""
+
+    workflow: str
+    args: Sequence[Any]
+    id: str
+    task_queue: str
+    execution_timeout: timedelta | None
+    run_timeout: timedelta | None
+    task_timeout: timedelta | None
+    id_reuse_policy: WorkflowIDReusePolicy
+    id_conflict_policy: WorkflowIDConflictPolicy
+    retry_policy: RetryPolicy | None
+    cron_schedule: str
+    memo: Mapping[str, Any] | None
+    search_attributes: SearchAttributes | TypedSearchAttributes | None
+    start_delay: timedelta | None
+    headers: Mapping[str, Payload]
+    start_signal: str | None
+    start_signal_args: Sequence[Any]
+    static_summary: str | None
+    static_details: str | None
+    ret_type: type | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+    request_eager_start: bool
+    priority: Priority
+    versioning_override: VersioningOverride | None = None
+    time_skipping_config: TimeSkippingConfig | None = None
+
+
+@dataclass
+class CancelWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.cancel_workflow`."""
+
+    id: str
+    run_id: str | None
+    first_execution_run_id: str | None
+    reason: str
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class DescribeWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.describe_workflow`."""
+
+    id: str
+    run_id: str | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class FetchWorkflowHistoryEventsInput:
+    """Input for :py:meth:`OutboundInterceptor.fetch_workflow_history_events`."""
+
+    id: str
+    run_id: str | None
+    page_size: int | None
+    next_page_token: bytes | None
+    wait_new_event: bool
+    event_filter_type: WorkflowHistoryEventFilterType
+    skip_archival: bool
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class ListWorkflowsInput:
+    """Input for :py:meth:`OutboundInterceptor.list_workflows`."""
+
+    query: str | None
+    page_size: int
+    next_page_token: bytes | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+    limit: int | None
+
+
+@dataclass
+class CountWorkflowsInput:
+    """Input for :py:meth:`OutboundInterceptor.count_workflows`."""
+
+    query: str | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class QueryWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.query_workflow`."""
+
+    id: str
+    run_id: str | None
+    query: str
+    args: Sequence[Any]
+    reject_condition: QueryRejectCondition | None
+    headers: Mapping[str, Payload]
+    ret_type: type | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class SignalWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.signal_workflow`."""
+
+    id: str
+    run_id: str | None
+    signal: str
+    args: Sequence[Any]
+    headers: Mapping[str, Payload]
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class TerminateWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.terminate_workflow`."""
+
+    id: str
+    run_id: str | None
+    first_execution_run_id: str | None
+    args: Sequence[Any]
+    reason: str | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class StartWorkflowUpdateInput:
+    """Input for :py:meth:`OutboundInterceptor.start_workflow_update`."""
+
+    id: str
+    run_id: str | None
+    first_execution_run_id: str | None
+    update_id: str | None
+    update: str
+    args: Sequence[Any]
+    wait_for_stage: WorkflowUpdateStage
+    headers: Mapping[str, Payload]
+    ret_type: type | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class UpdateWithStartUpdateWorkflowInput:
+    """The update half of :py:class:`StartWorkflowUpdateWithStartInput`."""
+
+    update_id: str | None
+    update: str
+    args: Sequence[Any]
+    wait_for_stage: WorkflowUpdateStage
+    headers: Mapping[str, Payload]
+    ret_type: type | None
+
+
+@dataclass
+class UpdateWithStartStartWorkflowInput:
+    """The start half of :py:class:`StartWorkflowUpdateWithStartInput`."""
+
+    workflow: str
+    args: Sequence[Any]
+    id: str
+    task_queue: str
+    execution_timeout: timedelta | None
+    run_timeout: timedelta | None
+    task_timeout: timedelta | None
+    id_reuse_policy: WorkflowIDReusePolicy
+    id_conflict_policy: WorkflowIDConflictPolicy
+    retry_policy: RetryPolicy | None
+    cron_schedule: str
+    memo: Mapping[str, Any] | None
+    search_attributes: SearchAttributes | TypedSearchAttributes | None
+    start_delay: timedelta | None
+    headers: Mapping[str, Payload]
+    static_summary: str | None
+    static_details: str | None
+    ret_type: type | None
+    priority: Priority
+    versioning_override: VersioningOverride | None = None
+    time_skipping_config: TimeSkippingConfig | None = None
+
+
+@dataclass
+class StartWorkflowUpdateWithStartInput:
+    """Input for :py:meth:`OutboundInterceptor.start_update_with_start_workflow`."""
+
+    start_workflow_input: UpdateWithStartStartWorkflowInput
+    update_workflow_input: UpdateWithStartUpdateWorkflowInput
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+    _on_start: Callable[[StartWorkflowExecutionResponse], None]
+    _on_start_error: Callable[[BaseException], None]
+
+
+# -- async activities ----------------------------------------------------------------------------
+
+
+@dataclass
+class HeartbeatAsyncActivityInput:
+    """Input for :py:meth:`OutboundInterceptor.heartbeat_async_activity`."""
+
+    id_or_token: AsyncActivityIDReference | bytes
+    details: Sequence[Any]
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+    data_converter_override: DataConverter | None = None
+
+
+@dataclass
+class CompleteAsyncActivityInput:
+    """Input for :py:meth:`OutboundInterceptor.complete_async_activity`."""
+
+    id_or_token: AsyncActivityIDReference | bytes
+    result: Any | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+    data_converter_override: DataConverter | None = None
+
+
+@dataclass
+class FailAsyncActivityInput:
+    """Input for :py:meth:`OutboundInterceptor.fail_async_activity`."""
+
+    id_or_token: AsyncActivityIDReference | bytes
+    error: Exception
+    last_heartbeat_details: Sequence[Any]
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+    data_converter_override: DataConverter | None = None
+
+
+@dataclass
+class ReportCancellationAsyncActivityInput:
+    """Input for :py:meth:`OutboundInterceptor.report_cancellation_async_activity`."""
+
+    id_or_token: AsyncActivityIDReference | bytes
+    details: Sequence[Any]
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+    data_converter_override: DataConverter | None = None
+
+
+# -- schedules -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CreateScheduleInput:
+    """Input for :py:meth:`OutboundInterceptor.create_schedule`."""
+
+    id: str
+    schedule: Schedule
+    trigger_immediately: bool
+    backfill: Sequence[ScheduleBackfill]
+    memo: Mapping[str, Any] | None
+    search_attributes: SearchAttributes | TypedSearchAttributes | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class ListSchedulesInput:
+    """Input for :py:meth:`OutboundInterceptor.list_schedules`."""
+
+    page_size: int
+    next_page_token: bytes | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+    query: str | None = None
+
+
+@dataclass
+class BackfillScheduleInput:
+    """Input for :py:meth:`OutboundInterceptor.backfill_schedule`."""
+
+    id: str
+    backfills: Sequence[ScheduleBackfill]
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class DeleteScheduleInput:
+    """Input for :py:meth:`OutboundInterceptor.delete_schedule`."""
+
+    id: str
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class DescribeScheduleInput:
+    """Input for :py:meth:`OutboundInterceptor.describe_schedule`."""
+
+    id: str
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class PauseScheduleInput:
+    """Input for :py:meth:`OutboundInterceptor.pause_schedule`."""
+
+    id: str
+    note: str | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class TriggerScheduleInput:
+    """Input for :py:meth:`OutboundInterceptor.trigger_schedule`."""
+
+    id: str
+    overlap: ScheduleOverlapPolicy | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class UnpauseScheduleInput:
+    """Input for :py:meth:`OutboundInterceptor.unpause_schedule`."""
+
+    id: str
+    note: str | None
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class UpdateScheduleInput:
+    """Input for :py:meth:`OutboundInterceptor.update_schedule`."""
+
+    id: str
+    updater: Callable[
+        [ScheduleUpdateInput], ScheduleUpdate | None | Awaitable[ScheduleUpdate | None]
+    ]
+    rpc_metadata: RpcMetadata
+    rpc_timeout: timedelta | None

@@ -1,0 +1,173 @@
+"""Client interceptors: :py:class:`Interceptor` and :py:class:`OutboundInterceptor`.
+
+Every client call builds its input dataclass (``_inputs``) and hands it to the first outbound
+interceptor; each one may change the input (add ``headers``, change ``rpc_metadata``) and calls
+``self.next``. The last one is ``_impl._ClientImpl``, which builds the request and makes the RPC.
+Method and input names are those of ``temporalio.client``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tempyral.client._inputs import (
+    BackfillScheduleInput,
+    CancelWorkflowInput,
+    CompleteAsyncActivityInput,
+    CountWorkflowsInput,
+    CreateScheduleInput,
+    DeleteScheduleInput,
+    DescribeScheduleInput,
+    DescribeWorkflowInput,
+    FailAsyncActivityInput,
+    FetchWorkflowHistoryEventsInput,
+    HeartbeatAsyncActivityInput,
+    ListSchedulesInput,
+    ListWorkflowsInput,
+    PauseScheduleInput,
+    QueryWorkflowInput,
+    ReportCancellationAsyncActivityInput,
+    SignalWorkflowInput,
+    StartWorkflowInput,
+    StartWorkflowUpdateInput,
+    StartWorkflowUpdateWithStartInput,
+    TerminateWorkflowInput,
+    TriggerScheduleInput,
+    UnpauseScheduleInput,
+    UpdateScheduleInput,
+)
+
+if TYPE_CHECKING:
+    from tempyral.client._handle import WorkflowHandle
+    from tempyral.client._list import (
+        WorkflowExecutionAsyncIterator,
+        WorkflowExecutionCount,
+        WorkflowExecutionDescription,
+        WorkflowHistoryEventAsyncIterator,
+    )
+    from tempyral.client._schedule import ScheduleHandle
+    from tempyral.client._schedule_describe import ScheduleAsyncIterator, ScheduleDescription
+    from tempyral.client._update import WorkflowUpdateHandle
+
+__all__ = ["Interceptor", "OutboundInterceptor"]
+
+
+class Interceptor:
+    """A client interceptor: extend it and override :py:meth:`intercept_client`."""
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        """Wrap ``next`` in an outbound interceptor of your own (the default wraps nothing)."""
+        return next
+
+
+class OutboundInterceptor:
+    """Intercepts client calls; every method delegates to :py:attr:`next` unless overridden."""
+
+    def __init__(self, next: OutboundInterceptor) -> None:
+        """Create the interceptor in front of ``next``."""
+        self.next = next
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        """Called for every :py:meth:`Client.start_workflow` call."""
+        return await self.next.start_workflow(input)
+
+    async def cancel_workflow(self, input: CancelWorkflowInput) -> None:
+        """Called for every :py:meth:`WorkflowHandle.cancel` call."""
+        await self.next.cancel_workflow(input)
+
+    async def describe_workflow(self, input: DescribeWorkflowInput) -> WorkflowExecutionDescription:
+        """Called for every :py:meth:`WorkflowHandle.describe` call."""
+        return await self.next.describe_workflow(input)
+
+    def fetch_workflow_history_events(
+        self, input: FetchWorkflowHistoryEventsInput
+    ) -> WorkflowHistoryEventAsyncIterator:
+        """Called for every :py:meth:`WorkflowHandle.fetch_history_events` call."""
+        return self.next.fetch_workflow_history_events(input)
+
+    def list_workflows(self, input: ListWorkflowsInput) -> WorkflowExecutionAsyncIterator:
+        """Called for every :py:meth:`Client.list_workflows` call."""
+        return self.next.list_workflows(input)
+
+    async def count_workflows(self, input: CountWorkflowsInput) -> WorkflowExecutionCount:
+        """Called for every :py:meth:`Client.count_workflows` call."""
+        return await self.next.count_workflows(input)
+
+    async def query_workflow(self, input: QueryWorkflowInput) -> Any:
+        """Called for every :py:meth:`WorkflowHandle.query` call."""
+        return await self.next.query_workflow(input)
+
+    async def signal_workflow(self, input: SignalWorkflowInput) -> None:
+        """Called for every :py:meth:`WorkflowHandle.signal` call."""
+        await self.next.signal_workflow(input)
+
+    async def terminate_workflow(self, input: TerminateWorkflowInput) -> None:
+        """Called for every :py:meth:`WorkflowHandle.terminate` call."""
+        await self.next.terminate_workflow(input)
+
+    async def start_workflow_update(
+        self, input: StartWorkflowUpdateInput
+    ) -> WorkflowUpdateHandle[Any]:
+        """Called for every :py:meth:`WorkflowHandle.start_update` and ``execute_update`` call."""
+        return await self.next.start_workflow_update(input)
+
+    async def start_update_with_start_workflow(
+        self, input: StartWorkflowUpdateWithStartInput
+    ) -> WorkflowUpdateHandle[Any]:
+        """Called for every :py:meth:`Client.start_update_with_start_workflow` and
+        ``execute_update_with_start_workflow`` call."""
+        return await self.next.start_update_with_start_workflow(input)
+
+    async def heartbeat_async_activity(self, input: HeartbeatAsyncActivityInput) -> None:
+        """Called for every :py:meth:`AsyncActivityHandle.heartbeat` call."""
+        await self.next.heartbeat_async_activity(input)
+
+    async def complete_async_activity(self, input: CompleteAsyncActivityInput) -> None:
+        """Called for every :py:meth:`AsyncActivityHandle.complete` call."""
+        await self.next.complete_async_activity(input)
+
+    async def fail_async_activity(self, input: FailAsyncActivityInput) -> None:
+        """Called for every :py:meth:`AsyncActivityHandle.fail` call."""
+        await self.next.fail_async_activity(input)
+
+    async def report_cancellation_async_activity(
+        self, input: ReportCancellationAsyncActivityInput
+    ) -> None:
+        """Called for every :py:meth:`AsyncActivityHandle.report_cancellation` call."""
+        await self.next.report_cancellation_async_activity(input)
+
+    async def create_schedule(self, input: CreateScheduleInput) -> ScheduleHandle:
+        """Called for every :py:meth:`Client.create_schedule` call."""
+        return await self.next.create_schedule(input)
+
+    def list_schedules(self, input: ListSchedulesInput) -> ScheduleAsyncIterator:
+        """Called for every :py:meth:`Client.list_schedules` call."""
+        return self.next.list_schedules(input)
+
+    async def backfill_schedule(self, input: BackfillScheduleInput) -> None:
+        """Called for every :py:meth:`ScheduleHandle.backfill` call."""
+        await self.next.backfill_schedule(input)
+
+    async def delete_schedule(self, input: DeleteScheduleInput) -> None:
+        """Called for every :py:meth:`ScheduleHandle.delete` call."""
+        await self.next.delete_schedule(input)
+
+    async def describe_schedule(self, input: DescribeScheduleInput) -> ScheduleDescription:
+        """Called for every :py:meth:`ScheduleHandle.describe` call."""
+        return await self.next.describe_schedule(input)
+
+    async def pause_schedule(self, input: PauseScheduleInput) -> None:
+        """Called for every :py:meth:`ScheduleHandle.pause` call."""
+        await self.next.pause_schedule(input)
+
+    async def trigger_schedule(self, input: TriggerScheduleInput) -> None:
+        """Called for every :py:meth:`ScheduleHandle.trigger` call."""
+        await self.next.trigger_schedule(input)
+
+    async def unpause_schedule(self, input: UnpauseScheduleInput) -> None:
+        """Called for every :py:meth:`ScheduleHandle.unpause` call."""
+        await self.next.unpause_schedule(input)
+
+    async def update_schedule(self, input: UpdateScheduleInput) -> None:
+        """Called for every :py:meth:`ScheduleHandle.update` call."""
+        await self.next.update_schedule(input)
