@@ -27,6 +27,8 @@ from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOption
 
 __all__ = ["Outbound"]
 
+_UNSET: Any = object()
+
 _ALREADY_EXISTS = StartChildWorkflowExecutionFailedCause.Value(
     "START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS"
 )
@@ -82,11 +84,11 @@ class _Child(ChildWorkflowHandle[Any]):
         return self._run_id
 
     async def signal(
-        self, signal: str | Callable[..., Any], arg: Any = None, *, args: Sequence[Any] = ()
+        self, signal: str | Callable[..., Any], arg: Any = _UNSET, *, args: Sequence[Any] = ()
     ) -> None:
         from tempyral.workflow._definition import _SignalDefinition
 
-        values = list(args) if arg is None and args else ([arg] if arg is not None else [])
+        values = list(args) if arg is _UNSET else [arg]
         name = _SignalDefinition.must_name_from_fn_or_str(signal)
         await self._runtime.signal_external(
             self.options.id, None, name, values, child_workflow_only=True

@@ -22,8 +22,13 @@ from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
-from tempyral.common import RawValue, RetryPolicy
-from tempyral.converter import DataConverter, encode_search_attributes
+from tempyral.common import Priority, RawValue, RetryPolicy
+from tempyral.converter import (
+    DataConverter,
+    decode_search_attributes,
+    decode_typed_search_attributes,
+    encode_search_attributes,
+)
 from tempyral.exceptions import CancelledError, FailureError, is_cancelled_exception
 from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
@@ -542,14 +547,15 @@ class WorkflowRuntime(Outbound):
             if parent.workflow_id
             else None,
             root=RootInfo(root.run_id, root.workflow_id) if root.workflow_id else None,
-            priority=a.priority,
+            priority=Priority._from_proto(a.priority),
             raw_memo=dict(a.memo.fields),
             retry_policy=RetryPolicy.from_proto(a.retry_policy)
             if a.HasField("retry_policy")
             else None,
             run_id=run_id or a.original_execution_run_id,
             run_timeout=_delta(a.workflow_run_timeout),
-            search_attributes={},
+            search_attributes=decode_search_attributes(a.search_attributes),
+            typed_search_attributes=decode_typed_search_attributes(a.search_attributes),
             start_time=init.start_time.astimezone(timezone.utc),
             task_queue=a.task_queue.name,
             task_timeout=_delta(a.workflow_task_timeout) or timedelta(seconds=10),

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 ReturnType = TypeVar("ReturnType")
+_unset: Any = object()
 
 
 class ChildWorkflowCancellationType(IntEnum):
@@ -66,7 +67,7 @@ class ChildWorkflowHandle(asyncio.Task, Generic[ReturnType]):  # type: ignore[ty
         raise NotImplementedError
 
     async def signal(
-        self, signal: str | Callable[..., Any], arg: Any = None, *, args: Sequence[Any] = ()
+        self, signal: str | Callable[..., Any], arg: Any = _unset, *, args: Sequence[Any] = ()
     ) -> None:
         raise NotImplementedError
 
@@ -96,7 +97,6 @@ class ChildWorkflowOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_unset: Any = object()
 _WAIT_COMPLETED = ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED
 
 

@@ -97,6 +97,7 @@ class Info:
     start_time: datetime
     task_queue: str
     task_timeout: timedelta
+    typed_search_attributes: Any
     workflow_id: str
     workflow_start_time: datetime
     workflow_type: str
