@@ -1,14 +1,18 @@
 """Same files and environments through ``temporalio.envconfig`` and ``tempyral.envconfig``: same
-profiles, same connect arguments, and errors in the same cases."""
+profiles, same connect arguments, and errors in the same cases.
+
+``temporalio`` is imported by the tests, not at collection (see test_service_api.py).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
-import temporalio.envconfig as official
 
 import tempyral.envconfig as ours
 
@@ -85,6 +89,11 @@ CASES: list[tuple[str, str | None, dict[str, str]]] = [
 ]
 
 
+@pytest.fixture
+def official() -> ModuleType:
+    return importlib.import_module("temporalio.envconfig")
+
+
 def plain(value: Any) -> Any:
     """A comparable form: dataclasses as dicts (the two SDKs' classes differ)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -114,7 +123,7 @@ def outcome(module: Any, toml: str | None, env: dict[str, str], strict: bool) ->
 @pytest.mark.parametrize("strict", [False, True])
 @pytest.mark.parametrize(("name", "toml", "env"), CASES, ids=[c[0] for c in CASES])
 def test_profiles_match_the_official_sdk(
-    name: str, toml: str | None, env: dict[str, str], strict: bool
+    official: ModuleType, name: str, toml: str | None, env: dict[str, str], strict: bool
 ) -> None:
     env = dict(env)
     if name in {"cloud", "off"}:
@@ -124,7 +133,7 @@ def test_profiles_match_the_official_sdk(
     assert mine == theirs
 
 
-def test_all_profiles_match_the_official_sdk(tmp_path: Path) -> None:
+def test_all_profiles_match_the_official_sdk(official: ModuleType, tmp_path: Path) -> None:
     path = tmp_path / "temporal.toml"
     path.write_text(FULL)
     env = {"TEMPORAL_CONFIG_FILE": str(path)}
@@ -134,7 +143,7 @@ def test_all_profiles_match_the_official_sdk(tmp_path: Path) -> None:
     assert mine.to_dict() == theirs.to_dict()
 
 
-def test_missing_file_and_disabled_sources_match(tmp_path: Path) -> None:
+def test_missing_file_and_disabled_sources_match(official: ModuleType, tmp_path: Path) -> None:
     missing = tmp_path / "missing.toml"
     for kwargs in (
         {"config_source": missing},

@@ -1,17 +1,19 @@
 """The public surface of tempyral.service: names, defaults and RPC methods match the official SDK.
 
-The official ``temporalio`` is imported here for comparison only.
+The official ``temporalio`` is imported here for comparison only, inside the tests: importing it
+at collection would register its schema in protobuf's default pool before other packages' tests
+run (tempyral-protos checks that pool is free of Temporal types).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
+from types import ModuleType
 
 import grpc
 import pytest
-import temporalio.bridge.services_generated as official_services
-import temporalio.service as official
 
 import tempyral.envconfig
 import tempyral.service
@@ -62,6 +64,11 @@ ENVCONFIG_NAMES = [
 ]
 
 
+@pytest.fixture
+def official() -> ModuleType:
+    return importlib.import_module("temporalio.service")
+
+
 def test_public_names_are_what_we_mean() -> None:
     assert sorted(tempyral.service.__all__) == sorted(SERVICE_NAMES)
     assert sorted(tempyral.envconfig.__all__) == sorted(ENVCONFIG_NAMES)
@@ -70,7 +77,7 @@ def test_public_names_are_what_we_mean() -> None:
             assert hasattr(module, name), name
 
 
-def test_names_shared_with_the_official_sdk_exist() -> None:
+def test_names_shared_with_the_official_sdk_exist(official: ModuleType) -> None:
     ours = set(tempyral.service.__all__)
     theirs = {
         name
@@ -83,15 +90,12 @@ def test_names_shared_with_the_official_sdk_exist() -> None:
 
 
 @pytest.mark.parametrize(
-    ("ours", "theirs"),
-    [
-        (tempyral.service.WorkflowService, official_services.WorkflowService),
-        (tempyral.service.OperatorService, official_services.OperatorService),
-        (tempyral.service.TestService, official_services.TestService),
-        (tempyral.service.HealthService, official_services.HealthService),
-    ],
+    "service", ["WorkflowService", "OperatorService", "TestService", "HealthService"]
 )
-def test_every_rpc_of_the_official_services_is_a_method(ours: type, theirs: type) -> None:
+def test_every_rpc_of_the_official_services_is_a_method(service: str) -> None:
+    ours = getattr(tempyral.service, service)
+    theirs = getattr(importlib.import_module("temporalio.bridge.services_generated"), service)
+
     def rpcs(cls: type) -> set[str]:
         return {
             name
@@ -119,7 +123,7 @@ def test_typing_stub_matches_the_descriptors() -> None:
     )
 
 
-def test_config_defaults_match_the_official_sdk() -> None:
+def test_config_defaults_match_the_official_sdk(official: ModuleType) -> None:
     assert dataclasses.asdict(RetryConfig()) == dataclasses.asdict(official.RetryConfig())
     assert dataclasses.asdict(KeepAliveConfig.default) == dataclasses.asdict(
         official.KeepAliveConfig.default
@@ -150,7 +154,7 @@ def test_config_defaults_match_the_official_sdk() -> None:
     assert ours.identity == theirs.identity  # pid@hostname
 
 
-def test_status_codes_are_grpc_codes() -> None:
+def test_status_codes_are_grpc_codes(official: ModuleType) -> None:
     assert [(c.name, c.value) for c in RPCStatusCode] == [
         (c.name, c.value) for c in official.RPCStatusCode
     ]
