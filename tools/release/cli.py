@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             computed = plan.compute(root)
             print(plan.dump(computed) if args.json else plan.render(computed))
         elif args.command == "version":
+            versioning.ensure_clean(root)  # fail fast, before six PSR runs
             computed = plan.compute(root)
             if not args.json:
                 print(plan.render(computed), flush=True)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -23,14 +24,18 @@ from release.workspace import ReleaseError, git, load, set_sibling_range
 CHANGELOG_FLAG = "<!-- version list -->"
 
 
-def preflight(plan: Plan) -> None:
+def ensure_clean(root: Path) -> None:
     dirty = [
         line
-        for line in git(plan.root, "status", "--porcelain").splitlines()
+        for line in git(root, "status", "--porcelain").splitlines()
         if not line.startswith("??")
     ]
     if dirty:
         raise ReleaseError("the work tree has uncommitted changes:\n" + "\n".join(dirty))
+
+
+def preflight(plan: Plan) -> None:
+    ensure_clean(plan.root)
     missing = [
         str(step.package.changelog.relative_to(plan.root))
         for step in plan.released
