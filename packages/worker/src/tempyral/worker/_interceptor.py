@@ -1,0 +1,109 @@
+"""Worker interceptors (the activity half of ``temporalio.worker``'s interceptors).
+
+For each activity task the worker builds a chain: every :py:class:`Interceptor`'s
+``intercept_activity`` wraps the next :py:class:`ActivityInboundInterceptor`, the innermost one
+runs the activity. ``init`` passes an :py:class:`ActivityOutboundInterceptor` down the chain;
+``activity.info()`` and ``activity.heartbeat()`` go through the outermost outbound interceptor.
+Workflow interceptors belong to the workflow worker and are not defined here yet.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tempyral.activity import Info
+from tempyral.api.common.v1.message_pb2 import Payload
+
+__all__ = [
+    "ActivityInboundInterceptor",
+    "ActivityOutboundInterceptor",
+    "ExecuteActivityInput",
+    "Interceptor",
+]
+
+
+class Interceptor:
+    """Interceptor for workers; extend it and override what you intercept."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        """Wrap the activity inbound interceptor ``next``; return it unchanged to not intercept.
+
+        Args:
+            next: The underlying inbound interceptor this interceptor should delegate to.
+
+        Returns:
+            The new interceptor that will be used for the activity.
+        """
+        return next
+
+    def workflow_interceptor_class(self, input: Any) -> type[Any] | None:
+        """Class that will be instantiated and used to intercept workflows (none by default).
+
+        tempyral's workflow worker is not available yet, so this is never called.
+        """
+        return None
+
+
+@dataclass
+class ExecuteActivityInput:
+    """Input for :py:meth:`ActivityInboundInterceptor.execute_activity`."""
+
+    fn: Callable[..., Any]
+    args: Sequence[Any]
+    executor: concurrent.futures.Executor | None
+    headers: Mapping[str, Payload]
+
+
+class ActivityInboundInterceptor:
+    """Inbound interceptor to wrap outbound creation and activity execution.
+
+    This should be extended by any activity inbound interceptors.
+    """
+
+    def __init__(self, next: ActivityInboundInterceptor) -> None:
+        """Create the inbound interceptor.
+
+        Args:
+            next: The next interceptor in the chain. The default implementation of all calls is
+                to delegate to the next interceptor.
+        """
+        self.next = next
+
+    def init(self, outbound: ActivityOutboundInterceptor) -> None:
+        """Initialize with an outbound interceptor.
+
+        To add a custom outbound interceptor, wrap the given interceptor before sending it to
+        the next ``init`` call.
+        """
+        self.next.init(outbound)
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        """Called to invoke the activity."""
+        return await self.next.execute_activity(input)
+
+
+class ActivityOutboundInterceptor:
+    """Outbound interceptor to wrap calls made from within activities.
+
+    This should be extended by any activity outbound interceptors.
+    """
+
+    def __init__(self, next: ActivityOutboundInterceptor) -> None:
+        """Create the outbound interceptor.
+
+        Args:
+            next: The next interceptor in the chain. The default implementation of all calls is
+                to delegate to the next interceptor.
+        """
+        self.next = next
+
+    def info(self) -> Info:
+        """Called for every :py:func:`tempyral.activity.info` call."""
+        return self.next.info()
+
+    def heartbeat(self, *details: Any) -> None:
+        """Called for every :py:func:`tempyral.activity.heartbeat` call."""
+        self.next.heartbeat(*details)

@@ -1,0 +1,151 @@
+"""Long polls for tasks: several at once, each holding a slot, stopped cleanly on shutdown.
+
+Each of ``count`` loops reserves a slot, waits its turn under the rate limit, then sends one
+long poll. A poll that brings a task hands it and its slot to ``on_task``; an empty poll (the
+server's long-poll timeout) gives the slot back. Failed polls are retried by the service layer
+(forever for retryable codes, with backoff up to 10 s, so a restarting server is waited for);
+an error that survives those retries is fatal and ends :py:meth:`TaskPoller.run` with it.
+
+On shutdown, polls are cancelled at once, or, when the server completes outstanding polls after
+``ShutdownWorker`` (``worker_poll_complete_on_shutdown``), given ``drain_seconds`` to return. A
+task that arrives as its poll is being stopped is still handed to ``on_task``, never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from loguru import logger
+
+from tempyral.worker._slots import RateLimiter, SlotPermit, SlotSupplier
+
+__all__ = ["TaskPoller"]
+
+TaskT = TypeVar("TaskT")
+_T = TypeVar("_T")
+
+
+class _Stopped(Exception):
+    """The poller was asked to stop while waiting."""
+
+
+class TaskPoller(Generic[TaskT]):
+    """``count`` concurrent long-poll loops feeding tasks to ``on_task``."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        count: int,
+        slots: SlotSupplier,
+        poll: Callable[[], Awaitable[TaskT]],
+        has_task: Callable[[TaskT], bool],
+        on_task: Callable[[TaskT, SlotPermit], None],
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        if count < 1:
+            raise ValueError(f"{name}: at least one poller is needed, got {count}")
+        self.name = name
+        self._count = count
+        self._slots = slots
+        self._poll = poll
+        self._has_task = has_task
+        self._on_task = on_task
+        self._rate_limiter = rate_limiter
+        self._stopping = asyncio.Event()
+        self._drain_seconds = 0.0
+        self.polls_in_flight = 0
+
+    def initiate_shutdown(self, *, drain_seconds: float = 0.0) -> None:
+        """Stop polling; in-flight polls get ``drain_seconds`` to return before being cancelled."""
+        self._drain_seconds = drain_seconds
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def run(self) -> None:
+        """Poll until shut down; raises the first fatal poll error (stopping the other loops)."""
+        loops = [
+            asyncio.create_task(self._loop(), name=f"{self.name} poller {index}")
+            for index in range(self._count)
+        ]
+        try:
+            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)
+            failed = next((t for t in done if not t.cancelled() and t.exception()), None)
+            if failed is not None:
+                self._stopping.set()
+                await asyncio.gather(*loops, return_exceptions=True)
+                error = failed.exception()
+                assert error is not None
+                raise error
+        finally:
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+
+    async def _until_stopped(self, awaitable: Awaitable[_T]) -> _T:
+        """Await ``awaitable`` unless the poller stops first (then cancel it, raise _Stopped)."""
+        task = asyncio.ensure_future(awaitable)
+        stop = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            if task.cancelled():
+                raise _Stopped
+        return task.result()
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                permit = await self._until_stopped(self._slots.reserve())
+            except _Stopped:
+                return
+            try:
+                if self._rate_limiter is not None:
+                    await self._until_stopped(self._rate_limiter.wait())
+                task = await self._poll_once()
+            except _Stopped:
+                permit.release()
+                return
+            except BaseException:
+                permit.release()
+                raise
+            if task is not None and self._has_task(task):
+                self._on_task(task, permit)
+            else:
+                permit.release()
+
+    async def _poll_once(self) -> TaskT | None:
+        self.polls_in_flight += 1
+        poll = asyncio.ensure_future(self._poll())
+        try:
+            stop = asyncio.create_task(self._stopping.wait())
+            try:
+                await asyncio.wait({poll, stop}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stop.cancel()
+            if not poll.done() and self._drain_seconds > 0:
+                await asyncio.wait({poll}, timeout=self._drain_seconds)
+            if not poll.done():
+                poll.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poll
+                if poll.cancelled():
+                    logger.debug("{}: poll cancelled for shutdown", self.name)
+                    raise _Stopped
+            return poll.result()
+        except asyncio.CancelledError:
+            poll.cancel()
+            raise
+        finally:
+            self.polls_in_flight -= 1
