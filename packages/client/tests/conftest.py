@@ -331,3 +331,88 @@ def nginx_tls(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# -- the official SDK's worker (tempyral.client tests) -----------------------------------------
+
+
+@dataclass
+class OfficialWorker:
+    """The official SDK's worker process hosting ``official_worker/workflows.py``."""
+
+    target: str
+    namespace: str
+    task_queue: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _wait_ready(worker: OfficialWorker, timeout: float = 60.0) -> None:
+    import selectors
+
+    assert worker.process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(worker.process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    seen = b""
+    while time.monotonic() < deadline:
+        if selector.select(timeout=0.2):
+            chunk = os.read(worker.process.stdout.fileno(), 4096)
+            seen += chunk
+            if b"READY" in seen:
+                return
+            if not chunk and worker.process.poll() is not None:
+                break
+    worker.process.kill()
+    worker.process.wait()
+    pytest.fail(
+        f"the official SDK's worker did not start within {timeout:.0f} s (exit code "
+        f"{worker.process.returncode}):\n{seen.decode(errors='replace')}\n{worker.log.read_text()}"
+    )
+
+
+@pytest.fixture(scope="session")
+def official_worker(
+    tempyral_dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OfficialWorker]:
+    """The official SDK's worker (``temporalio``) in its own process, for the whole session.
+
+    It hosts the workflows and activities of ``official_worker/workflows.py`` on its task queue
+    and registers the ``Tempyral*`` search attributes. It stops when the session ends, or when
+    this process dies (it exits when its stdin closes).
+    """
+    import sys
+    import uuid
+
+    script = Path(__file__).parent / "official_worker" / "main.py"
+    log = tmp_path_factory.mktemp("official-worker") / "worker.log"
+    task_queue = f"tempyral-client-tests-{uuid.uuid4()}"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, str(script), tempyral_dev_server.target, "default", task_queue],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+        )
+    worker = OfficialWorker(tempyral_dev_server.target, "default", task_queue, process, log)
+    try:
+        _wait_ready(worker)
+        yield worker
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@pytest.fixture
+async def tempyral_client(official_worker: OfficialWorker) -> Any:
+    """A tempyral Client connected to the session dev server (where the official worker runs)."""
+    from tempyral.client import Client
+
+    return await Client.connect(official_worker.target, namespace=official_worker.namespace)
