@@ -240,9 +240,12 @@ async def test_typed_and_legacy_search_attributes(
     async def start() -> WorkflowHandle[Any, Any]:
         # The worker registered these attributes; the frontend may take a moment to see them.
         try:
-            return await start_interactive(tempyral_client, official_worker, search_attributes=typed)
+            return await start_interactive(
+                tempyral_client, official_worker, search_attributes=typed
+            )
         except RPCError as err:
-            assert err.status != RPCStatusCode.INVALID_ARGUMENT, err.message
+            if err.status == RPCStatusCode.INVALID_ARGUMENT:
+                raise AssertionError(err.message) from err
             raise
 
     handle = await eventually(start)
@@ -348,7 +351,9 @@ async def test_result_follows_retries(
 # -- signals, queries, cancel, terminate -------------------------------------------------------
 
 
-async def test_signals_and_queries(tempyral_client: Client, official_worker: OfficialWorker) -> None:
+async def test_signals_and_queries(
+    tempyral_client: Client, official_worker: OfficialWorker
+) -> None:
     handle = await start_interactive(tempyral_client, official_worker, arg=["a"])
     await handle.signal("add", "b")
     await handle.signal("add_many", args=["c", "d"])

@@ -17,14 +17,14 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from temporalio.api.enums.v1 import IndexedValueType  # noqa: E402
-from temporalio.api.operatorservice.v1 import (  # noqa: E402
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client  # noqa: E402
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker  # noqa: E402
-from workflows import ACTIVITIES, WORKFLOWS, HeaderRecorder  # noqa: E402
+from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from workflows import ACTIVITIES, WORKFLOWS, HeaderRecorder
 
 SEARCH_ATTRIBUTES = {
     "TempyralKeyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
