@@ -301,6 +301,8 @@ async def test_signal_with_start(tempyral_client: Client, official_worker: Offic
         start_signal="add",
         start_signal_args=["from-start"],
     )
+    # The start signal is handled in the first workflow task, before the run method's body.
+    assert await first.query("items") == ["from-start", "initial"]
     # Running already: the signal is delivered to the same run.
     again = await start_interactive(
         tempyral_client,
@@ -311,7 +313,6 @@ async def test_signal_with_start(tempyral_client: Client, official_worker: Offic
     )
     assert again.result_run_id == first.result_run_id
     await first.signal("finish")
-    # The start signal is handled in the first workflow task, before the run method's body.
     assert await first.result() == ["from-start", "initial", "second"]
 
 
