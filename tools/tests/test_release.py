@@ -37,9 +37,19 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
+HAS_TOOLS = all(importlib.util.find_spec(name) for name in NEEDED)
+BUILD_PYTHON = (3, 11)  # hatch.toml, [envs.build]
+
+# Whatever Python runs pytest, these tests drive the build environment's Python: under the other
+# Pythons of the test matrix (hatch run py:test) they would only repeat the same runs.
+pytestmark = pytest.mark.skipif(
+    not HAS_TOOLS and sys.version_info[:2] != BUILD_PYTHON,
+    reason="the release tooling runs on the build env's Python 3.11; tested once, from 3.11",
+)
+
 
 def _release_python() -> str:
-    if all(importlib.util.find_spec(name) for name in NEEDED):
+    if HAS_TOOLS:
         return sys.executable
     hatch = os.environ.get("TEMPYRAL_HATCH") or shutil.which("hatch")
     if hatch is None:
