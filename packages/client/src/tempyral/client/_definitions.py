@@ -59,7 +59,7 @@ def workflow_name_and_result_type(workflow: str | Callable[..., Any]) -> tuple[s
     if cls is not None:
         return str(getattr(cls, _WORKFLOW_NAME_ATTR, None) or cls.__name__), _return_hint(fn)
     parts = getattr(fn, "__qualname__", "").split(".")
-    if len(parts) < 2:
+    if len(parts) < 2 or parts[-2] == "<locals>":
         raise ValueError(
             f"{getattr(fn, '__qualname__', fn)!r} is not a workflow method: pass the workflow "
             "type name as a string, or the run method of the workflow class (MyWorkflow.run)"
