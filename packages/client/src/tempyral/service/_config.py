@@ -144,6 +144,8 @@ class ConnectConfig:
 
     ``tls`` is ``True`` for TLS with system roots, a :py:class:`TLSConfig`, ``False`` for
     plaintext, or ``None`` to decide from ``api_key``: TLS when an API key is set.
+    ``connect_timeout`` bounds the check ``connect`` makes that the server answers (unless
+    ``lazy``); by default that check has the usual 30 s call deadline.
     """
 
     target_host: str
