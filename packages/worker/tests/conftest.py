@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -78,8 +79,14 @@ class OfficialHost:
 
     def start(self, timeout: float = 60.0) -> OfficialHost:
         self.process = subprocess.Popen(
-            [sys.executable, str(HOST_SCRIPT), "--target", self.target, "--task-queue",
-             self.task_queue],
+            [
+                sys.executable,
+                str(HOST_SCRIPT),
+                "--target",
+                self.target,
+                "--task-queue",
+                self.task_queue,
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -89,7 +96,8 @@ class OfficialHost:
         ready = threading.Event()
 
         def read() -> None:
-            assert self.process is not None and self.process.stdout is not None
+            assert self.process is not None
+            assert self.process.stdout is not None
             for line in self.process.stdout:
                 self._output.append(line)
                 if line.strip() == "READY":
@@ -230,3 +238,19 @@ def official_host_factory() -> Any:
 @pytest.fixture
 def harness_factory() -> Any:
     return Harness
+
+
+async def _eventually(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def eventually() -> Any:
+    """``await eventually(predicate, timeout=10)``: poll until ``predicate()`` is true."""
+    return _eventually

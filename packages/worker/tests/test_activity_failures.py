@@ -82,9 +82,7 @@ async def test_retries_until_success(harness: Any, client: Any, task_queue: str)
     assert attempts["retry"] == [1, 2, 3]
 
 
-async def test_retries_stop_at_maximum_attempts(
-    harness: Any, client: Any, task_queue: str
-) -> None:
+async def test_retries_stop_at_maximum_attempts(harness: Any, client: Any, task_queue: str) -> None:
     attempts.clear()
     async with Worker(client, task_queue=task_queue, activities=ACTIVITIES):
         outcome = await harness.run_activity(
@@ -122,7 +120,11 @@ async def test_non_retryable_application_error_is_not_retried(
                     "activity": "fails_with_type",
                     "args": ["listed"],
                     "task_queue": task_queue,
-                    "retry": {"initial_ms": 50, "max_attempts": 5, "non_retryable_types": ["Fatal"]},
+                    "retry": {
+                        "initial_ms": 50,
+                        "max_attempts": 5,
+                        "non_retryable_types": ["Fatal"],
+                    },
                 }
             ),
         )
@@ -140,9 +142,7 @@ async def test_non_retryable_application_error_is_not_retried(
     assert attempts["listed"] == [1]
 
 
-async def test_failure_chain_and_bad_arguments(
-    harness: Any, client: Any, task_queue: str
-) -> None:
+async def test_failure_chain_and_bad_arguments(harness: Any, client: Any, task_queue: str) -> None:
     async with Worker(client, task_queue=task_queue, activities=ACTIVITIES):
         chained, bad_args = await asyncio.gather(
             harness.run_activity({"activity": "fails_with_cause", "task_queue": task_queue}),
@@ -183,7 +183,7 @@ async def stops_heartbeating() -> str:
     return "never"
 
 
-async def test_timeouts(harness: Any, client: Any, task_queue: str) -> None:
+async def test_timeouts(harness: Any, client: Any, task_queue: str, eventually: Any) -> None:
     state.clear()
     async with Worker(
         client, task_queue=task_queue, activities=[sleeps_past_timeout, stops_heartbeating]
@@ -212,9 +212,7 @@ async def test_timeouts(harness: Any, client: Any, task_queue: str) -> None:
         assert heartbeat["error"]["cause"]["last_heartbeat_details"] == ["last words"]
         # The worker cancels the attempt itself 5 s after its own deadline passes (the server
         # has timed it out already, so nothing is reported).
-        deadline = time.monotonic() + 15
-        while "local_cancel_after" not in state and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        await eventually(lambda: "local_cancel_after" in state, 15)
     assert 5.5 < state["local_cancel_after"] < 9
     assert state["details"] == activity.ActivityCancellationDetails(not_found=True, timed_out=True)
 
@@ -226,7 +224,7 @@ async def completes_later() -> str:
 
 
 async def test_complete_async_with_the_task_token(
-    harness: Any, client: Any, task_queue: str
+    harness: Any, client: Any, task_queue: str, eventually: Any
 ) -> None:
     # tempyral.client's AsyncActivityHandle is not available yet: complete through the
     # RespondActivityTaskCompleted RPC, which is what that handle sends.
@@ -235,8 +233,7 @@ async def test_complete_async_with_the_task_token(
         workflow_id = await harness.start(
             "RunActivity", {"activity": "completes_later", "task_queue": task_queue}
         )
-        while "token" not in state:
-            await asyncio.sleep(0.05)
+        await eventually(lambda: "token" in state)
         # The attempt stays open after the function returned; nothing was reported.
         await asyncio.sleep(0.5)
         payloads = await DataConverter.default.encode(["completed from outside"])

@@ -229,7 +229,9 @@ def sync_shielded() -> str:
     return "unreachable"
 
 
-@pytest.mark.parametrize("name", ["sync_until_cancelled", "sync_polls_is_cancelled", "sync_shielded"])
+@pytest.mark.parametrize(
+    "name", ["sync_until_cancelled", "sync_polls_is_cancelled", "sync_shielded"]
+)
 async def test_cancellation_reaches_sync_activities(
     harness: Any, client: Any, task_queue: str, name: str
 ) -> None:
