@@ -8,8 +8,7 @@ import subprocess
 import sys
 
 import grpc
-import pytest
-from google.protobuf import descriptor_pool, json_format
+from google.protobuf import json_format
 
 from tempyral.api import _pool
 from tempyral.api.common.v1 import message_pb2 as common
@@ -61,8 +60,24 @@ def test_messages_live_in_the_private_pool() -> None:
     assert _pool.POOL.FindFileByName(name) is common.DESCRIPTOR
     assert common.DESCRIPTOR.pool is _pool.POOL
     # Nothing of ours in the default pool: another Temporal schema can register there freely.
-    with pytest.raises(KeyError):
-        descriptor_pool.Default().FindMessageTypeByName("temporal.api.history.v1.HistoryEvent")
+    # In a fresh interpreter, since other tests' imports (temporalio) may fill the default pool.
+    script = (
+        "import tempyral.api.history.v1.message_pb2\n"
+        "from google.protobuf import descriptor_pool\n"
+        "try:\n"
+        "    descriptor_pool.Default().FindMessageTypeByName("
+        "'temporal.api.history.v1.HistoryEvent')\n"
+        "except KeyError:\n"
+        "    print('absent')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout.strip() == "absent", result.stderr
 
 
 def test_message_round_trip_and_json() -> None:
