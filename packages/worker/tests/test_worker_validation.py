@@ -186,7 +186,8 @@ def test_runner_names_are_accepted(client: Any) -> None:
     )
     runner = worker.config()["workflow_runner"]
     assert isinstance(runner, SandboxedWorkflowRunner)
-    assert runner.kwargs == {"restrictions": "kept, unused"}
+    assert runner.restrictions == "kept, unused"
+    assert runner.runner_class is UnsandboxedWorkflowRunner
 
 
 async def test_missing_namespace_fails_run_clearly(

@@ -46,6 +46,10 @@ class Interceptor:
         """
         return None
 
+    def intercept_nexus_operation(self, next: Any) -> Any:
+        """Wrap a Nexus operation inbound interceptor (never called: no Nexus support yet)."""
+        return next
+
 
 @dataclass
 class ExecuteActivityInput:

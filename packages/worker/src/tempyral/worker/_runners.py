@@ -18,21 +18,20 @@ __all__ = ["SandboxedWorkflowRunner", "UnsandboxedWorkflowRunner", "WorkflowRunn
 class WorkflowRunner:
     """Base of the workflow runner classes (accepted for source compatibility)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Keep whatever options the official runner would take."""
-        self.args = args
-        self.kwargs = kwargs
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
-class SandboxedWorkflowRunner(WorkflowRunner):
-    """Accepted for source compatibility: tempyral has no per-run sandbox (see module docs).
-
-    ``restrictions=`` and ``runner_class=`` are kept in :py:attr:`kwargs` and not used.
-    """
-
-
 class UnsandboxedWorkflowRunner(WorkflowRunner):
     """Accepted for source compatibility: tempyral always runs workflows this way."""
+
+
+class SandboxedWorkflowRunner(WorkflowRunner):
+    """Accepted for source compatibility: tempyral has no per-run sandbox (see module docs)."""
+
+    def __init__(
+        self, restrictions: Any = None, runner_class: type[WorkflowRunner] | None = None
+    ) -> None:
+        """Keep the official options; tempyral does not use them."""
+        self.restrictions = restrictions
+        self.runner_class = runner_class or UnsandboxedWorkflowRunner

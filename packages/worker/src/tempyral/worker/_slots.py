@@ -67,7 +67,7 @@ class SlotSupplier:
             if waiter.done() and not waiter.cancelled():
                 # The slot was handed to us as we were cancelled: pass it on.
                 self._give_back()
-            else:
+            elif waiter in self._waiters:
                 self._waiters.remove(waiter)
             raise
         return SlotPermit(self)
