@@ -268,3 +268,31 @@ async def test_cancellation_reaches_sync_activities(
     if name == "sync_shielded":
         assert state["shield_finished"] is True
         assert "after_shield" not in state
+
+
+class NotSerializable:
+    pass
+
+
+@activity.defn
+async def heartbeats_garbage() -> str:
+    activity.heartbeat(NotSerializable())
+    await asyncio.sleep(30)
+    return "never"
+
+
+async def test_unconvertible_heartbeat_details_fail_the_attempt(
+    harness: Any, client: Any, task_queue: str
+) -> None:
+    async with Worker(client, task_queue=task_queue, activities=[heartbeats_garbage]):
+        outcome = await harness.run_activity(
+            {
+                "activity": "heartbeats_garbage",
+                "task_queue": task_queue,
+                "retry": {"max_attempts": 1},
+            }
+        )
+    # As in the official SDK: the activity is cancelled and fails with the conversion error.
+    cause = outcome["error"]["cause"]
+    assert cause["type"] == "TypeError"
+    assert "NotSerializable" in cause["message"]

@@ -1,5 +1,6 @@
 """The worker's building blocks on their own, without a server: heartbeat throttling, slots,
-the rate limiter, the poller's shutdown, and raising in an activity's thread."""
+the rate limiter, the poller's shutdown, raising in an activity's thread, and the versioning
+fields sent to servers with and without support for them."""
 
 from __future__ import annotations
 
@@ -12,11 +13,21 @@ from typing import Any
 import pytest
 
 from tempyral.api.common.v1.message_pb2 import Payload
+from tempyral.api.workflowservice.v1.request_response_pb2 import (
+    PollActivityTaskQueueRequest,
+    RespondActivityTaskCompletedRequest,
+)
+from tempyral.common import WorkerDeploymentVersion
 from tempyral.exceptions import CancelledError
 from tempyral.worker._heartbeat import HeartbeatThrottler, throttle_interval
 from tempyral.worker._poller import TaskPoller
 from tempyral.worker._slots import RateLimiter, SlotPermit, SlotSupplier
 from tempyral.worker._thread_cancel import ThreadExceptionRaiser, async_exceptions_supported
+from tempyral.worker._versioning import (
+    VersioningStrategy,
+    WorkerDeploymentConfig,
+    check_server_support,
+)
 
 
 def payloads(value: str) -> list[Payload]:
@@ -224,3 +235,39 @@ def test_thread_raiser_interrupts_python_code_and_honours_shields() -> None:
     assert outcome == {"shield_done": True, "cancelled": True}
     # Outside active_thread there is no thread to raise in: nothing happens.
     raiser.raise_in_thread(CancelledError)
+
+
+def test_versioning_fields_follow_the_server_capabilities() -> None:
+    strategy = VersioningStrategy(build_id="b-1")
+    check_server_support(strategy, server_version="1.20.0", build_id_capable=False)
+    request = PollActivityTaskQueueRequest()
+    strategy.apply_to_poll(request)
+    assert not request.HasField("worker_version_capabilities")
+    assert not request.HasField("deployment_options")
+
+    check_server_support(strategy, server_version="1.32.0", build_id_capable=True)
+    strategy.apply_to_poll(request)
+    assert request.worker_version_capabilities.build_id == "b-1"
+    assert not request.worker_version_capabilities.use_versioning
+
+
+def test_versioning_the_server_cannot_do_is_refused() -> None:
+    legacy = VersioningStrategy(build_id="b-1", use_build_id_versioning=True)
+    with pytest.raises(RuntimeError, match="use_worker_versioning=True needs build-ID-based"):
+        check_server_support(legacy, server_version="1.18.0", build_id_capable=False)
+    version = WorkerDeploymentVersion("deploy", "b-2")
+    versioned = VersioningStrategy(
+        build_id="b-2", deployment=WorkerDeploymentConfig(version, use_worker_versioning=True)
+    )
+    with pytest.raises(RuntimeError, match=r"needs Temporal Server 1\.29\.1 or newer"):
+        check_server_support(versioned, server_version="1.27.2", build_id_capable=True)
+    check_server_support(versioned, server_version="1.29.1", build_id_capable=True)
+    # Unversioned deployment options are only information: any server takes them.
+    unversioned = VersioningStrategy(
+        build_id="b-2", deployment=WorkerDeploymentConfig(version, use_worker_versioning=False)
+    )
+    check_server_support(unversioned, server_version="1.20.0", build_id_capable=False)
+    request = RespondActivityTaskCompletedRequest()
+    unversioned.apply_to_response(request)
+    assert request.deployment_options.deployment_name == "deploy"
+    assert not request.HasField("worker_version")
