@@ -23,7 +23,8 @@ from tempyral.exceptions import ApplicationError, WorkflowAlreadyStartedError
 if TYPE_CHECKING:
     from conftest import OfficialWorker
 
-pytestmark = pytest.mark.integration
+# A workflow task failing in a loop would otherwise hang a test until pytest's global timeout.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
 def new_id(prefix: str) -> str:

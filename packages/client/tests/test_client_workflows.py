@@ -37,7 +37,8 @@ from tempyral.service import RPCError, RPCStatusCode
 if TYPE_CHECKING:
     from conftest import OfficialWorker
 
-pytestmark = pytest.mark.integration
+# A workflow task failing in a loop would otherwise hang a test until pytest's global timeout.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 T = TypeVar("T")
 

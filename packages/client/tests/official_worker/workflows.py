@@ -207,7 +207,7 @@ class ContinueAsNew:
 
 
 @activity.defn
-async def async_activity() -> str:
+async def async_activity() -> Any:
     """Hands its task token to its workflow, then completes asynchronously."""
     info = activity.info()
     handle = activity.client().get_workflow_handle(info.workflow_id, run_id=info.workflow_run_id)
