@@ -101,16 +101,17 @@ async def test_cancellation_is_seen_on_heartbeat(
         )
     )
     await handle.signal("cancel_activity")
+    cancelled: AsyncActivityCancelledError | None = None
     for _ in range(100):
         try:
             await activity.heartbeat()
         except AsyncActivityCancelledError as err:
-            assert err.details is not None
-            assert err.details.cancel_requested
+            cancelled = err
             break
         await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("the heartbeat never reported the cancellation")
+    assert cancelled is not None, "the heartbeat never reported the cancellation"
+    assert cancelled.details is not None
+    assert cancelled.details.cancel_requested
     await activity.report_cancellation("bye")
     assert await handle.result() == {"cancelled": ["bye"]}
 
