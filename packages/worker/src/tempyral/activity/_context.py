@@ -22,7 +22,7 @@ from tempyral.common import MetricMeter
 from tempyral.converter import PayloadConverter
 
 if TYPE_CHECKING:
-    from tempyral.worker._client import WorkerClient
+    from tempyral.client import Client
 
 __all__ = [
     "cancellation_details",
@@ -85,7 +85,7 @@ class _Context:
     shield_thread_cancel_exception: Callable[[], AbstractContextManager[None]] | None
     payload_converter_instance: PayloadConverter
     runtime_metric_meter: MetricMeter | None
-    client: WorkerClient | None
+    client: Client | None
     cancellation_details: _ActivityCancellationDetailsHolder
     _logger_details: Mapping[str, Any] | None = None
     _metric_meter: MetricMeter | None = None
@@ -135,7 +135,7 @@ class _CompleteAsyncError(BaseException):
     in activity code does not swallow it."""
 
 
-def client() -> WorkerClient:
+def client() -> Client:
     """Return the Temporal client of the worker running this activity.
 
     The client is only available in ``async def`` activities.

@@ -39,6 +39,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     RecordActivityTaskHeartbeatRequest,
     RecordActivityTaskHeartbeatResponse,
 )
+from tempyral.client import Client
 from tempyral.common import MetricMeter
 from tempyral.converter import ActivitySerializationContext, DataConverter
 from tempyral.exceptions import ApplicationError
@@ -53,7 +54,7 @@ from tempyral.worker._activity_run import (
     info_from_task,
 )
 from tempyral.worker._activity_watch import arm_local_timeout, heartbeat_failed, new_throttler
-from tempyral.worker._client import WorkerClient, worker_workflow_service
+from tempyral.worker._client import worker_workflow_service
 from tempyral.worker._interceptor import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
@@ -94,7 +95,7 @@ class ActivityWorker:
     def __init__(
         self,
         *,
-        client: WorkerClient,
+        client: Client,
         activities: Sequence[Callable[..., Any]],
         activity_executor: concurrent.futures.Executor | None,
         interceptors: Sequence[Interceptor],

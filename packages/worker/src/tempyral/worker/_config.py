@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeAlias, TypedDict
 
+from tempyral.client import Client
 from tempyral.common import VersioningBehavior
-from tempyral.worker._client import WorkerClient
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._runners import WorkflowRunner
 from tempyral.worker._versioning import WorkerDeploymentConfig
@@ -55,7 +55,7 @@ PollerBehavior: TypeAlias = PollerBehaviorSimpleMaximum | PollerBehaviorAutoscal
 class WorkerConfig(TypedDict, total=False):
     """TypedDict of config originally passed to :py:class:`Worker`."""
 
-    client: WorkerClient
+    client: Client
     task_queue: str
     activities: Sequence[Callable[..., Any]]
     nexus_service_handlers: Sequence[Any]

@@ -31,9 +31,9 @@ from typing import Any, Protocol, cast
 
 from loguru import logger
 
-from tempyral.common import HeaderCodecBehavior
+from tempyral.client import Client
 from tempyral.worker._activity_worker import ActivityWorker, ActivityWorkerOptions
-from tempyral.worker._client import WorkerClient, client_config, worker_workflow_service
+from tempyral.worker._client import decode_headers_with_codec, worker_workflow_service
 from tempyral.worker._config import (
     PollerBehavior,
     PollerBehaviorSimpleMaximum,
@@ -65,7 +65,7 @@ _POLL_DRAIN_SECONDS = 10.0
 class WorkflowWorkerSetup:
     """What the workflow worker receives from the :py:class:`Worker` that owns it."""
 
-    client: WorkerClient
+    client: Client
     config: WorkerConfig
     task_queue: str
     identity: str
@@ -91,7 +91,7 @@ class Worker:
 
     def __init__(
         self,
-        client: WorkerClient,
+        client: Client,
         *,
         task_queue: str,
         activities: Sequence[Callable[..., Any]] = (),
@@ -198,9 +198,7 @@ class Worker:
         self._initial_config = config.copy()
         self._config = config
         self._instance_key = str(uuid.uuid4())
-        from_client = [
-            i for i in client_config(client).get("interceptors", ()) if isinstance(i, Interceptor)
-        ]
+        from_client = [i for i in client.config()["interceptors"] if isinstance(i, Interceptor)]
         self._interceptors = [*from_client, *interceptors]
         self._versioning = VersioningStrategy(
             build_id=(deployment_config.version.build_id if deployment_config else build_id) or "",
@@ -231,7 +229,6 @@ class Worker:
 
     def _activity_options(self, config: WorkerConfig) -> ActivityWorkerOptions:
         client = config["client"]
-        header_codec = client_config(client).get("header_codec_behavior")
         return ActivityWorkerOptions(
             task_queue=config["task_queue"],
             identity=self.identity,
@@ -244,12 +241,10 @@ class Worker:
             max_heartbeat_throttle_interval=config["max_heartbeat_throttle_interval"],
             graceful_shutdown_timeout=config["graceful_shutdown_timeout"],
             disable_eager_activity_execution=config["disable_eager_activity_execution"],
-            encode_headers=header_codec == HeaderCodecBehavior.CODEC,
+            encode_headers=decode_headers_with_codec(client),
         )
 
-    def _new_workflow_worker(
-        self, client: WorkerClient, config: WorkerConfig
-    ) -> _WorkflowWorkerLike:
+    def _new_workflow_worker(self, client: Client, config: WorkerConfig) -> _WorkflowWorkerLike:
         try:
             module = importlib.import_module(_WORKFLOW_WORKER_MODULE)
         except ModuleNotFoundError as err:
@@ -294,12 +289,12 @@ class Worker:
         return self._config.get("identity") or self._config["client"].identity
 
     @property
-    def client(self) -> WorkerClient:
+    def client(self) -> Client:
         """Client currently set on the worker."""
         return self._config["client"]
 
     @client.setter
-    def client(self, value: WorkerClient) -> None:
+    def client(self, value: Client) -> None:
         """Use another client from the next call on (calls in flight finish on the old one)."""
         self._config["client"] = value
         if self._activity_worker is not None:
