@@ -3,13 +3,9 @@
 tempyral's workflow engine is not wired into the worker yet, so the workflows that schedule the
 activities under test run on an official ``temporalio`` worker in its own process
 (``official/host.py``), on the session dev server. Tests run a tempyral :py:class:`Worker` on a
-task queue of their own and start ``RunActivity`` / ``RunMany`` workflows whose activities target
-it.
-
-Workflows are started and awaited through ``tempyral.service`` calls (``Harness``); the worker's
-client is a stand-in with the attributes of ``tempyral.client.Client`` (``TestClient``), until
-that class is available. Helpers are fixtures: test modules cannot import each other (importlib
-mode).
+task queue of their own and start ``RunActivity`` / ``RunMany`` workflows, through
+``tempyral.client``, whose activities target it. Helpers are fixtures: test modules cannot
+import each other (importlib mode).
 """
 
 from __future__ import annotations
@@ -23,48 +19,20 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tempyral.api.common.v1.message_pb2 import Payloads, WorkflowExecution, WorkflowType
-from tempyral.api.enums.v1.event_type_pb2 import (
-    EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-)
-from tempyral.api.enums.v1.workflow_pb2 import HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT
-from tempyral.api.taskqueue.v1.message_pb2 import TaskQueue
-from tempyral.api.workflowservice.v1.request_response_pb2 import (
-    GetWorkflowExecutionHistoryRequest,
-    SignalWorkflowExecutionRequest,
-    StartWorkflowExecutionRequest,
-)
-from tempyral.converter import DataConverter
-from tempyral.service import ConnectConfig, ServiceClient, WorkflowService
+from tempyral.client import Client
 from tempyral.testing import DevServer
 
 HERE = Path(__file__).parent
 HOST_SCRIPT = HERE / "official" / "host.py"
 
 
-@dataclass
-class TestClient:
-    """Has the attributes of ``tempyral.client.Client`` a worker uses."""
-
-    service_client: ServiceClient
-    namespace: str = "default"
-    identity: str = "tempyral-worker-tests"
-    data_converter: DataConverter = field(default_factory=lambda: DataConverter.default)
-
-    @property
-    def workflow_service(self) -> WorkflowService:
-        return self.service_client.workflow_service
-
-
-async def connect(target: str, **kwargs: Any) -> TestClient:
-    service = await ServiceClient.connect(ConnectConfig(target_host=target))
-    return TestClient(service_client=service, **kwargs)
+async def connect(target: str, **kwargs: Any) -> Client:
+    return await Client.connect(target, identity="tempyral-worker-tests", **kwargs)
 
 
 class OfficialHost:
@@ -138,68 +106,29 @@ def official_host(tempyral_dev_server: DevServer) -> Iterator[OfficialHost]:
     host.stop()
 
 
-class WorkflowFailed(AssertionError):
-    pass
-
-
 class Harness:
-    """Starts the host's workflows and waits for their results, through tempyral.service."""
+    """Starts the host's workflows and waits for their results."""
 
-    def __init__(self, client: TestClient, host_task_queue: str) -> None:
+    def __init__(self, client: Client, host_task_queue: str) -> None:
         self.client = client
         self.host_task_queue = host_task_queue
-        self.converter = DataConverter.default
 
     async def start(self, workflow: str, arg: Any, *, workflow_id: str | None = None) -> str:
-        workflow_id = workflow_id or f"{workflow}-{uuid.uuid4()}"
-        request = StartWorkflowExecutionRequest(
-            namespace=self.client.namespace,
-            workflow_id=workflow_id,
-            workflow_type=WorkflowType(name=workflow),
-            task_queue=TaskQueue(name=self.host_task_queue),
-            input=Payloads(payloads=await self.converter.encode([arg])),
-            identity="worker-tests",
-            request_id=str(uuid.uuid4()),
+        handle = await self.client.start_workflow(
+            workflow,
+            arg,
+            id=workflow_id or f"{workflow}-{uuid.uuid4()}",
+            task_queue=self.host_task_queue,
         )
-        await self.client.workflow_service.start_workflow_execution(request, retry=True)
-        return workflow_id
+        return handle.id
 
     async def result(self, workflow_id: str, *, timeout: float = 60.0) -> Any:
-        """The workflow's result; raises WorkflowFailed if it closed otherwise."""
-        return await asyncio.wait_for(self._close_event_result(workflow_id), timeout)
-
-    async def _close_event_result(self, workflow_id: str) -> Any:
-        token = b""
-        while True:
-            response = await self.client.workflow_service.get_workflow_execution_history(
-                GetWorkflowExecutionHistoryRequest(
-                    namespace=self.client.namespace,
-                    execution=WorkflowExecution(workflow_id=workflow_id),
-                    wait_new_event=True,
-                    history_event_filter_type=HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
-                    next_page_token=token,
-                ),
-                retry=True,
-            )
-            for event in response.history.events:
-                if event.event_type == EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-                    result = event.workflow_execution_completed_event_attributes.result
-                    [value] = await self.converter.decode_wrapper(result)
-                    return value
-                raise WorkflowFailed(f"workflow {workflow_id} closed with {event}")
-            token = response.next_page_token
+        """The workflow's result (raises WorkflowFailureError if it failed)."""
+        handle = self.client.get_workflow_handle(workflow_id)
+        return await asyncio.wait_for(handle.result(), timeout)
 
     async def signal(self, workflow_id: str, name: str) -> None:
-        await self.client.workflow_service.signal_workflow_execution(
-            SignalWorkflowExecutionRequest(
-                namespace=self.client.namespace,
-                workflow_execution=WorkflowExecution(workflow_id=workflow_id),
-                signal_name=name,
-                identity="worker-tests",
-                request_id=str(uuid.uuid4()),
-            ),
-            retry=True,
-        )
+        await self.client.get_workflow_handle(workflow_id).signal(name)
 
     async def run_activity(self, spec: dict[str, Any], *, timeout: float = 60.0) -> Any:
         """Run RunActivity with ``spec`` and return its outcome dict."""
@@ -208,12 +137,12 @@ class Harness:
 
 
 @pytest.fixture
-async def client(tempyral_target: str) -> TestClient:
+async def client(tempyral_target: str) -> Client:
     return await connect(tempyral_target)
 
 
 @pytest.fixture
-def harness(client: TestClient, official_host: OfficialHost) -> Harness:
+def harness(client: Client, official_host: OfficialHost) -> Harness:
     return Harness(client, official_host.task_queue)
 
 
@@ -225,7 +154,7 @@ def task_queue() -> str:
 
 @pytest.fixture
 def connect_client() -> Any:
-    """``await connect_client(target)``: a TestClient for another server (restart tests)."""
+    """``await connect_client(target)``: a Client for another server (restart tests)."""
     return connect
 
 

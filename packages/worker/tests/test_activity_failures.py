@@ -9,11 +9,6 @@ from typing import Any
 import pytest
 
 from tempyral import activity
-from tempyral.api.common.v1.message_pb2 import Payloads
-from tempyral.api.workflowservice.v1.request_response_pb2 import (
-    RespondActivityTaskCompletedRequest,
-)
-from tempyral.converter import DataConverter
 from tempyral.exceptions import ApplicationError
 from tempyral.worker import Worker
 
@@ -226,8 +221,6 @@ async def completes_later() -> str:
 async def test_complete_async_with_the_task_token(
     harness: Any, client: Any, task_queue: str, eventually: Any
 ) -> None:
-    # tempyral.client's AsyncActivityHandle is not available yet: complete through the
-    # RespondActivityTaskCompleted RPC, which is what that handle sends.
     state.clear()
     async with Worker(client, task_queue=task_queue, activities=[completes_later]):
         workflow_id = await harness.start(
@@ -236,14 +229,8 @@ async def test_complete_async_with_the_task_token(
         await eventually(lambda: "token" in state)
         # The attempt stays open after the function returned; nothing was reported.
         await asyncio.sleep(0.5)
-        payloads = await DataConverter.default.encode(["completed from outside"])
-        await client.workflow_service.respond_activity_task_completed(
-            RespondActivityTaskCompletedRequest(
-                task_token=state["token"],
-                namespace=client.namespace,
-                identity="async-completer",
-                result=Payloads(payloads=payloads),
-            )
+        await client.get_async_activity_handle(task_token=state["token"]).complete(
+            "completed from outside"
         )
         outcome = await harness.result(workflow_id)
     assert outcome == {"result": "completed from outside"}

@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tempyral import activity
-from tempyral.converter import DataConverter
-from tempyral.service import ConnectConfig, ServiceClient
+from tempyral.client import Client
 from tempyral.worker import Worker
 
 completed = 0
@@ -30,25 +28,15 @@ async def slow_index(delay_ms: int, index: int) -> int:
     return index
 
 
-@dataclass
-class ScriptClient:
-    """The attributes of tempyral.client.Client a worker uses."""
-
-    service_client: ServiceClient
-    namespace: str = "default"
-    identity: str = "activity-worker-script"
-    data_converter: DataConverter = field(default_factory=lambda: DataConverter.default)
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", required=True)
     parser.add_argument("--task-queue", required=True)
     parser.add_argument("--graceful-ms", type=int, default=0)
     args = parser.parse_args()
-    service = await ServiceClient.connect(ConnectConfig(target_host=args.target))
+    client = await Client.connect(args.target, identity="activity-worker-script")
     worker = Worker(
-        ScriptClient(service),
+        client,
         task_queue=args.task_queue,
         activities=[slow_index],
         graceful_shutdown_timeout=timedelta(milliseconds=args.graceful_ms),
