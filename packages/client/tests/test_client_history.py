@@ -3,8 +3,8 @@ read the same, in tempyral and in the official SDK."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -51,6 +51,16 @@ def pascal_case(data: Any) -> Any:
         else:
             fixed[key] = pascal_case(value)
     return fixed
+
+
+async def run_process(*command: str) -> bytes:
+    """stdout of a command (without blocking the event loop); fails the test if it fails."""
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode(errors="replace")
+    return stdout
 
 
 def serialized(history: WorkflowHistory) -> list[str]:
@@ -124,7 +134,6 @@ def test_run_id_needs_a_start_event() -> None:
 @pytest.fixture(scope="module")
 def failed_history_ids(official_worker: OfficialWorker) -> tuple[str, str]:
     """A finished Failing("activity") run: activity, failure, retry state and task queue kinds."""
-    import asyncio
 
     async def run() -> tuple[str, str]:
         client = await Client.connect(official_worker.target)
@@ -162,32 +171,27 @@ async def test_histories_from_the_cli_and_the_official_sdk(
     )
     assert [event.event_id for event in close_only.events] == [fetched.events[-1].event_id]
 
-    cli = subprocess.run(
-        [str(find_temporal_binary()), "workflow", "show", "--workflow-id", workflow_id,
-         "--run-id", run_id, "--address", official_worker.target, "--output", "json"],
-        capture_output=True, check=True, timeout=30,
+    cli = await run_process(
+        str(find_temporal_binary()), "workflow", "show", "--workflow-id", workflow_id,
+        "--run-id", run_id, "--address", official_worker.target, "--output", "json",
     )  # fmt: skip
-    official = subprocess.run(
-        [sys.executable, str(TOOL), "fetch", official_worker.target, workflow_id, run_id],
-        capture_output=True, check=True, timeout=30,
-    )  # fmt: skip
+    official = await run_process(
+        sys.executable, str(TOOL), "fetch", official_worker.target, workflow_id, run_id
+    )
     ours = fetched.to_json()
     old_spelling = json.dumps(pascal_case(json.loads(ours)))
     assert "ActivityTaskFailed" in old_spelling
     assert "RETRY_STATE_" not in old_spelling
     expected = serialized(fetched)
-    for text in (cli.stdout, official.stdout, ours, old_spelling):
+    for text in (cli, official, ours, old_spelling):
         assert serialized(WorkflowHistory.from_json(workflow_id, text)) == expected
 
     # The official SDK reads what tempyral writes, and the old spelling, the same way.
     for name, text in (("ours.json", ours), ("old.json", old_spelling)):
         path = tmp_path / name
         path.write_text(text)
-        parsed = subprocess.run(
-            [sys.executable, str(TOOL), "parse", str(path), workflow_id],
-            capture_output=True, check=True, timeout=30,
-        )  # fmt: skip
-        summary = json.loads(parsed.stdout)
+        parsed = await run_process(sys.executable, str(TOOL), "parse", str(path), workflow_id)
+        summary = json.loads(parsed)
         assert summary["run_id"] == run_id
         assert summary["event_types"] == types
         assert summary["serialized"] == expected
