@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-from tempyral.common import RawValue, _type_hints_from_func
+from tempyral.common import RawValue
 
 __all__ = ["_Definition", "defn"]
 
@@ -158,7 +159,7 @@ class _Definition:
 
     def __post_init__(self) -> None:
         if self.arg_types is None and self.ret_type is None:
-            arg_types, ret_type = _type_hints_from_func(self.fn)
+            arg_types, ret_type = _type_hints(self.fn)
             if self.name is None and (
                 not arg_types or len(arg_types) != 1 or arg_types[0] not in _DYNAMIC_ARG_TYPES
             ):
@@ -167,3 +168,28 @@ class _Definition:
                 )
             object.__setattr__(self, "arg_types", arg_types)
             object.__setattr__(self, "ret_type", ret_type)
+
+
+def _type_hints(fn: Callable[..., Any]) -> tuple[list[type] | None, type | None]:
+    """Argument type hints (None if a parameter is not positional) and the return type hint.
+
+    A class or callable instance is described by its ``__call__``; an unannotated leading
+    ``self`` is skipped; an unannotated parameter gets None (decoded without a type).
+    """
+    target: Any = fn
+    if not inspect.isfunction(fn) and not isinstance(fn, types.MethodType):
+        owner = fn if isinstance(fn, type) else type(fn)
+        target = getattr(owner, "__call__", fn)  # noqa: B004 - the attribute itself
+    hints = typing.get_type_hints(target)
+    return_hint = hints.get("return")
+    params: list[type] = []
+    for index, param in enumerate(inspect.signature(target).parameters.values()):
+        if index == 0 and param.name == "self" and param.annotation is inspect.Parameter.empty:
+            continue
+        if param.kind not in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            return None, return_hint
+        params.append(hints.get(param.name))  # type: ignore[arg-type]
+    return params, return_hint
