@@ -253,3 +253,42 @@ async def test_interceptors_wrap_execution_info_and_heartbeat(
         )
     assert outcome == {"result": "uses_outbound:x (intercepted)"}
     assert calls == ["init", "execute uses_outbound ['x']", "heartbeat ['beat']", "info"]
+
+
+class Store:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    @activity.defn
+    async def fetch(self, order: Order) -> str:
+        assert isinstance(order, Order)
+        return f"{self.prefix}:{order.item}"
+
+
+@activity.defn(name="callable-doubler")
+class Doubler:
+    async def __call__(self, order: Order) -> int:
+        assert isinstance(order, Order)
+        return order.quantity * 2
+
+
+async def test_methods_and_callable_instances(harness: Any, client: Any, task_queue: str) -> None:
+    async with Worker(client, task_queue=task_queue, activities=[Store("shop").fetch, Doubler()]):
+        fetched, doubled = await asyncio.gather(
+            harness.run_activity(
+                {
+                    "activity": "fetch",
+                    "args": [{"item": "pen", "quantity": 2}],
+                    "task_queue": task_queue,
+                }
+            ),
+            harness.run_activity(
+                {
+                    "activity": "callable-doubler",
+                    "args": [{"item": "pen", "quantity": 21}],
+                    "task_queue": task_queue,
+                }
+            ),
+        )
+    assert fetched == {"result": "shop:pen"}
+    assert doubled == {"result": 42}
