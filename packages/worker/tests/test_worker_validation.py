@@ -172,6 +172,8 @@ def test_option_combinations(client: Any) -> None:
         make(client, activities=[one], max_concurrent_activities=0)
     with pytest.raises(ValueError, match="max_activities_per_second must be a positive"):
         make(client, activities=[one], max_activities_per_second=0)
+    with pytest.raises(ValueError, match="no_remote_activities=True leaves this worker nothing"):
+        make(client, activities=[one], no_remote_activities=True)
     with pytest.raises(ValueError, match="max_eager_activity_reservations_per_workflow_task"):
         make(client, activities=[one], max_eager_activity_reservations_per_workflow_task=0)
 

@@ -113,6 +113,11 @@ def validate_config(config: WorkerConfig) -> None:
         config.get("activities") or config.get("nexus_service_handlers") or config.get("workflows")
     ):
         raise ValueError("At least one activity, Nexus service, or workflow must be specified")
+    if config.get("no_remote_activities") and not config.get("workflows"):
+        raise ValueError(
+            "no_remote_activities=True leaves this worker nothing to poll: without workflows its "
+            "activities could only run as local activities; drop the option or add workflows"
+        )
     if not config.get("task_queue"):
         raise ValueError("task_queue is required and cannot be empty")
     if config.get("use_worker_versioning") and not config.get("build_id"):
