@@ -8,6 +8,7 @@ Method and input names are those of ``temporalio.client``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tempyral.client._inputs import (
@@ -52,8 +53,12 @@ if TYPE_CHECKING:
 __all__ = ["Interceptor", "OutboundInterceptor"]
 
 
+@dataclass
 class Interceptor:
-    """A client interceptor: extend it and override :py:meth:`intercept_client`."""
+    """A client interceptor: extend it and override :py:meth:`intercept_client`.
+
+    A (field-less) dataclass, as in the official SDK, so dataclass subclasses work the same.
+    """
 
     def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
         """Wrap ``next`` in an outbound interceptor of your own (the default wraps nothing)."""
