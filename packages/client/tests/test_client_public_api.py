@@ -1,0 +1,401 @@
+"""The public names of tempyral.client, and their parity with temporalio.client.
+
+The official SDK is inspected in a subprocess (tempyral's tests never import it). Every name,
+method or parameter of the official client that tempyral leaves out is listed here with why.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from functools import cache
+from typing import Any
+
+import tempyral.client
+
+EXPECTED_NAMES = sorted(
+    [
+        "ActivityCancellationDetails",
+        "ActivityFailureError",
+        "ActivitySerializationContext",
+        "AnyType",
+        "AsyncActivityCancelledError",
+        "AsyncActivityHandle",
+        "AsyncActivityIDReference",
+        "BackfillScheduleInput",
+        "CallableAsyncNoParam",
+        "CallableAsyncSingleParam",
+        "CallableSyncNoParam",
+        "CallableSyncSingleParam",
+        "CancelWorkflowInput",
+        "Client",
+        "ClientConfig",
+        "ClientConnectConfig",
+        "CompleteAsyncActivityInput",
+        "ConnectConfig",
+        "CountWorkflowsInput",
+        "CreateScheduleInput",
+        "DataConverter",
+        "DeleteScheduleInput",
+        "DescribeScheduleInput",
+        "DescribeWorkflowInput",
+        "DnsLoadBalancingConfig",
+        "FailAsyncActivityInput",
+        "FetchWorkflowHistoryEventsInput",
+        "GrpcCompression",
+        "HeaderCodecBehavior",
+        "HeartbeatAsyncActivityInput",
+        "HttpConnectProxyConfig",
+        "Interceptor",
+        "KeepAliveConfig",
+        "ListSchedulesInput",
+        "ListWorkflowsInput",
+        "LocalReturnType",
+        "MethodAsyncNoParam",
+        "MethodAsyncSingleParam",
+        "MethodSyncOrAsyncNoParam",
+        "MethodSyncOrAsyncSingleParam",
+        "MultiParamSpec",
+        "OutboundInterceptor",
+        "ParamType",
+        "PauseScheduleInput",
+        "QueryWorkflowInput",
+        "RPCError",
+        "RPCStatusCode",
+        "RPCTimeoutOrCancelledError",
+        "ReportCancellationAsyncActivityInput",
+        "RetryConfig",
+        "ReturnType",
+        "Schedule",
+        "ScheduleAction",
+        "ScheduleActionExecution",
+        "ScheduleActionExecutionStartWorkflow",
+        "ScheduleActionResult",
+        "ScheduleActionStartWorkflow",
+        "ScheduleAlreadyRunningError",
+        "ScheduleAsyncIterator",
+        "ScheduleBackfill",
+        "ScheduleCalendarSpec",
+        "ScheduleDescription",
+        "ScheduleHandle",
+        "ScheduleInfo",
+        "ScheduleIntervalSpec",
+        "ScheduleListAction",
+        "ScheduleListActionStartWorkflow",
+        "ScheduleListDescription",
+        "ScheduleListInfo",
+        "ScheduleListSchedule",
+        "ScheduleListState",
+        "ScheduleOverlapPolicy",
+        "SchedulePolicy",
+        "ScheduleRange",
+        "ScheduleSpec",
+        "ScheduleState",
+        "ScheduleUpdate",
+        "ScheduleUpdateInput",
+        "SelfType",
+        "SerializationContext",
+        "ServiceClient",
+        "SignalWorkflowInput",
+        "StartWorkflowInput",
+        "StartWorkflowUpdateInput",
+        "StartWorkflowUpdateWithStartInput",
+        "TLSConfig",
+        "TerminateWorkflowInput",
+        "TriggerScheduleInput",
+        "UnpauseScheduleInput",
+        "UpdateScheduleInput",
+        "UpdateWithStartStartWorkflowInput",
+        "UpdateWithStartUpdateWorkflowInput",
+        "WithSerializationContext",
+        "WithStartWorkflowOperation",
+        "WorkflowContinuedAsNewError",
+        "WorkflowExecution",
+        "WorkflowExecutionAsyncIterator",
+        "WorkflowExecutionCount",
+        "WorkflowExecutionCountAggregationGroup",
+        "WorkflowExecutionDescription",
+        "WorkflowExecutionStatus",
+        "WorkflowFailureError",
+        "WorkflowHandle",
+        "WorkflowHistory",
+        "WorkflowHistoryEventAsyncIterator",
+        "WorkflowHistoryEventFilterType",
+        "WorkflowQueryFailedError",
+        "WorkflowQueryRejectedError",
+        "WorkflowSerializationContext",
+        "WorkflowUpdateFailedError",
+        "WorkflowUpdateHandle",
+        "WorkflowUpdateRPCTimeoutOrCancelledError",
+        "WorkflowUpdateStage",
+        "_ClientImpl",
+        "_apply_headers",
+        "_decode_user_metadata",
+        "_encode_user_metadata",
+        "_history_from_json",
+        "_pascal_case_match",
+    ]
+)
+
+_STANDALONE_ACTIVITIES = "standalone activities (started by the client, not a workflow): not built"
+_NEXUS = "Nexus operations started by the client: not built"
+_BUILD_IDS = "worker build-id versioning (deprecated by the server's worker deployments)"
+_STORAGE = "external payload storage: tempyral.converter has none"
+
+# Official names tempyral.client does not have, and why.
+MISSING_NAMES = {
+    **dict.fromkeys(
+        [
+            "ActivityExecution",
+            "ActivityExecutionAsyncIterator",
+            "ActivityExecutionCount",
+            "ActivityExecutionCountAggregationGroup",
+            "ActivityExecutionDescription",
+            "ActivityExecutionOptions",
+            "ActivityExecutionStatus",
+            "ActivityHandle",
+            "ActivityOptionsKey",
+            "ActivityOptionsKeys",
+            "ActivityOptionsUpdate",
+            "CancelActivityInput",
+            "CountActivitiesInput",
+            "DescribeActivityInput",
+            "ListActivitiesInput",
+            "PauseActivityInput",
+            "PendingActivityState",
+            "StartActivityInput",
+            "TerminateActivityInput",
+            "UnpauseActivityInput",
+            "UpdateActivityOptionsInput",
+        ],
+        _STANDALONE_ACTIVITIES,
+    ),
+    **dict.fromkeys(
+        [
+            "CancelNexusOperationInput",
+            "CountNexusOperationsInput",
+            "DescribeNexusOperationInput",
+            "GetNexusOperationResultInput",
+            "ListNexusOperationsInput",
+            "NexusClient",
+            "NexusOperationExecution",
+            "NexusOperationExecutionAsyncIterator",
+            "NexusOperationExecutionCancellationInfo",
+            "NexusOperationExecutionCount",
+            "NexusOperationExecutionCountAggregationGroup",
+            "NexusOperationExecutionDescription",
+            "NexusOperationFailureError",
+            "NexusOperationHandle",
+            "StartNexusOperationInput",
+            "TerminateNexusOperationInput",
+            "Callback",
+        ],
+        _NEXUS,
+    ),
+    **dict.fromkeys(
+        [
+            "BuildIdOp",
+            "BuildIdOpAddNewCompatible",
+            "BuildIdOpAddNewDefault",
+            "BuildIdOpMergeSets",
+            "BuildIdOpPromoteBuildIdWithinSet",
+            "BuildIdOpPromoteSetByBuildId",
+            "BuildIdReachability",
+            "BuildIdVersionSet",
+            "GetWorkerBuildIdCompatibilityInput",
+            "GetWorkerTaskReachabilityInput",
+            "TaskReachabilityType",
+            "UpdateWorkerBuildIdCompatibilityInput",
+            "WorkerBuildIdVersionSets",
+            "WorkerTaskReachability",
+        ],
+        _BUILD_IDS,
+    ),
+    **dict.fromkeys(
+        [
+            "StorageDriverActivityInfo",
+            "StorageDriverSelectContext",
+            "StorageDriverStoreContext",
+            "StorageDriverWorkflowInfo",
+        ],
+        _STORAGE,
+    ),
+    "CloudOperationsClient": "the Cloud Ops API is not generated in tempyral.api",
+    "Plugin": "client plugins are not supported yet",
+    "PayloadLimitsConfig": "tempyral.service has no payload size warnings",
+    "_fix_history_enum": "enum spellings are fixed from the message descriptors (_history)",
+    "_fix_history_failure": "enum spellings are fixed from the message descriptors (_history)",
+}
+
+# Official methods (Class.method) tempyral leaves out, and parameters it does not take.
+MISSING_METHODS = {
+    **dict.fromkeys(
+        [
+            f"Client.{name}"
+            for name in [
+                "count_activities",
+                "execute_activity",
+                "execute_activity_class",
+                "execute_activity_method",
+                "get_activity_handle",
+                "list_activities",
+                "start_activity",
+                "start_activity_class",
+                "start_activity_method",
+            ]
+        ]
+        + [
+            f"OutboundInterceptor.{name}"
+            for name in [
+                "cancel_activity",
+                "count_activities",
+                "describe_activity",
+                "list_activities",
+                "pause_activity",
+                "start_activity",
+                "terminate_activity",
+                "unpause_activity",
+                "update_activity_options",
+            ]
+        ],
+        _STANDALONE_ACTIVITIES,
+    ),
+    **dict.fromkeys(
+        [
+            f"Client.{name}"
+            for name in [
+                "count_nexus_operations",
+                "create_nexus_client",
+                "get_nexus_operation_handle",
+                "list_nexus_operations",
+            ]
+        ]
+        + [
+            f"OutboundInterceptor.{name}"
+            for name in [
+                "cancel_nexus_operation",
+                "count_nexus_operations",
+                "describe_nexus_operation",
+                "get_nexus_operation_result",
+                "list_nexus_operations",
+                "start_nexus_operation",
+                "terminate_nexus_operation",
+            ]
+        ],
+        _NEXUS,
+    ),
+    **dict.fromkeys(
+        [
+            f"Client.{name}"
+            for name in [
+                "get_worker_build_id_compatibility",
+                "get_worker_task_reachability",
+                "update_worker_build_id_compatibility",
+            ]
+        ]
+        + [
+            f"OutboundInterceptor.{name}"
+            for name in [
+                "get_worker_build_id_compatibility",
+                "get_worker_task_reachability",
+                "update_worker_build_id_compatibility",
+            ]
+        ],
+        _BUILD_IDS,
+    ),
+}
+MISSING_PARAMETERS = {
+    "Client.__init__": {"plugins": "client plugins are not supported yet"},
+    "Client.connect": {
+        "plugins": "client plugins are not supported yet",
+        "runtime": "no Rust core runtime: tempyral has none to pass",
+        "payload_limits": "tempyral.service has no payload size warnings",
+    },
+}
+# Re-exported from other tempyral modules; their parity is tested with those modules.
+REEXPORTED = {"ConnectConfig", "DataConverter", "TLSConfig", "ServiceClient", "RPCError"}
+
+_DUMP = textwrap.dedent(
+    """
+    import importlib, inspect, json, sys
+    module = importlib.import_module(sys.argv[1])
+    dump = {}
+    for name in module.__all__:
+        cls = getattr(module, name)
+        if not isinstance(cls, type) or name.startswith("_"):
+            continue
+        members = {}
+        for attr in dir(cls):
+            if attr.startswith("_") and attr != "__init__":
+                continue
+            if not any(attr in vars(k) for k in cls.__mro__ if k is not object):
+                continue
+            value = inspect.getattr_static(cls, attr)
+            if isinstance(value, (staticmethod, classmethod)):
+                value = value.__func__
+            if isinstance(value, property):
+                members[attr] = "property"
+            elif callable(value):
+                try:
+                    params = inspect.signature(value).parameters.values()
+                except (TypeError, ValueError):
+                    continue
+                members[attr] = [
+                    [p.name, p.kind.name] for p in params if p.name not in ("self", "cls")
+                ]
+        dump[name] = members
+    print(json.dumps({"all": list(module.__all__), "classes": dump}))
+    """
+)
+
+
+@cache
+def dump(module: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-c", _DUMP, module], capture_output=True, text=True, check=True
+    )
+    loaded: dict[str, Any] = json.loads(result.stdout)
+    return loaded
+
+
+def test_all_is_what_we_mean() -> None:
+    assert sorted(tempyral.client.__all__) == EXPECTED_NAMES
+    for name in tempyral.client.__all__:
+        assert hasattr(tempyral.client, name), name
+
+
+def test_names_match_the_official_client_except_listed_gaps() -> None:
+    official = set(dump("temporalio.client")["all"])
+    ours = set(tempyral.client.__all__)
+    assert official - ours == set(MISSING_NAMES)
+    assert ours - official == set()
+
+
+def test_methods_and_parameters_match_the_official_client() -> None:
+    official = dump("temporalio.client")["classes"]
+    ours = dump("tempyral.client")["classes"]
+    differences: list[str] = []
+    for cls in sorted(set(official) & set(ours) - REEXPORTED):
+        for method, theirs in official[cls].items():
+            key = f"{cls}.{method}"
+            mine = ours[cls].get(method)
+            if mine is None:
+                if key not in MISSING_METHODS:
+                    differences.append(f"{key} is missing")
+                continue
+            if theirs == "property" or mine == "property":
+                if theirs != mine:
+                    differences.append(f"{key}: property in one SDK only")
+                continue
+            skipped = MISSING_PARAMETERS.get(key, {})
+            expected = [p for p in theirs if p[0] not in skipped]
+            if mine != expected:
+                differences.append(f"{key}: {mine} != {expected}")
+    assert differences == []
+    # The gap lists name only what really is missing.
+    for key in MISSING_METHODS:
+        cls, method = key.split(".")
+        assert method in official[cls], key
+        assert method not in ours[cls], key
