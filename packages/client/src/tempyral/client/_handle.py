@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, cast
 
+from loguru import logger
+
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
     SignalWithStartWorkflowExecutionResponse,
@@ -155,6 +157,12 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
                 async for event in events:
                     return await self._close_event_result(event, follow_runs)
             except _NextRun as next_run:
+                logger.debug(
+                    "Workflow {} run {} was followed by run {}; waiting for that one",
+                    self._id,
+                    run_id,
+                    next_run.run_id,
+                )
                 run_id = next_run.run_id
                 continue
             raise RuntimeError("No completion event found")

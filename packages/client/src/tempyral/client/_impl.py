@@ -14,6 +14,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from loguru import logger
+
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.api.common.v1.message_pb2 import WorkflowExecution as WorkflowExecutionProto
 from tempyral.api.enums.v1 import update_pb2 as update_enums
@@ -147,6 +149,13 @@ class _ClientImpl(_AsyncActivityCalls, _ScheduleCalls, OutboundInterceptor):
             if already is not None:
                 raise already from err
             raise
+        logger.debug(
+            "Started workflow {} (type {}, task queue {}): run {}",
+            input.id,
+            input.workflow,
+            input.task_queue,
+            response.run_id,
+        )
         return WorkflowHandle(
             self._client,
             input.id,

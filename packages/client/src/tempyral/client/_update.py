@@ -17,6 +17,8 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Generic, cast
 
+from loguru import logger
+
 from tempyral.api.common.v1.message_pb2 import WorkflowExecution
 from tempyral.api.enums.v1 import update_pb2 as update_enums
 from tempyral.api.update.v1.message_pb2 import Outcome, UpdateRef, WaitPolicy
@@ -166,3 +168,8 @@ class WorkflowUpdateHandle(Generic[LocalReturnType]):
             if response.HasField("outcome"):
                 self._known_outcome = response.outcome
                 return response.outcome
+            logger.debug(
+                "Update {} of workflow {} has no outcome yet; polling again",
+                self._id,
+                self._workflow_id,
+            )
