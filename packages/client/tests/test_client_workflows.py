@@ -505,3 +505,27 @@ async def test_connect_failure_and_lazy_connect(official_worker: OfficialWorker)
     assert await good.execute_workflow(
         "Greeting", "lazy", id=new_id("lazy"), task_queue=official_worker.task_queue
     ) == ("Hello, lazy!")
+
+
+async def test_logging_is_silent_until_enabled(
+    tempyral_client: Client, official_worker: OfficialWorker
+) -> None:
+    from loguru import logger
+
+    messages: list[str] = []
+    sink = logger.add(lambda m: messages.append(str(m).strip()), level="DEBUG", format="{message}")
+    try:
+        await tempyral_client.execute_workflow(
+            "ContinueAsNew", args=[1, 1], id=new_id("quiet"), task_queue=official_worker.task_queue
+        )
+        assert messages == []
+        logger.enable("tempyral")
+        workflow_id = new_id("logged")
+        await tempyral_client.execute_workflow(
+            "ContinueAsNew", args=[1, 1], id=workflow_id, task_queue=official_worker.task_queue
+        )
+    finally:
+        logger.disable("tempyral")
+        logger.remove(sink)
+    assert any(m.startswith(f"Started workflow {workflow_id}") for m in messages)
+    assert any(f"Workflow {workflow_id} run" in m and "was followed by run" in m for m in messages)
