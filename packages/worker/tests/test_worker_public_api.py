@@ -56,6 +56,7 @@ SNAPSHOT: dict[str, list[str]] = {
         "WorkflowRunner",
         "load_default_build_id",
     ],
+    "tempyral.worker.workflow_sandbox": ["SandboxRestrictions", "SandboxedWorkflowRunner"],
 }
 
 _WORKFLOW_SIDE = {
@@ -107,7 +108,15 @@ _NOT_BUILT = {
     "SharedHeartbeatSender",
     "SharedStateManager",
 }
-NOT_SUPPORTED_YET: dict[str, set[str]] = {"temporalio.worker": _WORKFLOW_SIDE | _NOT_BUILT}
+NOT_SUPPORTED_YET: dict[str, set[str]] = {
+    "temporalio.worker": _WORKFLOW_SIDE | _NOT_BUILT,
+    # The sandbox's own errors and matchers: tempyral has no sandbox.
+    "temporalio.worker.workflow_sandbox": {
+        "RestrictedWorkflowAccessError",
+        "SandboxMatcher",
+        "UnintentionalPassthroughError",
+    },
+}
 
 # Describes a module's public API as JSON: parameters (name, kind, whether defaulted) of each
 # function, class constructor and public method.
@@ -169,6 +178,7 @@ _RUNNER_METHODS = {
 MISSING_METHODS: dict[tuple[str, str], set[str]] = {
     ("temporalio.worker", "WorkflowRunner"): _RUNNER_METHODS,
     ("temporalio.worker", "UnsandboxedWorkflowRunner"): _RUNNER_METHODS,
+    ("temporalio.worker.workflow_sandbox", "SandboxedWorkflowRunner"): _RUNNER_METHODS,
 }
 
 

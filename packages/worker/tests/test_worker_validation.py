@@ -19,6 +19,7 @@ from tempyral.worker import (
     Worker,
     WorkerDeploymentConfig,
 )
+from tempyral.worker.workflow_sandbox import SandboxRestrictions
 
 
 @activity.defn
@@ -179,16 +180,19 @@ def test_option_combinations(client: Any) -> None:
 
 
 def test_runner_names_are_accepted(client: Any) -> None:
+    restrictions = SandboxRestrictions.default.with_passthrough_modules("pydantic", "numpy")
+    assert restrictions.passthrough_modules == {"pydantic", "numpy"}
+    assert SandboxRestrictions.default.passthrough_modules == frozenset()
     worker = make(
         client,
         activities=[one],
-        workflow_runner=SandboxedWorkflowRunner(restrictions="kept, unused"),
+        workflow_runner=SandboxedWorkflowRunner(restrictions=restrictions),
         unsandboxed_workflow_runner=UnsandboxedWorkflowRunner(),
         graceful_shutdown_timeout=timedelta(seconds=1),
     )
     runner = worker.config()["workflow_runner"]
     assert isinstance(runner, SandboxedWorkflowRunner)
-    assert runner.restrictions == "kept, unused"
+    assert runner.restrictions is restrictions
     assert runner.runner_class is UnsandboxedWorkflowRunner
 
 
