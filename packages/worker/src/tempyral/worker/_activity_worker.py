@@ -1,7 +1,8 @@
 """The activity half of a worker: poll activity tasks, run them, report their outcomes.
 
 Tasks come from long polls on the task queue (``_poller``) or, eagerly, from the workflow worker
-(:py:meth:`ActivityWorker.try_reserve_eager_slot` / :py:meth:`ActivityWorker.dispatch_eager`).
+(:py:meth:`ActivityWorker.try_reserve_eager_slot` / :py:meth:`ActivityWorker.dispatch_eager`),
+which also runs local activity attempts here (:py:meth:`ActivityWorker.start_local_attempt`).
 Each runs as its own asyncio task: decode the arguments by the function's type hints, build the
 :py:class:`tempyral.activity.Info` and context, run the interceptor chain and the function, then
 report (``_activity_report``). Heartbeats are throttled per attempt (``_heartbeat``); their

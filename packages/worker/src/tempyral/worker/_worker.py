@@ -73,8 +73,9 @@ class WorkflowWorkerSetup:
     interceptors: Sequence[Interceptor]
     versioning: VersioningStrategy
     activity_worker: ActivityWorker | None
-    """For eager activities (``try_reserve_eager_slot`` / ``dispatch_eager``) and checking
-    local activity names (``registry.assert_valid``)."""
+    """For eager activities (``try_reserve_eager_slot`` / ``dispatch_eager``), local activity
+    attempts (``start_local_attempt``) and checking local activity names
+    (``registry.assert_valid``)."""
 
 
 class _WorkflowWorkerLike(Protocol):
