@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(eq=False)
 class RunningActivity:
     """State of one activity attempt on this worker, from poll to reported result."""
 

@@ -125,6 +125,7 @@ class ActivityWorker:
         self._options = options
         self._versioning = versioning
         self._running: dict[bytes, RunningActivity] = {}
+        self._local_running: set[RunningActivity] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
         self._slots = SlotSupplier("activity", options.max_concurrent_activities)
         self._local_slots = SlotSupplier("local activity", options.max_concurrent_local_activities)
@@ -200,7 +201,7 @@ class ActivityWorker:
     async def _cancel_after_grace(self) -> None:
         await asyncio.sleep(self._options.graceful_shutdown_timeout.total_seconds())
         self._grace_elapsed = True
-        for running in list(self._running.values()):
+        for running in [*self._running.values(), *self._local_running]:
             running.request_cancel(ActivityCancellationDetails(worker_shutdown=True))
 
     async def wait_all_completed(self) -> None:
@@ -245,7 +246,11 @@ class ActivityWorker:
         outcome = asyncio.create_task(self._run_local(task, running), name="local activity")
         running.task = outcome
         self._handlers.add(outcome)
+        self._local_running.add(running)
         outcome.add_done_callback(self._handlers.discard)
+        outcome.add_done_callback(lambda _: self._local_running.discard(running))
+        if self._grace_elapsed:
+            running.request_cancel(ActivityCancellationDetails(worker_shutdown=True))
         return LocalAttempt(running, outcome)
 
     async def _run_local(
