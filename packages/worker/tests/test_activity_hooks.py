@@ -135,3 +135,21 @@ async def test_local_attempts_run_and_return_their_outcome(client: Any, task_que
     cancelled = await waiting.outcome
     assert cancelled.kind == "cancelled"
     await hooks.wait_all_completed()
+
+
+async def test_local_attempts_are_cancelled_at_shutdown(
+    client: Any, task_queue: str, eventually: Any
+) -> None:
+    worker = Worker(client, task_queue=task_queue, activities=[local_double])
+    hooks = worker._activity_worker
+    assert hooks is not None
+    running = asyncio.create_task(worker.run())
+    await eventually(lambda: worker.is_running)
+    waiting = hooks.start_local_attempt(local_task(0, b"la-shutdown"))
+    await asyncio.sleep(0.05)
+    await worker.shutdown()  # graceful_shutdown_timeout is 0: cancelled at once
+    await running
+    outcome = waiting.outcome.result()
+    assert outcome.kind == "failed"
+    assert outcome.failure is not None
+    assert outcome.failure.application_failure_info.type == "WorkerShutdown"
