@@ -19,6 +19,7 @@ The official SDK is never imported by tempyral code; this script is a separate p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
@@ -207,6 +208,34 @@ async def record(client: Client, wf: Any) -> list[WorkflowHandle[Any, Any]]:
         await failing.result()
     saved.append((failing, "workflow_failed"))
 
+    for name, fn, args in (
+        ("child_cancelled", wf.ChildCancelled.run, []),
+        ("start_failures", wf.Failures.run, []),
+        ("many_activities", wf.ManyActivities.run, [40]),
+    ):
+        handle = await start(fn, *args, name=name)
+        await handle.result()
+        saved.append((handle, name))
+        if name == "child_cancelled":
+            for kind in ("wait_cancellation_completed", "try_cancel", "abandon"):
+                child = client.get_workflow_handle(f"{handle.id}-{kind}")
+                if kind == "abandon":  # never told of the cancel: it would wait an hour
+                    await child.terminate("recorded")
+                with _ignore_failure(), contextlib.suppress(Exception):
+                    await child.result()
+                saved.append((child, f"cancelled_child_{kind}"))
+
+    with_start = await client.start_workflow(
+        wf.SignalWithStart.run,
+        id=f"golden-signal-with-start-{run}",
+        task_queue=TASK_QUEUE,
+        start_signal="first",
+        start_signal_args=["a", "b"],
+    )
+    await with_start.signal("second")
+    await with_start.result()
+    saved.append((with_start, "signal_with_start"))
+
     sink = await start(wf.KitchenSink.run, name="kitchen-sink")
     await sink.signal(wf.KitchenSink.push, "queued-1")
     await sink.signal(wf.KitchenSink.push, "queued-2")
@@ -291,6 +320,11 @@ def all_workflows(wf: Any) -> list[Any]:
         wf.Cancellable,
         wf.Failing,
         wf.KitchenSink,
+        wf.Patient,
+        wf.ChildCancelled,
+        wf.Failures,
+        wf.SignalWithStart,
+        wf.ManyActivities,
     ]
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from tempyral import workflow
-from tempyral.common import RetryPolicy
+from tempyral.common import RawValue, RetryPolicy
 from tempyral.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 SHORT = timedelta(seconds=10)
@@ -301,3 +302,103 @@ class KitchenSink:
             self.log.append(await self.queue.get())
         workflow.logger.info("kitchen sink finished with %d entries", len(self.log))
         return self.log
+
+
+@workflow.defn
+class Patient:
+    """A child that waits to be cancelled, then finishes its own way."""
+
+    @workflow.run
+    async def run(self, complete_on_cancel: bool) -> str:
+        try:
+            await workflow.sleep(3600)
+        except asyncio.CancelledError:
+            if complete_on_cancel:
+                return "completed after cancel"
+            raise
+        return "not reached"
+
+
+@workflow.defn
+class ChildCancelled:
+    @workflow.run
+    async def run(self) -> list[str]:
+        wid = workflow.info().workflow_id
+        outcomes = []
+        for kind in (
+            workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            workflow.ChildWorkflowCancellationType.TRY_CANCEL,
+            workflow.ChildWorkflowCancellationType.ABANDON,
+        ):
+            handle = await workflow.start_child_workflow(
+                Patient.run,
+                kind == workflow.ChildWorkflowCancellationType.ABANDON,
+                id=f"{wid}-{kind.name.lower()}",
+                cancellation_type=kind,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+            await workflow.sleep(0.2)
+            handle.cancel()
+            try:
+                outcomes.append(await handle)
+            except ChildWorkflowError as err:
+                outcomes.append(f"{kind.name}: {type(err.cause).__name__}")
+        return outcomes
+
+
+@workflow.defn
+class Failures:
+    """Starting what cannot start: a child whose id is taken, a signal to nobody."""
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        outcomes = []
+        try:
+            await workflow.start_child_workflow(Patient.run, False, id=workflow.info().workflow_id)
+        except Exception as err:  # WorkflowAlreadyStartedError
+            outcomes.append(type(err).__name__)
+        try:
+            await workflow.get_external_workflow_handle("nobody-by-this-id").signal("add", "x")
+        except Exception as err:
+            outcomes.append(type(err).__name__)
+        try:
+            await workflow.get_external_workflow_handle("nobody-by-this-id").cancel()
+        except Exception as err:
+            outcomes.append(type(err).__name__)
+        return outcomes
+
+
+@workflow.defn
+class SignalWithStart:
+    def __init__(self) -> None:
+        self.values: list[str] = []
+
+    @workflow.signal(dynamic=True)
+    def any_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        self.values.append(f"{name}:{len(args)}")
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        await workflow.wait_condition(lambda: len(self.values) >= 2)
+        return self.values
+
+
+@workflow.defn
+class ManyActivities:
+    """Enough events to time replay on: sequential, then parallel activities and timers."""
+
+    @workflow.run
+    async def run(self, count: int) -> int:
+        total = 0
+        for index in range(count):
+            total += len(
+                await workflow.execute_activity("greet", str(index), start_to_close_timeout=SHORT)
+            )
+        results = await asyncio.gather(
+            *(
+                workflow.execute_activity("greet", str(i), start_to_close_timeout=SHORT)
+                for i in range(count)
+            )
+        )
+        await asyncio.gather(*(workflow.sleep(0.01 * (i % 3 + 1)) for i in range(count // 2)))
+        return total + sum(map(len, results))
