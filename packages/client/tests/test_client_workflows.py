@@ -529,3 +529,22 @@ async def test_logging_is_silent_until_enabled(
         logger.remove(sink)
     assert any(m.startswith(f"Started workflow {workflow_id}") for m in messages)
     assert any(f"Workflow {workflow_id} run" in m and "was followed by run" in m for m in messages)
+
+
+async def test_versioning_override_and_eager_start_request(
+    tempyral_client: Client, official_worker: OfficialWorker
+) -> None:
+    from tempyral.common import AutoUpgradeVersioningOverride
+
+    handle = await start_interactive(
+        tempyral_client,
+        official_worker,
+        versioning_override=AutoUpgradeVersioningOverride(),
+        # No tempyral worker shares this client, so eager start is not asked of the server and
+        # the official worker gets the first task as usual.
+        request_eager_start=True,
+    )
+    info = (await handle.describe()).raw_description.workflow_execution_info
+    assert info.versioning_info.versioning_override.auto_upgrade
+    assert await handle.query("items") == []
+    await handle.terminate()
