@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, cast
 
@@ -35,6 +35,7 @@ from tempyral.client._inputs import (
     DescribeWorkflowInput,
     FetchWorkflowHistoryEventsInput,
     QueryWorkflowInput,
+    RpcMetadata,
     SignalWorkflowInput,
     StartWorkflowUpdateInput,
     TerminateWorkflowInput,
@@ -55,8 +56,6 @@ if TYPE_CHECKING:
 _ALL_EVENTS = WorkflowHistoryEventFilterType.ALL_EVENT
 
 __all__ = ["WorkflowHandle"]
-
-RpcMetadata = Mapping[str, str | bytes]
 
 
 class _NextRun(Exception):

@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 RpcMetadata = Mapping[str, str | bytes]
+"""Per-call gRPC headers (``-bin`` keys take bytes)."""
 
 
 # -- workflows -----------------------------------------------------------------------------------
