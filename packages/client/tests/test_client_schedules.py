@@ -272,3 +272,54 @@ async def test_state_validation(tempyral_client: Client, official_worker: Offici
     with pytest.raises(ValueError, match="ID required"):
         ScheduleActionStartWorkflow("Greeting", "x", task_queue="tq")
     assert ScheduleRange(3) == ScheduleRange(3, 3, 1)
+
+
+async def test_search_attributes_of_schedules_and_their_workflows(
+    tempyral_client: Client, official_worker: OfficialWorker
+) -> None:
+    from tempyral.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+    keyword = SearchAttributeKey.for_keyword("TempyralKeyword")
+    schedule = greeting_schedule(official_worker, "attributes")
+    assert isinstance(schedule.action, ScheduleActionStartWorkflow)
+    schedule.action.typed_search_attributes = TypedSearchAttributes(
+        [SearchAttributePair(keyword, "on-the-workflow")]
+    )
+
+    async def created() -> ScheduleHandle:
+        try:
+            return await tempyral_client.create_schedule(
+                f"schedule-{uuid.uuid4()}",
+                schedule,
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(keyword, "on-the-schedule")]
+                ),
+            )
+        except RPCError as err:  # the worker registered the attribute a moment ago
+            raise AssertionError(err.message) from err
+
+    handle = await eventually(created)
+    description = await handle.describe()
+    assert description.typed_search_attributes[keyword] == "on-the-schedule"
+    action = description.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.typed_search_attributes[keyword] == "on-the-workflow"
+
+    # An empty set removes the schedule's own attributes; the action keeps its own.
+    await handle.update(
+        lambda input: ScheduleUpdate(
+            schedule=input.description.schedule, search_attributes=TypedSearchAttributes.empty
+        )
+    )
+
+    async def removed() -> ScheduleDescription:
+        # The schedule applies the change in its own workflow, a moment after the call.
+        description = await handle.describe()
+        assert keyword not in description.typed_search_attributes
+        return description
+
+    description = await eventually(removed)
+    action = description.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.typed_search_attributes[keyword] == "on-the-workflow"
+    await handle.delete()
