@@ -1,4 +1,5 @@
-"""``WithStartWorkflowOperation``: the start half of update-with-start.
+"""Update-with-start: ``WithStartWorkflowOperation`` (the start half) and the client calls that
+send it (``execute_update_with_start_workflow``, ``start_update_with_start_workflow``).
 
 ``Client.execute_update_with_start_workflow`` sends it with an update in one
 ``ExecuteMultiOperation`` call; the server starts the workflow unless one is running (what happens
