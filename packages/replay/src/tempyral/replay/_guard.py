@@ -98,6 +98,8 @@ _FORBIDDEN_EVENTS = frozenset(
     }
 )
 _IMPORT_FILES = ("<frozen importlib._bootstrap", "<frozen zipimport>")
+# Formatting a traceback reads source files: diagnostics, not workflow behaviour.
+_DIAGNOSTIC_FILES = ("linecache.py", "tokenize.py", "traceback.py", "ast.py")
 _ALLOWED_CALLER_MODULES = frozenset(
     {"logging", "asyncio.events", "asyncio.base_events", "warnings", "linecache"}
 )
@@ -120,7 +122,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if event != "open" and event not in _FORBIDDEN_EVENTS:
         return
     caller = sys._getframe(1).f_code.co_filename
-    if caller.startswith(_IMPORT_FILES) or caller.endswith(("linecache.py", "tokenize.py")):
+    if caller.startswith(_IMPORT_FILES) or caller.endswith(_DIAGNOSTIC_FILES):
         return  # the import system and source lookups read files, not workflow code
     _violate(f"open({args[0]!r})" if event == "open" else event)
 
