@@ -91,3 +91,27 @@ def test_last_task_commands_equal_what_history_recorded(
         assert produced == final.workflow_execution_completed_event_attributes.result, name
     # A new task records the flags this engine implements and names the SDK.
     assert completion.sdk_metadata.sdk_name == "tempyral"
+
+
+def test_workflow_modules_are_imported_once(replayer: Replayer, golden_workflows: object) -> None:
+    """Replaying never re-imports workflow code: module-level state survives every run."""
+    import sys
+
+    golden_workflows.__dict__["sentinel"] = object()
+    sentinel = golden_workflows.__dict__["sentinel"]
+    replayer.replay_workflow_sync(dict(HISTORIES)["kitchen_sink"])
+    assert sys.modules["golden_workflows"] is golden_workflows
+    assert golden_workflows.__dict__["sentinel"] is sentinel
+
+
+def test_eviction_cancels_the_runs_tasks_quietly(replayer: Replayer) -> None:
+    history = dict(HISTORIES)["many_activities"]
+    events = history.events
+    instance = replayer.new_instance(history.workflow_id)
+    instance.activate(events[:20])
+    assert instance.runtime is not None
+    tasks = list(instance.runtime.tasks)
+    assert tasks
+    instance.evict()
+    assert all(task.done() for task in tasks)
+    assert instance.runtime is None

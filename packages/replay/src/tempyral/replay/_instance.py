@@ -169,6 +169,18 @@ class WorkflowInstance:
             raise answer
         return answer  # type: ignore[no-any-return]
 
+    def evict(self) -> None:
+        """Drop the run (a worker's cache eviction): its tasks are cancelled, quietly."""
+        runtime = self.runtime
+        if runtime is None:
+            return
+        runtime.deleting = True
+        runtime.is_replaying = True  # nothing is logged while tearing down
+        for task in list(runtime.tasks):
+            task.cancel()
+        runtime.loop.run_once(check_conditions=False)
+        self.runtime = None
+
     def pending_commands(self) -> list[command_pb2.Command]:
         return self.machines.pending_commands()
 

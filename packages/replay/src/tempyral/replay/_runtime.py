@@ -57,6 +57,10 @@ def _delta(duration: Any) -> timedelta | None:
     return duration.ToTimedelta()  # type: ignore[no-any-return]
 
 
+class _Evicted(BaseException):
+    """Raised into workflow tasks that try to issue commands while the run is being evicted."""
+
+
 class WorkflowRuntime(Outbound):
     """One run of one workflow class, driven activation by activation."""
 
@@ -427,6 +431,8 @@ class WorkflowRuntime(Outbound):
         return self._seqs[kind]
 
     def add_intent(self, kind: str, **fields: Any) -> None:
+        if self.deleting:
+            raise _Evicted  # unwinds the task that asked: the run is being dropped
         if self.read_only:
             raise ReadOnlyContextError(f"While in read-only function, action attempted: {kind}")
         fields.setdefault("source", caller_location())
