@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta, timezone
 from typing import Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
-from tempyral.common import Priority, RawValue, RetryPolicy
+from tempyral.common import RawValue, RetryPolicy
 from tempyral.converter import (
     DataConverter,
-    decode_search_attributes,
-    decode_typed_search_attributes,
     encode_search_attributes,
 )
 from tempyral.exceptions import CancelledError, FailureError, is_cancelled_exception
@@ -34,15 +30,15 @@ from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
 from tempyral.replay._driver import Intent
 from tempyral.replay._flags import Flags, LangFlag
+from tempyral.replay._handlers import Handlers
+from tempyral.replay._info import make_info
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import Outbound
 from tempyral.replay._source import caller_location
 from tempyral.workflow._context import (
     ContinueAsNewError,
     Info,
-    ParentInfo,
     ReadOnlyContextError,
-    RootInfo,
 )
 from tempyral.workflow._definition import _Definition, _QueryDefinition, _SignalDefinition
 
@@ -51,17 +47,11 @@ __all__ = ["WorkflowRuntime"]
 logger = logging.getLogger(__name__)
 
 
-def _delta(duration: Any) -> timedelta | None:
-    if duration is None or not duration.ByteSize():
-        return None
-    return duration.ToTimedelta()  # type: ignore[no-any-return]
-
-
 class _Evicted(BaseException):
     """Raised into workflow tasks that try to issue commands while the run is being evicted."""
 
 
-class WorkflowRuntime(Outbound):
+class WorkflowRuntime(Handlers, Outbound):
     """One run of one workflow class, driven activation by activation."""
 
     def __init__(
@@ -109,7 +99,7 @@ class WorkflowRuntime(Outbound):
         self.primary_task: asyncio.Task[Any] | None = None
         self._timer_summary: str | None = None
         self.attributes = init.attributes
-        self.info = self._make_info(init, namespace, run_id)
+        self.info = make_info(init, workflow_id=workflow_id, namespace=namespace, run_id=run_id)
         self.args = self._workflow_args(init)
         super().__init__()
 
@@ -316,103 +306,6 @@ class WorkflowRuntime(Outbound):
             ),
         )
 
-    # -- signals and queries --------------------------------------------------------------------
-    def _handler_args(
-        self, name: str, payloads: Sequence[common_pb2.Payload], defn: Any
-    ) -> list[Any]:
-        if defn.name is None:  # dynamic: (name, [RawValue...]) or the old (name, *args)
-            raw = [RawValue(p) for p in payloads]
-            return [name, *raw] if defn.dynamic_vararg else [name, raw]
-        return self.convert(list(payloads), defn.arg_types)
-
-    def _process_signal(self, defn: _SignalDefinition, job: j.SignalWorkflow) -> None:
-        try:
-            args = self._handler_args(job.name, job.input, defn)
-        except Exception:
-            logger.exception(
-                "Failed deserializing signal input for %s, dropping the signal", job.name
-            )
-            return
-
-        async def run_signal() -> None:
-            result = defn.bind_fn(self.object)(*args)
-            if inspect.isawaitable(result):
-                await result
-
-        self.create_task(self._top_level(run_signal()), name=f"signal: {job.name}")
-
-    def run_query(self, job: j.QueryWorkflow) -> None:
-        """Queries run read-only; the answer is stored in ``query_results``."""
-
-        async def run() -> None:
-            try:
-                defn = self.queries.get(job.query_type) or self.queries.get(None)
-                if defn is None:
-                    known = sorted(k for k in self.queries if k)
-                    raise RuntimeError(
-                        f"Query handler for {job.query_type!r} expected but not found,"
-                        f" known queries: {known}"
-                    )
-                args = self._handler_args(job.query_type, job.arguments, defn)
-                self.read_only = True
-                try:
-                    value = defn.bind_fn(self.object)(*args)
-                    if inspect.isawaitable(value):
-                        value = await value
-                finally:
-                    self.read_only = False
-                self.query_results[job.query_id] = self.payload_converter.to_payloads([value])[0]
-            except Exception as err:
-                self.query_results[job.query_id] = err
-
-        self.create_task(run(), name=f"query: {job.query_type}")
-
-    def get_handler(self, kind: str, name: str | None) -> Callable[..., Any] | None:
-        table: Mapping[str | None, Any] = self.signals if kind == "signal" else self.queries
-        defn = table.get(name)
-        return defn.bind_fn(self.object) if defn is not None else None
-
-    def set_handler(self, kind: str, name: str | None, handler: Callable[..., Any] | None) -> None:
-        self.assert_not_read_only(f"set {kind} handler")
-        if kind == "signal":
-            if handler is None:
-                self.signals.pop(name, None)
-                return
-            dynamic_vararg = name is None and any(
-                p.kind is p.VAR_POSITIONAL for p in inspect.signature(handler).parameters.values()
-            )
-            from tempyral.workflow._definition import _hints
-
-            defn = _SignalDefinition(
-                name,
-                handler,
-                is_method=False,
-                arg_types=_hints(handler)[0],
-                dynamic_vararg=dynamic_vararg,
-            )
-            self.signals[name] = defn
-            # Signals that arrived before their handler existed are delivered now, in order.
-            pending = (
-                self.buffered_signals.pop(name, [])
-                if name is not None
-                else [job for jobs in self.buffered_signals.values() for job in jobs]
-            )
-            if name is None:
-                self.buffered_signals.clear()
-            for job in pending:
-                self._process_signal(defn, job)
-        elif handler is None:
-            self.queries.pop(name, None)
-        else:
-            self.queries[name] = _QueryDefinition(
-                name,
-                handler,
-                is_method=False,
-                arg_types=__import__("tempyral.workflow._definition", fromlist=["_hints"])._hints(
-                    handler
-                )[0],
-            )
-
     # -- helpers used by the workflow API -------------------------------------------------------
     def create_task(self, coro: Any, *, name: str) -> asyncio.Task[Any]:
         self.assert_not_read_only("create task", allow_internal=True)
@@ -534,38 +427,3 @@ class WorkflowRuntime(Outbound):
             raise
         finally:
             self._timer_summary = None
-
-    # -- info -----------------------------------------------------------------------------------
-    def _make_info(self, init: j.InitializeWorkflow, namespace: str, run_id: str) -> Info:
-        a = init.attributes
-        parent = a.parent_workflow_execution
-        root = a.root_workflow_execution
-        return Info(
-            attempt=a.attempt,
-            continued_run_id=a.continued_execution_run_id or None,
-            cron_schedule=a.cron_schedule or None,
-            execution_timeout=_delta(a.workflow_execution_timeout),
-            first_execution_run_id=a.first_execution_run_id,
-            headers=dict(a.header.fields),
-            namespace=namespace,
-            original_execution_run_id=a.original_execution_run_id,
-            parent=ParentInfo(a.parent_workflow_namespace, parent.run_id, parent.workflow_id)
-            if parent.workflow_id
-            else None,
-            root=RootInfo(root.run_id, root.workflow_id) if root.workflow_id else None,
-            priority=Priority._from_proto(a.priority),
-            raw_memo=dict(a.memo.fields),
-            retry_policy=RetryPolicy.from_proto(a.retry_policy)
-            if a.HasField("retry_policy")
-            else None,
-            run_id=run_id or a.original_execution_run_id,
-            run_timeout=_delta(a.workflow_run_timeout),
-            search_attributes=decode_search_attributes(a.search_attributes),
-            typed_search_attributes=decode_typed_search_attributes(a.search_attributes),
-            start_time=init.start_time.astimezone(timezone.utc),
-            task_queue=a.task_queue.name,
-            task_timeout=_delta(a.workflow_task_timeout) or timedelta(seconds=10),
-            workflow_id=self.workflow_id,
-            workflow_start_time=init.start_time,
-            workflow_type=a.workflow_type.name,
-        )
