@@ -120,7 +120,7 @@ def test_each_task_issues_the_recorded_commands(
         assert [EVENT_FOR_COMMAND[c.command_type] for c in produced] == [
             e.event_type for e in recorded
         ], f"{name}: task ending at event {index + 1}"
-        for command, recorded_event in zip(produced, recorded):
+        for command, recorded_event in zip(produced, recorded, strict=True):
             field = command.WhichOneof("attributes")
             assert field is not None
             if field not in COMPARED:

@@ -130,6 +130,8 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
             task = asyncio.Task(coro, loop=self, name=name, context=context)
         else:  # pragma: no cover
             task = asyncio.Task(coro, loop=self, name=name)
+        # A run dropped with tasks pending (evicted, or replay ended) is normal here.
+        task._log_destroy_pending = False  # type: ignore[attr-defined]
         return task
 
     def get_debug(self) -> bool:
