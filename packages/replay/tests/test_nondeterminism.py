@@ -115,6 +115,19 @@ def test_fail_fast_mode_raises_the_first(changed_replayer: Replayer) -> None:
         asyncio.run(changed_replayer.replay_workflows(histories))
 
 
+def test_replay_iterator_yields_each_result(changed_replayer: Replayer) -> None:
+    import asyncio
+
+    async def collect() -> list[object]:
+        histories = [HISTORIES["activity_success"], HISTORIES["child_a"]]
+        async with changed_replayer.workflow_replay_iterator(histories) as results:
+            return [result.replay_failure async for result in results]
+
+    failures = asyncio.run(collect())
+    assert isinstance(failures[0], NondeterminismError)
+    assert len(failures) == 2
+
+
 def test_nondeterminism_errors_pickle() -> None:
     import pickle
 

@@ -14,8 +14,9 @@ fast or collecting every failure.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +122,22 @@ class Replayer:
     ) -> WorkflowReplayResult:
         """Replay one history; raise its failure unless ``raise_on_replay_failure=False``."""
         return self.replay_workflow_sync(history, raise_on_replay_failure=raise_on_replay_failure)
+
+    @contextlib.asynccontextmanager
+    async def workflow_replay_iterator(
+        self, histories: Iterable[WorkflowHistory] | AsyncIterable[WorkflowHistory]
+    ) -> AsyncIterator[AsyncIterator[WorkflowReplayResult]]:
+        """As the official SDK's: iterate results one history at a time (failures collected)."""
+
+        async def results() -> AsyncIterator[WorkflowReplayResult]:
+            if isinstance(histories, AsyncIterable):
+                async for history in histories:
+                    yield self.replay_workflow_sync(history, raise_on_replay_failure=False)
+            else:
+                for history in histories:
+                    yield self.replay_workflow_sync(history, raise_on_replay_failure=False)
+
+        yield results()
 
     async def replay_workflows(
         self,

@@ -73,6 +73,14 @@ from tempyral.workflow._definition import (
     update,
 )
 from tempyral.workflow._unsafe import unsafe
+from tempyral.workflow._unsupported import (
+    deprecate_patch,
+    execute_local_activity,
+    patched,
+    start_local_activity,
+    upsert_memo,
+    upsert_search_attributes,
+)
 
 # The guard's shims replace time.time & co. now, before workflow modules bind them by name; they
 # cost nothing measurable until workflow code runs.
@@ -96,10 +104,12 @@ __all__ = [
     "cancellation_reason",
     "continue_as_new",
     "defn",
+    "deprecate_patch",
     "execute_activity",
     "execute_activity_class",
     "execute_activity_method",
     "execute_child_workflow",
+    "execute_local_activity",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_external_workflow_handle",
@@ -115,6 +125,7 @@ __all__ = [
     "memo",
     "memo_value",
     "now",
+    "patched",
     "payload_converter",
     "query",
     "random",
@@ -129,10 +140,13 @@ __all__ = [
     "start_activity_class",
     "start_activity_method",
     "start_child_workflow",
+    "start_local_activity",
     "time",
     "time_ns",
     "unsafe",
     "update",
+    "upsert_memo",
+    "upsert_search_attributes",
     "uuid4",
     "wait",
     "wait_condition",
