@@ -109,3 +109,52 @@ def test_workflow_names_exist_in_the_official_module_too() -> None:
         [sys.executable, "-c", code, *WORKFLOW], check=True, capture_output=True, text=True
     ).stdout.split()
     assert missing == []
+
+
+SIGNATURES_CHECKED = [
+    "defn",
+    "signal",
+    "query",
+    "update",
+    "start_activity",
+    "execute_activity",
+    "start_activity_method",
+    "execute_activity_method",
+    "start_activity_class",
+    "execute_activity_class",
+    "start_child_workflow",
+    "execute_child_workflow",
+    "get_external_workflow_handle",
+    "get_external_workflow_handle_for",
+    "sleep",
+    "wait_condition",
+    "continue_as_new",
+    "memo_value",
+    "set_signal_handler",
+    "set_query_handler",
+]
+
+
+def test_signatures_take_the_official_parameter_names() -> None:
+    """Keyword names match the official functions', so calls written for it bind the same."""
+    import inspect
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import inspect, json, sys, temporalio.workflow as w;"
+        " print(json.dumps({n: sorted(inspect.signature(getattr(w, n)).parameters)"
+        " for n in sys.argv[1:]}))"
+    )
+    theirs = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code, *SIGNATURES_CHECKED],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    for name in SIGNATURES_CHECKED:
+        ours = sorted(inspect.signature(getattr(tempyral.workflow, name)).parameters)
+        assert ours == theirs[name], name

@@ -292,6 +292,8 @@ class WorkflowRuntime(Handlers, Outbound):
             attrs.workflow_run_timeout.FromTimedelta(options["run_timeout"])
         if options.get("task_timeout"):
             attrs.workflow_task_timeout.FromTimedelta(options["task_timeout"])
+        if options.get("backoff_start_interval"):
+            attrs.backoff_start_interval.FromTimedelta(options["backoff_start_interval"])
         if isinstance(options.get("retry_policy"), RetryPolicy):
             options["retry_policy"].apply_to_proto(attrs.retry_policy)
         for key, value in (options.get("memo") or {}).items():

@@ -112,8 +112,13 @@ def start_activity(
     versioning_intent: Any = None,
     summary: str | None = None,
     priority: Any = None,
+    event_groups: Any = None,
 ) -> ActivityHandle[Any]:
-    """Schedule an activity; the handle resolves with its result (raises ``ActivityError``)."""
+    """Schedule an activity; the handle resolves with its result (raises ``ActivityError``).
+
+    ``event_groups`` is accepted for compatibility and not recorded yet.
+    """
+    del event_groups
     options = ActivityOptions(
         activity=activity_name(activity),
         args=list(args) if arg is _unset else [arg],
@@ -134,36 +139,206 @@ def start_activity(
 
 
 async def execute_activity(
-    activity: Callable[..., Any] | str, arg: Any = _unset, **kwargs: Any
+    activity: Callable[..., Any] | str,
+    arg: Any = _unset,
+    *,
+    args: Sequence[Any] = (),
+    task_queue: str | None = None,
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: Any = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    priority: Any = None,
+    event_groups: Any = None,
 ) -> Any:
     """``start_activity`` and wait for its result."""
-    return await start_activity(activity, arg, **kwargs)
+    return await start_activity(
+        activity,
+        arg,
+        args=args,
+        task_queue=task_queue,
+        result_type=result_type,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        priority=priority,
+        event_groups=event_groups,
+    )
 
 
 def start_activity_method(
-    activity: Callable[..., Any], arg: Any = _unset, **kwargs: Any
+    activity: Callable[..., Any],
+    arg: Any = _unset,
+    *,
+    args: Sequence[Any] = (),
+    task_queue: str | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: Any = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    priority: Any = None,
+    event_groups: Any = None,
 ) -> ActivityHandle[Any]:
     """``start_activity`` for an activity that is a method of a class."""
-    return start_activity(activity, arg, **kwargs)
+    return start_activity(
+        activity,
+        arg,
+        args=args,
+        task_queue=task_queue,
+        result_type=None,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        priority=priority,
+        event_groups=event_groups,
+    )
 
 
 async def execute_activity_method(
-    activity: Callable[..., Any], arg: Any = _unset, **kwargs: Any
+    activity: Callable[..., Any],
+    arg: Any = _unset,
+    *,
+    args: Sequence[Any] = (),
+    task_queue: str | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: Any = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    priority: Any = None,
+    event_groups: Any = None,
 ) -> Any:
-    return await start_activity(activity, arg, **kwargs)
+    """``start_activity_method`` and wait for its result."""
+    return await start_activity(
+        activity,
+        arg,
+        args=args,
+        task_queue=task_queue,
+        result_type=None,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        priority=priority,
+        event_groups=event_groups,
+    )
 
 
-def start_activity_class(activity: type, arg: Any = _unset, **kwargs: Any) -> ActivityHandle[Any]:
-    """``start_activity`` for an activity that is a callable class (named by its ``__call__``)."""
+def _class_activity(activity: type) -> tuple[str, Any]:
     call = activity.__call__
     name = activity_name(call) if activity_name(call) != "__call__" else activity.__name__
     for attr in ("__tempyral_activity_definition", "__temporal_activity_definition"):
         defn = getattr(activity, attr, None)
         if defn is not None and getattr(defn, "name", None):
             name = str(defn.name)
-    kwargs.setdefault("result_type", _result_type(call))
-    return start_activity(name, arg, **kwargs)
+    return name, _result_type(call)
 
 
-async def execute_activity_class(activity: type, arg: Any = _unset, **kwargs: Any) -> Any:
-    return await start_activity_class(activity, arg, **kwargs)
+def start_activity_class(
+    activity: type,
+    arg: Any = _unset,
+    *,
+    args: Sequence[Any] = (),
+    task_queue: str | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: Any = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    priority: Any = None,
+    event_groups: Any = None,
+) -> ActivityHandle[Any]:
+    """``start_activity`` for an activity that is a callable class (named by its ``__call__``)."""
+    name, hinted = _class_activity(activity)
+    return start_activity(
+        name,
+        arg,
+        args=args,
+        task_queue=task_queue,
+        result_type=hinted,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        priority=priority,
+        event_groups=event_groups,
+    )
+
+
+async def execute_activity_class(
+    activity: type,
+    arg: Any = _unset,
+    *,
+    args: Sequence[Any] = (),
+    task_queue: str | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: Any = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    priority: Any = None,
+    event_groups: Any = None,
+) -> Any:
+    """``start_activity_class`` and wait for its result."""
+    return await start_activity_class(
+        activity,
+        arg,
+        args=args,
+        task_queue=task_queue,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        priority=priority,
+        event_groups=event_groups,
+    )

@@ -135,8 +135,14 @@ async def start_child_workflow(
     static_summary: str | None = None,
     static_details: str | None = None,
     priority: Any = None,
+    versioning_override: Any = None,
+    event_groups: Any = None,
 ) -> ChildWorkflowHandle[Any]:
-    """Start a child workflow and wait until it has started (``id`` defaults to a random UUID)."""
+    """Start a child workflow and wait until it has started (``id`` defaults to a random UUID).
+
+    ``versioning_override`` and ``event_groups`` are accepted for compatibility and not used yet.
+    """
+    del versioning_override, event_groups
     runtime = _Runtime.current()
     name, hinted = _workflow_name_and_result(workflow)
     options = ChildWorkflowOptions(
@@ -163,10 +169,55 @@ async def start_child_workflow(
 
 
 async def execute_child_workflow(
-    workflow: Callable[..., Any] | str, arg: Any = _unset, **kwargs: Any
+    workflow: Callable[..., Any] | str,
+    arg: Any = _unset,
+    *,
+    args: Sequence[Any] = (),
+    id: str | None = None,
+    task_queue: str | None = None,
+    result_type: type | None = None,
+    cancellation_type: ChildWorkflowCancellationType = _WAIT_COMPLETED,
+    parent_close_policy: ParentClosePolicy = ParentClosePolicy.TERMINATE,
+    execution_timeout: timedelta | None = None,
+    run_timeout: timedelta | None = None,
+    task_timeout: timedelta | None = None,
+    id_reuse_policy: int = WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    retry_policy: Any = None,
+    cron_schedule: str = "",
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: Any = None,
+    versioning_intent: Any = None,
+    static_summary: str | None = None,
+    static_details: str | None = None,
+    priority: Any = None,
+    versioning_override: Any = None,
+    event_groups: Any = None,
 ) -> Any:
     """Start a child workflow and wait for its result (raises ``ChildWorkflowError``)."""
-    handle = await start_child_workflow(workflow, arg, **kwargs)
+    handle = await start_child_workflow(
+        workflow,
+        arg,
+        args=args,
+        id=id,
+        task_queue=task_queue,
+        result_type=result_type,
+        cancellation_type=cancellation_type,
+        parent_close_policy=parent_close_policy,
+        execution_timeout=execution_timeout,
+        run_timeout=run_timeout,
+        task_timeout=task_timeout,
+        id_reuse_policy=id_reuse_policy,
+        retry_policy=retry_policy,
+        cron_schedule=cron_schedule,
+        memo=memo,
+        search_attributes=search_attributes,
+        versioning_intent=versioning_intent,
+        static_summary=static_summary,
+        static_details=static_details,
+        priority=priority,
+        versioning_override=versioning_override,
+        event_groups=event_groups,
+    )
     return await handle
 
 

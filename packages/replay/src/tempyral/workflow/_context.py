@@ -201,7 +201,9 @@ def payload_converter() -> Any:
     return _Runtime.current().payload_converter
 
 
-async def sleep(duration: float | timedelta, *, summary: str | None = None) -> None:
+async def sleep(
+    duration: float | timedelta, *, summary: str | None = None, event_groups: Any = None
+) -> None:
     """Sleep for a duration of workflow time: a durable timer."""
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
     await _Runtime.current().workflow_sleep(seconds, summary=summary)
@@ -212,6 +214,7 @@ async def wait_condition(
     *,
     timeout: timedelta | float | None = None,
     timeout_summary: str | None = None,
+    event_groups: Any = None,
 ) -> None:
     """Wait until ``fn()`` is true; raises ``asyncio.TimeoutError`` after ``timeout``."""
     seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout
@@ -232,6 +235,9 @@ def continue_as_new(
     search_attributes: Any = None,
     workflow: Callable[..., Any] | str | None = None,
     versioning_intent: Any = None,
+    backoff_start_interval: timedelta | None = None,
+    initial_versioning_behavior: Any = None,
+    event_groups: Any = None,
 ) -> NoReturn:
     """Stop this run and start a new one of the same workflow id with these arguments."""
     runtime = _Runtime.current()
@@ -246,6 +252,7 @@ def continue_as_new(
         memo=memo,
         search_attributes=search_attributes,
         workflow=workflow,
+        backoff_start_interval=backoff_start_interval,
     )
 
 
