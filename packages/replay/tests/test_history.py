@@ -74,3 +74,24 @@ def test_unsupported_events_are_named() -> None:
 def test_an_unknown_workflow_type_says_which_are_known() -> None:
     with pytest.raises(Exception, match=r"'Nope' is not registered.*Waits"):
         Replayer(workflows=[Waits]).replay_workflow_sync(WorkflowHistory("wf", first_task("Nope")))
+
+
+@pytest.mark.parametrize("kind", ["workflow_task_timed_out", "workflow_task_failed"])
+def test_a_failed_or_timed_out_task_is_not_a_task_boundary(kind: str) -> None:
+    b = Builder()
+    b.started("Waits")
+    b.add(kind)
+    b.task()
+    instance = Replayer(workflows=[Waits]).new_instance("wf")
+    completion = instance.activate(b.events)
+    assert completion.failure is None
+    assert [c.start_timer_command_attributes.timer_id for c in completion.commands] == ["1"]
+    assert instance.machines.history_length == 6
+
+
+def test_events_may_come_again_or_in_pieces() -> None:
+    b = Builder()
+    b.started("Waits")
+    instance = Replayer(workflows=[Waits]).new_instance("wf")
+    assert instance.activate(b.events[:2]).commands == []  # no complete task yet
+    assert len(instance.activate(b.events).commands) == 1  # the first two again, then the rest
