@@ -267,7 +267,7 @@ class WorkflowMachines:
             E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
         ):
             self.workflow_finished = True
-        else:
+        elif not event.worker_may_ignore:  # newer servers mark events older workers may skip
             raise CorruptHistoryError(
                 "this event type is not supported by tempyral's engine", event=event
             )
