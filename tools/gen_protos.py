@@ -44,12 +44,12 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import gen_grpc_typing  # tools/ is on sys.path when this runs as a script
-from google.protobuf import descriptor_pb2, message
+from gen_schema_select import RUNTIME_PREFIX, select_files
+from google.protobuf import descriptor_pb2
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = REPO / "packages" / "protos" / "src" / "tempyral" / "api"
@@ -76,20 +76,9 @@ TEMPORALIO = PinnedWheel(
     platform="manylinux2014_x86_64",
 )
 
-# Which schema files we generate: the whole Temporal API except the Cloud operations API (a
-# separate product with its own service), plus whatever those files import.
-OWN_PREFIX = "temporal/api/"
-EXCLUDED_PREFIXES = (
-    "temporal/api/cloud/",
-    # Leftovers in the wheel that no service uses; they import schema files the wheel lacks.
-    "temporal/api/cluster/",
-    "temporal/api/interaction/",
-    # Defines a method option only (request header routing for proxies); options are stripped.
-    "temporal/api/protometa/",
-)
-# The well-known types come from the protobuf runtime that grpcio-tools runs on. They are generated
-# into the private pool too: a message field's class must come from the message's own pool.
-RUNTIME_PREFIX = "google/protobuf/"
+# The well-known types (RUNTIME_PREFIX) come from the protobuf runtime that grpcio-tools runs on.
+# They are generated into the private pool too: a message field's class must come from the
+# message's own pool.
 # Well-known types whose runtime classes carry helper methods (FromTimedelta, ToDatetime, Pack...);
 # the stubs of our copies inherit the same helpers so that strict typing sees them.
 WELL_KNOWN_MIXINS = ("Any", "Duration", "Timestamp", "FieldMask", "Struct", "ListValue")
@@ -178,108 +167,6 @@ def read_descriptors(wheel_path: Path) -> dict[str, bytes]:
 
 def _file_name(serialized: bytes) -> str:
     return descriptor_pb2.FileDescriptorProto.FromString(serialized).name
-
-
-def strip_custom_options(proto: descriptor_pb2.FileDescriptorProto) -> None:
-    """Remove option extensions (HTTP routes, OpenAPI and Nexus annotations) from a schema file.
-
-    They describe the HTTP gateway and code generators, not the gRPC wire. Read through a private
-    pool they would not even resolve (the runtime parses options with the default pool's
-    descriptor.proto), and keeping them would pull descriptor.proto itself into the private pool,
-    which pure-Python protobuf (PyPy) cannot do. Standard options (map_entry, deprecated, packed,
-    json_name...) are kept.
-    """
-
-    def strip(options: message.Message) -> None:
-        for field, _ in options.ListFields():
-            if field.is_extension:
-                options.ClearExtension(field)
-        options.DiscardUnknownFields()
-
-    def walk(node: message.Message) -> None:
-        for field, value in node.ListFields():
-            if field.type != field.TYPE_MESSAGE:
-                continue
-            children = value if field.label == field.LABEL_REPEATED else [value]
-            for child in children:
-                if field.name == "options":
-                    strip(child)
-                else:
-                    walk(child)
-
-    walk(proto)
-
-
-def defined_symbols(proto: descriptor_pb2.FileDescriptorProto) -> Iterator[str]:
-    """Fully qualified names of the messages and enums a schema file defines."""
-
-    def nested(prefix: str, messages: Iterable[descriptor_pb2.DescriptorProto]) -> Iterator[str]:
-        for msg in messages:
-            name = f"{prefix}.{msg.name}"
-            yield name
-            yield from (f"{name}.{enum.name}" for enum in msg.enum_type)
-            yield from nested(name, msg.nested_type)
-
-    package = f".{proto.package}" if proto.package else ""
-    yield from (f"{package}.{enum.name}" for enum in proto.enum_type)
-    yield from nested(package, proto.message_type)
-
-
-def referenced_symbols(proto: descriptor_pb2.FileDescriptorProto) -> Iterator[str]:
-    """Fully qualified type names that a schema file's fields, extensions and methods use."""
-
-    def fields(messages: Iterable[descriptor_pb2.DescriptorProto]) -> Iterator[str]:
-        for msg in messages:
-            yield from (f.type_name for f in [*msg.field, *msg.extension] if f.type_name)
-            yield from (f.extendee for f in msg.extension)
-            yield from fields(msg.nested_type)
-
-    yield from fields(proto.message_type)
-    yield from (f.type_name for f in proto.extension if f.type_name)
-    yield from (f.extendee for f in proto.extension)
-    for service in proto.service:
-        for method in service.method:
-            yield method.input_type
-            yield method.output_type
-
-
-def select_files(available: dict[str, bytes]) -> dict[str, bytes]:
-    """The Temporal API files and what their types use, dependencies first, options stripped."""
-    protos = {}
-    for name, serialized in available.items():
-        proto = descriptor_pb2.FileDescriptorProto.FromString(serialized)
-        strip_custom_options(proto)
-        protos[name] = proto
-    owner = {symbol: name for name, proto in protos.items() for symbol in defined_symbols(proto)}
-    for proto in protos.values():
-        used = {owner.get(symbol) for symbol in referenced_symbols(proto)}
-        kept = [dep for dep in proto.dependency if dep in used]
-        del proto.dependency[:]
-        proto.dependency.extend(kept)
-        del proto.public_dependency[:]
-        del proto.weak_dependency[:]
-
-    roots = sorted(
-        name
-        for name in protos
-        if name.startswith(OWN_PREFIX) and not name.startswith(EXCLUDED_PREFIXES)
-    )
-    ordered: dict[str, bytes] = {}
-    seen: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in seen:
-            return
-        seen.add(name)
-        if name not in protos:
-            raise SystemExit(f"schema file {name!r} is imported but no pinned source provides it")
-        for dep in protos[name].dependency:
-            visit(dep)
-        ordered[name] = protos[name].SerializeToString(deterministic=True)
-
-    for root in roots:
-        visit(root)
-    return ordered
 
 
 def runtime_descriptors() -> dict[str, bytes]:
