@@ -136,3 +136,29 @@ async def test_other_event_loops_are_untouched() -> None:
     run_first_task("CallsSomething", "time.sleep")
     await asyncio.sleep(0)
     assert asyncio.get_running_loop().time() > 0
+
+
+def test_guards_of_concurrent_threads_do_not_mix() -> None:
+    """A worker runs activations on several threads: each thread's guard is its own, so one
+    thread finishing its activation does not switch off the guard of another still running."""
+    from tempyral.replay import _guard
+
+    _guard.install()
+    entered, leave = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def other_activation() -> None:
+        with _guard.active([]):
+            entered.set()
+            leave.wait(5)
+
+    other = threading.Thread(target=other_activation)
+    other.start()
+    assert entered.wait(5)
+    seen["before, unguarded here"] = not _guard.is_active()
+    with _guard.active([]):
+        leave.set()
+        other.join(5)  # the other activation ends while this one runs
+        seen["still guarded here"] = _guard.is_active()
+
+    assert seen == {"before, unguarded here": True, "still guarded here": True}

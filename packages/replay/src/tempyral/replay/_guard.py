@@ -16,8 +16,8 @@ so the workflow task fails even when the code catches the error. Escape hatches:
 ``@workflow.defn(sandboxed=False)`` runs a workflow without it. Imports stay allowed: module files
 are read by the import system, not by workflow code.
 
-The guard is process-wide state switched per activation; the engine runs one activation at a time
-per thread and records which thread is guarded.
+The guard's state is per thread (a worker runs activations of different workflows on several
+threads at once); within a thread the engine runs one activation at a time.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ class RestrictedWorkflowAccessError(Exception):
         )
 
 
-class _State:
+class _State(threading.local):
+    # Class attributes are each thread's defaults; assignments stay in the assigning thread.
     thread: int | None = None  # the thread running guarded workflow code
     depth = 0  # > 0 while suspended
     violations: list[RestrictedWorkflowAccessError] | None = None
