@@ -6,12 +6,17 @@ method or parameter of the official client that tempyral leaves out is listed he
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import subprocess
 import sys
 import textwrap
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 import tempyral.client
 
@@ -399,3 +404,43 @@ def test_methods_and_parameters_match_the_official_client() -> None:
         cls, method = key.split(".")
         assert method in official[cls], key
         assert method not in ours[cls], key
+
+
+def test_names_are_imported_on_first_use_and_workflow_history_needs_no_grpc() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        import tempyral.client
+        assert not [m for m in sys.modules if m.startswith("tempyral.client.")]
+        from tempyral.client import WorkflowHistory
+        from tempyral.client._history import WorkflowHistory as defined
+        assert WorkflowHistory is defined
+        assert not [m for m in sys.modules if m == "grpc" or m.startswith("tempyral.service")]
+        from tempyral.client import Client
+        assert "grpc" in sys.modules
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_name_comes_from_the_module_the_type_checkers_see() -> None:
+    # Type checkers read the `if TYPE_CHECKING:` imports; at run time __getattr__ reads the table.
+    init = Path(tempyral.client.__file__)
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If))
+    seen = {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.asname == alias.name
+    }
+    assert seen == tempyral.client._DEFINED_IN
+    for name, module in tempyral.client._DEFINED_IN.items():
+        assert getattr(tempyral.client, name) is getattr(importlib.import_module(module), name)
+    assert set(tempyral.client.__all__) <= set(dir(tempyral.client))
+    with pytest.raises(AttributeError, match="has no attribute 'Clinet'"):
+        _ = tempyral.client.Clinet  # type: ignore[attr-defined]

@@ -11,258 +11,309 @@ Not provided (yet): standalone activities and Nexus operations started from the 
 operations, worker build-id versioning calls, client plugins, external payload storage.
 
 Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
+
+Each name is imported on first use (PEP 562): ``import tempyral.client`` imports none of its
+modules, and ``WorkflowHistory`` (which tempyral-replay uses) comes without gRPC.
 """
 
-from tempyral.client._activity import AsyncActivityHandle, AsyncActivityIDReference
-from tempyral.client._client import Client, ClientConfig, ClientConnectConfig
-from tempyral.client._errors import (
-    ActivityCancellationDetails,
-    ActivityFailureError,
-    AsyncActivityCancelledError,
-    RPCTimeoutOrCancelledError,
-    ScheduleAlreadyRunningError,
-    WorkflowContinuedAsNewError,
-    WorkflowFailureError,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from tempyral.client._handle import WorkflowHandle
-from tempyral.client._helpers import _apply_headers as _apply_headers
-from tempyral.client._helpers import _decode_user_metadata as _decode_user_metadata
-from tempyral.client._helpers import _encode_user_metadata as _encode_user_metadata
-from tempyral.client._history import (
-    WorkflowHistory,
-    WorkflowHistoryEventFilterType,
-)
-from tempyral.client._history import _history_from_json as _history_from_json
-from tempyral.client._history import _pascal_case_match as _pascal_case_match
-from tempyral.client._impl import _ClientImpl as _ClientImpl
-from tempyral.client._inputs import (
-    BackfillScheduleInput,
-    CancelWorkflowInput,
-    CompleteAsyncActivityInput,
-    CountWorkflowsInput,
-    CreateScheduleInput,
-    DeleteScheduleInput,
-    DescribeScheduleInput,
-    DescribeWorkflowInput,
-    FailAsyncActivityInput,
-    FetchWorkflowHistoryEventsInput,
-    HeartbeatAsyncActivityInput,
-    ListSchedulesInput,
-    ListWorkflowsInput,
-    PauseScheduleInput,
-    QueryWorkflowInput,
-    ReportCancellationAsyncActivityInput,
-    SignalWorkflowInput,
-    StartWorkflowInput,
-    StartWorkflowUpdateInput,
-    StartWorkflowUpdateWithStartInput,
-    TerminateWorkflowInput,
-    TriggerScheduleInput,
-    UnpauseScheduleInput,
-    UpdateScheduleInput,
-    UpdateWithStartStartWorkflowInput,
-    UpdateWithStartUpdateWorkflowInput,
-)
-from tempyral.client._interceptor import Interceptor, OutboundInterceptor
-from tempyral.client._list import (
-    WorkflowExecution,
-    WorkflowExecutionAsyncIterator,
-    WorkflowExecutionCount,
-    WorkflowExecutionCountAggregationGroup,
-    WorkflowExecutionDescription,
-    WorkflowExecutionStatus,
-    WorkflowHistoryEventAsyncIterator,
-)
-from tempyral.client._schedule import (
-    Schedule,
-    ScheduleBackfill,
-    ScheduleCalendarSpec,
-    ScheduleHandle,
-    ScheduleIntervalSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleRange,
-    ScheduleSpec,
-    ScheduleState,
-)
-from tempyral.client._schedule_action import ScheduleAction, ScheduleActionStartWorkflow
-from tempyral.client._schedule_describe import (
-    ScheduleActionExecution,
-    ScheduleActionExecutionStartWorkflow,
-    ScheduleActionResult,
-    ScheduleAsyncIterator,
-    ScheduleDescription,
-    ScheduleInfo,
-    ScheduleListAction,
-    ScheduleListActionStartWorkflow,
-    ScheduleListDescription,
-    ScheduleListInfo,
-    ScheduleListSchedule,
-    ScheduleListState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
-)
-from tempyral.client._types import (
-    AnyType,
-    CallableAsyncNoParam,
-    CallableAsyncSingleParam,
-    CallableSyncNoParam,
-    CallableSyncSingleParam,
-    LocalReturnType,
-    MethodAsyncNoParam,
-    MethodAsyncSingleParam,
-    MethodSyncOrAsyncNoParam,
-    MethodSyncOrAsyncSingleParam,
-    MultiParamSpec,
-    ParamType,
-    ReturnType,
-    SelfType,
-)
-from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
-from tempyral.client._with_start import WithStartWorkflowOperation
-from tempyral.common import HeaderCodecBehavior
-from tempyral.converter import (
-    ActivitySerializationContext,
-    DataConverter,
-    SerializationContext,
-    WithSerializationContext,
-    WorkflowSerializationContext,
-)
-from tempyral.service import (
-    ConnectConfig,
-    DnsLoadBalancingConfig,
-    GrpcCompression,
-    HttpConnectProxyConfig,
-    KeepAliveConfig,
-    RetryConfig,
-    RPCError,
-    RPCStatusCode,
-    ServiceClient,
-    TLSConfig,
-)
+from __future__ import annotations
 
-__all__ = [
-    "ActivityCancellationDetails",
-    "ActivityFailureError",
-    "ActivitySerializationContext",
-    "AnyType",
-    "AsyncActivityCancelledError",
-    "AsyncActivityHandle",
-    "AsyncActivityIDReference",
-    "BackfillScheduleInput",
-    "CallableAsyncNoParam",
-    "CallableAsyncSingleParam",
-    "CallableSyncNoParam",
-    "CallableSyncSingleParam",
-    "CancelWorkflowInput",
-    "Client",
-    "ClientConfig",
-    "ClientConnectConfig",
-    "CompleteAsyncActivityInput",
-    "ConnectConfig",
-    "CountWorkflowsInput",
-    "CreateScheduleInput",
-    "DataConverter",
-    "DeleteScheduleInput",
-    "DescribeScheduleInput",
-    "DescribeWorkflowInput",
-    "DnsLoadBalancingConfig",
-    "FailAsyncActivityInput",
-    "FetchWorkflowHistoryEventsInput",
-    "GrpcCompression",
-    "HeaderCodecBehavior",
-    "HeartbeatAsyncActivityInput",
-    "HttpConnectProxyConfig",
-    "Interceptor",
-    "KeepAliveConfig",
-    "ListSchedulesInput",
-    "ListWorkflowsInput",
-    "LocalReturnType",
-    "MethodAsyncNoParam",
-    "MethodAsyncSingleParam",
-    "MethodSyncOrAsyncNoParam",
-    "MethodSyncOrAsyncSingleParam",
-    "MultiParamSpec",
-    "OutboundInterceptor",
-    "ParamType",
-    "PauseScheduleInput",
-    "QueryWorkflowInput",
-    "RPCError",
-    "RPCStatusCode",
-    "RPCTimeoutOrCancelledError",
-    "ReportCancellationAsyncActivityInput",
-    "RetryConfig",
-    "ReturnType",
-    "Schedule",
-    "ScheduleAction",
-    "ScheduleActionExecution",
-    "ScheduleActionExecutionStartWorkflow",
-    "ScheduleActionResult",
-    "ScheduleActionStartWorkflow",
-    "ScheduleAlreadyRunningError",
-    "ScheduleAsyncIterator",
-    "ScheduleBackfill",
-    "ScheduleCalendarSpec",
-    "ScheduleDescription",
-    "ScheduleHandle",
-    "ScheduleInfo",
-    "ScheduleIntervalSpec",
-    "ScheduleListAction",
-    "ScheduleListActionStartWorkflow",
-    "ScheduleListDescription",
-    "ScheduleListInfo",
-    "ScheduleListSchedule",
-    "ScheduleListState",
-    "ScheduleOverlapPolicy",
-    "SchedulePolicy",
-    "ScheduleRange",
-    "ScheduleSpec",
-    "ScheduleState",
-    "ScheduleUpdate",
-    "ScheduleUpdateInput",
-    "SelfType",
-    "SerializationContext",
-    "ServiceClient",
-    "SignalWorkflowInput",
-    "StartWorkflowInput",
-    "StartWorkflowUpdateInput",
-    "StartWorkflowUpdateWithStartInput",
-    "TLSConfig",
-    "TerminateWorkflowInput",
-    "TriggerScheduleInput",
-    "UnpauseScheduleInput",
-    "UpdateScheduleInput",
-    "UpdateWithStartStartWorkflowInput",
-    "UpdateWithStartUpdateWorkflowInput",
-    "WithSerializationContext",
-    "WithStartWorkflowOperation",
-    "WorkflowContinuedAsNewError",
-    "WorkflowExecution",
-    "WorkflowExecutionAsyncIterator",
-    "WorkflowExecutionCount",
-    "WorkflowExecutionCountAggregationGroup",
-    "WorkflowExecutionDescription",
-    "WorkflowExecutionStatus",
-    "WorkflowFailureError",
-    "WorkflowHandle",
-    "WorkflowHistory",
-    "WorkflowHistoryEventAsyncIterator",
-    "WorkflowHistoryEventFilterType",
-    "WorkflowQueryFailedError",
-    "WorkflowQueryRejectedError",
-    "WorkflowSerializationContext",
-    "WorkflowUpdateFailedError",
-    "WorkflowUpdateHandle",
-    "WorkflowUpdateRPCTimeoutOrCancelledError",
-    "WorkflowUpdateStage",
-    "_ClientImpl",
-    "_apply_headers",
-    "_decode_user_metadata",
-    "_encode_user_metadata",
-    "_history_from_json",
-    "_pascal_case_match",
-]
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # What type checkers and IDEs see; `X as X` marks each name as re-exported.
+    from tempyral.client._activity import AsyncActivityHandle as AsyncActivityHandle
+    from tempyral.client._activity import AsyncActivityIDReference as AsyncActivityIDReference
+    from tempyral.client._client import Client as Client
+    from tempyral.client._client import ClientConfig as ClientConfig
+    from tempyral.client._client import ClientConnectConfig as ClientConnectConfig
+    from tempyral.client._errors import ActivityCancellationDetails as ActivityCancellationDetails
+    from tempyral.client._errors import ActivityFailureError as ActivityFailureError
+    from tempyral.client._errors import AsyncActivityCancelledError as AsyncActivityCancelledError
+    from tempyral.client._errors import RPCTimeoutOrCancelledError as RPCTimeoutOrCancelledError
+    from tempyral.client._errors import ScheduleAlreadyRunningError as ScheduleAlreadyRunningError
+    from tempyral.client._errors import WorkflowContinuedAsNewError as WorkflowContinuedAsNewError
+    from tempyral.client._errors import WorkflowFailureError as WorkflowFailureError
+    from tempyral.client._errors import WorkflowQueryFailedError as WorkflowQueryFailedError
+    from tempyral.client._errors import WorkflowQueryRejectedError as WorkflowQueryRejectedError
+    from tempyral.client._errors import WorkflowUpdateFailedError as WorkflowUpdateFailedError
+    from tempyral.client._errors import (
+        WorkflowUpdateRPCTimeoutOrCancelledError as WorkflowUpdateRPCTimeoutOrCancelledError,
+    )
+    from tempyral.client._handle import WorkflowHandle as WorkflowHandle
+    from tempyral.client._helpers import _apply_headers as _apply_headers
+    from tempyral.client._helpers import _decode_user_metadata as _decode_user_metadata
+    from tempyral.client._helpers import _encode_user_metadata as _encode_user_metadata
+    from tempyral.client._history import WorkflowHistory as WorkflowHistory
+    from tempyral.client._history import (
+        WorkflowHistoryEventFilterType as WorkflowHistoryEventFilterType,
+    )
+    from tempyral.client._history import _history_from_json as _history_from_json
+    from tempyral.client._history import _pascal_case_match as _pascal_case_match
+    from tempyral.client._impl import _ClientImpl as _ClientImpl
+    from tempyral.client._inputs import BackfillScheduleInput as BackfillScheduleInput
+    from tempyral.client._inputs import CancelWorkflowInput as CancelWorkflowInput
+    from tempyral.client._inputs import CompleteAsyncActivityInput as CompleteAsyncActivityInput
+    from tempyral.client._inputs import CountWorkflowsInput as CountWorkflowsInput
+    from tempyral.client._inputs import CreateScheduleInput as CreateScheduleInput
+    from tempyral.client._inputs import DeleteScheduleInput as DeleteScheduleInput
+    from tempyral.client._inputs import DescribeScheduleInput as DescribeScheduleInput
+    from tempyral.client._inputs import DescribeWorkflowInput as DescribeWorkflowInput
+    from tempyral.client._inputs import FailAsyncActivityInput as FailAsyncActivityInput
+    from tempyral.client._inputs import (
+        FetchWorkflowHistoryEventsInput as FetchWorkflowHistoryEventsInput,
+    )
+    from tempyral.client._inputs import HeartbeatAsyncActivityInput as HeartbeatAsyncActivityInput
+    from tempyral.client._inputs import ListSchedulesInput as ListSchedulesInput
+    from tempyral.client._inputs import ListWorkflowsInput as ListWorkflowsInput
+    from tempyral.client._inputs import PauseScheduleInput as PauseScheduleInput
+    from tempyral.client._inputs import QueryWorkflowInput as QueryWorkflowInput
+    from tempyral.client._inputs import (
+        ReportCancellationAsyncActivityInput as ReportCancellationAsyncActivityInput,
+    )
+    from tempyral.client._inputs import SignalWorkflowInput as SignalWorkflowInput
+    from tempyral.client._inputs import StartWorkflowInput as StartWorkflowInput
+    from tempyral.client._inputs import StartWorkflowUpdateInput as StartWorkflowUpdateInput
+    from tempyral.client._inputs import (
+        StartWorkflowUpdateWithStartInput as StartWorkflowUpdateWithStartInput,
+    )
+    from tempyral.client._inputs import TerminateWorkflowInput as TerminateWorkflowInput
+    from tempyral.client._inputs import TriggerScheduleInput as TriggerScheduleInput
+    from tempyral.client._inputs import UnpauseScheduleInput as UnpauseScheduleInput
+    from tempyral.client._inputs import UpdateScheduleInput as UpdateScheduleInput
+    from tempyral.client._inputs import (
+        UpdateWithStartStartWorkflowInput as UpdateWithStartStartWorkflowInput,
+    )
+    from tempyral.client._inputs import (
+        UpdateWithStartUpdateWorkflowInput as UpdateWithStartUpdateWorkflowInput,
+    )
+    from tempyral.client._interceptor import Interceptor as Interceptor
+    from tempyral.client._interceptor import OutboundInterceptor as OutboundInterceptor
+    from tempyral.client._list import WorkflowExecution as WorkflowExecution
+    from tempyral.client._list import (
+        WorkflowExecutionAsyncIterator as WorkflowExecutionAsyncIterator,
+    )
+    from tempyral.client._list import WorkflowExecutionCount as WorkflowExecutionCount
+    from tempyral.client._list import (
+        WorkflowExecutionCountAggregationGroup as WorkflowExecutionCountAggregationGroup,
+    )
+    from tempyral.client._list import WorkflowExecutionDescription as WorkflowExecutionDescription
+    from tempyral.client._list import WorkflowExecutionStatus as WorkflowExecutionStatus
+    from tempyral.client._list import (
+        WorkflowHistoryEventAsyncIterator as WorkflowHistoryEventAsyncIterator,
+    )
+    from tempyral.client._schedule import Schedule as Schedule
+    from tempyral.client._schedule import ScheduleBackfill as ScheduleBackfill
+    from tempyral.client._schedule import ScheduleCalendarSpec as ScheduleCalendarSpec
+    from tempyral.client._schedule import ScheduleHandle as ScheduleHandle
+    from tempyral.client._schedule import ScheduleIntervalSpec as ScheduleIntervalSpec
+    from tempyral.client._schedule import ScheduleOverlapPolicy as ScheduleOverlapPolicy
+    from tempyral.client._schedule import SchedulePolicy as SchedulePolicy
+    from tempyral.client._schedule import ScheduleRange as ScheduleRange
+    from tempyral.client._schedule import ScheduleSpec as ScheduleSpec
+    from tempyral.client._schedule import ScheduleState as ScheduleState
+    from tempyral.client._schedule_action import ScheduleAction as ScheduleAction
+    from tempyral.client._schedule_action import (
+        ScheduleActionStartWorkflow as ScheduleActionStartWorkflow,
+    )
+    from tempyral.client._schedule_describe import (
+        ScheduleActionExecution as ScheduleActionExecution,
+    )
+    from tempyral.client._schedule_describe import (
+        ScheduleActionExecutionStartWorkflow as ScheduleActionExecutionStartWorkflow,
+    )
+    from tempyral.client._schedule_describe import ScheduleActionResult as ScheduleActionResult
+    from tempyral.client._schedule_describe import ScheduleAsyncIterator as ScheduleAsyncIterator
+    from tempyral.client._schedule_describe import ScheduleDescription as ScheduleDescription
+    from tempyral.client._schedule_describe import ScheduleInfo as ScheduleInfo
+    from tempyral.client._schedule_describe import ScheduleListAction as ScheduleListAction
+    from tempyral.client._schedule_describe import (
+        ScheduleListActionStartWorkflow as ScheduleListActionStartWorkflow,
+    )
+    from tempyral.client._schedule_describe import (
+        ScheduleListDescription as ScheduleListDescription,
+    )
+    from tempyral.client._schedule_describe import ScheduleListInfo as ScheduleListInfo
+    from tempyral.client._schedule_describe import ScheduleListSchedule as ScheduleListSchedule
+    from tempyral.client._schedule_describe import ScheduleListState as ScheduleListState
+    from tempyral.client._schedule_describe import ScheduleUpdate as ScheduleUpdate
+    from tempyral.client._schedule_describe import ScheduleUpdateInput as ScheduleUpdateInput
+    from tempyral.client._types import AnyType as AnyType
+    from tempyral.client._types import CallableAsyncNoParam as CallableAsyncNoParam
+    from tempyral.client._types import CallableAsyncSingleParam as CallableAsyncSingleParam
+    from tempyral.client._types import CallableSyncNoParam as CallableSyncNoParam
+    from tempyral.client._types import CallableSyncSingleParam as CallableSyncSingleParam
+    from tempyral.client._types import LocalReturnType as LocalReturnType
+    from tempyral.client._types import MethodAsyncNoParam as MethodAsyncNoParam
+    from tempyral.client._types import MethodAsyncSingleParam as MethodAsyncSingleParam
+    from tempyral.client._types import MethodSyncOrAsyncNoParam as MethodSyncOrAsyncNoParam
+    from tempyral.client._types import MethodSyncOrAsyncSingleParam as MethodSyncOrAsyncSingleParam
+    from tempyral.client._types import MultiParamSpec as MultiParamSpec
+    from tempyral.client._types import ParamType as ParamType
+    from tempyral.client._types import ReturnType as ReturnType
+    from tempyral.client._types import SelfType as SelfType
+    from tempyral.client._update import WorkflowUpdateHandle as WorkflowUpdateHandle
+    from tempyral.client._update import WorkflowUpdateStage as WorkflowUpdateStage
+    from tempyral.client._with_start import WithStartWorkflowOperation as WithStartWorkflowOperation
+    from tempyral.common import HeaderCodecBehavior as HeaderCodecBehavior
+    from tempyral.converter import ActivitySerializationContext as ActivitySerializationContext
+    from tempyral.converter import DataConverter as DataConverter
+    from tempyral.converter import SerializationContext as SerializationContext
+    from tempyral.converter import WithSerializationContext as WithSerializationContext
+    from tempyral.converter import WorkflowSerializationContext as WorkflowSerializationContext
+    from tempyral.service import ConnectConfig as ConnectConfig
+    from tempyral.service import DnsLoadBalancingConfig as DnsLoadBalancingConfig
+    from tempyral.service import GrpcCompression as GrpcCompression
+    from tempyral.service import HttpConnectProxyConfig as HttpConnectProxyConfig
+    from tempyral.service import KeepAliveConfig as KeepAliveConfig
+    from tempyral.service import RetryConfig as RetryConfig
+    from tempyral.service import RPCError as RPCError
+    from tempyral.service import RPCStatusCode as RPCStatusCode
+    from tempyral.service import ServiceClient as ServiceClient
+    from tempyral.service import TLSConfig as TLSConfig
+
+# The public names (and the private ones other tempyral packages use), with the module that
+# defines each: the one list that ``__all__``, ``__getattr__`` and ``__dir__`` read.
+_DEFINED_IN: dict[str, str] = {
+    "ActivityCancellationDetails": "tempyral.client._errors",
+    "ActivityFailureError": "tempyral.client._errors",
+    "ActivitySerializationContext": "tempyral.converter",
+    "AnyType": "tempyral.client._types",
+    "AsyncActivityCancelledError": "tempyral.client._errors",
+    "AsyncActivityHandle": "tempyral.client._activity",
+    "AsyncActivityIDReference": "tempyral.client._activity",
+    "BackfillScheduleInput": "tempyral.client._inputs",
+    "CallableAsyncNoParam": "tempyral.client._types",
+    "CallableAsyncSingleParam": "tempyral.client._types",
+    "CallableSyncNoParam": "tempyral.client._types",
+    "CallableSyncSingleParam": "tempyral.client._types",
+    "CancelWorkflowInput": "tempyral.client._inputs",
+    "Client": "tempyral.client._client",
+    "ClientConfig": "tempyral.client._client",
+    "ClientConnectConfig": "tempyral.client._client",
+    "CompleteAsyncActivityInput": "tempyral.client._inputs",
+    "ConnectConfig": "tempyral.service",
+    "CountWorkflowsInput": "tempyral.client._inputs",
+    "CreateScheduleInput": "tempyral.client._inputs",
+    "DataConverter": "tempyral.converter",
+    "DeleteScheduleInput": "tempyral.client._inputs",
+    "DescribeScheduleInput": "tempyral.client._inputs",
+    "DescribeWorkflowInput": "tempyral.client._inputs",
+    "DnsLoadBalancingConfig": "tempyral.service",
+    "FailAsyncActivityInput": "tempyral.client._inputs",
+    "FetchWorkflowHistoryEventsInput": "tempyral.client._inputs",
+    "GrpcCompression": "tempyral.service",
+    "HeaderCodecBehavior": "tempyral.common",
+    "HeartbeatAsyncActivityInput": "tempyral.client._inputs",
+    "HttpConnectProxyConfig": "tempyral.service",
+    "Interceptor": "tempyral.client._interceptor",
+    "KeepAliveConfig": "tempyral.service",
+    "ListSchedulesInput": "tempyral.client._inputs",
+    "ListWorkflowsInput": "tempyral.client._inputs",
+    "LocalReturnType": "tempyral.client._types",
+    "MethodAsyncNoParam": "tempyral.client._types",
+    "MethodAsyncSingleParam": "tempyral.client._types",
+    "MethodSyncOrAsyncNoParam": "tempyral.client._types",
+    "MethodSyncOrAsyncSingleParam": "tempyral.client._types",
+    "MultiParamSpec": "tempyral.client._types",
+    "OutboundInterceptor": "tempyral.client._interceptor",
+    "ParamType": "tempyral.client._types",
+    "PauseScheduleInput": "tempyral.client._inputs",
+    "QueryWorkflowInput": "tempyral.client._inputs",
+    "RPCError": "tempyral.service",
+    "RPCStatusCode": "tempyral.service",
+    "RPCTimeoutOrCancelledError": "tempyral.client._errors",
+    "ReportCancellationAsyncActivityInput": "tempyral.client._inputs",
+    "RetryConfig": "tempyral.service",
+    "ReturnType": "tempyral.client._types",
+    "Schedule": "tempyral.client._schedule",
+    "ScheduleAction": "tempyral.client._schedule_action",
+    "ScheduleActionExecution": "tempyral.client._schedule_describe",
+    "ScheduleActionExecutionStartWorkflow": "tempyral.client._schedule_describe",
+    "ScheduleActionResult": "tempyral.client._schedule_describe",
+    "ScheduleActionStartWorkflow": "tempyral.client._schedule_action",
+    "ScheduleAlreadyRunningError": "tempyral.client._errors",
+    "ScheduleAsyncIterator": "tempyral.client._schedule_describe",
+    "ScheduleBackfill": "tempyral.client._schedule",
+    "ScheduleCalendarSpec": "tempyral.client._schedule",
+    "ScheduleDescription": "tempyral.client._schedule_describe",
+    "ScheduleHandle": "tempyral.client._schedule",
+    "ScheduleInfo": "tempyral.client._schedule_describe",
+    "ScheduleIntervalSpec": "tempyral.client._schedule",
+    "ScheduleListAction": "tempyral.client._schedule_describe",
+    "ScheduleListActionStartWorkflow": "tempyral.client._schedule_describe",
+    "ScheduleListDescription": "tempyral.client._schedule_describe",
+    "ScheduleListInfo": "tempyral.client._schedule_describe",
+    "ScheduleListSchedule": "tempyral.client._schedule_describe",
+    "ScheduleListState": "tempyral.client._schedule_describe",
+    "ScheduleOverlapPolicy": "tempyral.client._schedule",
+    "SchedulePolicy": "tempyral.client._schedule",
+    "ScheduleRange": "tempyral.client._schedule",
+    "ScheduleSpec": "tempyral.client._schedule",
+    "ScheduleState": "tempyral.client._schedule",
+    "ScheduleUpdate": "tempyral.client._schedule_describe",
+    "ScheduleUpdateInput": "tempyral.client._schedule_describe",
+    "SelfType": "tempyral.client._types",
+    "SerializationContext": "tempyral.converter",
+    "ServiceClient": "tempyral.service",
+    "SignalWorkflowInput": "tempyral.client._inputs",
+    "StartWorkflowInput": "tempyral.client._inputs",
+    "StartWorkflowUpdateInput": "tempyral.client._inputs",
+    "StartWorkflowUpdateWithStartInput": "tempyral.client._inputs",
+    "TLSConfig": "tempyral.service",
+    "TerminateWorkflowInput": "tempyral.client._inputs",
+    "TriggerScheduleInput": "tempyral.client._inputs",
+    "UnpauseScheduleInput": "tempyral.client._inputs",
+    "UpdateScheduleInput": "tempyral.client._inputs",
+    "UpdateWithStartStartWorkflowInput": "tempyral.client._inputs",
+    "UpdateWithStartUpdateWorkflowInput": "tempyral.client._inputs",
+    "WithSerializationContext": "tempyral.converter",
+    "WithStartWorkflowOperation": "tempyral.client._with_start",
+    "WorkflowContinuedAsNewError": "tempyral.client._errors",
+    "WorkflowExecution": "tempyral.client._list",
+    "WorkflowExecutionAsyncIterator": "tempyral.client._list",
+    "WorkflowExecutionCount": "tempyral.client._list",
+    "WorkflowExecutionCountAggregationGroup": "tempyral.client._list",
+    "WorkflowExecutionDescription": "tempyral.client._list",
+    "WorkflowExecutionStatus": "tempyral.client._list",
+    "WorkflowFailureError": "tempyral.client._errors",
+    "WorkflowHandle": "tempyral.client._handle",
+    "WorkflowHistory": "tempyral.client._history",
+    "WorkflowHistoryEventAsyncIterator": "tempyral.client._list",
+    "WorkflowHistoryEventFilterType": "tempyral.client._history",
+    "WorkflowQueryFailedError": "tempyral.client._errors",
+    "WorkflowQueryRejectedError": "tempyral.client._errors",
+    "WorkflowSerializationContext": "tempyral.converter",
+    "WorkflowUpdateFailedError": "tempyral.client._errors",
+    "WorkflowUpdateHandle": "tempyral.client._update",
+    "WorkflowUpdateRPCTimeoutOrCancelledError": "tempyral.client._errors",
+    "WorkflowUpdateStage": "tempyral.client._update",
+    "_ClientImpl": "tempyral.client._impl",
+    "_apply_headers": "tempyral.client._helpers",
+    "_decode_user_metadata": "tempyral.client._helpers",
+    "_encode_user_metadata": "tempyral.client._helpers",
+    "_history_from_json": "tempyral.client._history",
+    "_pascal_case_match": "tempyral.client._history",
+}
+
+__all__ = list(_DEFINED_IN)
+
+
+def _import_on_first_use(name: str) -> object:
+    """PEP 562 module ``__getattr__``: import the module defining ``name``, keep the value."""
+    module = _DEFINED_IN.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups find it without calling __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_DEFINED_IN})
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which would otherwise take any misspelt name as this module's.
+    __getattr__ = _import_on_first_use
