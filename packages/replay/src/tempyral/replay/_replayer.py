@@ -81,13 +81,19 @@ class Replayer:
         if definition is None:
             known = ", ".join(sorted(n for n in self._definitions if n))
             raise ReplayError(
-                f"workflow type {workflow_type!r} is not registered with this Replayer"
-                f" (known: {known})"
+                f"workflow type {workflow_type!r} is not registered (known: {known}); add its"
+                " class to workflows="
             )
         return definition
 
-    def new_instance(self, workflow_id: str, run_id: str = "") -> WorkflowInstance:
-        """A fresh sans-IO instance with this replayer's workflows and settings."""
+    def new_instance(
+        self, workflow_id: str, run_id: str = "", *, sdk_version: str = ""
+    ) -> WorkflowInstance:
+        """A fresh sans-IO instance with this replayer's workflows and settings.
+
+        A worker drives such instances on its workflow tasks; ``sdk_version`` is what new tasks
+        record in ``sdk_metadata``.
+        """
         return WorkflowInstance(
             self._definition,
             workflow_id=workflow_id,
@@ -96,6 +102,7 @@ class Replayer:
             data_converter=self.data_converter,
             determinism_guard=self.determinism_guard,
             failure_exception_types=self.failure_exception_types,
+            sdk_version=sdk_version,
         )
 
     def replay_workflow_sync(
