@@ -83,6 +83,17 @@ def test_from_json_rejects_what_is_not_a_history() -> None:
         WorkflowHistory.from_json("wf", {"events": [{"eventId": "not a number"}]})
 
 
+def test_from_json_reads_a_file_of_bare_events() -> None:
+    # Some tools save only the events list (tempyral-replay's own loader read those too).
+    events = [{"eventId": "1", "eventType": "WorkflowExecutionStarted"}]
+    for history in [json.dumps(events), json.dumps(events).encode()]:
+        loaded = WorkflowHistory.from_json("wf", history)
+        assert [e.event_type for e in loaded.events] == [
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
+        ]
+        assert loaded == WorkflowHistory.from_json("wf", {"events": events})
+
+
 def test_small_history_in_every_spelling() -> None:
     modern = {
         "events": [

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
+import tempyral.client
 from tempyral import workflow
+from tempyral.api.history.v1.message_pb2 import History
 from tempyral.replay import CorruptHistoryError, Replayer, WorkflowHistory
 
 from .conftest import HISTORIES
@@ -27,7 +29,7 @@ def test_to_json_round_trips() -> None:
     history = WorkflowHistory.from_json("wf", (HISTORIES / "timers.json").read_text())
     again = WorkflowHistory.from_json("wf", history.to_json())
     assert again.events == history.events
-    assert WorkflowHistory.from_proto("wf", history.to_proto()).events == history.events
+    assert WorkflowHistory("wf", list(History(events=history.events).events)) == history
 
 
 def test_older_pascal_case_enum_spelling_is_accepted() -> None:
@@ -41,9 +43,16 @@ def test_older_pascal_case_enum_spelling_is_accepted() -> None:
 
 
 @pytest.mark.parametrize("text", ["not json", '{"no": "events"}', '{"events": [{"eventId": "x"}]}'])
-def test_malformed_json_is_a_corrupt_history(text: str) -> None:
-    with pytest.raises((CorruptHistoryError, json.JSONDecodeError)):
+def test_malformed_json_is_a_value_error_as_in_the_official_sdk(text: str) -> None:
+    # Loading is tempyral.client's (and temporalio.client's) WorkflowHistory.from_json; replay
+    # errors are for histories that load but cannot be replayed.
+    with pytest.raises(ValueError, match="History") as info:
         WorkflowHistory.from_json("wf", text)
+    assert not isinstance(info.value, CorruptHistoryError)
+
+
+def test_replay_uses_the_clients_workflow_history() -> None:
+    assert WorkflowHistory is tempyral.client.WorkflowHistory
 
 
 @workflow.defn

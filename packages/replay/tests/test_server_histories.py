@@ -55,6 +55,6 @@ async def test_histories_fetched_page_by_page_replay(
                 if not token:
                     break
             assert pages > 1
-            result = replayer.replay_workflow_sync(WorkflowHistory.from_proto(workflow_id, events))
+            result = replayer.replay_workflow_sync(WorkflowHistory(workflow_id, events))
             assert result.replay_failure is None
             assert result.events == len(events)

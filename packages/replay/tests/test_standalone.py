@@ -20,6 +20,8 @@ SCRIPT = textwrap.dedent(
     sys.meta_path.insert(0, Forbid())
     from pathlib import Path
     from tempyral.replay import Replayer, WorkflowHistory
+    import tempyral.client
+    assert WorkflowHistory is tempyral.client.WorkflowHistory
     sys.path.insert(0, sys.argv[1])
     import workflows
 
@@ -32,15 +34,32 @@ SCRIPT = textwrap.dedent(
         history = WorkflowHistory.from_json(workflow_id, (golden / f"{name}.json").read_text())
         replayer.replay_workflow_sync(history)
     assert threading.active_count() == 1, threading.enumerate()
+    loaded = [m for m in sys.modules if m == "grpc" or m.startswith(("grpc.", "tempyral.service"))]
+    assert not loaded, loaded
     print("replayed", len(index))
     """
 )
 
 
-def test_replays_without_worker_grpc_or_threads() -> None:
+def run(script: str) -> subprocess.CompletedProcess[str]:
     golden = Path(__file__).parent / "golden"
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(golden)], capture_output=True, text=True, check=False
+    return subprocess.run(
+        [sys.executable, "-c", script, str(golden)], capture_output=True, text=True, check=False
     )
+
+
+def test_replays_without_worker_grpc_or_threads() -> None:
+    out = run(SCRIPT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("replayed ")
+
+
+def test_the_guard_catches_a_grpc_import_through_tempyral_client() -> None:
+    # Proof that the test above can fail: the client's Client (unlike WorkflowHistory) needs gRPC.
+    out = run(
+        SCRIPT.replace(
+            "import tempyral.client\n", "import tempyral.client\ntempyral.client.Client\n"
+        )
+    )
+    assert out.returncode != 0
+    assert "replay must not import grpc" in out.stderr

@@ -1,13 +1,15 @@
 """tempyral's deterministic workflow engine and ``Replayer`` (history in, commands out, no I/O).
 
-- :py:class:`Replayer` and :py:class:`WorkflowHistory`: check stored histories against workflow
-  code, in CI, with only this package installed.
+- :py:class:`Replayer` and :py:class:`WorkflowHistory` (the class of ``tempyral.client``): check
+  stored histories against workflow code, in CI, with only this package installed (no worker,
+  and gRPC is never imported).
 - :py:class:`WorkflowInstance`: the sans-IO engine a worker drives per workflow task.
 - :py:class:`NondeterminismError` (``TMPRL1100``) and :py:class:`CorruptHistoryError`
   (``TMPRL1101``): the two ways replay itself fails.
 - :py:class:`RestrictedWorkflowAccessError`: the determinism guard caught a call that breaks replay.
 """
 
+from tempyral.client import WorkflowHistory
 from tempyral.replay._errors import (
     CorruptHistoryError,
     NondeterminismError,
@@ -15,7 +17,6 @@ from tempyral.replay._errors import (
     SourceLocation,
 )
 from tempyral.replay._guard import RestrictedWorkflowAccessError
-from tempyral.replay._history import WorkflowHistory
 from tempyral.replay._instance import WorkflowInstance, WorkflowTaskCompletion
 from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
 

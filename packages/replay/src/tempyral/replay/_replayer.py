@@ -4,7 +4,7 @@
 Typical use, in CI::
 
     replayer = Replayer(workflows=[MyWorkflow])
-    await replayer.replay_workflow(WorkflowHistory.from_json(text, workflow_id="my-id"))
+    await replayer.replay_workflow(WorkflowHistory.from_json("my-id", text))
 
 ``replay_workflow`` raises the replay failure (a :py:class:`NondeterminismError`, a
 :py:class:`CorruptHistoryError`, or the error that failed a workflow task) unless
@@ -20,9 +20,9 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Seq
 from dataclasses import dataclass, field
 from typing import Any
 
+from tempyral.client import WorkflowHistory
 from tempyral.converter import DataConverter
 from tempyral.replay._errors import ReplayError
-from tempyral.replay._history import WorkflowHistory
 from tempyral.replay._instance import WorkflowInstance
 from tempyral.workflow._definition import _Definition
 
