@@ -200,6 +200,9 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
         # Set by a tempyral worker sharing this client: whether it can run a workflow task of
         # this task queue right away, which is what eager workflow start needs.
         self._eager_workflow_start_hook: Callable[[str], bool] | None = None
+        # Set by the same worker: runs the first workflow task the server returns with an eager
+        # start (a PollWorkflowTaskQueueResponse), which no poll would ever deliver.
+        self._eager_workflow_task_hook: Callable[[Any], None] | None = None
 
     def config(self, *, active_config: bool = False) -> ClientConfig:
         """A shallow copy of the configuration this client was created with.

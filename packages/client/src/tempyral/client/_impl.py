@@ -144,6 +144,8 @@ class _ClientImpl(_AsyncActivityCalls, _ScheduleCalls, OutboundInterceptor):
                 )
                 first_run_id = start_response.first_execution_run_id or start_response.run_id
                 response = start_response
+                if start_response.HasField("eager_workflow_task"):
+                    self._hand_eager_task_to_worker(input.id, start_response.eager_workflow_task)
         except RPCError as err:
             already = _already_started(err, input.id, input.workflow)
             if already is not None:
@@ -164,6 +166,17 @@ class _ClientImpl(_AsyncActivityCalls, _ScheduleCalls, OutboundInterceptor):
             result_type=input.ret_type,
             start_workflow_response=response,
         )
+
+    def _hand_eager_task_to_worker(self, workflow_id: str, task: Any) -> None:
+        hook = self._client._eager_workflow_task_hook
+        if hook is None:  # the worker stopped meanwhile: the task times out and is retried
+            logger.warning(
+                "No worker to take the eager first task of workflow {}; it runs after the "
+                "workflow task timeout",
+                workflow_id,
+            )
+            return
+        hook(task)
 
     async def _populate_start_request(
         self,
