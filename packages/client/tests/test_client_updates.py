@@ -133,8 +133,9 @@ async def test_update_with_start(tempyral_client: Client, official_worker: Offic
     count = await tempyral_client.execute_update_with_start_workflow(
         "add_and_count", "first", start_workflow_operation=starting
     )
-    # Delivered with the start, the update runs in the first workflow task, before the body.
-    assert count == 1
+    # Delivered with the start, the update runs in the first workflow task, after @workflow.init
+    # put the initial item in place.
+    assert count == 2
     handle = await starting.workflow_handle()
     assert handle.id == workflow_id
     # Running: USE_EXISTING sends the update to the same run.
@@ -160,7 +161,7 @@ async def test_update_with_start(tempyral_client: Client, official_worker: Offic
     with pytest.raises(WorkflowAlreadyStartedError):
         await failing.workflow_handle()
     await handle.signal("finish")
-    assert await handle.result() == ["first", "initial", "second"]
+    assert await handle.result() == ["initial", "first", "second"]
 
 
 async def test_update_with_start_needs_a_conflict_policy() -> None:

@@ -302,8 +302,8 @@ async def test_signal_with_start(tempyral_client: Client, official_worker: Offic
         start_signal="add",
         start_signal_args=["from-start"],
     )
-    # The start signal is handled in the first workflow task, before the run method's body.
-    assert await first.query("items") == ["from-start", "initial"]
+    # The start signal is handled in the first workflow task, after @workflow.init.
+    assert await first.query("items") == ["initial", "from-start"]
     # Running already: the signal is delivered to the same run.
     again = await start_interactive(
         tempyral_client,
@@ -314,7 +314,7 @@ async def test_signal_with_start(tempyral_client: Client, official_worker: Offic
     )
     assert again.result_run_id == first.result_run_id
     await first.signal("finish")
-    assert await first.result() == ["from-start", "initial", "second"]
+    assert await first.result() == ["initial", "from-start", "second"]
 
 
 # -- results across runs -------------------------------------------------------------------------

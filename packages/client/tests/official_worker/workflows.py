@@ -96,13 +96,15 @@ class MultiArgs:
 class Interactive:
     """Collects items from signals and updates until finished."""
 
-    def __init__(self) -> None:
-        self.items: list[str] = []
+    # The initial items are in place before any signal handler runs: a signal sent right after
+    # the start can be delivered in the workflow's first task, before run() begins.
+    @workflow.init
+    def __init__(self, initial: list[str]) -> None:
+        self.items: list[str] = list(initial)
         self.done = False
 
     @workflow.run
     async def run(self, initial: list[str]) -> list[str]:
-        self.items.extend(initial)
         await workflow.wait_condition(lambda: self.done)
         return self.items
 
