@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from tempyral import activity
+from tempyral import activity, workflow
 from tempyral.common import RawValue, VersioningBehavior, WorkerDeploymentVersion
 from tempyral.worker import (
+    Interceptor,
     PollerBehaviorAutoscaling,
     SandboxedWorkflowRunner,
     UnsandboxedWorkflowRunner,
@@ -127,16 +128,45 @@ def test_decorator_errors() -> None:
         activity.defn(one)
 
 
-def test_workflows_are_refused_until_the_workflow_worker_exists(client: Any) -> None:
-    class SomeWorkflow:
+def test_workflow_classes_must_be_workflow_definitions(client: Any) -> None:
+    class NotAWorkflow:
         pass
 
-    with pytest.raises(NotImplementedError) as raised:
-        make(client, activities=[one], workflows=[SomeWorkflow])
-    message = str(raised.value)
-    assert "SomeWorkflow" in message
-    assert "tempyral.worker._workflow_worker" in message
-    assert "pass only activities=" in message
+    with pytest.raises(ValueError, match="NotAWorkflow"):
+        make(client, workflows=[NotAWorkflow])
+
+
+def test_two_workflows_of_one_name_are_refused(client: Any) -> None:
+    @workflow.defn(name="Same")
+    class First:
+        @workflow.run
+        async def run(self) -> None: ...
+
+    @workflow.defn(name="Same")
+    class Second:
+        @workflow.run
+        async def run(self) -> None: ...
+
+    with pytest.raises(ValueError, match="Same"):
+        make(client, workflows=[First, Second])
+
+
+def test_workflow_options_tempyral_cannot_honour_are_refused(client: Any) -> None:
+    @workflow.defn
+    class Plain:
+        @workflow.run
+        async def run(self) -> None: ...
+
+    class WorkflowIntercepting(Interceptor):
+        def workflow_interceptor_class(self, input: Any) -> type[Any] | None:
+            return None
+
+    with pytest.raises(NotImplementedError, match="workflow_interceptor_class"):
+        make(client, workflows=[Plain], interceptors=[WorkflowIntercepting()])
+    with pytest.raises(NotImplementedError, match="PollerBehaviorAutoscaling"):
+        make(client, workflows=[Plain], workflow_task_poller_behavior=PollerBehaviorAutoscaling())
+    with pytest.raises(ValueError, match="workflow_deadlock_timeout must be positive"):
+        make(client, workflows=[Plain], workflow_deadlock_timeout=timedelta())
 
 
 def test_unsupported_options_are_refused(client: Any) -> None:

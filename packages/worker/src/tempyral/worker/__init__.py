@@ -1,17 +1,20 @@
 """Worker for processing Temporal workflows and/or activities (mirrors ``temporalio.worker``).
 
-``Worker(client, task_queue=..., activities=[...])`` polls the task queue and runs the
-activities; ``await worker.run()`` (or ``async with worker:``) until ``await worker.shutdown()``.
+``Worker(client, task_queue=..., workflows=[...], activities=[...])`` polls the task queue and runs
+the workflows (on tempyral's engine, ``tempyral.replay``) and activities; ``await worker.run()``
+(or ``async with worker:``) until ``await worker.shutdown()``. ``Replayer`` and its results are
+``tempyral.replay``'s, re-exported here under the official names.
 
-Differences from ``temporalio.worker``: workflows cannot be run yet (a Worker given
-``workflows=`` says so when created); ``nexus_service_handlers``, ``plugins``, ``tuner``,
-autoscaling pollers and process-pool activity executors raise ``NotImplementedError``;
-``SandboxedWorkflowRunner`` / ``UnsandboxedWorkflowRunner`` are accepted for source compatibility
-(tempyral has no per-run sandbox). Logging goes through loguru and is off unless enabled:
-``logger.enable("tempyral")``.
+Differences from ``temporalio.worker``: ``nexus_service_handlers``, ``plugins``, ``tuner``,
+autoscaling pollers, workflow interceptors, payload codecs on workflow payloads and process-pool
+activity executors raise ``NotImplementedError``; ``SandboxedWorkflowRunner`` /
+``UnsandboxedWorkflowRunner`` are accepted for source compatibility (tempyral has no per-run
+sandbox); ``workflow_deadlock_timeout`` is tempyral's own. Logging goes through loguru and is off
+unless enabled: ``logger.enable("tempyral")``.
 """
 
 from tempyral.common import WorkerDeploymentVersion
+from tempyral.replay import Replayer, WorkflowReplayResult, WorkflowReplayResults
 from tempyral.worker._config import (
     PollerBehavior,
     PollerBehaviorAutoscaling,
@@ -40,12 +43,15 @@ __all__ = [
     "PollerBehavior",
     "PollerBehaviorAutoscaling",
     "PollerBehaviorSimpleMaximum",
+    "Replayer",
     "SandboxedWorkflowRunner",
     "UnsandboxedWorkflowRunner",
     "Worker",
     "WorkerConfig",
     "WorkerDeploymentConfig",
     "WorkerDeploymentVersion",
+    "WorkflowReplayResult",
+    "WorkflowReplayResults",
     "WorkflowRunner",
     "load_default_build_id",
 ]

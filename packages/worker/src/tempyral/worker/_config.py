@@ -8,6 +8,7 @@ implement yet into :py:class:`NotImplementedError` naming the option (never sile
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -25,8 +26,18 @@ __all__ = [
     "PollerBehaviorAutoscaling",
     "PollerBehaviorSimpleMaximum",
     "WorkerConfig",
+    "debug_mode_from_environment",
     "validate_config",
 ]
+
+_DEBUG_VARIABLES = ("TEMPYRAL_DEBUG", "TEMPORAL_DEBUG")
+
+
+def debug_mode_from_environment() -> bool:
+    """Whether ``TEMPYRAL_DEBUG`` or ``TEMPORAL_DEBUG`` (the official SDK's) ask for debug mode."""
+    return any(
+        os.environ.get(name, "").lower() not in ("", "0", "false") for name in _DEBUG_VARIABLES
+    )
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,8 @@ class WorkerConfig(TypedDict, total=False):
     nexus_task_poller_behavior: PollerBehavior
     disable_payload_error_limit: bool
     max_workflow_task_external_storage_concurrency: int
+    workflow_deadlock_timeout: timedelta | None
+    """tempyral's own: how long workflow code may hold its thread (``None``: no detection)."""
 
 
 def _not_implemented(option: str, why: str) -> NotImplementedError:
@@ -135,6 +148,7 @@ def validate_config(config: WorkerConfig) -> None:
         )
     if config.get("max_workflow_task_external_storage_concurrency", 3) < 1:
         raise ValueError("max_workflow_task_external_storage_concurrency must be positive")
+    _check_deadlock_timeout(config)
     if config.get("max_eager_activity_reservations_per_workflow_task", 3) < 1:
         raise ValueError(
             "max_eager_activity_reservations_per_workflow_task must be positive; use "
@@ -156,6 +170,15 @@ def validate_config(config: WorkerConfig) -> None:
             raise ValueError(f"{name} must be a positive number, got {rate}")
     _refuse_unsupported(config)
     _warn_if_executor_too_small(config)
+
+
+def _check_deadlock_timeout(config: WorkerConfig) -> None:
+    deadlock = config.get("workflow_deadlock_timeout")
+    if deadlock is not None and deadlock <= timedelta():
+        raise ValueError(
+            f"workflow_deadlock_timeout must be positive, got {deadlock}; use None to disable "
+            "deadlock detection"
+        )
 
 
 def _refuse_unsupported(config: WorkerConfig) -> None:

@@ -1,33 +1,32 @@
-"""``Worker``: runs activities (and, once the engine is integrated, workflows) from a task queue.
+"""``Worker``: runs workflows and activities from a task queue.
 
 Lifecycle, as in the official SDK:
 
-1. ``Worker(...)`` checks its options and activities (errors name what is wrong).
+1. ``Worker(...)`` checks its options, workflows and activities (errors name what is wrong).
 2. :py:meth:`Worker.run` checks the namespace and reads the server's capabilities, then polls
    until :py:meth:`Worker.shutdown` is called, the task running it is cancelled, or a fatal error
    occurs (raised from ``run``, after ``on_fatal_error``).
-3. Shutdown: polling stops (``ShutdownWorker`` tells the server), ``activity.is_worker_shutdown()``
-   becomes true, running activities get ``graceful_shutdown_timeout`` to finish before they are
-   cancelled, and ``run`` returns once every outcome is reported.
+3. Shutdown: polling stops (``ShutdownWorker`` tells the server, which also moves the worker's
+   sticky workflow tasks back to the task queue), ``activity.is_worker_shutdown()`` becomes true,
+   workflow tasks in flight are finished and cached workflows evicted, running activities get
+   ``graceful_shutdown_timeout`` to finish before they are cancelled, and ``run`` returns once
+   every outcome is reported.
 
 A server that goes away does not stop the worker: polls and reports are retried with backoff
-until it is back. Workflow tasks are handled by a workflow worker, a module
-``tempyral.worker._workflow_worker`` defining ``_WorkflowWorker(setup: WorkflowWorkerSetup)``
-with ``async run()`` and ``notify_shutdown()``; until that module exists, a Worker given
-``workflows=`` refuses to be created rather than ignore them.
+until it is back. Workflow tasks are handled by the workflow worker,
+``tempyral.worker._workflow_worker._WorkflowWorker(setup: WorkflowWorkerSetup)`` with
+``async run()`` and ``notify_shutdown()``; activities by ``_activity_worker``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib
-import os
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from loguru import logger
 
@@ -39,6 +38,7 @@ from tempyral.worker._config import (
     PollerBehaviorSimpleMaximum,
     WorkerConfig,
     activity_poller_count,
+    debug_mode_from_environment,
     validate_config,
 )
 from tempyral.worker._interceptor import Interceptor
@@ -54,10 +54,10 @@ from tempyral.worker._versioning import (
     check_server_support,
     load_default_build_id,
 )
+from tempyral.worker._workflow_worker import _WorkflowWorker
 
 __all__ = ["Worker", "WorkflowWorkerSetup"]
 
-_WORKFLOW_WORKER_MODULE = "tempyral.worker._workflow_worker"
 _POLL_DRAIN_SECONDS = 10.0
 
 
@@ -79,9 +79,11 @@ class WorkflowWorkerSetup:
 
 
 class _WorkflowWorkerLike(Protocol):
+    sticky_task_queue: str
+
     async def run(self) -> None: ...
 
-    def notify_shutdown(self) -> None: ...
+    def notify_shutdown(self, *, drain_poll_seconds: float = 0.0) -> None: ...
 
 
 class Worker:
@@ -139,13 +141,19 @@ class Worker:
         nexus_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # noqa: B008
         disable_payload_error_limit: bool = False,
         max_workflow_task_external_storage_concurrency: int = 3,
+        workflow_deadlock_timeout: timedelta | None = timedelta(seconds=2),
     ) -> None:
         """Create a worker to process workflows and/or activities.
 
         The arguments are the official ``temporalio.worker.Worker``'s; see its documentation.
         tempyral raises :py:class:`NotImplementedError` for the options it cannot honour yet
         (``nexus_service_handlers``, ``plugins``, ``tuner``, autoscaling pollers, non-thread
-        activity executors, and ``workflows`` until the workflow worker is integrated).
+        activity executors, workflow interceptors, payload codecs on workflows).
+
+        One argument is tempyral's own: ``workflow_deadlock_timeout``, how long workflow code may
+        hold its thread before its task fails with a deadlock error showing where it is stuck
+        (the official SDK fixes it at 2 s). ``None`` disables detection, as ``debug_mode=True``
+        (or ``TEMPYRAL_DEBUG``/``TEMPORAL_DEBUG`` set in the environment) does.
         """
         config = WorkerConfig(
             client=client,
@@ -182,7 +190,7 @@ class Worker:
             plugin_shutdown_timeout=plugin_shutdown_timeout,
             workflow_failure_exception_types=workflow_failure_exception_types,
             shared_state_manager=shared_state_manager,
-            debug_mode=debug_mode or bool(os.environ.get("TEMPORAL_DEBUG")),
+            debug_mode=debug_mode or debug_mode_from_environment(),
             disable_eager_activity_execution=disable_eager_activity_execution,
             on_fatal_error=on_fatal_error,
             use_worker_versioning=use_worker_versioning,
@@ -194,6 +202,7 @@ class Worker:
             nexus_task_poller_behavior=nexus_task_poller_behavior,
             disable_payload_error_limit=disable_payload_error_limit,
             max_workflow_task_external_storage_concurrency=max_workflow_task_external_storage_concurrency,
+            workflow_deadlock_timeout=workflow_deadlock_timeout,
         )
         validate_config(config)
         self._initial_config = config.copy()
@@ -247,18 +256,6 @@ class Worker:
         )
 
     def _new_workflow_worker(self, client: Client, config: WorkerConfig) -> _WorkflowWorkerLike:
-        try:
-            module = importlib.import_module(_WORKFLOW_WORKER_MODULE)
-        except ModuleNotFoundError as err:
-            if err.name != _WORKFLOW_WORKER_MODULE:
-                raise
-            names = ", ".join(getattr(w, "__name__", repr(w)) for w in config["workflows"])
-            raise NotImplementedError(
-                f"This tempyral worker cannot run workflows yet ({names}): the workflow task "
-                f"worker ({_WORKFLOW_WORKER_MODULE}) that runs tempyral.workflow on workflow "
-                "tasks is not part of this tempyral-worker version. Run these workflows on a "
-                "temporalio worker for now, and pass only activities= here."
-            ) from err
         setup = WorkflowWorkerSetup(
             client=client,
             config=config,
@@ -269,7 +266,7 @@ class Worker:
             versioning=self._versioning,
             activity_worker=self._activity_worker,
         )
-        return cast(_WorkflowWorkerLike, module._WorkflowWorker(setup))
+        return _WorkflowWorker(setup)
 
     # -- properties ----------------------------------------------------------------------------
 
@@ -398,6 +395,9 @@ class Worker:
                 worker_instance_key=self._instance_key,
                 activities="activities" in tasks,
                 workflows="workflows" in tasks,
+                sticky_task_queue=(
+                    self._workflow_worker.sticky_task_queue if self._workflow_worker else ""
+                ),
             )
         )
         if self._activity_worker is not None:
@@ -405,7 +405,9 @@ class Worker:
                 drain_poll_seconds=_POLL_DRAIN_SECONDS if graceful_polls else 0.0
             )
         if self._workflow_worker is not None:
-            self._workflow_worker.notify_shutdown()
+            self._workflow_worker.notify_shutdown(
+                drain_poll_seconds=_POLL_DRAIN_SECONDS if graceful_polls else 0.0
+            )
         workers = [task for name, task in tasks.items() if name != "shutdown"]
         if workers:
             await asyncio.wait(workers)

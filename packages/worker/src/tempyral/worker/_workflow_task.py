@@ -1,0 +1,414 @@
+"""One workflow task, from poll response to the server's answer.
+
+For each task the worker:
+
+1. takes the run's cached engine instance if the task's events continue it (a sticky task), or
+   starts a fresh one from the run's full history (fetched page by page when the poll brought
+   only part of it, or only the newest events of a run this worker no longer caches);
+2. runs the engine on the events (workflow code runs, off the event loop, under the deadlock
+   detector) and answers the queries attached to the task against the new state;
+3. completes the task with the commands, the ``sdk_metadata`` flags, the query answers and the
+   sticky queue, asking the server for eager execution of activities this worker can start now
+   (and for the next workflow task right away), then caches the run;
+4. or, when the code raised, hit the determinism guard, deadlocked, or no longer matches its
+   history, fails the task with the cause and the error (stack and, for nondeterminism, the
+   workflow source file:line) and evicts the run. The workflow itself fails only for exception
+   types listed in ``workflow_failure_exception_types`` (of the worker or ``@workflow.defn``),
+   ``NondeterminismError`` included. As Temporal's core SDK does, only a task's first attempt is
+   reported: later attempts time out quietly instead of filling history with the same failure.
+
+Legacy query tasks (a query sent while the workflow had no task in flight, answered with
+``RespondQueryTaskCompleted``) are answered from the cached instance, or from a replay of the
+full history discarded afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from loguru import logger
+
+from tempyral.api.command.v1.message_pb2 import Command, FailWorkflowExecutionCommandAttributes
+from tempyral.api.enums.v1.command_type_pb2 import (
+    COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+    COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+)
+from tempyral.api.enums.v1.query_pb2 import QUERY_RESULT_TYPE_ANSWERED, QUERY_RESULT_TYPE_FAILED
+from tempyral.api.query.v1.message_pb2 import WorkflowQuery, WorkflowQueryResult
+from tempyral.api.workflowservice.v1.request_response_pb2 import (
+    PollWorkflowTaskQueueResponse,
+    RespondQueryTaskCompletedRequest,
+    RespondWorkflowTaskCompletedRequest,
+    RespondWorkflowTaskCompletedResponse,
+    RespondWorkflowTaskFailedRequest,
+)
+from tempyral.client import Client
+from tempyral.replay import NondeterminismError, Replayer, WorkflowInstance
+from tempyral.service import RPCError
+from tempyral.worker._activity_worker import ActivityWorker
+from tempyral.worker._client import worker_workflow_service
+from tempyral.worker._slots import SlotPermit
+from tempyral.worker._versioning import VersioningStrategy
+from tempyral.worker._workflow_activation import ActivationRunner, DeadlockError
+from tempyral.worker._workflow_cache import CachedRun, WorkflowCache
+from tempyral.worker._workflow_protocol import (
+    failure_cause,
+    fetch_history,
+    query_answer,
+    query_failure,
+    reject_updates,
+    sticky_attributes,
+    to_failure,
+)
+
+__all__ = ["TaskSettings", "WorkflowTaskHandler"]
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    task_queue: str
+    identity: str
+    worker_instance_key: str
+    sticky_queue: str
+    """Empty when the worker keeps no cache (``max_cached_workflows=0``)."""
+    sticky_schedule_to_start: timedelta
+    max_eager_activities: int
+    eager_activities: bool
+    sdk_version: str
+    failure_exception_types: tuple[type[BaseException], ...]
+
+
+class WorkflowTaskHandler:
+    """Handles workflow tasks and legacy queries for one worker."""
+
+    def __init__(
+        self,
+        *,
+        client: Callable[[], Client],
+        replayer: Replayer,
+        cache: WorkflowCache,
+        runner: ActivationRunner,
+        settings: TaskSettings,
+        versioning: VersioningStrategy,
+        activity_worker: ActivityWorker | None,
+    ) -> None:
+        self._client = client
+        self._replayer = replayer
+        self.cache = cache
+        self._runner = runner
+        self._settings = settings
+        self._versioning = versioning
+        self._activity_worker = activity_worker
+
+    async def handle(self, task: PollWorkflowTaskQueueResponse) -> None:
+        """Handle a polled task and the tasks the server hands back when completing it."""
+        next_task: PollWorkflowTaskQueueResponse | None = task
+        while next_task is not None:
+            run_id = next_task.workflow_execution.run_id
+            async with self.cache.hold(run_id):
+                if next_task.HasField("query"):
+                    await self._legacy_query(next_task)
+                    return
+                next_task = await self._workflow_task(next_task)
+
+    # -- workflow tasks ------------------------------------------------------------------------
+
+    async def _workflow_task(
+        self, task: PollWorkflowTaskQueueResponse
+    ) -> PollWorkflowTaskQueueResponse | None:
+        journal = _task_logger(task, self._settings.task_queue)
+        run = await self._run_for(task)
+        instance = run.instance
+        events = list(task.history.events)
+        if run.last_event_id == 0:  # a new instance: the whole history
+            events = await self._history(task, up_to_event_id=task.started_event_id)
+        try:
+            completion = await self._runner.run(partial(instance.activate, events))
+            error = completion.failure
+        except Exception as err:  # nondeterminism, corrupt history, deadlock, unknown type
+            error = err
+        if error is not None:
+            await self.evict(run, deadlocked=isinstance(error, DeadlockError))
+            await self._fail(task, instance, error, journal)
+            return None
+        run.last_event_id = events[-1].event_id if events else run.last_event_id
+        request = self._completion(task, completion.commands, completion.sdk_metadata)
+        for query_id, answer in (await self._answer_queries(instance, task.queries)).items():
+            request.query_results[query_id].CopyFrom(answer)
+        if task.messages:
+            request.messages.extend(reject_updates(task.messages))
+            run.speculative = True
+        permits = self._reserve_eager_activities(request)
+        try:
+            response = await worker_workflow_service(
+                self._client()
+            ).respond_workflow_task_completed(request, retry=True)
+        except RPCError as err:
+            for permit in permits:
+                permit.release()
+            await self.evict(run)
+            journal.warning(
+                "Completing a workflow task failed ({}: {}); the run is evicted and the server "
+                "will hand the task out again",
+                err.status.name,
+                err.message,
+            )
+            return None
+        self._dispatch_eager_activities(response, permits)
+        journal.debug("Workflow task completed with {} command(s)", len(request.commands))
+        if (
+            completion.finished
+            or not self._settings.sticky_queue
+            or run.speculative
+            or response.reset_history_event_id
+        ):
+            await self.evict(run)
+        else:
+            for pushed_out in self.cache.put(run):
+                await self.evict(pushed_out)
+        if response.HasField("workflow_task") and response.workflow_task.task_token:
+            return response.workflow_task
+        return None
+
+    async def _run_for(self, task: PollWorkflowTaskQueueResponse) -> CachedRun:
+        """The cached run if the task's events continue it, else a fresh (empty) one."""
+        run_id = task.workflow_execution.run_id
+        cached = self.cache.take(run_id)
+        events = task.history.events
+        if cached is not None:
+            if events and events[0].event_id == cached.last_event_id + 1 and not cached.speculative:
+                return cached
+            await self.evict(cached)
+        instance = self._replayer.new_instance(
+            task.workflow_execution.workflow_id, run_id, sdk_version=self._settings.sdk_version
+        )
+        return CachedRun(run_id, instance)
+
+    async def _history(
+        self, task: PollWorkflowTaskQueueResponse, *, up_to_event_id: int
+    ) -> list[Any]:
+        client = self._client()
+        return await fetch_history(
+            worker_workflow_service(client),
+            namespace=client.namespace,
+            execution=task.workflow_execution,
+            first_page=task.history.events,
+            next_page_token=task.next_page_token,
+            up_to_event_id=up_to_event_id,
+        )
+
+    def _completion(
+        self, task: PollWorkflowTaskQueueResponse, commands: Sequence[Command], metadata: Any
+    ) -> RespondWorkflowTaskCompletedRequest:
+        settings = self._settings
+        request = RespondWorkflowTaskCompletedRequest(
+            task_token=task.task_token,
+            commands=commands,
+            identity=settings.identity,
+            namespace=self._client().namespace,
+            sdk_metadata=metadata,
+            worker_instance_key=settings.worker_instance_key,
+        )
+        if settings.sticky_queue:
+            request.sticky_attributes.CopyFrom(
+                sticky_attributes(
+                    settings.sticky_queue, settings.task_queue, settings.sticky_schedule_to_start
+                )
+            )
+            # The next task of this run comes back in the response, saving a poll.
+            request.return_new_workflow_task = True
+        stamp = self._versioning.stamp()
+        if stamp is not None:
+            request.worker_version_stamp.CopyFrom(stamp)
+        options = self._versioning.deployment_options()
+        if options is not None:
+            request.deployment_options.CopyFrom(options)
+        return request
+
+    async def _answer_queries(
+        self, instance: WorkflowInstance, queries: Any
+    ) -> dict[str, WorkflowQueryResult]:
+        answers: dict[str, WorkflowQueryResult] = {}
+        for query_id, query in queries.items():
+            answers[query_id] = await self._answer(instance, query, query_id)
+        return answers
+
+    async def _answer(
+        self, instance: WorkflowInstance, query: WorkflowQuery, query_id: str
+    ) -> WorkflowQueryResult:
+        converter = self._client().data_converter
+        try:
+            payload = await self._runner.run(
+                partial(
+                    instance.query,
+                    query.query_type,
+                    list(query.query_args.payloads),
+                    query_id=query_id,
+                )
+            )
+        except Exception as err:
+            return query_failure(err, converter)
+        return query_answer(payload)
+
+    async def _fail(
+        self,
+        task: PollWorkflowTaskQueueResponse,
+        instance: WorkflowInstance,
+        error: BaseException,
+        journal: Any,
+    ) -> None:
+        client = self._client()
+        failure = to_failure(error, client.data_converter)
+        service = worker_workflow_service(client)
+        if isinstance(error, NondeterminismError) and self._nondeterminism_fails_workflow(instance):
+            journal.opt(exception=error).warning("Failing the workflow: nondeterminism")
+            command = Command(
+                command_type=COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+                fail_workflow_execution_command_attributes=FailWorkflowExecutionCommandAttributes(
+                    failure=failure
+                ),
+            )
+            request = self._completion(task, [command], None)
+            request.ClearField("sticky_attributes")
+            request.return_new_workflow_task = False
+            try:
+                await service.respond_workflow_task_completed(request, retry=True)
+            except RPCError as err:
+                journal.warning("Failing the workflow failed: {}: {}", err.status.name, err.message)
+            return
+        if task.attempt > 1:
+            journal.debug(
+                "Workflow task attempt {} failed again (not reported): {}", task.attempt, error
+            )
+            return
+        journal.opt(exception=error).warning("Failing workflow task: {}", _first_line(error))
+        failed = RespondWorkflowTaskFailedRequest(
+            task_token=task.task_token,
+            cause=failure_cause(error),
+            failure=failure,
+            identity=self._settings.identity,
+            namespace=client.namespace,
+        )
+        self._versioning.apply_to_response(failed)
+        try:
+            await service.respond_workflow_task_failed(failed, retry=True)
+        except RPCError as err:
+            journal.warning("Reporting a task failure failed: {}: {}", err.status.name, err)
+
+    def _nondeterminism_fails_workflow(self, instance: WorkflowInstance) -> bool:
+        types = list(self._settings.failure_exception_types)
+        runtime = instance.runtime
+        if runtime is not None:
+            types.extend(runtime.definition.failure_exception_types)
+        return any(issubclass(NondeterminismError, kind) for kind in types)
+
+    # -- eager activities ----------------------------------------------------------------------
+
+    def _reserve_eager_activities(
+        self, request: RespondWorkflowTaskCompletedRequest
+    ) -> list[SlotPermit]:
+        """Ask for eager execution of activities of this task queue this worker can start now."""
+        worker = self._activity_worker
+        settings = self._settings
+        if worker is None or not settings.eager_activities:
+            return []
+        permits: list[SlotPermit] = []
+        for command in request.commands:
+            if len(permits) >= settings.max_eager_activities:
+                break
+            if command.command_type != COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
+                continue
+            attributes = command.schedule_activity_task_command_attributes
+            if attributes.task_queue.name != settings.task_queue:
+                continue
+            if worker.registry.find(attributes.activity_type.name) is None:
+                continue
+            permit = worker.try_reserve_eager_slot()
+            if permit is None:
+                break
+            attributes.request_eager_execution = True
+            permits.append(permit)
+        return permits
+
+    def _dispatch_eager_activities(
+        self, response: RespondWorkflowTaskCompletedResponse, permits: list[SlotPermit]
+    ) -> None:
+        worker = self._activity_worker
+        tasks = list(response.activity_tasks)
+        for index, permit in enumerate(permits):
+            if index < len(tasks) and worker is not None:
+                worker.dispatch_eager(tasks[index], permit)
+            else:
+                permit.release()
+
+    # -- legacy queries ------------------------------------------------------------------------
+
+    async def _legacy_query(self, task: PollWorkflowTaskQueueResponse) -> None:
+        client = self._client()
+        converter = client.data_converter
+        cached = self.cache.get(task.workflow_execution.run_id)
+        temporary: CachedRun | None = None
+        try:
+            if cached is not None:
+                instance = cached.instance
+            else:
+                temporary = await self._run_for(task)
+                instance = temporary.instance
+                events = await self._history(task, up_to_event_id=0)
+                completion = await self._runner.run(partial(instance.activate, events))
+                if completion.failure is not None:
+                    raise completion.failure
+            result = await self._answer(instance, task.query, "legacy_query")
+        except Exception as err:
+            result = query_failure(err, converter)
+        finally:
+            if temporary is not None:
+                await self.evict(temporary)
+        request = RespondQueryTaskCompletedRequest(
+            task_token=task.task_token,
+            namespace=client.namespace,
+            completed_type=result.result_type,
+        )
+        if result.result_type == QUERY_RESULT_TYPE_ANSWERED:
+            request.query_result.CopyFrom(result.answer)
+        else:
+            assert result.result_type == QUERY_RESULT_TYPE_FAILED
+            request.error_message = result.error_message
+            request.failure.CopyFrom(result.failure)
+        try:
+            await worker_workflow_service(client).respond_query_task_completed(request, retry=True)
+        except RPCError as err:
+            _task_logger(task, self._settings.task_queue).warning(
+                "Answering a query failed: {}: {}", err.status.name, err.message
+            )
+
+    # -- eviction ------------------------------------------------------------------------------
+
+    async def evict(self, run: CachedRun, *, deadlocked: bool = False) -> None:
+        """Drop a run: its workflow tasks are cancelled (quietly, as if replaying)."""
+        self.cache.take(run.run_id)
+        if deadlocked:
+            return  # its thread may still be inside the instance: leave the instance alone
+        try:
+            await self._runner.run(run.instance.evict)
+        except Exception as err:
+            logger.warning("Evicting workflow run {} failed: {}", run.run_id, err)
+
+
+def _task_logger(task: PollWorkflowTaskQueueResponse, task_queue: str) -> Any:
+    return logger.bind(
+        workflow_id=task.workflow_execution.workflow_id,
+        run_id=task.workflow_execution.run_id,
+        workflow_type=task.workflow_type.name,
+        task_queue=task_queue,
+        attempt=task.attempt,
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,303 @@
+"""The workflow half of a worker: poll workflow tasks, run them on the engine, shut down cleanly.
+
+Created by :py:class:`~tempyral.worker.Worker` when given ``workflows=`` (the contract is in
+``_worker``'s docstring): ``_WorkflowWorker(setup)``, ``await run()``, ``notify_shutdown()``.
+
+Polling follows Temporal's core SDK. Polls go to the task queue and, when the worker caches
+workflows (``max_cached_workflows > 0``), to a sticky queue of its own (``<identity>-<uuid>``)
+that the server routes a cached run's next tasks to: ``nonsticky_to_sticky_poll_ratio`` of the
+``max_concurrent_workflow_task_polls`` (at least one of each kind) poll the task queue, the rest
+the sticky queue. A poll holds one of ``max_concurrent_workflow_tasks`` slots, and its task keeps
+the slot until it is answered. Each task is handled by ``_workflow_task``.
+
+Shutdown: polling stops (the worker's ``ShutdownWorker`` call also moves this worker's sticky
+tasks back to the task queue), tasks in flight finish and are answered, then every cached run is
+evicted. A workflow with a pending task is therefore never lost: the server hands the task to
+the next worker, which replays the run from its history.
+
+Eager workflow start: while this worker runs, the client it was given reports that the worker can
+take the first workflow task of a workflow started on its task queue
+(``Client._eager_workflow_start_hook``), and tasks the server returns with such a start are run
+here (``Client._eager_workflow_task_hook``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import uuid
+from datetime import timedelta
+from importlib import metadata
+from typing import Any
+
+from loguru import logger
+
+from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_NORMAL, TASK_QUEUE_KIND_STICKY
+from tempyral.api.taskqueue.v1.message_pb2 import TaskQueue
+from tempyral.api.workflowservice.v1.request_response_pb2 import (
+    PollWorkflowTaskQueueRequest,
+    PollWorkflowTaskQueueResponse,
+)
+from tempyral.client import Client
+from tempyral.replay import Replayer
+from tempyral.worker._client import worker_workflow_service
+from tempyral.worker._config import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum
+from tempyral.worker._interceptor import Interceptor
+from tempyral.worker._poller import TaskPoller
+from tempyral.worker._slots import SlotPermit, SlotSupplier
+from tempyral.worker._workflow_activation import ActivationRunner
+from tempyral.worker._workflow_cache import WorkflowCache
+from tempyral.worker._workflow_task import TaskSettings, WorkflowTaskHandler
+
+__all__ = ["workflow_poller_counts"]
+
+_DEFAULT_WORKFLOW_SLOTS = 100
+
+
+def workflow_poller_counts(maximum: int, ratio: float, *, sticky: bool) -> tuple[int, int]:
+    """How many polls go to the task queue and to the sticky queue (as Temporal's core SDK)."""
+    if not sticky:
+        return maximum, 0
+    normal = max(1, int(maximum * ratio))
+    return normal, max(1, maximum - normal)
+
+
+def _sdk_version() -> str:
+    try:
+        return metadata.version("tempyral-worker")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return ""
+
+
+class _WorkflowWorker:
+    """Polls workflow tasks of one task queue (and its sticky queue) and runs them."""
+
+    def __init__(self, setup: Any) -> None:
+        config = setup.config
+        client: Client = setup.client
+        self._setup = setup
+        self._task_queue: str = setup.task_queue
+        _refuse_unsupported(config, setup.interceptors)
+        debug = bool(config.get("debug_mode"))
+        replayer = Replayer(
+            workflows=config["workflows"],
+            namespace=client.namespace,
+            data_converter=client.data_converter,
+            workflow_failure_exception_types=config.get("workflow_failure_exception_types", ()),
+            debug_mode=debug,
+        )
+        self._slots = SlotSupplier(
+            "workflow task", config.get("max_concurrent_workflow_tasks") or _DEFAULT_WORKFLOW_SLOTS
+        )
+        max_cached = config.get("max_cached_workflows", 1000)
+        # A sticky queue needs a poll of its own besides the task queue's, so at least two slots.
+        self.sticky_task_queue = (
+            f"{setup.identity}-{uuid.uuid4().hex}"
+            if max_cached > 0 and self._slots.size > 1
+            else ""
+        )
+        executor = config.get("workflow_task_executor")
+        self._own_executor: concurrent.futures.ThreadPoolExecutor | None = None
+        if executor is None and not debug:
+            executor = self._own_executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self._slots.size, thread_name_prefix="tempyral_workflow_"
+            )
+        deadlock: timedelta | None = config.get("workflow_deadlock_timeout", timedelta(seconds=2))
+        runner = ActivationRunner(
+            executor,
+            deadlock_timeout=None if debug or deadlock is None else deadlock.total_seconds(),
+            inline=debug,
+        )
+        activity_worker = setup.activity_worker
+        self._handler = WorkflowTaskHandler(
+            client=lambda: self.client,
+            replayer=replayer,
+            cache=WorkflowCache(max_cached),
+            runner=runner,
+            settings=TaskSettings(
+                task_queue=self._task_queue,
+                identity=setup.identity,
+                worker_instance_key=setup.worker_instance_key,
+                sticky_queue=self.sticky_task_queue,
+                sticky_schedule_to_start=config["sticky_queue_schedule_to_start_timeout"],
+                max_eager_activities=config["max_eager_activity_reservations_per_workflow_task"],
+                eager_activities=not config.get("disable_eager_activity_execution")
+                and not config.get("no_remote_activities"),
+                sdk_version=_sdk_version(),
+                failure_exception_types=tuple(config.get("workflow_failure_exception_types", ())),
+            ),
+            versioning=setup.versioning,
+            activity_worker=activity_worker,
+        )
+        self._pollers: list[TaskPoller[PollWorkflowTaskQueueResponse]] = []
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._poll_counts = workflow_poller_counts(
+            _max_polls(config),
+            config.get("nonsticky_to_sticky_poll_ratio", 0.2),
+            sticky=bool(self.sticky_task_queue),
+        )
+
+    @property
+    def client(self) -> Client:
+        """The worker's current client (``Worker.client`` may be set while it runs)."""
+        client: Client = self._setup.config["client"]
+        return client
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Poll and handle workflow tasks until :py:meth:`notify_shutdown`; raise if fatal."""
+        normal, sticky = self._poll_counts
+        self._pollers = [self._poller("workflow", normal, sticky=False)]
+        if sticky:
+            self._pollers.append(self._poller("sticky workflow", sticky, sticky=True))
+        if self._stopping:
+            for poller in self._pollers:
+                poller.initiate_shutdown()
+        self._set_client_hooks(active=True)
+        polling = [asyncio.create_task(poller.run(), name=poller.name) for poller in self._pollers]
+        try:
+            try:
+                await asyncio.gather(*polling)
+            except BaseException:
+                for poller in self._pollers:
+                    poller.initiate_shutdown()
+                await asyncio.gather(*polling, return_exceptions=True)
+                raise
+        finally:
+            self._set_client_hooks(active=False)
+            await self._finish()
+
+    def notify_shutdown(self, *, drain_poll_seconds: float = 0.0) -> None:
+        """Stop polling; tasks in flight finish (``run`` returns once they have)."""
+        self._stopping = True
+        for poller in self._pollers:
+            poller.initiate_shutdown(drain_seconds=drain_poll_seconds)
+
+    async def _finish(self) -> None:
+        while self._handlers:
+            await asyncio.gather(*list(self._handlers), return_exceptions=True)
+        for run in self._handler.cache.take_all():
+            await self._handler.evict(run)
+        if self._own_executor is not None:
+            self._own_executor.shutdown(wait=False)
+        logger.debug("Workflow worker of task queue {} stopped", self._task_queue)
+
+    # -- polling -------------------------------------------------------------------------------
+
+    def _poller(
+        self, name: str, count: int, *, sticky: bool
+    ) -> TaskPoller[PollWorkflowTaskQueueResponse]:
+        if sticky:
+            queue = TaskQueue(
+                name=self.sticky_task_queue,
+                kind=TASK_QUEUE_KIND_STICKY,
+                normal_name=self._task_queue,
+            )
+        else:
+            queue = TaskQueue(name=self._task_queue, kind=TASK_QUEUE_KIND_NORMAL)
+
+        async def poll() -> PollWorkflowTaskQueueResponse:
+            client = self.client
+            request = PollWorkflowTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=queue,
+                identity=self._setup.identity,
+                worker_instance_key=self._setup.worker_instance_key,
+            )
+            self._setup.versioning.apply_to_poll(request)
+            return await worker_workflow_service(client).poll_workflow_task_queue(
+                request, retry=True
+            )
+
+        return TaskPoller(
+            name=name,
+            count=count,
+            slots=self._slots,
+            poll=poll,
+            has_task=lambda task: bool(task.task_token),
+            on_task=self._start,
+        )
+
+    def _start(self, task: PollWorkflowTaskQueueResponse, permit: SlotPermit) -> None:
+        handler = asyncio.create_task(self._handle(task, permit), name="workflow task")
+        self._handlers.add(handler)
+        handler.add_done_callback(self._handlers.discard)
+
+    async def _handle(self, task: PollWorkflowTaskQueueResponse, permit: SlotPermit) -> None:
+        try:
+            await self._handler.handle(task)
+        except Exception:
+            logger.opt(exception=True).error(
+                "Handling a workflow task of {} failed unexpectedly",
+                task.workflow_execution.workflow_id,
+            )
+        finally:
+            permit.release()
+
+    # -- eager workflow start ------------------------------------------------------------------
+
+    def _set_client_hooks(self, *, active: bool) -> None:
+        client = self.client
+        if active:
+            self._hooked_client = client
+            client._eager_workflow_start_hook = self._can_start_eagerly
+            client._eager_workflow_task_hook = self._run_eager_task
+        else:
+            client = getattr(self, "_hooked_client", client)
+            if getattr(client, "_eager_workflow_start_hook", None) == self._can_start_eagerly:
+                client._eager_workflow_start_hook = None
+            if getattr(client, "_eager_workflow_task_hook", None) == self._run_eager_task:
+                client._eager_workflow_task_hook = None
+
+    def _can_start_eagerly(self, task_queue: str) -> bool:
+        free = self._slots.in_use < self._slots.size
+        return task_queue == self._task_queue and not self._stopping and free
+
+    def _run_eager_task(self, task: PollWorkflowTaskQueueResponse) -> None:
+        async def run() -> None:
+            permit = await self._slots.reserve()
+            await self._handle(task, permit)
+
+        handler = asyncio.create_task(run(), name="eager workflow task")
+        self._handlers.add(handler)
+        handler.add_done_callback(self._handlers.discard)
+
+
+def _max_polls(config: Any) -> int:
+    explicit = config.get("max_concurrent_workflow_task_polls")
+    if explicit:
+        return int(explicit)
+    behavior = config.get("workflow_task_poller_behavior")
+    if isinstance(behavior, PollerBehaviorSimpleMaximum):
+        if behavior.maximum < 1:
+            raise ValueError(
+                f"workflow_task_poller_behavior maximum must be at least 1, got {behavior.maximum}"
+            )
+        return behavior.maximum
+    return 5
+
+
+def _refuse_unsupported(config: Any, interceptors: Any) -> None:
+    if isinstance(config.get("workflow_task_poller_behavior"), PollerBehaviorAutoscaling) and not (
+        config.get("max_concurrent_workflow_task_polls")
+    ):
+        raise NotImplementedError(
+            "Worker option workflow_task_poller_behavior=PollerBehaviorAutoscaling(...) is not "
+            "supported by tempyral yet: use PollerBehaviorSimpleMaximum(maximum=N)"
+        )
+    default = Interceptor.workflow_interceptor_class
+    for interceptor in interceptors:
+        if type(interceptor).workflow_interceptor_class is not default:
+            raise NotImplementedError(
+                f"Interceptor {type(interceptor).__name__} intercepts workflows "
+                "(workflow_interceptor_class), which tempyral's workflow engine does not run yet"
+            )
+    codec = config["client"].data_converter.payload_codec
+    if codec is not None:
+        raise NotImplementedError(
+            "tempyral's workflow worker does not apply payload codecs yet "
+            f"(the client's data converter has {type(codec).__name__}); run workflows with a "
+            "client without payload_codec, or on the official SDK's worker"
+        )
