@@ -6,8 +6,10 @@ A handle made from a task token uses ``RecordActivityTaskHeartbeat`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from google.protobuf.message import Message
 
 from tempyral.api.common.v1.message_pb2 import Payloads
 from tempyral.api.failure.v1.message_pb2 import Failure
@@ -29,6 +31,15 @@ if TYPE_CHECKING:
 
 __all__ = ["_AsyncActivityCalls"]
 
+_AsyncActivityInput = (
+    HeartbeatAsyncActivityInput
+    | CompleteAsyncActivityInput
+    | FailAsyncActivityInput
+    | ReportCancellationAsyncActivityInput
+)
+_ByIdResponse = TypeVar("_ByIdResponse")
+_ByTokenResponse = TypeVar("_ByTokenResponse")
+
 
 class _AsyncActivityCalls:
     _client: Client
@@ -43,39 +54,42 @@ class _AsyncActivityCalls:
             return None
         return Payloads(payloads=await _encode_args(converter, values, what))
 
+    async def _call_for_target(
+        self,
+        input: _AsyncActivityInput,
+        by_id: Callable[..., Awaitable[_ByIdResponse]],
+        by_id_request: type[Message],
+        by_token: Callable[..., Awaitable[_ByTokenResponse]],
+        by_token_request: type[Message],
+        **fields: Any,
+    ) -> _ByIdResponse | _ByTokenResponse:
+        # Each completion RPC comes in a task-token form and a ById form whose requests
+        # differ only in how they name the activity; the payload fields are shared.
+        client, target = self._client, input.id_or_token
+        common = {"namespace": client.namespace, "identity": client.identity, **fields}
+        call = {"retry": True, "metadata": input.rpc_metadata, "timeout": input.rpc_timeout}
+        if isinstance(target, AsyncActivityIDReference):
+            request = by_id_request(
+                workflow_id=target.workflow_id or "",
+                run_id=target.run_id or "",
+                activity_id=target.activity_id,
+                **common,
+            )
+            return await by_id(request, **call)
+        return await by_token(by_token_request(task_token=target, **common), **call)
+
     async def heartbeat_async_activity(self, input: HeartbeatAsyncActivityInput) -> None:
         converter = self._activity_converter(input.data_converter_override)
         details = await self._activity_payloads(converter, input.details, "the heartbeat details")
-        client, target = self._client, input.id_or_token
-        response: (
-            ws.RecordActivityTaskHeartbeatByIdResponse | ws.RecordActivityTaskHeartbeatResponse
+        service = self._client.workflow_service
+        response = await self._call_for_target(
+            input,
+            service.record_activity_task_heartbeat_by_id,
+            ws.RecordActivityTaskHeartbeatByIdRequest,
+            service.record_activity_task_heartbeat,
+            ws.RecordActivityTaskHeartbeatRequest,
+            details=details,
         )
-        if isinstance(target, AsyncActivityIDReference):
-            response = await client.workflow_service.record_activity_task_heartbeat_by_id(
-                ws.RecordActivityTaskHeartbeatByIdRequest(
-                    workflow_id=target.workflow_id or "",
-                    run_id=target.run_id or "",
-                    activity_id=target.activity_id,
-                    namespace=client.namespace,
-                    identity=client.identity,
-                    details=details,
-                ),
-                retry=True,
-                metadata=input.rpc_metadata,
-                timeout=input.rpc_timeout,
-            )
-        else:
-            response = await client.workflow_service.record_activity_task_heartbeat(
-                ws.RecordActivityTaskHeartbeatRequest(
-                    task_token=target,
-                    namespace=client.namespace,
-                    identity=client.identity,
-                    details=details,
-                ),
-                retry=True,
-                metadata=input.rpc_metadata,
-                timeout=input.rpc_timeout,
-            )
         if response.cancel_requested or response.activity_paused or response.activity_reset:
             raise AsyncActivityCancelledError(
                 details=ActivityCancellationDetails(
@@ -92,33 +106,15 @@ class _AsyncActivityCalls:
             if input.result is _arg_unset
             else await self._activity_payloads(converter, [input.result], "the activity result")
         )
-        client, target = self._client, input.id_or_token
-        if isinstance(target, AsyncActivityIDReference):
-            await client.workflow_service.respond_activity_task_completed_by_id(
-                ws.RespondActivityTaskCompletedByIdRequest(
-                    workflow_id=target.workflow_id or "",
-                    run_id=target.run_id or "",
-                    activity_id=target.activity_id,
-                    namespace=client.namespace,
-                    identity=client.identity,
-                    result=result,
-                ),
-                retry=True,
-                metadata=input.rpc_metadata,
-                timeout=input.rpc_timeout,
-            )
-        else:
-            await client.workflow_service.respond_activity_task_completed(
-                ws.RespondActivityTaskCompletedRequest(
-                    task_token=target,
-                    namespace=client.namespace,
-                    identity=client.identity,
-                    result=result,
-                ),
-                retry=True,
-                metadata=input.rpc_metadata,
-                timeout=input.rpc_timeout,
-            )
+        service = self._client.workflow_service
+        await self._call_for_target(
+            input,
+            service.respond_activity_task_completed_by_id,
+            ws.RespondActivityTaskCompletedByIdRequest,
+            service.respond_activity_task_completed,
+            ws.RespondActivityTaskCompletedRequest,
+            result=result,
+        )
 
     async def fail_async_activity(self, input: FailAsyncActivityInput) -> None:
         converter = self._activity_converter(input.data_converter_override)
@@ -127,35 +123,16 @@ class _AsyncActivityCalls:
         last_details = await self._activity_payloads(
             converter, input.last_heartbeat_details, "the last heartbeat details"
         )
-        client, target = self._client, input.id_or_token
-        if isinstance(target, AsyncActivityIDReference):
-            await client.workflow_service.respond_activity_task_failed_by_id(
-                ws.RespondActivityTaskFailedByIdRequest(
-                    workflow_id=target.workflow_id or "",
-                    run_id=target.run_id or "",
-                    activity_id=target.activity_id,
-                    namespace=client.namespace,
-                    identity=client.identity,
-                    failure=failure,
-                    last_heartbeat_details=last_details,
-                ),
-                retry=True,
-                metadata=input.rpc_metadata,
-                timeout=input.rpc_timeout,
-            )
-        else:
-            await client.workflow_service.respond_activity_task_failed(
-                ws.RespondActivityTaskFailedRequest(
-                    task_token=target,
-                    namespace=client.namespace,
-                    identity=client.identity,
-                    failure=failure,
-                    last_heartbeat_details=last_details,
-                ),
-                retry=True,
-                metadata=input.rpc_metadata,
-                timeout=input.rpc_timeout,
-            )
+        service = self._client.workflow_service
+        await self._call_for_target(
+            input,
+            service.respond_activity_task_failed_by_id,
+            ws.RespondActivityTaskFailedByIdRequest,
+            service.respond_activity_task_failed,
+            ws.RespondActivityTaskFailedRequest,
+            failure=failure,
+            last_heartbeat_details=last_details,
+        )
 
     async def report_cancellation_async_activity(
         self, input: ReportCancellationAsyncActivityInput
@@ -164,30 +141,12 @@ class _AsyncActivityCalls:
         details = await self._activity_payloads(
             converter, input.details, "the cancellation details"
         )
-        client, target = self._client, input.id_or_token
-        if isinstance(target, AsyncActivityIDReference):
-            await client.workflow_service.respond_activity_task_canceled_by_id(
-                ws.RespondActivityTaskCanceledByIdRequest(
-                    workflow_id=target.workflow_id or "",
-                    run_id=target.run_id or "",
-                    activity_id=target.activity_id,
-                    namespace=client.namespace,
-                    identity=client.identity,
-                    details=details,
-                ),
-                retry=True,
-                metadata=input.rpc_metadata,
-                timeout=input.rpc_timeout,
-            )
-        else:
-            await client.workflow_service.respond_activity_task_canceled(
-                ws.RespondActivityTaskCanceledRequest(
-                    task_token=target,
-                    namespace=client.namespace,
-                    identity=client.identity,
-                    details=details,
-                ),
-                retry=True,
-                metadata=input.rpc_metadata,
-                timeout=input.rpc_timeout,
-            )
+        service = self._client.workflow_service
+        await self._call_for_target(
+            input,
+            service.respond_activity_task_canceled_by_id,
+            ws.RespondActivityTaskCanceledByIdRequest,
+            service.respond_activity_task_canceled,
+            ws.RespondActivityTaskCanceledRequest,
+            details=details,
+        )
