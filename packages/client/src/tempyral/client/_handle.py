@@ -144,13 +144,18 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         """
         run_id = self._result_run_id
         while True:
-            events = self._fetch_history_events_for_run(
-                run_id,
-                wait_new_event=True,
-                event_filter_type=WorkflowHistoryEventFilterType.CLOSE_EVENT,
-                skip_archival=True,
-                rpc_metadata=rpc_metadata,
-                rpc_timeout=rpc_timeout,
+            events = self._client._impl.fetch_workflow_history_events(
+                FetchWorkflowHistoryEventsInput(
+                    id=self._id,
+                    run_id=run_id,
+                    page_size=None,
+                    next_page_token=None,
+                    wait_new_event=True,
+                    event_filter_type=WorkflowHistoryEventFilterType.CLOSE_EVENT,
+                    skip_archival=True,
+                    rpc_metadata=rpc_metadata,
+                    rpc_timeout=rpc_timeout,
+                )
             )
             try:
                 async for event in events:
@@ -275,33 +280,10 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         rpc_timeout: timedelta | None = None,
     ) -> WorkflowHistoryEventAsyncIterator:
         """History events as an async iterator (no call until iterated)."""
-        return self._fetch_history_events_for_run(
-            self._run_id,
-            page_size=page_size,
-            next_page_token=next_page_token,
-            wait_new_event=wait_new_event,
-            event_filter_type=event_filter_type,
-            skip_archival=skip_archival,
-            rpc_metadata=rpc_metadata,
-            rpc_timeout=rpc_timeout,
-        )
-
-    def _fetch_history_events_for_run(
-        self,
-        run_id: str | None,
-        *,
-        page_size: int | None = None,
-        next_page_token: bytes | None = None,
-        wait_new_event: bool = False,
-        event_filter_type: WorkflowHistoryEventFilterType = _ALL_EVENTS,
-        skip_archival: bool = False,
-        rpc_metadata: RpcMetadata = NO_METADATA,
-        rpc_timeout: timedelta | None = None,
-    ) -> WorkflowHistoryEventAsyncIterator:
         return self._client._impl.fetch_workflow_history_events(
             FetchWorkflowHistoryEventsInput(
                 id=self._id,
-                run_id=run_id,
+                run_id=self._run_id,
                 page_size=page_size,
                 next_page_token=next_page_token,
                 wait_new_event=wait_new_event,
@@ -423,7 +405,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             WorkflowUpdateRPCTimeoutOrCancelledError: The call timed out or was cancelled.
             RPCError: The update could not be sent.
         """
-        handle = await self._start_update(
+        handle = await self.start_update(
             update,
             arg,
             args=args,
@@ -454,29 +436,6 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             WorkflowUpdateRPCTimeoutOrCancelledError: The call timed out or was cancelled.
             RPCError: The update could not be sent.
         """
-        return await self._start_update(
-            update,
-            arg,
-            wait_for_stage=wait_for_stage,
-            args=args,
-            id=id,
-            result_type=result_type,
-            rpc_metadata=rpc_metadata,
-            rpc_timeout=rpc_timeout,
-        )
-
-    async def _start_update(
-        self,
-        update: str | Callable[..., Any],
-        arg: Any = _arg_unset,
-        *,
-        wait_for_stage: WorkflowUpdateStage,
-        args: Sequence[Any] = (),
-        id: str | None = None,
-        result_type: type | None = None,
-        rpc_metadata: RpcMetadata = NO_METADATA,
-        rpc_timeout: timedelta | None = None,
-    ) -> WorkflowUpdateHandle[Any]:
         if wait_for_stage == WorkflowUpdateStage.ADMITTED:
             raise ValueError("ADMITTED wait stage not supported")
         name, hinted_type = update_name_and_result_type(update)

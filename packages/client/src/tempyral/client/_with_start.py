@@ -152,7 +152,7 @@ class _UpdateWithStartCalls:
             WorkflowAlreadyStartedError: The workflow runs and the conflict policy is FAIL.
             RPCError: The workflow could not be started or the update sent.
         """
-        handle = await self._start_update_with_start(
+        handle = await self.start_update_with_start_workflow(
             update,
             arg,
             args=args,
@@ -180,31 +180,6 @@ class _UpdateWithStartCalls:
     ) -> WorkflowUpdateHandle[Any]:
         """Send an update, starting the workflow first if it is not running, and return the
         update's handle once it reached ``wait_for_stage`` (ACCEPTED or COMPLETED)."""
-        return await self._start_update_with_start(
-            update,
-            arg,
-            args=args,
-            start_workflow_operation=start_workflow_operation,
-            wait_for_stage=wait_for_stage,
-            id=id,
-            result_type=result_type,
-            rpc_metadata=rpc_metadata,
-            rpc_timeout=rpc_timeout,
-        )
-
-    async def _start_update_with_start(
-        self,
-        update: str | Callable[..., Any],
-        arg: Any = _arg_unset,
-        *,
-        start_workflow_operation: WithStartWorkflowOperation[SelfType, ReturnType],
-        wait_for_stage: WorkflowUpdateStage,
-        args: Sequence[Any] = (),
-        id: str | None = None,
-        result_type: type | None = None,
-        rpc_metadata: RpcMetadata = NO_METADATA,
-        rpc_timeout: timedelta | None = None,
-    ) -> WorkflowUpdateHandle[Any]:
         if wait_for_stage == WorkflowUpdateStage.ADMITTED:
             raise ValueError("ADMITTED wait stage not supported")
         operation = start_workflow_operation
