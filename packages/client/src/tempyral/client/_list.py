@@ -29,6 +29,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
 from tempyral.client._helpers import NO_METADATA, _decode_user_metadata, _utc
 from tempyral.client._history import WorkflowHistory, WorkflowHistoryEventFilterType
 from tempyral.client._inputs import FetchWorkflowHistoryEventsInput, ListWorkflowsInput
+from tempyral.client._paging import _PageIterator
 from tempyral.common import (
     SearchAttributes,
     SearchAttributeValue,
@@ -242,36 +243,16 @@ class WorkflowExecutionCount:
         )
 
 
-class WorkflowExecutionAsyncIterator:
+class WorkflowExecutionAsyncIterator(_PageIterator[ListWorkflowsInput, WorkflowExecution]):
     """Async iterator over listed workflow runs (``async for run in client.list_workflows()``)."""
 
     def __init__(self, client: Client, input: ListWorkflowsInput) -> None:
         """Create the iterator; use ``Client.list_workflows`` instead."""
-        self._client = client
-        self._input = input
-        self._next_page_token = input.next_page_token
-        self._current_page: Sequence[WorkflowExecution] | None = None
-        self._current_page_index = 0
+        super().__init__(client, input)
         self._limit = input.limit
         self._yielded = 0
 
-    @property
-    def current_page_index(self) -> int:
-        """Index in the current page of the entry the next ``__anext__`` returns."""
-        return self._current_page_index
-
-    @property
-    def current_page(self) -> Sequence[WorkflowExecution] | None:
-        """The current page, once fetched."""
-        return self._current_page
-
-    @property
-    def next_page_token(self) -> bytes | None:
-        """Token of the next page, if there is one."""
-        return self._next_page_token
-
-    async def fetch_next_page(self, *, page_size: int | None = None) -> None:
-        """Fetch the next page (``page_size`` overrides the iterator's)."""
+    async def _fetch_page(self, page_size: int | None) -> tuple[list[WorkflowExecution], bytes]:
         size = page_size or self._input.page_size
         if self._limit is not None:
             size = min(size, self._limit - self._yielded)
@@ -287,27 +268,17 @@ class WorkflowExecutionAsyncIterator:
             timeout=self._input.rpc_timeout,
         )
         namespace, converter = self._client.namespace, self._client.data_converter
-        self._current_page = [
+        page = [
             WorkflowExecution._from_raw_info(info, namespace, converter)
             for info in response.executions
         ]
-        self._current_page_index = 0
-        self._next_page_token = response.next_page_token or None
-
-    def __aiter__(self) -> WorkflowExecutionAsyncIterator:
-        """Return self."""
-        return self
+        return page, response.next_page_token
 
     async def __anext__(self) -> WorkflowExecution:
         """The next run, fetching the next page when needed."""
         if self._limit is not None and self._yielded >= self._limit:
             raise StopAsyncIteration
-        while self._current_page is None or self._current_page_index >= len(self._current_page):
-            if self._current_page is not None and self._next_page_token is None:
-                raise StopAsyncIteration
-            await self.fetch_next_page()
-        entry = self._current_page[self._current_page_index]
-        self._current_page_index += 1
+        entry = await super().__anext__()
         self._yielded += 1
         return entry
 
@@ -330,34 +301,12 @@ class WorkflowExecutionAsyncIterator:
             )
 
 
-class WorkflowHistoryEventAsyncIterator:
+class WorkflowHistoryEventAsyncIterator(
+    _PageIterator[FetchWorkflowHistoryEventsInput, HistoryEvent]
+):
     """Async iterator over a workflow's history events."""
 
-    def __init__(self, client: Client, input: FetchWorkflowHistoryEventsInput) -> None:
-        """Create the iterator; use ``WorkflowHandle.fetch_history_events`` instead."""
-        self._client = client
-        self._input = input
-        self._next_page_token = input.next_page_token
-        self._current_page: Sequence[HistoryEvent] | None = None
-        self._current_page_index = 0
-
-    @property
-    def current_page_index(self) -> int:
-        """Index in the current page of the event the next ``__anext__`` returns."""
-        return self._current_page_index
-
-    @property
-    def current_page(self) -> Sequence[HistoryEvent] | None:
-        """The current page, once fetched."""
-        return self._current_page
-
-    @property
-    def next_page_token(self) -> bytes | None:
-        """Token of the next page, if there is one."""
-        return self._next_page_token
-
-    async def fetch_next_page(self, *, page_size: int | None = None) -> None:
-        """Fetch the next page (``page_size`` overrides the iterator's)."""
+    async def _fetch_page(self, page_size: int | None) -> tuple[list[HistoryEvent], bytes]:
         response = await self._client.workflow_service.get_workflow_execution_history(
             GetWorkflowExecutionHistoryRequest(
                 namespace=self._client.namespace,
@@ -378,22 +327,6 @@ class WorkflowHistoryEventAsyncIterator:
             warnings.warn(
                 "The server sent raw history, which this client does not read",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        self._current_page = list(response.history.events)
-        self._current_page_index = 0
-        self._next_page_token = response.next_page_token or None
-
-    def __aiter__(self) -> WorkflowHistoryEventAsyncIterator:
-        """Return self."""
-        return self
-
-    async def __anext__(self) -> HistoryEvent:
-        """The next event, fetching the next page when needed."""
-        while self._current_page is None or self._current_page_index >= len(self._current_page):
-            if self._current_page is not None and self._next_page_token is None:
-                raise StopAsyncIteration
-            await self.fetch_next_page()
-        event = self._current_page[self._current_page_index]
-        self._current_page_index += 1
-        return event
+        return list(response.history.events), response.next_page_token

@@ -10,7 +10,7 @@ from abc import ABC
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tempyral.api.common.v1.message_pb2 import Memo
 from tempyral.api.common.v1.message_pb2 import WorkflowExecution as WorkflowExecutionProto
@@ -21,6 +21,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
 )
 from tempyral.client._helpers import _utc
 from tempyral.client._inputs import ListSchedulesInput
+from tempyral.client._paging import _PageIterator
 from tempyral.client._schedule import Schedule, ScheduleSpec
 from tempyral.common import SearchAttributes, TypedSearchAttributes, _arg_unset
 from tempyral.converter import (
@@ -28,9 +29,6 @@ from tempyral.converter import (
     decode_search_attributes,
     decode_typed_search_attributes,
 )
-
-if TYPE_CHECKING:
-    from tempyral.client._client import Client
 
 __all__ = [
     "ScheduleActionExecution",
@@ -267,34 +265,12 @@ class ScheduleListDescription(_MemoMixin):
         )
 
 
-class ScheduleAsyncIterator:
+class ScheduleAsyncIterator(_PageIterator[ListSchedulesInput, ScheduleListDescription]):
     """Async iterator over listed schedules (``async for s in await client.list_schedules()``)."""
 
-    def __init__(self, client: Client, input: ListSchedulesInput) -> None:
-        """Create the iterator; use ``Client.list_schedules`` instead."""
-        self._client = client
-        self._input = input
-        self._next_page_token = input.next_page_token
-        self._current_page: Sequence[ScheduleListDescription] | None = None
-        self._current_page_index = 0
-
-    @property
-    def current_page_index(self) -> int:
-        """Index in the current page of the entry the next ``__anext__`` returns."""
-        return self._current_page_index
-
-    @property
-    def current_page(self) -> Sequence[ScheduleListDescription] | None:
-        """The current page, once fetched."""
-        return self._current_page
-
-    @property
-    def next_page_token(self) -> bytes | None:
-        """Token of the next page, if there is one."""
-        return self._next_page_token
-
-    async def fetch_next_page(self, *, page_size: int | None = None) -> None:
-        """Fetch the next page (``page_size`` overrides the iterator's)."""
+    async def _fetch_page(
+        self, page_size: int | None
+    ) -> tuple[list[ScheduleListDescription], bytes]:
         response = await self._client.workflow_service.list_schedules(
             ListSchedulesRequest(
                 namespace=self._client.namespace,
@@ -307,22 +283,7 @@ class ScheduleAsyncIterator:
             timeout=self._input.rpc_timeout,
         )
         converter = self._client.data_converter
-        self._current_page = [
+        page = [
             ScheduleListDescription._from_proto(entry, converter) for entry in response.schedules
         ]
-        self._current_page_index = 0
-        self._next_page_token = response.next_page_token or None
-
-    def __aiter__(self) -> ScheduleAsyncIterator:
-        """Return self."""
-        return self
-
-    async def __anext__(self) -> ScheduleListDescription:
-        """The next schedule, fetching the next page when needed."""
-        while self._current_page is None or self._current_page_index >= len(self._current_page):
-            if self._current_page is not None and self._next_page_token is None:
-                raise StopAsyncIteration
-            await self.fetch_next_page()
-        entry = self._current_page[self._current_page_index]
-        self._current_page_index += 1
-        return entry
+        return page, response.next_page_token
