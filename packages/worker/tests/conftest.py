@@ -29,6 +29,7 @@ from tempyral.testing import DevServer
 
 HERE = Path(__file__).parent
 HOST_SCRIPT = HERE / "official" / "host.py"
+WORKFLOW_WORKER_SCRIPT = HERE / "scripts" / "workflow_worker.py"
 
 
 async def connect(target: str, **kwargs: Any) -> Client:
@@ -97,6 +98,81 @@ class OfficialHost:
             self._reader.join(timeout=5)
         if process.stdout is not None:
             process.stdout.close()
+
+
+class WorkflowWorkerProcess:
+    """``scripts/workflow_worker.py``: shared_workflows.py on a worker of either SDK."""
+
+    def __init__(self, sdk: str, target: str, task_queue: str, *extra: str) -> None:
+        self.sdk = sdk
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(WORKFLOW_WORKER_SCRIPT),
+                "--sdk",
+                sdk,
+                "--target",
+                target,
+                "--task-queue",
+                task_queue,
+                *extra,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if line.strip() == "READY":
+                self.ready.set()
+
+    def output(self) -> str:
+        return "".join(self.lines[-80:])
+
+    async def wait_ready(self, timeout: float = 60) -> None:
+        if not await asyncio.to_thread(self.ready.wait, timeout):
+            raise AssertionError(f"the {self.sdk} worker did not start:\n{self.output()}")
+
+    def terminate(self, timeout: float = 60) -> int:
+        """SIGTERM (graceful shutdown); the exit code."""
+        self.process.send_signal(15)
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+@pytest.fixture
+def workflow_worker_process() -> Iterator[Any]:
+    """``workflow_worker_process(sdk, target, task_queue, *args)``: a started process, killed at
+    the end of the test if still running."""
+    started: list[WorkflowWorkerProcess] = []
+
+    def start(sdk: str, target: str, task_queue: str, *extra: str) -> WorkflowWorkerProcess:
+        process = WorkflowWorkerProcess(sdk, target, task_queue, *extra)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
 
 
 @pytest.fixture(scope="session")

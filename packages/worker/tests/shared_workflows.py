@@ -280,7 +280,7 @@ class Handover:
     async def run(self, wait_on: str, activity_queue: str) -> list[str]:
         steps = [await workflow.execute_activity(greet, "before", start_to_close_timeout=SHORT)]
         if wait_on == "timer":
-            await workflow.sleep(4)
+            await workflow.sleep(6)
         elif wait_on == "signal":
             await workflow.wait_condition(lambda: self.signalled)
         else:
