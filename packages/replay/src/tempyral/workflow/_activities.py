@@ -8,11 +8,12 @@ cancel the activity according to its ``cancellation_type``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import inspect
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from tempyral.workflow._context import _Runtime
 
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 ReturnType = TypeVar("ReturnType")
+_P = ParamSpec("_P")
 
 
 class ActivityCancellationType(IntEnum):
@@ -138,46 +140,6 @@ def start_activity(
     return _Runtime.current().start_activity(options)  # type: ignore[no-any-return]
 
 
-async def execute_activity(
-    activity: Callable[..., Any] | str,
-    arg: Any = _unset,
-    *,
-    args: Sequence[Any] = (),
-    task_queue: str | None = None,
-    result_type: type | None = None,
-    schedule_to_close_timeout: timedelta | None = None,
-    schedule_to_start_timeout: timedelta | None = None,
-    start_to_close_timeout: timedelta | None = None,
-    heartbeat_timeout: timedelta | None = None,
-    retry_policy: Any = None,
-    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
-    activity_id: str | None = None,
-    versioning_intent: Any = None,
-    summary: str | None = None,
-    priority: Any = None,
-    event_groups: Any = None,
-) -> Any:
-    """``start_activity`` and wait for its result."""
-    return await start_activity(
-        activity,
-        arg,
-        args=args,
-        task_queue=task_queue,
-        result_type=result_type,
-        schedule_to_close_timeout=schedule_to_close_timeout,
-        schedule_to_start_timeout=schedule_to_start_timeout,
-        start_to_close_timeout=start_to_close_timeout,
-        heartbeat_timeout=heartbeat_timeout,
-        retry_policy=retry_policy,
-        cancellation_type=cancellation_type,
-        activity_id=activity_id,
-        versioning_intent=versioning_intent,
-        summary=summary,
-        priority=priority,
-        event_groups=event_groups,
-    )
-
-
 def start_activity_method(
     activity: Callable[..., Any],
     arg: Any = _unset,
@@ -198,45 +160,6 @@ def start_activity_method(
 ) -> ActivityHandle[Any]:
     """``start_activity`` for an activity that is a method of a class."""
     return start_activity(
-        activity,
-        arg,
-        args=args,
-        task_queue=task_queue,
-        result_type=None,
-        schedule_to_close_timeout=schedule_to_close_timeout,
-        schedule_to_start_timeout=schedule_to_start_timeout,
-        start_to_close_timeout=start_to_close_timeout,
-        heartbeat_timeout=heartbeat_timeout,
-        retry_policy=retry_policy,
-        cancellation_type=cancellation_type,
-        activity_id=activity_id,
-        versioning_intent=versioning_intent,
-        summary=summary,
-        priority=priority,
-        event_groups=event_groups,
-    )
-
-
-async def execute_activity_method(
-    activity: Callable[..., Any],
-    arg: Any = _unset,
-    *,
-    args: Sequence[Any] = (),
-    task_queue: str | None = None,
-    schedule_to_close_timeout: timedelta | None = None,
-    schedule_to_start_timeout: timedelta | None = None,
-    start_to_close_timeout: timedelta | None = None,
-    heartbeat_timeout: timedelta | None = None,
-    retry_policy: Any = None,
-    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
-    activity_id: str | None = None,
-    versioning_intent: Any = None,
-    summary: str | None = None,
-    priority: Any = None,
-    event_groups: Any = None,
-) -> Any:
-    """``start_activity_method`` and wait for its result."""
-    return await start_activity(
         activity,
         arg,
         args=args,
@@ -306,39 +229,24 @@ def start_activity_class(
     )
 
 
-async def execute_activity_class(
-    activity: type,
-    arg: Any = _unset,
-    *,
-    args: Sequence[Any] = (),
-    task_queue: str | None = None,
-    schedule_to_close_timeout: timedelta | None = None,
-    schedule_to_start_timeout: timedelta | None = None,
-    start_to_close_timeout: timedelta | None = None,
-    heartbeat_timeout: timedelta | None = None,
-    retry_policy: Any = None,
-    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
-    activity_id: str | None = None,
-    versioning_intent: Any = None,
-    summary: str | None = None,
-    priority: Any = None,
-    event_groups: Any = None,
-) -> Any:
-    """``start_activity_class`` and wait for its result."""
-    return await start_activity_class(
-        activity,
-        arg,
-        args=args,
-        task_queue=task_queue,
-        schedule_to_close_timeout=schedule_to_close_timeout,
-        schedule_to_start_timeout=schedule_to_start_timeout,
-        start_to_close_timeout=start_to_close_timeout,
-        heartbeat_timeout=heartbeat_timeout,
-        retry_policy=retry_policy,
-        cancellation_type=cancellation_type,
-        activity_id=activity_id,
-        versioning_intent=versioning_intent,
-        summary=summary,
-        priority=priority,
-        event_groups=event_groups,
-    )
+def _awaiting_result(
+    start: Callable[_P, ActivityHandle[Any]], name: str
+) -> Callable[_P, Coroutine[Any, Any, Any]]:
+    """``execute_*`` from its ``start_*``: the same parameters, awaiting the handle's result.
+
+    The parameter lists must match the official SDK's name by name, so each is written once, on
+    the ``start_*`` form; ``__signature__`` shows it to ``inspect`` (and so to help and docs).
+    """
+
+    async def execute(*args: _P.args, **kwargs: _P.kwargs) -> Any:
+        return await start(*args, **kwargs)
+
+    execute.__name__ = execute.__qualname__ = name
+    execute.__doc__ = f"``{start.__name__}`` and wait for its result."
+    execute.__signature__ = inspect.signature(start).replace(return_annotation="Any")  # type: ignore[attr-defined]
+    return execute
+
+
+execute_activity = _awaiting_result(start_activity, "execute_activity")
+execute_activity_method = _awaiting_result(start_activity_method, "execute_activity_method")
+execute_activity_class = _awaiting_result(start_activity_class, "execute_activity_class")
