@@ -91,12 +91,17 @@ class _Call:
         if frame is None:
             return "  (the stack could not be read)\n"
         frames = traceback.extract_stack(frame)
-        start = 0
-        for index, summary in enumerate(frames):
-            if any(part in summary.filename for part in _MACHINERY):
-                start = index + 1
-        ours = frames[start:] or frames
-        return "".join(traceback.format_list(ours))
+        # The thread's outer frames are the executor's and the engine's; the workflow's own
+        # begin at the first frame that is neither (what it calls may be machinery again).
+        start = next(
+            (
+                index
+                for index, summary in enumerate(frames)
+                if not any(part in summary.filename for part in _MACHINERY)
+            ),
+            0,
+        )
+        return "".join(traceback.format_list(frames[start:]))
 
     def interrupt(self) -> None:
         """Raise into the thread, if it still runs this call (it may have moved on)."""

@@ -392,7 +392,11 @@ class WorkflowTaskHandler:
         """Drop a run: its workflow tasks are cancelled (quietly, as if replaying)."""
         self.cache.take(run.run_id)
         if deadlocked:
-            return  # its thread may still be inside the instance: leave the instance alone
+            # Its thread may still be inside the instance: only mark the run as going away, so
+            # that the interrupted code unwinds quietly (no "exception never retrieved" noise).
+            if run.instance.runtime is not None:
+                run.instance.runtime.deleting = True
+            return
         try:
             await self._runner.run(run.instance.evict)
         except Exception as err:
