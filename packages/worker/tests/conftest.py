@@ -1,11 +1,12 @@
-"""Fixtures for the worker tests: a client, the official workflow host, and a workflow harness.
+"""Fixtures for the worker tests: a client, worker processes of either SDK, and a workflow harness.
 
-tempyral's workflow engine is not wired into the worker yet, so the workflows that schedule the
-activities under test run on an official ``temporalio`` worker in its own process
-(``official/host.py``), on the session dev server. Tests run a tempyral :py:class:`Worker` on a
+The activity tests run their workflows on an official ``temporalio`` worker in its own process
+(``official/host.py``), on the session dev server: tests run a tempyral :py:class:`Worker` on a
 task queue of their own and start ``RunActivity`` / ``RunMany`` workflows, through
-``tempyral.client``, whose activities target it. Helpers are fixtures: test modules cannot
-import each other (importlib mode).
+``tempyral.client``, whose activities target it, so each is also an interoperability test. The
+workflow tests run ``shared_workflows.py`` on tempyral workers in-process, or on a worker process
+of either SDK (``scripts/workflow_worker.py``, fixture ``workflow_worker_process``). Helpers are
+fixtures or plain modules (``shared_workflows``): test modules do not import each other.
 """
 
 from __future__ import annotations
