@@ -1,20 +1,23 @@
-"""Small conversions every client module uses: headers, user metadata, arguments, timestamps."""
+"""Small conversions every client module uses: headers, user metadata, arguments, timestamps,
+memos."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tempyral.api.common.v1.message_pb2 import Payload
+from tempyral.api.common.v1.message_pb2 import Memo, Payload
 from tempyral.api.dependencies.google.protobuf.timestamp_pb2 import Timestamp
 from tempyral.api.sdk.v1.user_metadata_pb2 import UserMetadata
 from tempyral.common import _apply_headers as _copy_headers
+from tempyral.common import _arg_unset
 from tempyral.converter import DataConverter
 
 __all__ = [
     "NO_METADATA",
+    "_MemoMixin",
     "_apply_headers",
     "_decode_user_metadata",
     "_encode_args",
@@ -97,3 +100,31 @@ async def _decode_user_metadata(
 def _utc(timestamp: Timestamp) -> datetime:
     """A timestamp as an aware UTC datetime."""
     return timestamp.ToDatetime().replace(tzinfo=timezone.utc)
+
+
+class _MemoMixin:
+    """``memo()`` and ``memo_value()`` of what describing and listing return."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def data_converter(self) -> DataConverter: ...
+
+    def _memo_proto(self) -> Memo:
+        raise NotImplementedError
+
+    async def memo(self) -> Mapping[str, Any]:
+        """All memo values, converted without type hints (a dataclass comes back as a dict)."""
+        return await self.data_converter._decode_memo(self._memo_proto())
+
+    async def memo_value(
+        self, key: str, default: Any = _arg_unset, *, type_hint: type | None = None
+    ) -> Any:
+        """One memo value, converted with ``type_hint`` if given.
+
+        Raises:
+            KeyError: The key is not in the memo and no default was given.
+        """
+        return await self.data_converter._decode_memo_field(
+            self._memo_proto(), key, default, type_hint
+        )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
+from tempyral.api.common.v1.message_pb2 import Memo
 from tempyral.api.common.v1.message_pb2 import WorkflowExecution as WorkflowExecutionProto
 from tempyral.api.enums.v1 import workflow_pb2 as workflow_enums
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
@@ -26,7 +27,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     GetWorkflowExecutionHistoryRequest,
     ListWorkflowExecutionsRequest,
 )
-from tempyral.client._helpers import NO_METADATA, _decode_user_metadata, _utc
+from tempyral.client._helpers import NO_METADATA, _decode_user_metadata, _MemoMixin, _utc
 from tempyral.client._history import WorkflowHistory, WorkflowHistoryEventFilterType
 from tempyral.client._inputs import FetchWorkflowHistoryEventsInput, ListWorkflowsInput
 from tempyral.client._paging import _PageIterator
@@ -34,7 +35,6 @@ from tempyral.common import (
     SearchAttributes,
     SearchAttributeValue,
     TypedSearchAttributes,
-    _arg_unset,
 )
 from tempyral.converter import (
     DataConverter,
@@ -73,7 +73,7 @@ class WorkflowExecutionStatus(IntEnum):
 
 
 @dataclass
-class WorkflowExecution:
+class WorkflowExecution(_MemoMixin):
     """Info about one workflow run, as listing returns it."""
 
     close_time: datetime | None
@@ -151,21 +151,8 @@ class WorkflowExecution:
             **additional_fields,
         )
 
-    async def memo(self) -> Mapping[str, Any]:
-        """All memo values, converted without type hints (a dataclass comes back as a dict)."""
-        return await self.data_converter._decode_memo(self.raw_info.memo)
-
-    async def memo_value(
-        self, key: str, default: Any = _arg_unset, *, type_hint: type | None = None
-    ) -> Any:
-        """One memo value, converted with ``type_hint`` if given.
-
-        Raises:
-            KeyError: The key is not in the memo and no default was given.
-        """
-        return await self.data_converter._decode_memo_field(
-            self.raw_info.memo, key, default, type_hint
-        )
+    def _memo_proto(self) -> Memo:
+        return self.raw_info.memo
 
 
 @dataclass

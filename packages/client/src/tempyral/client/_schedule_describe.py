@@ -7,10 +7,9 @@ Listing is eventually consistent: a schedule just created or deleted may not sho
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from tempyral.api.common.v1.message_pb2 import Memo
 from tempyral.api.common.v1.message_pb2 import WorkflowExecution as WorkflowExecutionProto
@@ -19,11 +18,11 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     DescribeScheduleResponse,
     ListSchedulesRequest,
 )
-from tempyral.client._helpers import _utc
+from tempyral.client._helpers import _MemoMixin, _utc
 from tempyral.client._inputs import ListSchedulesInput
 from tempyral.client._paging import _PageIterator
 from tempyral.client._schedule import Schedule, ScheduleSpec
-from tempyral.common import SearchAttributes, TypedSearchAttributes, _arg_unset
+from tempyral.common import SearchAttributes, TypedSearchAttributes
 from tempyral.converter import (
     DataConverter,
     decode_search_attributes,
@@ -109,29 +108,6 @@ class ScheduleInfo:
             next_action_times=[_utc(t) for t in info.future_action_times],
             created_at=_utc(info.create_time),
             last_updated_at=_utc(info.update_time) if info.HasField("update_time") else None,
-        )
-
-
-class _MemoMixin:
-    data_converter: DataConverter
-
-    def _memo_proto(self) -> Memo:
-        raise NotImplementedError
-
-    async def memo(self) -> Mapping[str, Any]:
-        """The schedule's memo, converted without type hints."""
-        return await self.data_converter._decode_memo(self._memo_proto())
-
-    async def memo_value(
-        self, key: str, default: Any = _arg_unset, *, type_hint: type | None = None
-    ) -> Any:
-        """One memo value, converted with ``type_hint`` if given.
-
-        Raises:
-            KeyError: The key is not in the memo and no default was given.
-        """
-        return await self.data_converter._decode_memo_field(
-            self._memo_proto(), key, default, type_hint
         )
 
 
