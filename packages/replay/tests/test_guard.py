@@ -4,6 +4,7 @@ escape hatch; the same calls outside workflow code are untouched."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import random
 import socket
@@ -11,6 +12,7 @@ import subprocess
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -80,7 +82,30 @@ class Unguarded:
         return time.time() + random.random()
 
 
-REPLAYER = Replayer(workflows=[CallsSomething, SwallowsTheError, Vouched, Unguarded])
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def _finalizer_io() -> None:
+    os.listdir(".")  # what a TemporaryDirectory's cleanup does when it is collected
+
+
+@workflow.defn
+class CollectsGarbage:
+    @workflow.run
+    async def run(self) -> str:
+        with workflow.unsafe.sandbox_unrestricted():
+            garbage = _Cycle()
+            weakref.finalize(garbage, _finalizer_io)
+            del garbage
+        gc.collect()  # the finalizer runs here, inside workflow code, but is not workflow code
+        return "collected"
+
+
+REPLAYER = Replayer(
+    workflows=[CallsSomething, SwallowsTheError, Vouched, Unguarded, CollectsGarbage]
+)
 
 
 def run_first_task(workflow_type: str, *args: Any, replayer: Replayer = REPLAYER) -> Any:
@@ -94,6 +119,12 @@ def test_forbidden_call_fails_the_task(what: str) -> None:
     assert isinstance(completion.failure, RestrictedWorkflowAccessError), completion.failure
     assert "workflow.unsafe.sandbox_unrestricted()" in str(completion.failure)
     assert completion.commands == []
+
+
+def test_finalizers_run_by_garbage_collection_are_not_workflow_code() -> None:
+    completion = run_first_task("CollectsGarbage")
+    assert completion.failure is None, completion.failure
+    assert len(completion.commands) == 1
 
 
 def test_a_swallowed_violation_still_fails_the_task() -> None:

@@ -16,6 +16,9 @@ so the workflow task fails even when the code catches the error. Escape hatches:
 ``@workflow.defn(sandboxed=False)`` runs a workflow without it. Imports stay allowed: module files
 are read by the import system, not by workflow code.
 
+Garbage collection is not workflow code: finalizers and weakref callbacks of objects collected
+while a workflow runs (a temporary directory's cleanup, a socket's close) run unguarded.
+
 The guard's state is per thread (a worker runs activations of different workflows on several
 threads at once); within a thread the engine runs one activation at a time.
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import functools
+import gc
 import os
 import random
 import sys
@@ -146,6 +150,15 @@ def _shim(module: Any, name: str, label: str) -> None:
     setattr(module, name, guarded)
 
 
+def _unguard_collection(phase: str, _info: dict[str, int]) -> None:
+    # Cyclic collection can start inside any allocation of workflow code and runs finalizers of
+    # unrelated objects then; their I/O is not the workflow's.
+    if phase == "start":
+        _state.depth += 1
+    elif _state.depth:
+        _state.depth -= 1
+
+
 _installed: list[bool] = []
 
 
@@ -155,6 +168,7 @@ def install() -> None:
         return
     _installed.append(True)
     sys.addaudithook(_audit)
+    gc.callbacks.append(_unguard_collection)
     for name in ("time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns"):
         _shim(time, name, f"time.{name}()")
     for name in (
