@@ -168,23 +168,28 @@ async def test_trigger_starts_the_workflow(
 async def test_trigger_immediately_and_backfill(
     tempyral_client: Client, official_worker: OfficialWorker
 ) -> None:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    # Windows aligned to whole hours, so that each holds a known number of :05 firings whatever
+    # the time of day the test runs at.
+    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
     handle = await create(
         tempyral_client,
         official_worker,
         "backfilled",
         trigger_immediately=True,
-        backfill=[ScheduleBackfill(now - timedelta(hours=3), now - timedelta(hours=1, minutes=50))],
+        backfill=[
+            ScheduleBackfill(hour - timedelta(hours=3), hour - timedelta(hours=2, minutes=30))
+        ],
     )
 
     async def acted(count: int) -> None:
         assert (await handle.describe()).info.num_actions == count
 
     # One triggered action and one backfilled (the hourly interval, at :05, hits once).
+    # Then two more: the six-to-four-hours-ago window holds two :05s.
     await eventually(lambda: acted(2))
     await handle.backfill(
         ScheduleBackfill(
-            now - timedelta(hours=6), now - timedelta(hours=4), ScheduleOverlapPolicy.ALLOW_ALL
+            hour - timedelta(hours=6), hour - timedelta(hours=4), ScheduleOverlapPolicy.ALLOW_ALL
         )
     )
     await eventually(lambda: acted(4))
