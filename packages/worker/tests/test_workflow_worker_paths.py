@@ -14,6 +14,7 @@ from tempyral import workflow
 from tempyral.client import Client, WorkflowUpdateFailedError
 from tempyral.exceptions import ApplicationError
 from tempyral.worker import Worker
+from tempyral.worker._client import worker_workflow_service
 
 from .shared_workflows import ACTIVITIES, SHORT, WORKFLOWS, Activities, SignalTarget, greet
 
@@ -29,6 +30,21 @@ class Chatty:
         await workflow.sleep(0.01)
         workflow.logger.info("chatty got %s", greeting)
         return greeting
+
+
+@workflow.defn
+class Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    @workflow.signal
+    def bump(self) -> None:
+        self.count += 1
+
+    @workflow.run
+    async def run(self, target: int) -> int:
+        await workflow.wait_condition(lambda: self.count >= target)
+        return self.count
 
 
 def queue() -> str:
@@ -55,6 +71,33 @@ async def test_the_cache_holds_at_most_max_cached_workflows(client: Client) -> N
             await handle.signal(SignalTarget.add, str(index))
         results = await asyncio.gather(*(asyncio.wait_for(h.result(), 30) for h in handles))
     assert results == [[str(index), "timeout"] for index in range(6)]
+
+
+async def test_long_histories_are_fetched_page_by_page(client: Client) -> None:
+    task_queue = queue()
+    service = worker_workflow_service(client)
+    original = service.get_workflow_execution_history
+    pages: list[int] = []
+
+    async def counting(request: Any, **kwargs: Any) -> Any:
+        response = await original(request, **kwargs)
+        if request.next_page_token:
+            pages.append(len(response.history.events))
+        return response
+
+    service.get_workflow_execution_history = counting  # type: ignore[method-assign]
+    try:
+        # No cache: each task brings the run's whole history, more than a poll carries (256).
+        async with Worker(
+            client, task_queue=task_queue, workflows=[Counter], max_cached_workflows=0
+        ):
+            handle = await start(client, task_queue, Counter.run, 600)
+            await asyncio.gather(*(handle.signal(Counter.bump) for _ in range(600)))
+            assert await asyncio.wait_for(handle.result(), 60) == 600
+    finally:
+        del service.get_workflow_execution_history
+    assert len((await handle.fetch_history()).events) > 600
+    assert pages, "the worker fetched no further page of history"
 
 
 async def test_queries_see_the_state_after_a_signal(client: Client) -> None:
