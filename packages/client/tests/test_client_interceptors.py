@@ -117,6 +117,11 @@ async def test_chain_order_and_inputs(
         tempyral_client.service_client,
         interceptors=[Recorder("outer", log), Recorder("inner", log)],
     )
+    # Terminated below; started without the interceptors, so only the terminate is recorded. (The
+    # cancelled workflow may already have ended when a terminate would reach it.)
+    to_terminate = await tempyral_client.start_workflow(
+        "Interactive", [], id=f"terminated-{uuid.uuid4()}", task_queue=official_worker.task_queue
+    )
     handle = await client.start_workflow(
         "Interactive", [], id=f"intercepted-{uuid.uuid4()}", task_queue=official_worker.task_queue
     )
@@ -128,7 +133,7 @@ async def test_chain_order_and_inputs(
     [e async for e in client.list_workflows(f"WorkflowId = '{handle.id}'")]
     await client.count_workflows(f"WorkflowId = '{handle.id}'")
     await handle.cancel()
-    await handle.terminate()
+    await client.get_workflow_handle(to_terminate.id).terminate()
     schedule = await client.create_schedule(
         f"intercepted-{uuid.uuid4()}",
         Schedule(
