@@ -5,6 +5,8 @@ fields sent to servers with and without support for them."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -235,6 +237,51 @@ def test_thread_raiser_interrupts_python_code_and_honours_shields() -> None:
     assert outcome == {"shield_done": True, "cancelled": True}
     # Outside active_thread there is no thread to raise in: nothing happens.
     raiser.raise_in_thread(CancelledError)
+
+
+TRACE_AFTER_RAISE = """
+import sys, threading, time
+from tempyral.exceptions import CancelledError
+from tempyral.worker._thread_cancel import ThreadExceptionRaiser
+
+raiser = ThreadExceptionRaiser()
+inside = threading.Event()
+
+def work():
+    try:
+        with raiser.active_thread():
+            inside.set()
+            while True:
+                time.sleep(0.01)
+    except CancelledError:
+        pass
+
+thread = threading.Thread(target=work)
+thread.start()
+inside.wait(5)
+raiser.raise_in_thread(CancelledError)
+thread.join(5)
+calls = []
+sys.settrace(lambda frame, event, arg: calls.append(event))
+sum(i for i in range(10))
+sys.settrace(None)
+print("traced", len(calls))
+"""
+
+
+@pytest.mark.skipif(not async_exceptions_supported(), reason="needs PyThreadState_SetAsyncExc")
+def test_tracing_works_after_a_thread_was_interrupted() -> None:
+    """Coverage and debuggers trace threads: an interruption must not leave the interpreter in a
+    state where tracing hangs (as clearing an async exception does on CPython 3.11)."""
+    done = subprocess.run(
+        [sys.executable, "-c", TRACE_AFTER_RAISE],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("traced ")
 
 
 def test_versioning_fields_follow_the_server_capabilities() -> None:

@@ -13,6 +13,7 @@ activity sees the cancellation through ``activity.is_cancelled()``.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import threading
 from collections.abc import Callable, Iterator
@@ -38,6 +39,21 @@ def _set_async_exc() -> Callable[[int, type[BaseException] | None], int] | None:
 
 
 _SET_ASYNC_EXC = _set_async_exc()
+
+
+def _checkpoint() -> None:
+    """A call: entering it, the interpreter raises an exception set for this thread."""
+
+
+def _absorb_pending_exception() -> None:
+    """Raise here, and drop, an exception set for this thread but not raised yet.
+
+    Not raised yet? Then never: the executor's own code runs next. Clearing it with
+    ``PyThreadState_SetAsyncExc(id, NULL)`` instead would leave CPython 3.11's eval breaker set for
+    good, and the next thread to be traced (coverage, a debugger) would spin forever.
+    """
+    with contextlib.suppress(BaseException):  # meant for the code that just ended
+        _checkpoint()
 
 
 def async_exceptions_supported() -> bool:
@@ -67,9 +83,9 @@ class ThreadExceptionRaiser:
             with self._lock:
                 self._thread_id = None
                 self._pending = None
-                if self._fired and _SET_ASYNC_EXC is not None:
-                    # Not raised yet? Then never: the executor's own code runs next.
-                    _SET_ASYNC_EXC(thread_id, None)
+                fired, self._fired = self._fired, False
+            if fired:
+                _absorb_pending_exception()
 
     def raise_in_thread(self, exc_type: type[BaseException]) -> None:
         """Raise ``exc_type`` in the activity's thread now, or when its shield blocks end."""
