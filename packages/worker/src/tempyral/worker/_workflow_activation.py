@@ -65,7 +65,14 @@ class _Interrupted(SystemExit):
 
 
 class _Call:
-    """One engine call on an executor thread; knows its thread while it runs."""
+    """One engine call on an executor thread; knows its thread while it runs.
+
+    Unlike ``_thread_cancel.ThreadExceptionRaiser`` (activities), an exception set but not yet
+    raised when the call ends is never cleared with ``PyThreadState_SetAsyncExc(id, NULL)``: on
+    CPython 3.11 that clear leaves the interpreter's eval breaker set, and any thread that is
+    traced afterwards (coverage, debuggers) spins forever. Such an exception is raised inside
+    ``__call__`` instead, and swallowed there.
+    """
 
     def __init__(self, fn: Callable[[], object]) -> None:
         self._fn = fn
