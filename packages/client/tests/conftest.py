@@ -12,15 +12,18 @@ A missing tool (nginx, cryptography) fails the tests that need it, saying how to
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import ipaddress
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,6 +240,16 @@ class NginxTLS:
     material: TLSMaterial
 
 
+def _terminate_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook: Linux sends the child SIGTERM when this process dies (libc resolved now,
+    not between fork and exec)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_set_pdeathsig = 1
+    return lambda: prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _nginx_binary() -> str:
     found = shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
@@ -315,6 +328,8 @@ def nginx_tls(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # Gone with the test session even when it is killed before this teardown runs.
+        preexec_fn=_terminate_with_parent(),  # noqa: PLW1509 - only calls prctl()
     )
     try:
         _wait_listening(tls_port, process, log)
