@@ -76,7 +76,7 @@ def test_unsupported_events_are_named() -> None:
     b.add("marker_recorded", marker_name="core_patch")
     with pytest.raises(CorruptHistoryError, match="markers") as info:
         Replayer(workflows=[Waits]).replay_workflow_sync(WorkflowHistory("wf", b.events))
-    assert info.value.code == "TMPRL1101"
+    assert info.value.code == "TMPYRL1001"
     assert info.value.event_id == 5
 
 

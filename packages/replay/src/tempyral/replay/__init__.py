@@ -5,7 +5,7 @@
   and gRPC is never imported).
 - :py:class:`WorkflowInstance`: the sans-IO engine a worker drives per workflow task.
 - :py:class:`NondeterminismError` (``TMPRL1100``) and :py:class:`CorruptHistoryError`
-  (``TMPRL1101``): the two ways replay itself fails.
+  (``TMPYRL1001``): the two ways replay itself fails.
 - :py:class:`RestrictedWorkflowAccessError`: the determinism guard caught a call that breaks replay.
 """
 

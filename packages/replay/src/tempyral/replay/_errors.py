@@ -4,7 +4,7 @@
   workflow code did something other than what history says it did. It names the history event
   (id, type, attributes), the command the code issued instead (type, attributes) and the workflow
   source line that issued it, so the person reading it knows which line to look at.
-- :py:class:`CorruptHistoryError` (code ``TMPRL1101``): the history itself cannot be replayed
+- :py:class:`CorruptHistoryError` (code ``TMPYRL1001``): the history itself cannot be replayed
   (events out of order, missing attributes, an event type this engine does not support). This is
   fatal: no change to the workflow code fixes it.
 
@@ -27,7 +27,9 @@ __all__ = [
 ]
 
 NONDETERMINISM_CODE = "TMPRL1100"
-CORRUPT_HISTORY_CODE = "TMPRL1101"
+# Not a TMPRL code: that range (TMPRL1100-1299) is the official SDK rule registry, where 1101 is
+# the deadlock. tempyral's own conditions use the TMPYRL prefix.
+CORRUPT_HISTORY_CODE = "TMPYRL1001"
 
 
 @dataclass(frozen=True)
