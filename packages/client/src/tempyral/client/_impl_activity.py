@@ -58,9 +58,9 @@ class _AsyncActivityCalls:
         self,
         input: _AsyncActivityInput,
         by_id: Callable[..., Awaitable[_ByIdResponse]],
-        by_id_request: type[Message],
+        by_id_request: Callable[..., Message],
         by_token: Callable[..., Awaitable[_ByTokenResponse]],
-        by_token_request: type[Message],
+        by_token_request: Callable[..., Message],
         **fields: Any,
     ) -> _ByIdResponse | _ByTokenResponse:
         # Each completion RPC comes in a task-token form and a ById form whose requests
