@@ -7,6 +7,7 @@ client package's TLS tests run gRPC through it to the dev server.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
 import threading
@@ -63,6 +64,7 @@ def round_trip(sock: ssl.SSLSocket, data: bytes) -> bytes:
 
 
 def proxy_threads() -> list[str]:
+    """Names of the proxy threads alive (the client tests' session proxies may be among them)."""
     return [t.name for t in threading.enumerate() if t.name.startswith("tempyral-tls-proxy")]
 
 
@@ -122,25 +124,27 @@ async def test_async_proxy_serves_while_the_test_loop_is_blocked(
             assert round_trip(sock, b"blocking") == b"blocking"
         await asyncio.sleep(0)
     assert not proxy.running
-    assert proxy_threads() == []
+    assert f"tempyral-tls-proxy-{proxy.port}" not in proxy_threads()
 
 
 def test_stop_closes_connections_listener_and_thread(
-    pki: PKI, echo_server: str, tmp_path: Path
+    pki: PKI, echo_server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     proxy = proxy_for(pki, echo_server).start()
     port = proxy.port or 0
-    assert proxy_threads() == [f"tempyral-tls-proxy-{port}"]
+    assert f"tempyral-tls-proxy-{port}" in proxy_threads()
     with tls_client(pki, proxy.target, tmp_path) as sock:
         assert round_trip(sock, b"before") == b"before"
         proxy.stop()
         assert sock.recv(16) == b""  # the open connection was closed
     proxy.stop()  # twice is fine
-    assert proxy_threads() == []
+    assert f"tempyral-tls-proxy-{port}" not in proxy_threads()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
     with pytest.raises(RuntimeError, match="call start"):
         _ = proxy.target
+    # Closing a live connection is routine, not an error for asyncio to log.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_unreachable_upstream_closes_the_client_connection(pki: PKI, tmp_path: Path) -> None:

@@ -215,6 +215,10 @@ class TLSProxy:
             connections.add(task)
             try:
                 await self._handle(reader, writer)
+            except asyncio.CancelledError:
+                # Cancelled by stop(), below. Ending normally: asyncio's stream server asks
+                # the task for its exception, which raises (and is logged) for a cancelled one.
+                pass
             finally:
                 connections.discard(task)
                 await _close(writer)
