@@ -3,27 +3,22 @@
 * ``recording_proxy``: a gRPC proxy in front of the session dev server that records what each
   call carried (metadata, deadline) and forwards it unchanged, so tests see headers end to end.
 * ``tls_material``: a test CA, server and client certificates (generated with ``cryptography``).
-* ``nginx_tls``: nginx terminating TLS (and, on a second port, mutual TLS) in front of the dev
-  server with those certificates, on free ports.
+* ``tls_endpoints``: ``tempyral.testing.TLSProxy`` terminating TLS (and, on a second port, mutual
+  TLS) in front of the dev server with those certificates, on free ports.
 
-A missing tool (nginx, cryptography) fails the tests that need it, saying how to install it.
+A missing ``cryptography`` fails the tests that need it, saying how to install it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime
 import ipaddress
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +27,7 @@ from typing import Any
 import grpc
 import pytest
 
-from tempyral.testing import DevServer
+from tempyral.testing import DevServer, TLSProxy
 
 
 def free_port() -> int:
@@ -228,11 +223,11 @@ def tls_material(tmp_path_factory: pytest.TempPathFactory) -> TLSMaterial:
     return material
 
 
-# -- nginx -------------------------------------------------------------------------------------
+# -- TLS endpoints ---------------------------------------------------------------------------
 
 
 @dataclass
-class NginxTLS:
+class TLSEndpoints:
     tls_target: str
     """TLS endpoint (no client certificate needed)."""
     mtls_target: str
@@ -240,112 +235,22 @@ class NginxTLS:
     material: TLSMaterial
 
 
-def _terminate_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook: Linux sends the child SIGTERM when this process dies (libc resolved now,
-    not between fork and exec)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    pr_set_pdeathsig = 1
-    return lambda: prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
-def _nginx_binary() -> str:
-    found = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
-    )
-    if found is None:
-        pytest.fail(
-            "the TLS tests proxy the dev server through nginx, which is not installed: "
-            "`apt-get install -y nginx` (Debian/Ubuntu package `nginx`)"
-        )
-    return found
-
-
-def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"nginx exited with code {process.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.05)
-    pytest.fail(f"nginx did not listen on port {port} within 15 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
-def nginx_tls(
-    tempyral_dev_server: DevServer,
-    tls_material: TLSMaterial,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[NginxTLS]:
-    """nginx in front of the session dev server: TLS on one port, mutual TLS on another."""
-    binary = _nginx_binary()
-    home = tmp_path_factory.mktemp("nginx")
-    pki = tls_material.directory
-    tls_port, mtls_port = free_port(), free_port()
-    upstream = tempyral_dev_server.target
-    user = "user root;" if os.geteuid() == 0 else ""
-    conf = textwrap.dedent(
-        f"""
-        {user}
-        daemon off;
-        worker_processes 1;
-        pid {home}/nginx.pid;
-        error_log {home}/error.log info;
-        events {{ worker_connections 256; }}
-        http {{
-            access_log off;
-            client_body_temp_path {home}/body;
-            proxy_temp_path {home}/proxy;
-            fastcgi_temp_path {home}/fastcgi;
-            uwsgi_temp_path {home}/uwsgi;
-            scgi_temp_path {home}/scgi;
-            grpc_read_timeout 300s;
-            grpc_send_timeout 300s;
-            server {{
-                listen 127.0.0.1:{tls_port} ssl http2;
-                ssl_certificate {pki}/server.pem;
-                ssl_certificate_key {pki}/server.key;
-                location / {{ grpc_pass grpc://{upstream}; }}
-            }}
-            server {{
-                listen 127.0.0.1:{mtls_port} ssl http2;
-                ssl_certificate {pki}/server.pem;
-                ssl_certificate_key {pki}/server.key;
-                ssl_client_certificate {pki}/ca.pem;
-                ssl_verify_client on;
-                location / {{ grpc_pass grpc://{upstream}; }}
-            }}
-        }}
-        """
-    )
-    (home / "nginx.conf").write_text(conf)
-    log = home / "error.log"
-    process = subprocess.Popen(
-        [binary, "-c", str(home / "nginx.conf"), "-p", str(home), "-e", str(log)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        # Gone with the test session even when it is killed before this teardown runs.
-        preexec_fn=_terminate_with_parent(),  # noqa: PLW1509 - only calls prctl()
-    )
-    try:
-        _wait_listening(tls_port, process, log)
-        _wait_listening(mtls_port, process, log)
-        yield NginxTLS(
-            tls_target=f"127.0.0.1:{tls_port}",
-            mtls_target=f"127.0.0.1:{mtls_port}",
-            material=tls_material,
+def tls_endpoints(
+    tempyral_dev_server: DevServer, tls_material: TLSMaterial
+) -> Iterator[TLSEndpoints]:
+    """TLS on one port and mutual TLS on another, in front of the session dev server."""
+
+    def proxy(client_ca_cert: bytes | None) -> TLSProxy:
+        return TLSProxy(
+            tempyral_dev_server.target,
+            server_cert=tls_material.server_cert,
+            server_private_key=tls_material.server_key,
+            client_ca_cert=client_ca_cert,
         )
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+
+    with proxy(None) as tls, proxy(tls_material.ca_cert) as mtls:
+        yield TLSEndpoints(tls_target=tls.target, mtls_target=mtls.target, material=tls_material)
 
 
 # -- the official SDK's worker (tempyral.client tests) -----------------------------------------
@@ -396,7 +301,6 @@ def official_worker(
     and registers the ``Tempyral*`` search attributes. It stops when the session ends, or when
     this process dies (it exits when its stdin closes).
     """
-    import sys
     import uuid
 
     script = Path(__file__).parent / "official_worker" / "main.py"

@@ -168,31 +168,47 @@ async def test_trigger_starts_the_workflow(
 async def test_trigger_immediately_and_backfill(
     tempyral_client: Client, official_worker: OfficialWorker
 ) -> None:
-    # Windows aligned to whole hours, so that each holds a known number of :05 firings whatever
-    # the time of day the test runs at.
-    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-    handle = await create(
-        tempyral_client,
-        official_worker,
-        "backfilled",
+    # Only the hourly interval at :05 UTC and no jitter, so the firings a backfill window holds
+    # are known exactly, whatever the time of day (the shared schedule's Paris calendar and cron
+    # would add firings on some hours and days, and its jitter would move them).
+    created = datetime.now(timezone.utc)
+    hour = created.replace(minute=0, second=0, microsecond=0)
+    schedule = greeting_schedule(official_worker, "backfilled")
+    schedule.spec = ScheduleSpec(
+        intervals=[ScheduleIntervalSpec(every=timedelta(hours=1), offset=timedelta(minutes=5))]
+    )
+    handle = await tempyral_client.create_schedule(
+        f"schedule-{uuid.uuid4()}",
+        schedule,
         trigger_immediately=True,
         backfill=[
             ScheduleBackfill(hour - timedelta(hours=3), hour - timedelta(hours=2, minutes=30))
         ],
     )
 
-    async def acted(count: int) -> None:
-        assert (await handle.describe()).info.num_actions == count
+    async def taken(count: int) -> list[datetime]:
+        actions = (await handle.describe()).info.recent_actions
+        assert len(actions) == count
+        return [action.scheduled_at for action in actions]
 
-    # One triggered action and one backfilled (the hourly interval, at :05, hits once).
-    # Then two more: the six-to-four-hours-ago window holds two :05s.
-    await eventually(lambda: acted(2))
+    # The immediate trigger (due now) and the one :05 of the first window, in either order.
+    first = await eventually(lambda: taken(2))
+    immediate = [at for at in first if at >= created - timedelta(minutes=1)]
+    assert len(immediate) == 1
+    assert sorted(set(first) - set(immediate)) == [hour - timedelta(hours=2, minutes=55)]
+
+    # A later backfill runs after them, its firings in time order: the two :05s of its window.
     await handle.backfill(
         ScheduleBackfill(
             hour - timedelta(hours=6), hour - timedelta(hours=4), ScheduleOverlapPolicy.ALLOW_ALL
         )
     )
-    await eventually(lambda: acted(4))
+    second = await eventually(lambda: taken(4))
+    assert second[:2] == first
+    assert second[2:] == [
+        hour - timedelta(hours=5, minutes=55),
+        hour - timedelta(hours=4, minutes=55),
+    ]
     with pytest.raises(ValueError, match="At least one backfill"):
         await handle.backfill()
     await handle.delete()

@@ -11,7 +11,7 @@ from tempyral.envconfig import ClientConfig
 from tempyral.service import ConnectConfig, ServiceClient
 
 if TYPE_CHECKING:
-    from conftest import NginxTLS, RecordingProxy
+    from conftest import RecordingProxy, TLSEndpoints
 
 
 async def connect(settings: Any) -> ServiceClient:
@@ -52,14 +52,14 @@ X_Tag = "{tag}"
     assert calls[-1].metadata["x-extra"] == "from-env"
 
 
-async def test_mutual_tls_profile_with_certificate_files(nginx_tls: NginxTLS) -> None:
-    pki = nginx_tls.material
+async def test_mutual_tls_profile_with_certificate_files(tls_endpoints: TLSEndpoints) -> None:
+    pki = tls_endpoints.material
     ca = pki.write("profile-ca.pem", pki.ca_cert)
     cert = pki.write("profile-client.pem", pki.client_cert)
     key = pki.write("profile-client.key", pki.client_key)
     toml = f"""
 [profile.default]
-address = "{nginx_tls.mtls_target}"
+address = "{tls_endpoints.mtls_target}"
 [profile.default.tls]
 server_ca_cert_path = "{ca.as_posix()}"
 client_cert_path = "{cert.as_posix()}"

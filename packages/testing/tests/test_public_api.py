@@ -7,6 +7,7 @@ def test_public_names() -> None:
     assert sorted(tempyral.testing.__all__) == [
         "DevServer",
         "DevServerError",
+        "TLSProxy",
         "find_temporal_binary",
     ]
     for name in tempyral.testing.__all__:

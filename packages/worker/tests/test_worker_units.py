@@ -69,23 +69,37 @@ class Recorder:
         )
 
 
+async def next_send(recorder: Recorder, count: int) -> tuple[float, list[bytes]]:
+    """The ``count``-th heartbeat sent (1-based), waiting for it; generous for loaded machines."""
+    for _ in range(1000):
+        if len(recorder.sent) >= count:
+            return recorder.sent[count - 1]
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"heartbeat {count} was never sent: {recorder.sent}")
+
+
 async def test_throttler_sends_first_at_once_then_latest_per_interval() -> None:
     recorder = Recorder()
-    throttler = recorder.throttler(0.3)
+    interval = 1.0
+    throttler = recorder.throttler(interval)
     throttler.record(payloads("1"))
-    await asyncio.sleep(0.05)
+    first_at, first = await next_send(recorder, 1)
+    assert first == [b"1"]
+    # Recorded during the interval: only the latest goes, once the interval has passed.
     throttler.record(payloads("2"))
     throttler.record(payloads("3"))
-    await asyncio.sleep(0.1)
-    assert [data for _, data in recorder.sent] == [[b"1"]]
-    await asyncio.sleep(0.3)
-    assert [data for _, data in recorder.sent] == [[b"1"], [b"3"]]
-    assert recorder.sent[1][0] >= 0.28
-    # After an interval with nothing pending the activity is forgotten: next one goes at once.
-    await asyncio.sleep(0.4)
+    second_at, second = await next_send(recorder, 2)
+    assert second == [b"3"]
+    assert second_at - first_at >= interval * 0.95
+    # After an interval with nothing pending the activity is forgotten: the next one goes at
+    # once, not at the end of another interval.
+    await asyncio.sleep(interval * 1.2)
+    recorded_at = time.monotonic() - recorder.started
     throttler.record(payloads("4"))
-    await asyncio.sleep(0.05)
-    assert [data for _, data in recorder.sent][-1] == [b"4"]
+    third_at, third = await next_send(recorder, 3)
+    assert third == [b"4"]
+    assert third_at - recorded_at < interval / 2
+    assert len(recorder.sent) == 3
     await throttler.close(flush=False)
 
 

@@ -218,6 +218,24 @@ _RULES: list[_Rule] = [
         lambda f: "TLS: the server rejected the client certificate; check that "
         "TLSConfig.client_cert is issued by a CA the server trusts and has not expired",
     ),
+    # TLS 1.3 servers check the client certificate after the client's side of the handshake is
+    # done; their refusal is an alert on the first read, which gRPC reports as undecryptable data.
+    (
+        True,
+        ("unwrap failed", "tsi_data_corrupted"),
+        lambda code, facts: facts.client_cert,
+        lambda f: "TLS: the server closed the connection right after the TLS handshake, which is "
+        "how TLS 1.3 servers refuse a client certificate they do not trust; check that "
+        "TLSConfig.client_cert is issued by the CA the server expects",
+    ),
+    (
+        True,
+        ("unwrap failed", "tsi_data_corrupted"),
+        _ANY,
+        lambda f: "TLS: the server closed the connection right after the TLS handshake, which is "
+        "how TLS 1.3 servers refuse connections without a client certificate; if it requires "
+        "mutual TLS, set TLSConfig.client_cert and TLSConfig.client_private_key",
+    ),
     (
         True,
         ("failed to create security handshaker",),
