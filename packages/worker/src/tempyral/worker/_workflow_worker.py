@@ -124,7 +124,6 @@ class _WorkflowWorker:
                 eager_activities=not config.get("disable_eager_activity_execution")
                 and not config.get("no_remote_activities"),
                 sdk_version=_sdk_version(),
-                failure_exception_types=tuple(config.get("workflow_failure_exception_types", ())),
             ),
             versioning=setup.versioning,
             activity_worker=activity_worker,
