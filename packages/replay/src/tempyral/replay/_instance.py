@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
+from tempyral.api.enums.v1 import command_type_pb2
 from tempyral.api.failure.v1.message_pb2 import Failure
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.api.protocol.v1.message_pb2 import Message
@@ -36,6 +37,15 @@ from tempyral.workflow._definition import _Definition
 
 __all__ = ["WorkflowInstance", "WorkflowTaskCompletion"]
 
+_CLOSING_COMMANDS = frozenset(
+    {
+        command_type_pb2.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+        command_type_pb2.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+        command_type_pb2.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+        command_type_pb2.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+    }
+)
+
 
 @dataclass
 class WorkflowTaskCompletion:
@@ -43,7 +53,8 @@ class WorkflowTaskCompletion:
 
     ``failure`` is set when the task fails (the workflow code raised a non-failure error, or hit
     the determinism guard); nondeterminism and corrupt history raise instead. ``messages`` answer
-    the protocol messages the task brought (update requests are rejected for now).
+    the protocol messages the task brought (update requests are rejected for now). ``finished``
+    says the run ends with this task (its commands close it, or its history already has).
     """
 
     commands: list[command_pb2.Command] = field(default_factory=list)
@@ -117,7 +128,10 @@ class WorkflowInstance:
                 self.machines.check_end_of_history()
         except NondeterminismError as err:
             raise err.with_workflow(self.workflow_type, self.workflow_id) from None
-        completion.finished = self.machines.workflow_finished
+        # A closing command ends the run as soon as the server takes it: no later task comes.
+        completion.finished = self.machines.workflow_finished or any(
+            command.command_type in _CLOSING_COMMANDS for command in completion.commands
+        )
         if completion.failure is None:
             completion.messages = reject_updates(messages)
         return completion
