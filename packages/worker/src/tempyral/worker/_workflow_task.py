@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -62,7 +62,10 @@ from tempyral.worker._workflow_protocol import (
     to_failure,
 )
 
-__all__ = ["TaskSettings", "WorkflowTaskHandler"]
+if TYPE_CHECKING:
+    from loguru import Logger
+
+__all__ = ["TaskSettings", "WorkflowTaskHandler", "task_logger"]
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class WorkflowTaskHandler:
     async def _workflow_task(
         self, task: PollWorkflowTaskQueueResponse
     ) -> PollWorkflowTaskQueueResponse | None:
-        journal = _task_logger(task, self._settings.task_queue)
+        journal = task_logger(task, self._settings.task_queue)
         run = await self._run_for(task)
         instance = run.instance
         events = list(task.history.events)
@@ -258,7 +261,7 @@ class WorkflowTaskHandler:
         task: PollWorkflowTaskQueueResponse,
         instance: WorkflowInstance,
         error: BaseException,
-        journal: Any,
+        journal: Logger,
     ) -> None:
         client = self._client()
         failure = to_failure(error, client.data_converter)
@@ -369,7 +372,7 @@ class WorkflowTaskHandler:
         try:
             await worker_workflow_service(client).respond_query_task_completed(request, retry=True)
         except RPCError as err:
-            _task_logger(task, self._settings.task_queue).warning(
+            task_logger(task, self._settings.task_queue).warning(
                 "Answering a query failed: {}: {}", err.status.name, err.message
             )
 
@@ -384,10 +387,15 @@ class WorkflowTaskHandler:
         try:
             await self._runner.run(run.instance.evict)
         except Exception as err:
-            logger.warning("Evicting workflow run {} failed: {}", run.run_id, err)
+            logger.bind(
+                workflow_id=run.instance.workflow_id,
+                run_id=run.run_id,
+                workflow_type=run.instance.workflow_type,
+            ).warning("Evicting workflow run {} failed: {}", run.run_id, err)
 
 
-def _task_logger(task: PollWorkflowTaskQueueResponse, task_queue: str) -> Any:
+def task_logger(task: PollWorkflowTaskQueueResponse, task_queue: str) -> Logger:
+    """The worker's loguru logger for one workflow task: the task's context in ``extra``."""
     return logger.bind(
         workflow_id=task.workflow_execution.workflow_id,
         run_id=task.workflow_execution.run_id,
