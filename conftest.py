@@ -21,6 +21,10 @@ SERVER_FIXTURES = frozenset(
         "recording_proxy",  # client tests: a gRPC proxy in front of the dev server
         "nginx_tls",  # client tests: the TLS endpoint in front of the dev server
         "restartable_server",  # client tests: a dev server the test stops and starts
+        # Not servers, but minutes of real tool runs over git clones of the whole repo (release
+        # planning, building all six wheels): kept out of the fast tier for the same reason.
+        "clone",  # tools/tests/test_release.py
+        "built",  # tools/tests/test_release.py
     }
 )
 
