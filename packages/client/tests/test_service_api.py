@@ -40,6 +40,8 @@ SERVICE_NAMES = [
     "HealthService",
     "HttpConnectProxyConfig",
     "KeepAliveConfig",
+    "MockHandler",
+    "MockTransport",
     "OperatorService",
     "RPCError",
     "RPCStatusCode",

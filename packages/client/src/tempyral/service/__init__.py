@@ -10,6 +10,10 @@ Differences from ``temporalio.service``: no ``cloud_service`` (the Cloud Ops API
 no ``runtime``/``payload_limits`` connect options, and forked child processes get a working
 connection of their own.
 
+Tests can run a client with no server: ``ServiceClient.connect(config,
+transport=MockTransport(handler))`` answers every call with ``handler(rpc, request)`` (see
+:py:class:`MockTransport`), and ``tempyral.client.Client(service_client)`` wraps it.
+
 Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 """
 
@@ -25,6 +29,7 @@ from tempyral.service._config import (
 )
 from tempyral.service._errors import RPCError, RPCStatusCode
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
+from tempyral.service._mock import MockHandler, MockTransport
 from tempyral.service._services import HealthService, OperatorService, TestService, WorkflowService
 from tempyral.service._transport import CLIENT_VERSION as __version__
 
@@ -37,6 +42,8 @@ __all__ = [
     "HealthService",
     "HttpConnectProxyConfig",
     "KeepAliveConfig",
+    "MockHandler",
+    "MockTransport",
     "OperatorService",
     "RPCError",
     "RPCStatusCode",

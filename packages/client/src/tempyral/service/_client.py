@@ -55,9 +55,16 @@ class ServiceClient(ABC):
     """Direct client to Temporal services."""
 
     @staticmethod
-    async def connect(config: ConnectConfig) -> ServiceClient:
-        """Connect directly to Temporal services."""
-        return await _GrpcServiceClient.connect(config)
+    async def connect(
+        config: ConnectConfig, *, transport: Transport | None = None
+    ) -> ServiceClient:
+        """Connect directly to Temporal services.
+
+        ``transport`` (tempyral only) replaces the gRPC channel, e.g. with a
+        :py:class:`MockTransport` in tests: calls go through it with the same metadata, error
+        translation and retries, and the connect check (``GetSystemInfo``) is answered by it.
+        """
+        return await _GrpcServiceClient.connect(config, transport=transport)
 
     def __init__(self, config: ConnectConfig) -> None:
         """Initialize the base service client."""
@@ -136,15 +143,19 @@ class _GrpcServiceClient(ServiceClient):
     """The ServiceClient of tempyral, over gRPC (``grpc.aio``; see ``_transport``)."""
 
     @staticmethod
-    async def connect(config: ConnectConfig) -> _GrpcServiceClient:
-        client = _GrpcServiceClient(config)
+    async def connect(
+        config: ConnectConfig, *, transport: Transport | None = None
+    ) -> _GrpcServiceClient:
+        client = _GrpcServiceClient(config, transport=transport)
         if not config.lazy:
             await client._connect()
         return client
 
-    def __init__(self, config: ConnectConfig) -> None:
+    def __init__(self, config: ConnectConfig, *, transport: Transport | None = None) -> None:
         super().__init__(config)
         self._settings = ChannelSettings.from_config(config)
+        # A transport given by the caller is used in every process and for every setting.
+        self._given_transport = transport
         tls = self._settings.tls
         self._facts = TLSFacts(
             target=self._settings.target,
@@ -195,6 +206,8 @@ class _GrpcServiceClient(ServiceClient):
 
     def _transport_here(self) -> Transport:
         """The transport for this process; a forked child gets its own."""
+        if self._given_transport is not None:
+            return self._given_transport
         pid = os.getpid()
         if self._transport is None or self._transport_pid != pid:
             self._transport = new_transport(self._settings)

@@ -2,31 +2,49 @@
 
 :py:class:`WorkflowInstance` is what a worker drives on each workflow task and what the
 ``Replayer`` drives over a stored history. It never polls, sleeps or reads a clock:
-``activate(events)`` applies every complete workflow task in the events it has been given, runs the
-workflow code for each, and returns the commands of the newest task with its ``sdk_metadata``;
-``query()`` answers a query read-only. Events may come all at once or task by task (a sticky
-worker's view); the results are the same.
+``activate(events, messages=...)`` applies every complete workflow task in the events it has been
+given, runs the workflow code for each, and returns the commands of the newest task with its
+``sdk_metadata`` and its answers to the task's protocol messages; ``query()`` answers a query
+read-only. Events may come all at once or task by task (a sticky worker's view); the results are
+the same.
+
+It is the worker's only door into the engine: the worker reads what it needs through its
+properties, asks :py:meth:`WorkflowInstance.workflow_failure` whether an error fails the workflow
+(and for the completion that does), and ends a run with :py:meth:`~WorkflowInstance.evict` or,
+while the run's thread may still be inside workflow code, :py:meth:`~WorkflowInstance.abandon`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
+from tempyral.api.enums.v1 import command_type_pb2
+from tempyral.api.failure.v1.message_pb2 import Failure
 from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.api.protocol.v1.message_pb2 import Message
 from tempyral.api.sdk.v1 import task_complete_metadata_pb2
 from tempyral.converter import DataConverter
 from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
 from tempyral.replay._driver import WorkflowMachines
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
+from tempyral.replay._protocol import fail_workflow_command, reject_updates
 from tempyral.replay._runtime import WorkflowRuntime
 from tempyral.workflow._definition import _Definition
 
 __all__ = ["WorkflowInstance", "WorkflowTaskCompletion"]
+
+_CLOSING_COMMANDS = frozenset(
+    {
+        command_type_pb2.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+        command_type_pb2.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+        command_type_pb2.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+        command_type_pb2.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+    }
+)
 
 
 @dataclass
@@ -34,10 +52,13 @@ class WorkflowTaskCompletion:
     """The outcome of one ``activate``: what to send back for the newest workflow task.
 
     ``failure`` is set when the task fails (the workflow code raised a non-failure error, or hit
-    the determinism guard); nondeterminism and corrupt history raise instead.
+    the determinism guard); nondeterminism and corrupt history raise instead. ``messages`` answer
+    the protocol messages the task brought (update requests are rejected for now). ``finished``
+    says the run ends with this task (its commands close it, or its history already has).
     """
 
     commands: list[command_pb2.Command] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
     sdk_metadata: task_complete_metadata_pb2.WorkflowTaskCompletedMetadata = field(
         default_factory=task_complete_metadata_pb2.WorkflowTaskCompletedMetadata
     )
@@ -83,12 +104,17 @@ class WorkflowInstance:
         return self.machines.workflow_finished
 
     def activate(
-        self, events: Sequence[history_pb2.HistoryEvent], *, history_complete: bool = False
+        self,
+        events: Sequence[history_pb2.HistoryEvent],
+        *,
+        messages: Sequence[Message] = (),
+        history_complete: bool = False,
     ) -> WorkflowTaskCompletion:
         """Apply new history events; run the workflow code for each complete workflow task.
 
-        ``history_complete`` says no more events will come (a stored history): a trailing partial
-        task is applied too.
+        ``messages`` are the protocol messages of the newest task; their answers are in the
+        completion. ``history_complete`` says no more events will come (a stored history): a
+        trailing partial task is applied too.
         """
         completion = WorkflowTaskCompletion()
         try:
@@ -102,8 +128,33 @@ class WorkflowInstance:
                 self.machines.check_end_of_history()
         except NondeterminismError as err:
             raise err.with_workflow(self.workflow_type, self.workflow_id) from None
-        completion.finished = self.machines.workflow_finished
+        # A closing command ends the run as soon as the server takes it: no later task comes.
+        completion.finished = self.machines.workflow_finished or any(
+            command.command_type in _CLOSING_COMMANDS for command in completion.commands
+        )
+        if completion.failure is None:
+            completion.messages = reject_updates(messages)
         return completion
+
+    def workflow_failure(
+        self, error: BaseException, failure: Failure
+    ) -> WorkflowTaskCompletion | None:
+        """The completion that fails the workflow with ``failure`` because of ``error``, or None.
+
+        A nondeterministic run fails the workflow, not only its task, when
+        ``NondeterminismError`` is among the failure exception types of the worker or of the
+        workflow's definition; any other error here (corrupt history, deadlock) fails the task.
+        """
+        if not isinstance(error, NondeterminismError):
+            return None
+        kinds = list(self.failure_exception_types)
+        if self.runtime is not None:
+            kinds.extend(self.runtime.definition.failure_exception_types)
+        if not any(isinstance(error, kind) for kind in kinds):
+            return None
+        return WorkflowTaskCompletion(
+            commands=[fail_workflow_command(failure)], replaying=False, finished=True
+        )
 
     def _run_task(self) -> WorkflowTaskCompletion:
         machines = self.machines
@@ -181,12 +232,12 @@ class WorkflowInstance:
         runtime.loop.run_once(check_conditions=False)
         self.runtime = None
 
-    def pending_commands(self) -> list[command_pb2.Command]:
-        return self.machines.pending_commands()
+    def abandon(self) -> None:
+        """Drop the run while its thread may still be inside workflow code (a deadlock).
 
-    def describe(self) -> dict[str, Any]:
-        return {
-            "workflow_id": self.workflow_id,
-            "workflow_type": self.workflow_type,
-            "finished": self.finished,
-        }
+        Nothing is cancelled from here (that would race the thread); the run is only marked as
+        going away, so that the interrupted code unwinds quietly (no "exception never retrieved"
+        noise). The instance must not be activated again.
+        """
+        if self.runtime is not None:
+            self.runtime.deleting = True

@@ -1,8 +1,7 @@
 """The activity half of a worker: poll activity tasks, run them, report their outcomes.
 
 Tasks come from long polls on the task queue (``_poller``) or, eagerly, from the workflow worker
-(:py:meth:`ActivityWorker.try_reserve_eager_slot` / :py:meth:`ActivityWorker.dispatch_eager`),
-which also runs local activity attempts here (:py:meth:`ActivityWorker.start_local_attempt`).
+(:py:meth:`ActivityWorker.try_reserve_eager_slot` / :py:meth:`ActivityWorker.dispatch_eager`).
 Each runs as its own asyncio task: decode the arguments by the function's type hints, build the
 :py:class:`tempyral.activity.Info` and context, run the interceptor chain and the function, then
 report (``_activity_report``). Heartbeats are throttled per attempt (``_heartbeat``); their
@@ -68,21 +67,7 @@ from tempyral.worker._versioning import VersioningStrategy
 if TYPE_CHECKING:
     from loguru import Logger
 
-__all__ = ["ActivityWorker", "ActivityWorkerOptions", "LocalAttempt"]
-
-
-@dataclass(frozen=True)
-class LocalAttempt:
-    """A local activity attempt started by :py:meth:`ActivityWorker.start_local_attempt`."""
-
-    running: RunningActivity
-    outcome: asyncio.Task[Outcome]
-    """Resolves with the attempt's outcome (completed, failed, cancelled); never raises."""
-
-    def cancel(self, details: ActivityCancellationDetails) -> None:
-        """Cancel the attempt (e.g. ``ActivityCancellationDetails(timed_out=True)`` when the
-        workflow worker's start-to-close timer fires, or ``cancel_requested=True``)."""
-        self.running.request_cancel(details)
+__all__ = ["ActivityWorker", "ActivityWorkerOptions"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +78,6 @@ class ActivityWorkerOptions:
     identity: str
     worker_instance_key: str
     max_concurrent_activities: int = 100
-    max_concurrent_local_activities: int = 100
     max_pollers: int = 5
     max_activities_per_second: float | None = None
     max_task_queue_activities_per_second: float | None = None
@@ -125,10 +109,8 @@ class ActivityWorker:
         self._options = options
         self._versioning = versioning
         self._running: dict[bytes, RunningActivity] = {}
-        self._local_running: set[RunningActivity] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
         self._slots = SlotSupplier("activity", options.max_concurrent_activities)
-        self._local_slots = SlotSupplier("local activity", options.max_concurrent_local_activities)
         self._poller: TaskPoller[PollActivityTaskQueueResponse] | None = None
         self._worker_shutdown_event: _CompositeEvent | None = None
         self._fatal: asyncio.Future[BaseException] | None = None
@@ -201,7 +183,7 @@ class ActivityWorker:
     async def _cancel_after_grace(self) -> None:
         await asyncio.sleep(self._options.graceful_shutdown_timeout.total_seconds())
         self._grace_elapsed = True
-        for running in [*self._running.values(), *self._local_running]:
+        for running in list(self._running.values()):
             running.request_cancel(ActivityCancellationDetails(worker_shutdown=True))
 
     async def wait_all_completed(self) -> None:
@@ -232,46 +214,6 @@ class ActivityWorker:
             permit.release()
             return
         self._start_task(task, permit)
-
-    # -- local activities (called by the workflow worker) ------------------------------------
-
-    def start_local_attempt(self, task: PollActivityTaskQueueResponse) -> LocalAttempt:
-        """Run one attempt of a local activity described by ``task`` (its ``task_token`` any
-        unique bytes); the workflow worker owns its timeouts, retries and markers.
-
-        The attempt waits for a local activity slot, runs like any activity (``info().is_local``
-        is true, heartbeats are ignored), and its outcome is returned, not reported.
-        """
-        running = RunningActivity(task_token=task.task_token, is_local=True)
-        outcome = asyncio.create_task(self._run_local(task, running), name="local activity")
-        running.task = outcome
-        self._handlers.add(outcome)
-        self._local_running.add(running)
-        outcome.add_done_callback(self._handlers.discard)
-        outcome.add_done_callback(lambda _: self._local_running.discard(running))
-        if self._grace_elapsed:
-            running.request_cancel(ActivityCancellationDetails(worker_shutdown=True))
-        return LocalAttempt(running, outcome)
-
-    async def _run_local(
-        self, task: PollActivityTaskQueueResponse, running: RunningActivity
-    ) -> Outcome:
-        activity_log = activity_logger(
-            task, namespace=self.namespace, task_queue=self._options.task_queue
-        )
-        converter = self.client.data_converter.with_context(
-            self._serialization(task, is_local=True)
-        )
-        try:
-            permit = await self._local_slots.reserve()
-        except asyncio.CancelledError as cancelled:
-            running.done = True
-            outcome, _ = await outcome_from_error(cancelled, running, converter, activity_log)
-            return outcome
-        try:
-            return await self._run_attempt(task, running, converter, activity_log)
-        finally:
-            permit.release()
 
     # -- polling and running -----------------------------------------------------------------
 
@@ -309,9 +251,7 @@ class ActivityWorker:
         received = time.monotonic()
         try:
             activity_log.debug("Running activity")
-            converter = self.client.data_converter.with_context(
-                self._serialization(task, is_local=False)
-            )
+            converter = self.client.data_converter.with_context(self._serialization(task))
             running.local_timeout = arm_local_timeout(
                 task, running, activity_log, buffer=self._options.local_timeout_buffer
             )
@@ -351,9 +291,7 @@ class ActivityWorker:
                     return seconds + self._options.local_timeout_buffer.total_seconds()
         return 300.0
 
-    def _serialization(
-        self, task: PollActivityTaskQueueResponse, *, is_local: bool
-    ) -> ActivitySerializationContext:
+    def _serialization(self, task: PollActivityTaskQueueResponse) -> ActivitySerializationContext:
         return ActivitySerializationContext(
             namespace=task.workflow_namespace or self.namespace,
             activity_id=task.activity_id or None,
@@ -361,7 +299,7 @@ class ActivityWorker:
             activity_task_queue=self._options.task_queue,
             workflow_id=task.workflow_execution.workflow_id or None,
             workflow_type=task.workflow_type.name or None,
-            is_local=is_local,
+            is_local=False,
         )
 
     async def _run_attempt(
@@ -417,20 +355,18 @@ class ActivityWorker:
             namespace=self.namespace,
             task_queue=self._options.task_queue,
             heartbeat_details=heartbeat_details,
-            is_local=running.is_local,
         )
         running.info = info
         running.converter = converter
         running.log = activity_log
-        if not running.is_local:
-            running.heartbeats = new_throttler(
-                running,
-                send=self._record_heartbeat_rpc,
-                namespace=self.namespace,
-                identity=self._options.identity,
-                default_interval=self._options.default_heartbeat_throttle_interval,
-                max_interval=self._options.max_heartbeat_throttle_interval,
-            )
+        running.heartbeats = new_throttler(
+            running,
+            send=self._record_heartbeat_rpc,
+            namespace=self.namespace,
+            identity=self._options.identity,
+            default_interval=self._options.default_heartbeat_throttle_interval,
+            max_interval=self._options.max_heartbeat_throttle_interval,
+        )
         headers: dict[str, Payload] = dict(task.header.fields)
         if self._options.encode_headers:
             for key, payload in headers.items():

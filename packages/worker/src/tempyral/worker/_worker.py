@@ -73,9 +73,8 @@ class WorkflowWorkerSetup:
     interceptors: Sequence[Interceptor]
     versioning: VersioningStrategy
     activity_worker: ActivityWorker | None
-    """For eager activities (``try_reserve_eager_slot`` / ``dispatch_eager``), local activity
-    attempts (``start_local_attempt``) and checking local activity names
-    (``registry.assert_valid``)."""
+    """For eager activities (``try_reserve_eager_slot`` / ``dispatch_eager``) and checking local
+    activity names (``registry.assert_valid``)."""
 
 
 class _WorkflowWorkerLike(Protocol):
@@ -244,7 +243,6 @@ class Worker:
             identity=self.identity,
             worker_instance_key=self._instance_key,
             max_concurrent_activities=config.get("max_concurrent_activities") or 100,
-            max_concurrent_local_activities=config.get("max_concurrent_local_activities") or 100,
             max_pollers=activity_poller_count(config),
             max_activities_per_second=config.get("max_activities_per_second"),
             max_task_queue_activities_per_second=config.get("max_task_queue_activities_per_second"),

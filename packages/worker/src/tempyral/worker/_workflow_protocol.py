@@ -2,7 +2,7 @@
 
 Kept apart from the task logic (``_workflow_task``) so that each message's fields are in one
 place: the full history of a run (paged), sticky attributes, failures as the server wants them,
-query answers, and rejections of workflow updates (which tempyral's engine does not run yet).
+and query answers. Answers to protocol messages (update requests) come from the engine.
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ from tempyral.api.enums.v1.query_pb2 import QUERY_RESULT_TYPE_ANSWERED, QUERY_RE
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_STICKY
 from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
-from tempyral.api.protocol.v1.message_pb2 import Message
 from tempyral.api.query.v1.message_pb2 import WorkflowQueryResult
 from tempyral.api.taskqueue.v1.message_pb2 import StickyExecutionAttributes, TaskQueue
-from tempyral.api.update.v1 import message_pb2 as update_pb2
 from tempyral.api.workflowservice.v1.request_response_pb2 import GetWorkflowExecutionHistoryRequest
 from tempyral.converter import DataConverter
 from tempyral.replay import NondeterminismError
@@ -35,7 +33,6 @@ __all__ = [
     "fetch_history",
     "query_answer",
     "query_failure",
-    "reject_updates",
     "sticky_attributes",
     "to_failure",
 ]
@@ -126,33 +123,3 @@ def query_failure(error: BaseException, converter: DataConverter) -> WorkflowQue
         error_message=str(error),
         failure=to_failure(error, converter),
     )
-
-
-def reject_updates(messages: Sequence[Message]) -> list[Message]:
-    """Reject every update request: the caller gets an error now instead of waiting forever."""
-    rejections = []
-    for message in messages:
-        request = update_pb2.Request()
-        if not message.body.Unpack(request):
-            continue
-        rejection = update_pb2.Rejection(
-            rejected_request_message_id=message.id,
-            rejected_request_sequencing_event_id=message.event_id,
-            rejected_request=request,
-            failure=Failure(
-                message=(
-                    "workflow updates are not supported by this version of tempyral's workflow "
-                    "engine; run this workflow on a worker that supports them"
-                ),
-                application_failure_info=ApplicationFailureInfo(
-                    type="NotImplementedError", non_retryable=True
-                ),
-            ),
-        )
-        reply = Message(
-            id=f"{message.protocol_instance_id}/reject",
-            protocol_instance_id=message.protocol_instance_id,
-        )
-        reply.body.Pack(rejection)
-        rejections.append(reply)
-    return rejections

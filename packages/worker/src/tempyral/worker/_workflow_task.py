@@ -12,10 +12,11 @@ For each task the worker:
    (and for the next workflow task right away), then caches the run;
 4. or, when the code raised, hit the determinism guard, deadlocked, or no longer matches its
    history, fails the task with the cause and the error (stack and, for nondeterminism, the
-   workflow source file:line) and evicts the run. The workflow itself fails only for exception
-   types listed in ``workflow_failure_exception_types`` (of the worker or ``@workflow.defn``),
-   ``NondeterminismError`` included. As Temporal's core SDK does, only a task's first attempt is
-   reported: later attempts time out quietly instead of filling history with the same failure.
+   workflow source file:line) and evicts the run. The engine decides when the workflow itself
+   fails instead (``NondeterminismError`` listed in ``workflow_failure_exception_types`` of the
+   worker or ``@workflow.defn``) and builds that completion. As Temporal's core SDK does, only
+   a task's first attempt is reported: later attempts time out quietly instead of filling
+   history with the same failure.
 
 Legacy query tasks (a query sent while the workflow had no task in flight, answered with
 ``RespondQueryTaskCompleted``) are answered from the cached instance, or from a replay of the
@@ -28,15 +29,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from tempyral.api.command.v1.message_pb2 import Command, FailWorkflowExecutionCommandAttributes
-from tempyral.api.enums.v1.command_type_pb2 import (
-    COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
-    COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
-)
+from tempyral.api.command.v1.message_pb2 import Command
+from tempyral.api.enums.v1.command_type_pb2 import COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK
 from tempyral.api.enums.v1.query_pb2 import QUERY_RESULT_TYPE_ANSWERED, QUERY_RESULT_TYPE_FAILED
 from tempyral.api.query.v1.message_pb2 import WorkflowQuery, WorkflowQueryResult
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
@@ -47,7 +45,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     RespondWorkflowTaskFailedRequest,
 )
 from tempyral.client import Client
-from tempyral.replay import NondeterminismError, Replayer, WorkflowInstance
+from tempyral.replay import Replayer, WorkflowInstance
 from tempyral.service import RPCError
 from tempyral.worker._activity_worker import ActivityWorker
 from tempyral.worker._client import worker_workflow_service
@@ -60,12 +58,14 @@ from tempyral.worker._workflow_protocol import (
     fetch_history,
     query_answer,
     query_failure,
-    reject_updates,
     sticky_attributes,
     to_failure,
 )
 
-__all__ = ["TaskSettings", "WorkflowTaskHandler"]
+if TYPE_CHECKING:
+    from loguru import Logger
+
+__all__ = ["TaskSettings", "WorkflowTaskHandler", "task_logger"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,6 @@ class TaskSettings:
     max_eager_activities: int
     eager_activities: bool
     sdk_version: str
-    failure_exception_types: tuple[type[BaseException], ...]
 
 
 class WorkflowTaskHandler:
@@ -120,14 +119,16 @@ class WorkflowTaskHandler:
     async def _workflow_task(
         self, task: PollWorkflowTaskQueueResponse
     ) -> PollWorkflowTaskQueueResponse | None:
-        journal = _task_logger(task, self._settings.task_queue)
+        journal = task_logger(task, self._settings.task_queue)
         run = await self._run_for(task)
         instance = run.instance
         events = list(task.history.events)
         if run.last_event_id == 0:  # a new instance: the whole history
             events = await self._history(task, up_to_event_id=task.started_event_id)
         try:
-            completion = await self._runner.run(partial(instance.activate, events))
+            completion = await self._runner.run(
+                partial(instance.activate, events, messages=list(task.messages))
+            )
             error = completion.failure
         except Exception as err:  # nondeterminism, corrupt history, deadlock, unknown type
             error = err
@@ -139,8 +140,9 @@ class WorkflowTaskHandler:
         request = self._completion(task, completion.commands, completion.sdk_metadata)
         for query_id, answer in (await self._answer_queries(instance, task.queries)).items():
             request.query_results[query_id].CopyFrom(answer)
+        request.messages.extend(completion.messages)
         if task.messages:
-            request.messages.extend(reject_updates(task.messages))
+            # The task may vanish from history (a rejected update): never continue from it.
             run.speculative = True
         permits = self._reserve_eager_activities(request)
         try:
@@ -259,20 +261,15 @@ class WorkflowTaskHandler:
         task: PollWorkflowTaskQueueResponse,
         instance: WorkflowInstance,
         error: BaseException,
-        journal: Any,
+        journal: Logger,
     ) -> None:
         client = self._client()
         failure = to_failure(error, client.data_converter)
         service = worker_workflow_service(client)
-        if isinstance(error, NondeterminismError) and self._nondeterminism_fails_workflow(instance):
-            journal.opt(exception=error).warning("Failing the workflow: nondeterminism")
-            command = Command(
-                command_type=COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
-                fail_workflow_execution_command_attributes=FailWorkflowExecutionCommandAttributes(
-                    failure=failure
-                ),
-            )
-            request = self._completion(task, [command], None)
+        failing = instance.workflow_failure(error, failure)
+        if failing is not None:
+            journal.opt(exception=error).warning("Failing the workflow: {}", _first_line(error))
+            request = self._completion(task, failing.commands, failing.sdk_metadata)
             request.ClearField("sticky_attributes")
             request.return_new_workflow_task = False
             try:
@@ -298,13 +295,6 @@ class WorkflowTaskHandler:
             await service.respond_workflow_task_failed(failed, retry=True)
         except RPCError as err:
             journal.warning("Reporting a task failure failed: {}: {}", err.status.name, err)
-
-    def _nondeterminism_fails_workflow(self, instance: WorkflowInstance) -> bool:
-        types = list(self._settings.failure_exception_types)
-        runtime = instance.runtime
-        if runtime is not None:
-            types.extend(runtime.definition.failure_exception_types)
-        return any(issubclass(NondeterminismError, kind) for kind in types)
 
     # -- eager activities ----------------------------------------------------------------------
 
@@ -382,7 +372,7 @@ class WorkflowTaskHandler:
         try:
             await worker_workflow_service(client).respond_query_task_completed(request, retry=True)
         except RPCError as err:
-            _task_logger(task, self._settings.task_queue).warning(
+            task_logger(task, self._settings.task_queue).warning(
                 "Answering a query failed: {}: {}", err.status.name, err.message
             )
 
@@ -392,18 +382,20 @@ class WorkflowTaskHandler:
         """Drop a run: its workflow tasks are cancelled (quietly, as if replaying)."""
         self.cache.take(run.run_id)
         if deadlocked:
-            # Its thread may still be inside the instance: only mark the run as going away, so
-            # that the interrupted code unwinds quietly (no "exception never retrieved" noise).
-            if run.instance.runtime is not None:
-                run.instance.runtime.deleting = True
+            run.instance.abandon()  # its thread may still be inside the workflow code
             return
         try:
             await self._runner.run(run.instance.evict)
         except Exception as err:
-            logger.warning("Evicting workflow run {} failed: {}", run.run_id, err)
+            logger.bind(
+                workflow_id=run.instance.workflow_id,
+                run_id=run.run_id,
+                workflow_type=run.instance.workflow_type,
+            ).warning("Evicting workflow run {} failed: {}", run.run_id, err)
 
 
-def _task_logger(task: PollWorkflowTaskQueueResponse, task_queue: str) -> Any:
+def task_logger(task: PollWorkflowTaskQueueResponse, task_queue: str) -> Logger:
+    """The worker's loguru logger for one workflow task: the task's context in ``extra``."""
     return logger.bind(
         workflow_id=task.workflow_execution.workflow_id,
         run_id=task.workflow_execution.run_id,

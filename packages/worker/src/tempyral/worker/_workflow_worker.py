@@ -47,7 +47,7 @@ from tempyral.worker._poller import TaskPoller
 from tempyral.worker._slots import SlotPermit, SlotSupplier
 from tempyral.worker._workflow_activation import ActivationRunner
 from tempyral.worker._workflow_cache import WorkflowCache
-from tempyral.worker._workflow_task import TaskSettings, WorkflowTaskHandler
+from tempyral.worker._workflow_task import TaskSettings, WorkflowTaskHandler, task_logger
 
 __all__ = ["workflow_poller_counts"]
 
@@ -124,7 +124,6 @@ class _WorkflowWorker:
                 eager_activities=not config.get("disable_eager_activity_execution")
                 and not config.get("no_remote_activities"),
                 sdk_version=_sdk_version(),
-                failure_exception_types=tuple(config.get("workflow_failure_exception_types", ())),
             ),
             versioning=setup.versioning,
             activity_worker=activity_worker,
@@ -229,7 +228,7 @@ class _WorkflowWorker:
         try:
             await self._handler.handle(task)
         except Exception:
-            logger.opt(exception=True).error(
+            task_logger(task, self._task_queue).opt(exception=True).error(
                 "Handling a workflow task of {} failed unexpectedly",
                 task.workflow_execution.workflow_id,
             )
