@@ -19,7 +19,7 @@ SERVER_FIXTURES = frozenset(
         "official_host",  # worker tests: the official SDK's activity host process
         "workflow_worker_process",  # worker tests: worker processes of either SDK
         "recording_proxy",  # client tests: a gRPC proxy in front of the dev server
-        "nginx_tls",  # client tests: the TLS endpoint in front of the dev server
+        "tls_endpoints",  # client tests: the TLS proxies in front of the dev server
         "restartable_server",  # client tests: a dev server the test stops and starts
         # Not servers, but minutes of real tool runs over git clones of the whole repo (release
         # planning, building all six wheels): kept out of the fast tier for the same reason.
