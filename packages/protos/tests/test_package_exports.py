@@ -175,6 +175,9 @@ def test_packages_import_nothing_until_used_and_need_no_grpc() -> None:
         exec("from tempyral.api.workflowservice.v1 import *")
         assert "StartWorkflowExecutionRequest" in dir()
         assert "WorkflowServiceStub" not in dir()
+        import tempyral.api.workflowservice.v1 as service
+        assert "GetSystemInfoRequest" in dir(service)
+        assert "WorkflowServiceStub" not in dir(service)
         try:
             from tempyral.api.workflowservice.v1 import WorkflowServiceStub
         except ModuleNotFoundError as exc:

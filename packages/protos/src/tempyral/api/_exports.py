@@ -56,6 +56,8 @@ def lazy_exports(
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*vars(sys.modules[package]), *where})
+        # Without grpc, the stub names stay out of dir() too: tools that getattr() every name
+        # listed there (pydoc, IDEs) would fail on them.
+        return sorted({*vars(sys.modules[package]), *public})
 
     return public, __getattr__, __dir__
