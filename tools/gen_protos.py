@@ -20,6 +20,10 @@ rewritten:
   (protoc 29) runs on protobuf 5.29 through 7.x, which the tests check, while the assertion would
   warn on 6.x and refuse 7.x.
 
+Each Temporal API package also exports its messages, enums and service stubs at package level, as
+the official ``temporalio.api.<pkg>.v1`` packages do, lazily and typed (see tools/gen_exports.py).
+The official packages left out are written, with the reason, to ``tempyral.api._not_generated``.
+
 Proto package names (``temporal.api.*``) are kept, because they are on the wire: gRPC method paths,
 ``google.protobuf.Any`` type URLs and ``json/protobuf`` payload metadata all carry them.
 
@@ -47,8 +51,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import gen_grpc_typing  # tools/ is on sys.path when this runs as a script
-from gen_schema_select import RUNTIME_PREFIX, select_files
+import gen_exports  # tools/ is on sys.path when this runs as a script
+import gen_grpc_typing
+from gen_schema_select import RUNTIME_PREFIX, exclusion_reason, select_files
 from google.protobuf import descriptor_pb2
 
 REPO = Path(__file__).resolve().parent.parent
@@ -146,8 +151,11 @@ def fetch_wheel(wheel: PinnedWheel) -> Path:
     return found[0]
 
 
-def read_descriptors(wheel_path: Path) -> dict[str, bytes]:
-    """Map schema file name -> serialized FileDescriptorProto, read from every ``_pb2.py``."""
+def read_descriptors(wheel_path: Path, packages: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Map schema file name -> serialized FileDescriptorProto, read from every ``_pb2.py``.
+
+    ``packages``, if given, receives schema file name -> the wheel's Python package holding it.
+    """
     found: dict[str, bytes] = {}
     with zipfile.ZipFile(wheel_path) as archive:
         for name in archive.namelist():
@@ -162,6 +170,8 @@ def read_descriptors(wheel_path: Path) -> dict[str, bytes]:
                 ):
                     serialized = ast.literal_eval(node.args[0])
                     found[_file_name(serialized)] = serialized
+                    if packages is not None:
+                        packages[_file_name(serialized)] = ".".join(name.split("/")[:-1])
     return found
 
 
@@ -277,7 +287,9 @@ def rewrite(text: str, packages: list[str], runtime_modules: list[str]) -> str:
 
 
 def generate(dest: Path) -> None:
-    available = {**runtime_descriptors(), **read_descriptors(fetch_wheel(TEMPORALIO))}
+    official_packages: dict[str, str] = {}
+    official = read_descriptors(fetch_wheel(TEMPORALIO), official_packages)
+    available = {**runtime_descriptors(), **official}
     selected = select_files(available)
     files = list(selected)
     source = f"{TEMPORALIO.project}=={TEMPORALIO.version}"
@@ -317,6 +329,12 @@ def generate(dest: Path) -> None:
                 dotted = ".".join(folder.relative_to(dest.parent.parent).parts)
                 init.write_text(INIT_DOCSTRING.format(doc=f"Generated package {dotted}."))
         write_grpc_typing(selected, dest, source)
+        write_exports(selected, dest, source)
+        not_generated = not_generated_packages(official_packages, selected)
+        (dest / "_not_generated.py").write_text(
+            gen_exports.not_generated_module(not_generated, source), encoding="utf-8"
+        )
+        (dest / "_exports.py").write_text(gen_exports.LAZY_MODULE, encoding="utf-8")
         (dest / "_pool.py").write_text(POOL_MODULE, encoding="utf-8")
         (dest / "py.typed").write_text("", encoding="utf-8")
 
@@ -325,16 +343,47 @@ def write_grpc_typing(selected: dict[str, bytes], dest: Path, source: str) -> No
     """A .pyi beside every *_pb2_grpc module (see tools/gen_grpc_typing.py)."""
     protos = {n: descriptor_pb2.FileDescriptorProto.FromString(b) for n, b in selected.items()}
 
-    def module_of(name: str) -> str:
-        return our_module(python_module(name)) + "_pb2"
-
-    locations = gen_grpc_typing.message_locations(protos, module_of)
+    locations = gen_grpc_typing.message_locations(protos, _module_of)
     for name, proto in protos.items():
         if not proto.service:
             continue
-        target = dest.parent / Path(*module_of(name).split(".")[1:])
+        target = dest.parent / Path(*_module_of(name).split(".")[1:])
         target = target.with_name(target.name + "_grpc.pyi")
         target.write_text(gen_grpc_typing.grpc_typing(proto, locations, source), encoding="utf-8")
+
+
+def _module_of(schema_file: str) -> str:
+    return our_module(python_module(schema_file)) + "_pb2"
+
+
+def write_exports(selected: dict[str, bytes], dest: Path, source: str) -> None:
+    """Package-level names of every Temporal API package (see tools/gen_exports.py)."""
+    protos = {
+        n: descriptor_pb2.FileDescriptorProto.FromString(b)
+        for n, b in selected.items()
+        if not n.startswith(RUNTIME_PREFIX)
+    }
+    for exports in gen_exports.package_exports(protos, _module_of).values():
+        folder = dest.parent / Path(*exports.package.split(".")[1:])
+        (folder / "__init__.py").write_text(
+            gen_exports.init_module(exports, source), encoding="utf-8"
+        )
+        (folder / "__init__.pyi").write_text(
+            gen_exports.init_typing(exports, source), encoding="utf-8"
+        )
+
+
+def not_generated_packages(official: dict[str, str], selected: dict[str, bytes]) -> dict[str, str]:
+    """The official SDK's ``temporalio.api`` packages we leave out (ours by name) -> why."""
+    generated = {official[name] for name in selected if name in official}
+    left_out: dict[str, str] = {}
+    for name, package in sorted(official.items()):
+        if package.startswith("temporalio.api.") and package not in generated:
+            ours = "tempyral" + package[len("temporalio") :]
+            reason = exclusion_reason(name)
+            if left_out.setdefault(ours, reason) != reason:
+                left_out[ours] = f"{left_out[ours]}; {reason}"
+    return left_out
 
 
 def differences(left: Path, right: Path) -> list[str]:

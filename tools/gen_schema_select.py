@@ -13,13 +13,26 @@ from google.protobuf import descriptor_pb2, message
 # Which schema files we generate: the whole Temporal API except the Cloud operations API (a
 # separate product with its own service), plus whatever those files import.
 OWN_PREFIX = "temporal/api/"
-EXCLUDED_PREFIXES = (
-    "temporal/api/cloud/",
-    # Leftovers in the wheel that no service uses; they import schema files the wheel lacks.
-    "temporal/api/cluster/",
-    "temporal/api/interaction/",
-    # Defines a method option only (request header routing for proxies); options are stripped.
-    "temporal/api/protometa/",
+# Prefix -> why it is left out; tools/gen_protos.py writes the reasons into the generated package
+# (tempyral.api._not_generated), where the tests that compare with the official SDK read them.
+EXCLUDED_PREFIXES = {
+    "temporal/api/cloud/": "the Temporal Cloud operations API: a separate product and service",
+    "temporal/api/cluster/": (
+        "a leftover in the official wheel that no service uses; it imports schema files "
+        "the wheel lacks (the official package fails to import too)"
+    ),
+    "temporal/api/interaction/": (
+        "a leftover in the official wheel that no service uses; it imports schema files "
+        "the wheel lacks (the official package fails to import too)"
+    ),
+    "temporal/api/protometa/": (
+        "defines a method option only (request header routing for proxies); options are stripped"
+    ),
+}
+# Why a schema file of the pinned source that no generated file uses is left out.
+UNUSED_REASON = (
+    "option annotations for code generators and the HTTP gateway only; options are stripped, "
+    "they do not affect gRPC"
 )
 RUNTIME_PREFIX = "google/protobuf/"
 
@@ -87,6 +100,14 @@ def referenced_symbols(proto: descriptor_pb2.FileDescriptorProto) -> Iterator[st
             yield method.output_type
 
 
+def exclusion_reason(name: str) -> str:
+    """Why the schema file ``name`` of the pinned source is not generated."""
+    for prefix, reason in EXCLUDED_PREFIXES.items():
+        if name.startswith(prefix):
+            return reason
+    return UNUSED_REASON
+
+
 def select_files(available: dict[str, bytes]) -> dict[str, bytes]:
     """The Temporal API files and what their types use, dependencies first, options stripped."""
     protos = {}
@@ -106,7 +127,7 @@ def select_files(available: dict[str, bytes]) -> dict[str, bytes]:
     roots = sorted(
         name
         for name in protos
-        if name.startswith(OWN_PREFIX) and not name.startswith(EXCLUDED_PREFIXES)
+        if name.startswith(OWN_PREFIX) and not name.startswith(tuple(EXCLUDED_PREFIXES))
     )
     ordered: dict[str, bytes] = {}
     seen: set[str] = set()
