@@ -181,9 +181,6 @@ class WorkflowInstance:
         runtime.loop.run_once(check_conditions=False)
         self.runtime = None
 
-    def pending_commands(self) -> list[command_pb2.Command]:
-        return self.machines.pending_commands()
-
     def describe(self) -> dict[str, Any]:
         return {
             "workflow_id": self.workflow_id,

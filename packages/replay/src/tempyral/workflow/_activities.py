@@ -40,7 +40,7 @@ class ActivityCancellationType(IntEnum):
     ABANDON = 2
 
 
-class ActivityHandle(asyncio.Task, Generic[ReturnType]):  # type: ignore[type-arg]
+class ActivityHandle(asyncio.Task[ReturnType], Generic[ReturnType]):
     """A running activity; an ``asyncio.Task`` whose result is the activity's."""
 
 
@@ -137,7 +137,7 @@ def start_activity(
         priority=priority,
         result_type=result_type or _result_type(activity),
     )
-    return _Runtime.current().start_activity(options)  # type: ignore[no-any-return]
+    return _Runtime.current().start_activity(options)
 
 
 def start_activity_method(

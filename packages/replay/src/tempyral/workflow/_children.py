@@ -29,6 +29,7 @@ __all__ = [
     "start_child_workflow",
 ]
 
+SelfType = TypeVar("SelfType")
 ReturnType = TypeVar("ReturnType")
 _unset: Any = object()
 
@@ -55,7 +56,7 @@ class WorkflowIdReusePolicy(IntEnum):
     TERMINATE_IF_RUNNING = 4
 
 
-class ChildWorkflowHandle(asyncio.Task, Generic[ReturnType]):  # type: ignore[type-arg]
+class ChildWorkflowHandle(asyncio.Task[ReturnType], Generic[SelfType, ReturnType]):
     """A started child workflow; await it for its result."""
 
     @property
@@ -137,7 +138,7 @@ async def start_child_workflow(
     priority: Any = None,
     versioning_override: Any = None,
     event_groups: Any = None,
-) -> ChildWorkflowHandle[Any]:
+) -> ChildWorkflowHandle[Any, Any]:
     """Start a child workflow and wait until it has started (``id`` defaults to a random UUID).
 
     ``versioning_override`` and ``event_groups`` are accepted for compatibility and not used yet.
@@ -165,7 +166,7 @@ async def start_child_workflow(
         priority=priority,
         result_type=result_type or hinted,
     )
-    return await runtime.start_child_workflow(options)  # type: ignore[no-any-return]
+    return await runtime.start_child_workflow(options)
 
 
 async def execute_child_workflow(

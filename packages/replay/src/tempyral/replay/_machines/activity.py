@@ -20,7 +20,7 @@ from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._flags import CoreFlag
 from tempyral.replay._jobs import Job, ResolveActivity
-from tempyral.replay._machines._base import Command, HistoryEvent, Machine, require
+from tempyral.replay._machines._base import Command, Handler, HistoryEvent, Machine, require
 
 __all__ = ["ActivityMachine", "CancellationType"]
 
@@ -205,6 +205,17 @@ class ActivityMachine(Machine):
         if self.state is S.SCHEDULE_COMMAND_CREATED:
             self.cancelled_before_sent = True
         return [self._cancelled(None, "")]
+
+    HANDLERS: ClassVar[Mapping[str, Handler]] = {
+        "activity_task_scheduled": on_activity_task_scheduled,
+        "activity_task_started": on_activity_task_started,
+        "activity_task_completed": on_activity_task_completed,
+        "activity_task_failed": on_activity_task_failed,
+        "activity_task_timed_out": on_activity_task_timed_out,
+        "activity_task_canceled": on_activity_task_canceled,
+        "cancel": on_cancel,
+        "abandon": on_abandon,
+    }
 
     # -- helpers --------------------------------------------------------------------------------
     def _code_is_waiting(self) -> bool:
