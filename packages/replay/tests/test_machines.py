@@ -215,3 +215,11 @@ def test_a_mismatch_error_carries_the_machine_path() -> None:
     with pytest.raises(NondeterminismError) as info:
         timer.check_command_event(command, event("timer_started", 5, timer_id="1"))
     assert info.value.path == "CREATED / schedule->START_COMMAND_CREATED"
+
+
+def test_a_history_move_asked_without_its_event_is_refused_and_changes_nothing() -> None:
+    machine = activity()
+    with pytest.raises(IllegalMoveError, match="SCHEDULE_COMMAND_CREATED"):
+        machine.fire("activity_task_scheduled")
+    assert machine.state.name == "SCHEDULE_COMMAND_CREATED"
+    assert machine.path == ["CREATED", "schedule->SCHEDULE_COMMAND_CREATED"]

@@ -156,6 +156,19 @@ class Machine:
     def issue(self, command: Command) -> None:
         self.new_commands.append(command)
 
+    def recorded(self, event: HistoryEvent | None) -> HistoryEvent:
+        """The history event behind a move that only history makes (never the code)."""
+        if event is None:
+            raise IllegalMoveError(
+                machine=f"{self.kind} (seq {self.seq})",
+                state=self.state.name,
+                trigger="a history event's move without the event",
+                path=self.path_text,
+                command_type=command_type_name(self.command),
+                source=self.source,
+            )
+        return event
+
     def can_fire(self, trigger: str) -> bool:
         return (self.state, trigger) in self.TRANSITIONS
 

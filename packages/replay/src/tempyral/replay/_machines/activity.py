@@ -143,17 +143,17 @@ class ActivityMachine(Machine):
             )
 
     def on_activity_task_scheduled(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         self.scheduled_event_id = event.event_id
         return []
 
     def on_activity_task_started(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         self.started_event_id = event.event_id
         return []
 
     def on_activity_task_completed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_completed_event_attributes")
@@ -161,7 +161,7 @@ class ActivityMachine(Machine):
         return [ResolveActivity(self.seq, "completed", result=result)]
 
     def on_activity_task_failed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_failed_event_attributes")
@@ -171,7 +171,7 @@ class ActivityMachine(Machine):
         return [ResolveActivity(self.seq, "failed", failure=failure)]
 
     def on_activity_task_timed_out(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_timed_out_event_attributes")
@@ -179,7 +179,7 @@ class ActivityMachine(Machine):
         return [ResolveActivity(self.seq, "failed", failure=failure)]
 
     def on_activity_task_canceled(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELED or not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_canceled_event_attributes")

@@ -66,7 +66,7 @@ class CancelExternalMachine(Machine):
     def on_request_cancel_external_workflow_execution_failed(
         self, event: HistoryEvent | None
     ) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.internal:
             return []
         attrs = require(event, "request_cancel_external_workflow_execution_failed_event_attributes")

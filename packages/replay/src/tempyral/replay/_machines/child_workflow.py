@@ -137,12 +137,12 @@ class ChildWorkflowMachine(Machine):
             )
 
     def on_start_child_workflow_execution_initiated(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         self.initiated_event_id = event.event_id
         return []
 
     def on_child_workflow_execution_started(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "child_workflow_execution_started_event_attributes")
@@ -151,7 +151,7 @@ class ChildWorkflowMachine(Machine):
         return [ResolveChildStart(self.seq, "started", run_id=self.run_id)]
 
     def on_start_child_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "start_child_workflow_execution_failed_event_attributes")
@@ -166,7 +166,7 @@ class ChildWorkflowMachine(Machine):
         ]
 
     def on_child_workflow_execution_completed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "child_workflow_execution_completed_event_attributes")
@@ -174,7 +174,7 @@ class ChildWorkflowMachine(Machine):
         return [ResolveChild(self.seq, "completed", result=result)]
 
     def on_child_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "child_workflow_execution_failed_event_attributes")
@@ -183,7 +183,7 @@ class ChildWorkflowMachine(Machine):
         return [ResolveChild(self.seq, "failed", failure=failure)]
 
     def on_child_workflow_execution_timed_out(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "child_workflow_execution_timed_out_event_attributes")

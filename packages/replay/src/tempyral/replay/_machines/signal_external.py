@@ -66,7 +66,7 @@ class SignalExternalMachine(Machine):
         return [ResolveSignalExternal(self.seq)]
 
     def on_signal_external_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         attrs = require(event, "signal_external_workflow_execution_failed_event_attributes")
         failure = failure_pb2.Failure(
             message="Unable to signal external workflow because it was not found",
