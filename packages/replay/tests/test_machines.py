@@ -11,6 +11,7 @@ from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.replay import NondeterminismError
 from tempyral.replay import _machines as m
+from tempyral.replay._errors import IllegalMoveError
 from tempyral.replay._flags import Flags
 from tempyral.replay._jobs import FireTimer, ResolveActivity
 
@@ -48,12 +49,14 @@ def event(kind: str, event_id: int = 5, **attrs: object) -> history_pb2.HistoryE
 @pytest.mark.parametrize("machine", MACHINES, ids=lambda c: c.__name__)
 def test_tables_are_data_and_every_handler_has_a_transition(machine: type[m.Machine]) -> None:
     triggers = {trigger for (_, trigger) in machine.TRANSITIONS}
-    handlers = {
-        name.removeprefix("on_")
-        for name, _ in inspect.getmembers(machine)
+    assert set(machine.HANDLERS) <= triggers, set(machine.HANDLERS) - triggers
+    # Every on_<trigger> function is listed in the handler table under its own trigger.
+    methods = {
+        name.removeprefix("on_"): fn
+        for name, fn in inspect.getmembers(machine, inspect.isfunction)
         if name.startswith("on_")
     }
-    assert handlers <= triggers, handlers - triggers
+    assert methods == dict(machine.HANDLERS)
     states = {state for (state, _) in machine.TRANSITIONS}
     assert machine.INITIAL in states
     assert all(isinstance(s, machine.State) for s in states)
@@ -134,3 +137,89 @@ def test_timer_id_mismatch_is_nondeterminism() -> None:
     timer = m.TimerMachine(2, command, None)
     with pytest.raises(NondeterminismError, match="timer id '1' in history, '2' in the code"):
         timer.check_command_event(command, event("timer_started", 5, timer_id="1"))
+
+
+def _command(kind: str) -> command_pb2.Command:
+    command = command_pb2.Command(command_type=CommandType.Value(f"COMMAND_TYPE_{kind}"))
+    which = f"{kind.lower()}_command_attributes"
+    getattr(command, which).SetInParent()
+    return command
+
+
+def _new(machine: type[m.Machine]) -> m.Machine:
+    """Each machine just created by the code, in the state its command was issued in."""
+    made: m.Machine
+    if machine is m.ActivityMachine:
+        made = activity()
+    elif machine is m.TimerMachine:
+        made = m.TimerMachine(1, _command("START_TIMER"), None)
+    elif machine is m.ChildWorkflowMachine:
+        made = m.ChildWorkflowMachine(
+            1,
+            _command("START_CHILD_WORKFLOW_EXECUTION"),
+            m.ChildCancellationType.TRY_CANCEL,
+            None,
+        )
+    elif machine is m.SignalExternalMachine:
+        made = m.SignalExternalMachine(1, _command("SIGNAL_EXTERNAL_WORKFLOW_EXECUTION"), None)
+    elif machine is m.CancelExternalMachine:
+        made = m.CancelExternalMachine(
+            1, _command("REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION"), None
+        )
+    else:
+        command = {
+            m.CompleteWorkflowMachine: "COMPLETE_WORKFLOW_EXECUTION",
+            m.FailWorkflowMachine: "FAIL_WORKFLOW_EXECUTION",
+            m.CancelWorkflowMachine: "CANCEL_WORKFLOW_EXECUTION",
+            m.ContinueAsNewMachine: "CONTINUE_AS_NEW_WORKFLOW_EXECUTION",
+        }[machine]
+        made = machine(0, _command(command), None)  # type: ignore[call-arg]
+    made.flags = Flags()
+    return made
+
+
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda c: c.__name__)
+def test_an_illegal_event_leaves_the_machine_where_it_was(machine: type[m.Machine]) -> None:
+    made = _new(machine)
+    state, path = made.state, list(made.path)
+    # A fire before any command was recorded is never legal for a machine just issued.
+    assert not made.can_fire("timer_fired") or machine is m.TimerMachine
+    trigger = "activity_task_completed" if machine is m.TimerMachine else "timer_fired"
+    with pytest.raises(NondeterminismError) as info:
+        made.fire(trigger, event(trigger, 9))
+    assert made.state is state
+    assert made.path == path
+    assert made.new_commands == []
+    assert info.value.path == " / ".join(path)
+    assert f"the command's state machine went: {info.value.path}" in str(info.value)
+
+
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda c: c.__name__)
+def test_an_illegal_request_from_code_is_a_coded_engine_error(machine: type[m.Machine]) -> None:
+    made = _new(machine)
+    state, path = made.state, list(made.path)
+    with pytest.raises(IllegalMoveError) as info:
+        made.fire("schedule")  # a command is issued once; asking again is illegal
+    assert made.state is state
+    assert made.path == path
+    text = str(info.value)
+    assert text.startswith(f"[TMPYRL1002] Illegal move: the {made.kind} (seq {made.seq})")
+    assert f"in state {state.name} cannot take schedule" in text
+    assert "its path so far: CREATED / schedule->" in text
+
+
+def test_a_mismatch_error_carries_the_machine_path() -> None:
+    command = command_pb2.Command(command_type=CommandType.COMMAND_TYPE_START_TIMER)
+    command.start_timer_command_attributes.timer_id = "2"
+    timer = m.TimerMachine(2, command, None)
+    with pytest.raises(NondeterminismError) as info:
+        timer.check_command_event(command, event("timer_started", 5, timer_id="1"))
+    assert info.value.path == "CREATED / schedule->START_COMMAND_CREATED"
+
+
+def test_a_history_move_asked_without_its_event_is_refused_and_changes_nothing() -> None:
+    machine = activity()
+    with pytest.raises(IllegalMoveError, match="SCHEDULE_COMMAND_CREATED"):
+        machine.fire("activity_task_scheduled")
+    assert machine.state.name == "SCHEDULE_COMMAND_CREATED"
+    assert machine.path == ["CREATED", "schedule->SCHEDULE_COMMAND_CREATED"]

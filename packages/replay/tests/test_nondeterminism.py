@@ -55,6 +55,9 @@ def test_swapped_activity_points_at_the_changed_line(changed_replayer: Replayer)
     assert "ActivitySuccess" in text
     assert "changed_workflows.py:" in text
     assert "activity type 'greet' in history, 'greet_loudly' in the code" in text
+    # The activity's state machine had only been created by the code when history disagreed.
+    assert err.path == "CREATED / schedule->SCHEDULE_COMMAND_CREATED"
+    assert f"the command's state machine went: {err.path}" in text
 
 
 def test_added_timer_points_at_the_changed_line(changed_replayer: Replayer) -> None:

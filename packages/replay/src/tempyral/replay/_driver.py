@@ -6,22 +6,27 @@ issued and not yet matched: a different command type, or a different id or type 
 official SDKs check them, is a nondeterminism error naming both sides and the source line. Other
 events are routed to the machine whose command caused them (by scheduled/started/initiated event
 id) or become jobs of their own (start, signal, cancel request). The workflow half (``_runtime``)
-turns jobs into resolved futures and hands back :py:class:`Intent` records, which create or cancel
-machines here.
+turns jobs into resolved futures and hands back intents (``_intents``), which create or cancel
+machines here, dispatched by ``match`` on their type.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import timezone
-from typing import Any
+from typing import NoReturn
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.replay import _intents as i
 from tempyral.replay import _machines as m
-from tempyral.replay._errors import CorruptHistoryError, NondeterminismError, SourceLocation
+from tempyral.replay._errors import (
+    CorruptHistoryError,
+    IllegalMoveError,
+    NondeterminismError,
+    SourceLocation,
+)
 from tempyral.replay._flags import CoreFlag, Flags
 from tempyral.replay._history import FINAL_EVENTS, EventType, is_command_event, next_task_end
 from tempyral.replay._jobs import CancelWorkflow, InitializeWorkflow, Job, SignalWorkflow
@@ -34,7 +39,7 @@ from tempyral.replay._machines._base import (
 )
 from tempyral.replay._seed import randomness_seed
 
-__all__ = ["Intent", "WorkflowMachines"]
+__all__ = ["WorkflowMachines"]
 
 HistoryEvent = history_pb2.HistoryEvent
 E = EventType
@@ -124,24 +129,18 @@ _UNSUPPORTED = {
     E.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED: "Nexus operations",
 }
 
-_TERMINAL_INTENTS = frozenset({"complete", "fail", "cancel_workflow", "continue_as_new"})
-
-
-@dataclass
-class Intent:
-    """What the workflow code asked for in one activation, in order.
-
-    ``kind`` is one of: start_timer, cancel_timer, schedule_activity, cancel_activity,
-    start_child, cancel_child, signal_external, cancel_signal, cancel_external, complete, fail,
-    cancel_workflow, continue_as_new.
-    """
-
-    kind: str
-    seq: int = 0
-    command: command_pb2.Command | None = None
-    source: SourceLocation | None = None
-    cancellation_type: Any = None
-    reason: str = ""
+# Which machine a cancel intent moves, and which machine records a closing intent's command.
+_CANCELLED: Mapping[type[i.Intent], type[m.Machine]] = {
+    i.CancelTimer: m.TimerMachine,
+    i.CancelActivity: m.ActivityMachine,
+    i.CancelSignal: m.SignalExternalMachine,
+}
+_CLOSING: Mapping[type[i.Intent], type[m.TerminalMachine]] = {
+    i.CompleteWorkflow: m.CompleteWorkflowMachine,
+    i.FailWorkflow: m.FailWorkflowMachine,
+    i.CancelWorkflowExecution: m.CancelWorkflowMachine,
+    i.ContinueAsNew: m.ContinueAsNewMachine,
+}
 
 
 class WorkflowMachines:
@@ -160,7 +159,7 @@ class WorkflowMachines:
         self._queue: deque[QueuedCommand] = deque()  # issued, awaiting their events
         self._new: list[QueuedCommand] = []  # issued since the last task was completed
         self._by_event_id: dict[int, m.Machine] = {}
-        self._by_seq: dict[tuple[str, int], m.Machine] = {}
+        self._by_seq: dict[tuple[type[m.Machine], int], m.Machine] = {}
         self._internal_seq = 0
         self._awaiting_command_events = False
 
@@ -187,7 +186,7 @@ class WorkflowMachines:
         end = next_task_end(self.events, start)
         if end is None:
             if not history_complete:
-                raise AssertionError("apply_next_task called without a complete task")
+                raise RuntimeError("apply_next_task called without a complete task")
             end = len(self.events) - 1
         following = self.events[end + 1] if end + 1 < len(self.events) else None
         # The flags of the task about to be replayed are recorded in the completion after it.
@@ -289,6 +288,7 @@ class WorkflowMachines:
                 command_type=command_type_name(command),
                 command_attributes=command_attributes_text(command),
                 source=queued.source,
+                path=queued.machine.path_text,
             )
         machine = queued.machine
         machine.replaying = self.replaying
@@ -310,6 +310,7 @@ class WorkflowMachines:
                 command_type=command_type_name(leftover.command),
                 command_attributes=command_attributes_text(leftover.command),
                 source=leftover.source,
+                path=leftover.machine.path_text,
             )
         self._queue.clear()
 
@@ -327,65 +328,75 @@ class WorkflowMachines:
         machine.new_commands.clear()
 
     # -- commands from the workflow code --------------------------------------------------------
-    def handle_intents(self, intents: list[Intent]) -> None:
+    def handle_intents(self, intents: Sequence[i.Intent]) -> None:
         """Create and cancel machines for what the code asked; immediate jobs go to take_jobs."""
         for intent in self._order_terminal(intents):
-            handler = getattr(self, f"_on_{intent.kind}")
-            handler(intent)
+            self._handle_intent(intent)
 
-    def _order_terminal(self, intents: list[Intent]) -> list[Intent]:
+    def _handle_intent(self, intent: i.Intent) -> None:
+        match intent:
+            case i.StartTimer(seq=seq, command=command, source=source):
+                self._add(m.TimerMachine(seq, command, source))
+            case i.CancelTimer() | i.CancelActivity() | i.CancelSignal():
+                self._cancel(_CANCELLED[type(intent)], intent.seq, intent.source)
+            case i.ScheduleActivity(seq=seq, command=command, source=source):
+                self._add(m.ActivityMachine(seq, command, intent.cancellation_type, source))
+            case i.StartChild(seq=seq, command=command, source=source):
+                self._add(m.ChildWorkflowMachine(seq, command, intent.cancellation_type, source))
+            case i.CancelChild():
+                self._cancel_child(intent)
+            case i.SignalExternal(seq=seq, command=command, source=source):
+                self._add(m.SignalExternalMachine(seq, command, source))
+            case i.CancelExternal(seq=seq, command=command, source=source):
+                self._add(m.CancelExternalMachine(seq, command, source))
+            case (
+                i.CompleteWorkflow()
+                | i.FailWorkflow()
+                | i.CancelWorkflowExecution()
+                | i.ContinueAsNew()
+            ):
+                self._terminal(_CLOSING[type(intent)](0, intent.command, intent.source))
+            case _:
+                _unhandled(intent)
+
+    def _order_terminal(self, intents: Sequence[i.Intent]) -> Sequence[i.Intent]:
         first = next(
-            (i for i, intent in enumerate(intents) if intent.kind in _TERMINAL_INTENTS), None
+            (n for n, intent in enumerate(intents) if isinstance(intent, i.TERMINAL_INTENTS)),
+            None,
         )
         if first is None or first == len(intents) - 1:
             return intents
         if self.flags.core_enabled(CoreFlag.MOVE_TERMINAL_COMMANDS, replaying=self.replaying):
-            rest = [i for i in intents if i.kind not in _TERMINAL_INTENTS]
+            rest = [intent for intent in intents if not isinstance(intent, i.TERMINAL_INTENTS)]
             return [*rest, intents[first]]
         return intents[: first + 1]
 
-    def _add(self, key: str, machine: m.Machine, command: command_pb2.Command) -> None:
+    def _add(self, machine: m.Machine) -> None:
         machine.flags = self.flags
-        self._by_seq[(key, machine.seq)] = machine
-        self._new.append(QueuedCommand(machine, command, machine.source))
+        self._by_seq[(type(machine), machine.seq)] = machine
+        self._new.append(QueuedCommand(machine, machine.command, machine.source))
 
-    def _cancel(self, key: str, intent: Intent, *args: Any) -> None:
-        machine = self._by_seq.get((key, intent.seq))
+    def _find(self, kind: type[m.Machine], seq: int, source: SourceLocation | None) -> m.Machine:
+        machine = self._by_seq.get((kind, seq))
         if machine is None:
-            raise AssertionError(f"no {key} with seq {intent.seq} to cancel")
-        self._jobs.extend(machine.request_cancel(*args))  # type: ignore[attr-defined]
-        self._take_issued(machine, intent.source)
+            raise IllegalMoveError(
+                machine=f"{kind.kind} (seq {seq})",
+                state="(never created)",
+                trigger="cancel",
+                path="",
+                source=source,
+            )
+        return machine
 
-    def _on_start_timer(self, intent: Intent) -> None:
-        assert intent.command is not None
-        self._add(
-            "timer", m.TimerMachine(intent.seq, intent.command, intent.source), intent.command
-        )
+    def _cancel(self, kind: type[m.Machine], seq: int, source: SourceLocation | None) -> None:
+        machine = self._find(kind, seq, source)
+        self._jobs.extend(machine.request_cancel())
+        self._take_issued(machine, source)
 
-    def _on_cancel_timer(self, intent: Intent) -> None:
-        self._cancel("timer", intent)
-
-    def _on_schedule_activity(self, intent: Intent) -> None:
-        assert intent.command is not None
-        machine = m.ActivityMachine(
-            intent.seq, intent.command, intent.cancellation_type, intent.source
-        )
-        self._add("activity", machine, intent.command)
-
-    def _on_cancel_activity(self, intent: Intent) -> None:
-        self._cancel("activity", intent)
-
-    def _on_start_child(self, intent: Intent) -> None:
-        assert intent.command is not None
-        machine = m.ChildWorkflowMachine(
-            intent.seq, intent.command, intent.cancellation_type, intent.source
-        )
-        self._add("child", machine, intent.command)
-
-    def _on_cancel_child(self, intent: Intent) -> None:
-        machine = self._by_seq.get(("child", intent.seq))
-        assert isinstance(machine, m.ChildWorkflowMachine)
-        self._jobs.extend(machine.request_cancel(intent.reason))
+    def _cancel_child(self, intent: i.CancelChild) -> None:
+        machine = self._find(m.ChildWorkflowMachine, intent.seq, intent.source)
+        assert isinstance(machine, m.ChildWorkflowMachine)  # keyed by its class
+        self._jobs.extend(machine.cancel_with_reason(intent.reason))
         for command in machine.new_commands:
             # Cancelling a started child is a cancel-external command with its own machine.
             self._internal_seq += 1
@@ -396,44 +407,9 @@ class WorkflowMachines:
             self._new.append(QueuedCommand(internal, command, intent.source))
         machine.new_commands.clear()
 
-    def _on_signal_external(self, intent: Intent) -> None:
-        assert intent.command is not None
-        self._add(
-            "signal",
-            m.SignalExternalMachine(intent.seq, intent.command, intent.source),
-            intent.command,
-        )
-
-    def _on_cancel_signal(self, intent: Intent) -> None:
-        self._cancel("signal", intent)
-
-    def _on_cancel_external(self, intent: Intent) -> None:
-        assert intent.command is not None
-        self._add(
-            "cancel",
-            m.CancelExternalMachine(intent.seq, intent.command, intent.source),
-            intent.command,
-        )
-
-    def _terminal(self, machine: m.Machine, command: command_pb2.Command) -> None:
+    def _terminal(self, machine: m.Machine) -> None:
         machine.flags = self.flags
-        self._new.append(QueuedCommand(machine, command, machine.source))
-
-    def _on_complete(self, intent: Intent) -> None:
-        assert intent.command is not None
-        self._terminal(m.CompleteWorkflowMachine(0, intent.command, intent.source), intent.command)
-
-    def _on_fail(self, intent: Intent) -> None:
-        assert intent.command is not None
-        self._terminal(m.FailWorkflowMachine(0, intent.command, intent.source), intent.command)
-
-    def _on_cancel_workflow(self, intent: Intent) -> None:
-        assert intent.command is not None
-        self._terminal(m.CancelWorkflowMachine(0, intent.command, intent.source), intent.command)
-
-    def _on_continue_as_new(self, intent: Intent) -> None:
-        assert intent.command is not None
-        self._terminal(m.ContinueAsNewMachine(0, intent.command, intent.source), intent.command)
+        self._new.append(QueuedCommand(machine, machine.command, machine.source))
 
     # -- completing a task ----------------------------------------------------------------------
     def prepare_commands(self) -> list[command_pb2.Command]:
@@ -451,5 +427,7 @@ class WorkflowMachines:
         if self._awaiting_command_events and self.events and is_command_event(self.events[-1]):
             self._check_no_commands_left(None)
 
-    def pending_commands(self) -> list[command_pb2.Command]:
-        return [q.command for q in self._queue if not q.dropped]
+
+def _unhandled(intent: NoReturn) -> NoReturn:
+    """mypy proves this unreachable: every intent type has a case above."""
+    raise TypeError(f"no handler for intent {intent!r}")

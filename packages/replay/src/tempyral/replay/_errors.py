@@ -7,8 +7,11 @@
 - :py:class:`CorruptHistoryError` (code ``TMPYRL1001``): the history itself cannot be replayed
   (events out of order, missing attributes, an event type this engine does not support). This is
   fatal: no change to the workflow code fixes it.
+- :py:class:`IllegalMoveError` (code ``TMPYRL1002``): workflow code asked a state machine for a
+  move its declared lifecycle does not allow (for example cancelling something the engine never
+  started). It names the machine, its state, the move, the path it took and the source line.
 
-Both derive from :py:class:`ReplayError`. Errors raised by the workflow code itself are not replay
+All derive from :py:class:`ReplayError`. Errors raised by the workflow code itself are not replay
 errors: they fail the workflow task (or the workflow) as on a live worker.
 """
 
@@ -20,6 +23,7 @@ from tempyral.api.history.v1 import message_pb2 as history_pb2
 
 __all__ = [
     "CorruptHistoryError",
+    "IllegalMoveError",
     "NondeterminismError",
     "ReplayError",
     "SourceLocation",
@@ -30,6 +34,7 @@ NONDETERMINISM_CODE = "TMPRL1100"
 # Not a TMPRL code: that range (TMPRL1100-1299) is the official SDK rule registry, where 1101 is
 # the deadlock. tempyral's own conditions use the TMPYRL prefix.
 CORRUPT_HISTORY_CODE = "TMPYRL1001"
+ILLEGAL_MOVE_CODE = "TMPYRL1002"
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,9 @@ class NondeterminismError(ReplayError):
     Attributes say what was expected and what happened: ``event_id``, ``event_type`` and
     ``event_attributes`` from history (``event_id`` is 0 when history has no event where the code
     issued a command), ``command_type`` and ``command_attributes`` for what the code did, and
-    ``source`` for the line of workflow code that issued it (None when the code did nothing).
+    ``source`` for the line of workflow code that issued it (None when the code did nothing), and
+    ``path`` for the transitions the state machine of that command took so far ("" when no
+    machine is involved: history has a command where the code issued none).
     """
 
     code = NONDETERMINISM_CODE
@@ -79,8 +86,10 @@ class NondeterminismError(ReplayError):
         source: SourceLocation | None = None,
         workflow_type: str = "",
         workflow_id: str = "",
+        path: str = "",
     ) -> None:
         self.reason = reason
+        self.path = path
         self.event_id = event.event_id if event is not None else 0
         self.event_type = _event_type_name(event) if event is not None else ""
         self.event_attributes = _event_attributes(event) if event is not None else ""
@@ -115,6 +124,8 @@ class NondeterminismError(ReplayError):
             lines.append("  the code issued no matching command")
         if self.source is not None:
             lines.append(f"  at {self.source}")
+        if self.path:
+            lines.append(f"  the command's state machine went: {self.path}")
         lines.append(
             "  The workflow code changed in a way that is not replay-compatible with this history."
             " Restore the old behaviour for running workflows (for example behind"
@@ -138,6 +149,48 @@ class CorruptHistoryError(ReplayError):
         if event is not None:
             text += f" (event {event.event_id} {_event_type_name(event)})"
         super().__init__(text)
+
+
+class IllegalMoveError(ReplayError):
+    """Workflow code asked a state machine for a move its lifecycle does not allow.
+
+    ``machine``, ``state``, ``trigger`` and ``path`` say where the machine was and what it was
+    asked; ``source`` is the line of workflow code that asked. It fails the workflow task, like
+    an error in the workflow code itself.
+    """
+
+    code = ILLEGAL_MOVE_CODE
+
+    def __init__(
+        self,
+        *,
+        machine: str,
+        state: str,
+        trigger: str,
+        path: str,
+        command_type: str = "",
+        source: SourceLocation | None = None,
+    ) -> None:
+        self.machine, self.state, self.trigger, self.path = machine, state, trigger, path
+        self.command_type = command_type
+        self.source = source
+        lines = [
+            f"[{self.code}] Illegal move: the {machine} state machine in state {state} cannot"
+            f" take {trigger}",
+            f"  its path so far: {path}",
+        ]
+        if command_type:
+            lines.append(f"  its command: {command_type}")
+        if source is not None:
+            lines.append(f"  asked at {source}")
+        lines.append(
+            "  The workflow code asked for something this command can no longer do; if the"
+            " code looks right, report it to tempyral with this message."
+        )
+        super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
 
 
 def _rebuild(cls: type[Exception], args: tuple[object, ...], state: dict[str, object]) -> Exception:

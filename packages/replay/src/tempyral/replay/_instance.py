@@ -218,7 +218,7 @@ class WorkflowInstance:
         answer = runtime.query_results.pop(query_id)
         if isinstance(answer, BaseException):
             raise answer
-        return answer  # type: ignore[no-any-return]
+        return answer
 
     def evict(self) -> None:
         """Drop the run (a worker's cache eviction): its tasks are cancelled, quietly."""

@@ -27,7 +27,6 @@ __all__ = [
     "ResolveChildStart",
     "ResolveSignalExternal",
     "SignalWorkflow",
-    "UpdateRandomSeed",
 ]
 
 
@@ -101,11 +100,6 @@ class ResolveCancelExternal:
 
 
 @dataclass
-class UpdateRandomSeed:
-    seed: int
-
-
-@dataclass
 class QueryWorkflow:
     query_id: str
     query_type: str
@@ -123,6 +117,5 @@ Job = Union[  # noqa: UP007 (a runtime alias)
     ResolveChild,
     ResolveSignalExternal,
     ResolveCancelExternal,
-    UpdateRandomSeed,
     QueryWorkflow,
 ]

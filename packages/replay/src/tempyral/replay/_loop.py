@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import logging
 import sys
 from collections import deque
 from collections.abc import Callable, Coroutine, Generator
@@ -21,10 +20,10 @@ from tempyral.replay import _source
 
 if TYPE_CHECKING:
     from tempyral.replay._runtime import WorkflowRuntime
+    from tempyral.workflow._runtime_api import WorkflowRuntimeAPI
 
 __all__ = ["DeterministicLoop", "TimerHandle"]
 
-logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -47,6 +46,9 @@ class TimerHandle(asyncio.TimerHandle):
 class DeterministicLoop(asyncio.AbstractEventLoop):
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._tempyral_runtime = runtime
+        # What the workflow API finds on the running loop; annotated so that mypy checks here
+        # that the runtime provides every call of the workflow API's interface.
+        self.tempyral_workflow_api: WorkflowRuntimeAPI = runtime
         self._ready: deque[asyncio.Handle] = deque()
         self._exception_handler: Any = None
         self._conditions: list[tuple[Callable[[], bool], asyncio.Future[Any]]] = []
@@ -153,11 +155,8 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
         if self._tempyral_runtime.deleting:
             return
         exception = context.get("exception")
-        logger.error(
-            "%s (workflow %s)",
-            context.get("message", "Unhandled exception in workflow code"),
-            self._tempyral_runtime.workflow_id,
-            exc_info=(type(exception), exception, exception.__traceback__) if exception else None,
+        self._tempyral_runtime.log.opt(exception=exception).error(
+            "{}", context.get("message", "Unhandled exception in workflow code")
         )
 
     def call_exception_handler(self, context: dict[str, Any]) -> None:

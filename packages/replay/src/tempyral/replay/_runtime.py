@@ -3,55 +3,53 @@
 :py:class:`WorkflowRuntime` applies activation jobs (start, signals, resolutions, cancellation)
 and runs the deterministic loop, in the order the official Python SDK does: jobs are applied in
 groups (signals first, then everything else), the loop running until idle after each group. What
-the code asks for becomes :py:class:`~tempyral.replay._driver.Intent` records, handed to the engine
-half. Activities, children and external workflows are in ``_outbound``.
+the code asks for becomes intents (``_intents``), handed to the engine half. It is the
+``WorkflowRuntimeAPI`` the workflow API calls, and composes one collaborator per concern:
+signal and query handlers (``_handlers``), activities (``_activity_calls``), child workflows
+(``_child_calls``) and other workflows (``_outbound``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+import uuid
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, NoReturn
 
-from tempyral.api.command.v1 import message_pb2 as command_pb2
+from loguru import logger
+
 from tempyral.api.common.v1 import message_pb2 as common_pb2
-from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
-from tempyral.common import RawValue, RetryPolicy
-from tempyral.converter import (
-    DataConverter,
-    encode_search_attributes,
-)
+from tempyral.common import RawValue
+from tempyral.converter import DataConverter
 from tempyral.exceptions import CancelledError, FailureError, is_cancelled_exception
-from tempyral.replay import _guard
+from tempyral.replay import _closing, _guard
+from tempyral.replay import _intents as i
 from tempyral.replay import _jobs as j
-from tempyral.replay._driver import Intent
+from tempyral.replay._activity_calls import ActivityCalls
+from tempyral.replay._child_calls import ChildCalls
 from tempyral.replay._flags import Flags, LangFlag
-from tempyral.replay._handlers import Handlers
+from tempyral.replay._handlers import HandlerKind, HandlerRegistry
 from tempyral.replay._info import make_info
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
-from tempyral.replay._outbound import Outbound
+from tempyral.replay._outbound import ExternalCalls
 from tempyral.replay._source import caller_location
-from tempyral.workflow._context import (
-    ContinueAsNewError,
-    Info,
-    ReadOnlyContextError,
-)
-from tempyral.workflow._definition import _Definition, _QueryDefinition, _SignalDefinition
+from tempyral.workflow._activities import ActivityHandle, ActivityOptions
+from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
+from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
+from tempyral.workflow._definition import _Definition
 
 __all__ = ["WorkflowRuntime"]
-
-logger = logging.getLogger(__name__)
 
 
 class _Evicted(BaseException):
     """Raised into workflow tasks that try to issue commands while the run is being evicted."""
 
 
-class WorkflowRuntime(Handlers, Outbound):
+class WorkflowRuntime:
     """One run of one workflow class, driven activation by activation."""
 
     def __init__(
@@ -69,7 +67,6 @@ class WorkflowRuntime(Handlers, Outbound):
     ) -> None:
         self.definition = definition
         self.workflow_id = workflow_id
-        self.loop = DeterministicLoop(self)  # type: ignore[abstract]  # I/O methods stay abstract
         self.data_converter = data_converter
         self.payload_converter = data_converter.payload_converter
         self.failure_converter = data_converter.failure_converter
@@ -85,26 +82,36 @@ class WorkflowRuntime(Handlers, Outbound):
         self.deleting = False
         self.read_only = False
         self.random = random.Random(init.randomness_seed)  # noqa: S311 (deterministic on purpose)
-        self.intents: list[Intent] = []
+        self.intents: list[i.Intent] = []
         self.activation_error: BaseException | None = None
         self.violations: list[_guard.RestrictedWorkflowAccessError] = []
         self.single_batch = False
+        self._cancel_pending = False
         self._seqs: dict[str, int] = {}
         self.pending_timers: dict[int, TimerHandle] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.signals: dict[str | None, _SignalDefinition] = dict(definition.signals)
-        self.queries: dict[str | None, _QueryDefinition] = dict(definition.queries)
-        self.buffered_signals: dict[str, list[j.SignalWorkflow]] = {}
-        self.object: Any = None
-        self.primary_task: asyncio.Task[Any] | None = None
+        self.object: Any = None  # the user's workflow instance
+        self.primary_task: asyncio.Task[None] | None = None
         self._timer_summary: str | None = None
         self.attributes = init.attributes
         self.info = make_info(init, workflow_id=workflow_id, namespace=namespace, run_id=run_id)
+        # Engine diagnostics (not the user's workflow.logger), tagged with the run.
+        self.log = logger.bind(
+            workflow_id=workflow_id, run_id=run_id, workflow_type=self.info.workflow_type
+        )
         self.args = self._workflow_args(init)
-        super().__init__()
+        self.loop = DeterministicLoop(self)  # type: ignore[abstract]  # I/O methods stay abstract
+        self.handlers = HandlerRegistry(self)
+        self.activities = ActivityCalls(self)
+        self.children = ChildCalls(self)
+        self.externals = ExternalCalls(self)
+        # Answers of queries by id, read by the instance (an encoded Payload or an error).
+        self.query_results: dict[str, common_pb2.Payload | BaseException] = (
+            self.handlers.query_results
+        )
 
     # -- activation -----------------------------------------------------------------------------
-    def activate(self, jobs: Sequence[j.Job], *, time_ns: int, replaying: bool) -> list[Intent]:
+    def activate(self, jobs: Sequence[j.Job], *, time_ns: int, replaying: bool) -> list[i.Intent]:
         """Apply jobs and run the code until it waits; returns what it asked for, in order.
 
         A workflow task failure (the code raised a non-failure error, or the guard tripped) is
@@ -116,18 +123,14 @@ class WorkflowRuntime(Handlers, Outbound):
             LangFlag.PROCESS_JOBS_AS_SINGLE_BATCH, replaying=replaying, default_on=False
         )
         self.intents = []
-        groups: list[list[j.Job]] = [[], [], []]
-        for job in jobs:
-            if isinstance(job, j.SignalWorkflow):
-                groups[0].append(job)
-            elif isinstance(job, j.QueryWorkflow):
-                groups[2].append(job)
-            else:
-                groups[1].append(job)
+        signals = [job for job in jobs if isinstance(job, j.SignalWorkflow)]
+        queries = [job for job in jobs if isinstance(job, j.QueryWorkflow)]
+        others = [job for job in jobs if not isinstance(job, (j.SignalWorkflow, j.QueryWorkflow))]
+        groups: tuple[Sequence[j.Job], ...] = (signals, others, queries)
         try:
             if self.single_batch:
-                for job in (*groups[0], *groups[1]):
-                    self._apply(job)
+                for batched in (*signals, *others):
+                    self._apply(batched)
                 self._run(check_conditions=True)
             else:
                 for index, group in enumerate(groups):
@@ -163,50 +166,48 @@ class WorkflowRuntime(Handlers, Outbound):
             raise self.activation_error
 
     def _apply(self, job: j.Job) -> None:
-        getattr(self, f"_apply_{type(job).__name__}")(job)
+        match job:
+            case j.InitializeWorkflow():
+                self._start_workflow()
+            case j.SignalWorkflow():
+                self.handlers.signal(job)
+            case j.QueryWorkflow():
+                self.handlers.query(job)
+            case j.CancelWorkflow():
+                self._cancel_workflow(job)
+            case j.FireTimer():
+                handle = self.pending_timers.pop(job.seq, None)
+                if handle is not None:
+                    self.loop._ready.append(handle)
+            case j.ResolveActivity():
+                self.activities.resolve(job)
+            case j.ResolveChildStart():
+                self.children.resolve_start(job)
+            case j.ResolveChild():
+                self.children.resolve(job)
+            case j.ResolveSignalExternal():
+                self.externals.resolve_signal(job)
+            case j.ResolveCancelExternal():
+                self.externals.resolve_cancel(job)
+            case _:
+                _unhandled(job)
 
-    def _apply_InitializeWorkflow(self, job: j.InitializeWorkflow) -> None:
+    def _start_workflow(self) -> None:
         async def run_workflow() -> None:
             result = await self._execute()
-            payloads = self.payload_converter.to_payloads([result])
-            self.add_intent(
-                "complete",
-                command=command_pb2.Command(
-                    command_type=CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
-                    complete_workflow_execution_command_attributes=command_pb2.CompleteWorkflowExecutionCommandAttributes(
-                        result=common_pb2.Payloads(payloads=payloads)
-                    ),
-                ),
-            )
+            command = _closing.complete_command(result, self.payload_converter)
+            self.issue(i.CompleteWorkflow(command))
 
-        self.primary_task = self.create_task(self._top_level(run_workflow()), name="run")
-        if getattr(self, "_cancel_pending", False):
+        self.primary_task = self.create_task(self.top_level(run_workflow()), name="run")
+        if self._cancel_pending:
             self.loop.call_soon(self.primary_task.cancel)
 
-    def _apply_SignalWorkflow(self, job: j.SignalWorkflow) -> None:
-        defn = self.signals.get(job.name) or self.signals.get(None)
-        if defn is None:
-            self.buffered_signals.setdefault(job.name, []).append(job)
-            return
-        self._process_signal(defn, job)
-
-    def _apply_CancelWorkflow(self, job: j.CancelWorkflow) -> None:
+    def _cancel_workflow(self, job: j.CancelWorkflow) -> None:
         self.cancel_reason = job.reason
         if self.primary_task is not None:
             self.loop.call_soon(self.primary_task.cancel)
         elif self.single_batch:
             self._cancel_pending = True
-
-    def _apply_FireTimer(self, job: j.FireTimer) -> None:
-        handle = self.pending_timers.pop(job.seq, None)
-        if handle is not None:
-            self.loop._ready.append(handle)
-
-    def _apply_UpdateRandomSeed(self, job: j.UpdateRandomSeed) -> None:
-        self.random.seed(job.seed)
-
-    def _apply_QueryWorkflow(self, job: j.QueryWorkflow) -> None:
-        self.run_query(job)
 
     # -- the workflow object and its top-level coroutines ---------------------------------------
     def _workflow_args(self, init: j.InitializeWorkflow) -> list[Any]:
@@ -225,11 +226,13 @@ class WorkflowRuntime(Handlers, Outbound):
             return await run(self.object, self.args)
         return await run(self.object, *self.args)
 
-    async def _top_level(self, coro: Any) -> None:
+    async def top_level(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a top-level coroutine (the run method, a signal handler); its end is the run's."""
         try:
             await coro
         except ContinueAsNewError as err:
-            self._continue_as_new(err)
+            command = _closing.continue_as_new_command(err, self.info, self.payload_converter)
+            self.issue(i.ContinueAsNew(command))
         except (Exception, asyncio.CancelledError) as err:
             if self.deleting:
                 return
@@ -237,13 +240,7 @@ class WorkflowRuntime(Handlers, Outbound):
                 CancelledError(str(err)) if isinstance(err, asyncio.CancelledError) else err
             )
             if self.cancel_reason is not None and is_cancelled_exception(error):
-                self.add_intent(
-                    "cancel_workflow",
-                    command=command_pb2.Command(
-                        command_type=CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
-                        cancel_workflow_execution_command_attributes=command_pb2.CancelWorkflowExecutionCommandAttributes(),
-                    ),
-                )
+                self.issue(i.CancelWorkflowExecution(_closing.cancel_command()))
             elif self.is_failure_exception(error):
                 self._fail(error)
             else:
@@ -256,63 +253,17 @@ class WorkflowRuntime(Handlers, Outbound):
         except Exception as err:
             self.activation_error = ValueError(f"Failed converting workflow exception: {err}")
             return
-        self.add_intent(
-            "fail",
-            command=command_pb2.Command(
-                command_type=CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
-                fail_workflow_execution_command_attributes=command_pb2.FailWorkflowExecutionCommandAttributes(
-                    failure=failure
-                ),
-            ),
-        )
+        self.issue(i.FailWorkflow(_closing.fail_command(failure)))
 
     def is_failure_exception(self, err: BaseException) -> bool:
         return isinstance(err, (FailureError, asyncio.TimeoutError)) or any(
             isinstance(err, kind) for kind in self.failure_exception_types
         )
 
-    def _continue_as_new(self, err: ContinueAsNewError) -> None:
-        options = err.options
-        workflow = options.get("workflow")
-        name = self.info.workflow_type
-        if isinstance(workflow, str):
-            name = workflow
-        elif workflow is not None:
-            defn = _Definition.from_run_fn(workflow)
-            name = defn.name if defn is not None and defn.name else name
-        attrs = command_pb2.ContinueAsNewWorkflowExecutionCommandAttributes(
-            workflow_type=common_pb2.WorkflowType(name=name),
-            task_queue=self.attributes.task_queue.__class__(
-                name=options.get("task_queue") or self.info.task_queue
-            ),
-        )
-        if err.input_args:
-            attrs.input.payloads.extend(self.payload_converter.to_payloads(list(err.input_args)))
-        if options.get("run_timeout"):
-            attrs.workflow_run_timeout.FromTimedelta(options["run_timeout"])
-        if options.get("task_timeout"):
-            attrs.workflow_task_timeout.FromTimedelta(options["task_timeout"])
-        if options.get("backoff_start_interval"):
-            attrs.backoff_start_interval.FromTimedelta(options["backoff_start_interval"])
-        if isinstance(options.get("retry_policy"), RetryPolicy):
-            options["retry_policy"].apply_to_proto(attrs.retry_policy)
-        for key, value in (options.get("memo") or {}).items():
-            attrs.memo.fields[key].CopyFrom(self.payload_converter.to_payloads([value])[0])
-        if options.get("search_attributes"):
-            encode_search_attributes(options["search_attributes"], attrs.search_attributes)
-        self.add_intent(
-            "continue_as_new",
-            command=command_pb2.Command(
-                command_type=CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
-                continue_as_new_workflow_execution_command_attributes=attrs,
-            ),
-        )
-
-    # -- helpers used by the workflow API -------------------------------------------------------
-    def create_task(self, coro: Any, *, name: str) -> asyncio.Task[Any]:
+    # -- what the collaborators share -----------------------------------------------------------
+    def create_task(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         self.assert_not_read_only("create task", allow_internal=True)
-        task: asyncio.Task[Any] = self.loop.create_task(coro, name=name)
-        task._log_destroy_pending = False  # type: ignore[attr-defined]  # evicted runs' tasks
+        task = self.loop.create_task(coro, name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
@@ -325,13 +276,17 @@ class WorkflowRuntime(Handlers, Outbound):
         self._seqs[kind] = self._seqs.get(kind, 0) + 1
         return self._seqs[kind]
 
-    def add_intent(self, kind: str, **fields: Any) -> None:
+    def issue(self, intent: i.Intent) -> None:
+        """Record what the code asked for, with the line of workflow code that asked."""
         if self.deleting:
             raise _Evicted  # unwinds the task that asked: the run is being dropped
         if self.read_only:
-            raise ReadOnlyContextError(f"While in read-only function, action attempted: {kind}")
-        fields.setdefault("source", caller_location())
-        self.intents.append(Intent(kind, **fields))
+            raise ReadOnlyContextError(
+                f"While in read-only function, action attempted: {type(intent).__name__}"
+            )
+        if intent.source is None:
+            intent = replace(intent, source=caller_location())
+        self.intents.append(intent)
 
     def convert(
         self, payloads: Sequence[common_pb2.Payload], types: Sequence[Any] | None
@@ -341,6 +296,7 @@ class WorkflowRuntime(Handlers, Outbound):
         hints = list(types) if types and len(types) == len(payloads) else None
         return self.payload_converter.from_payloads(list(payloads), hints)
 
+    # -- the WorkflowRuntimeAPI the workflow API calls ------------------------------------------
     def workflow_info(self) -> Info:
         return self.info
 
@@ -351,9 +307,7 @@ class WorkflowRuntime(Handlers, Outbound):
         self.assert_not_read_only("random")
         return self.random
 
-    def workflow_uuid4(self) -> Any:
-        import uuid
-
+    def workflow_uuid4(self) -> uuid.UUID:
         return uuid.UUID(bytes=self.random.getrandbits(128).to_bytes(16, "big"), version=4)
 
     def workflow_memo(self) -> Mapping[str, Any]:
@@ -361,15 +315,48 @@ class WorkflowRuntime(Handlers, Outbound):
             k: self.payload_converter.from_payloads([v])[0] for k, v in self.info.raw_memo.items()
         }
 
-    def workflow_memo_value(self, key: str, default: Any, type_hint: Any, unset: Any) -> Any:
+    def workflow_memo_value(
+        self, key: str, default: Any, type_hint: type | None, unset: object
+    ) -> Any:
         payload = self.info.raw_memo.get(key)
         if payload is None:
             if default is unset:
                 raise KeyError(f"Memo does not have a value for key {key}")
             return default
-        return self.payload_converter.from_payloads([payload], [type_hint] if type_hint else None)[
-            0
-        ]
+        hints = [type_hint] if type_hint else None
+        return self.payload_converter.from_payloads([payload], hints)[0]
+
+    def get_handler(self, kind: HandlerKind, name: str | None) -> Callable[..., Any] | None:
+        return self.handlers.get(kind, name)
+
+    def set_handler(
+        self, kind: HandlerKind, name: str | None, handler: Callable[..., Any] | None
+    ) -> None:
+        self.handlers.set(kind, name, handler)
+
+    def start_activity(self, options: ActivityOptions) -> ActivityHandle[Any]:
+        return self.activities.start(options)
+
+    async def start_child_workflow(
+        self, options: ChildWorkflowOptions
+    ) -> ChildWorkflowHandle[Any, Any]:
+        return await self.children.start(options)
+
+    async def signal_external(
+        self,
+        workflow_id: str,
+        run_id: str | None,
+        name: str,
+        args: Sequence[Any],
+        *,
+        child_workflow_only: bool,
+    ) -> None:
+        await self.externals.signal(
+            workflow_id, run_id, name, args, child_workflow_only=child_workflow_only
+        )
+
+    async def cancel_external(self, workflow_id: str, run_id: str | None) -> None:
+        await self.externals.cancel(workflow_id, run_id)
 
     # -- timers and conditions ------------------------------------------------------------------
     def start_timer(
@@ -384,32 +371,29 @@ class WorkflowRuntime(Handlers, Outbound):
             raise RuntimeError("Attempting to schedule timer with negative delay")
         seq = self.next_seq("timer")
         handle = TimerHandle(seq, self.loop.time() + delay, callback, args, self.loop, context)
-        command = command_pb2.Command(
-            command_type=CommandType.COMMAND_TYPE_START_TIMER,
-            start_timer_command_attributes=command_pb2.StartTimerCommandAttributes(
-                timer_id=str(seq)
-            ),
-        )
-        command.start_timer_command_attributes.start_to_fire_timeout.FromNanoseconds(
-            int(delay * 1e9)
-        )
+        command = _closing.start_timer_command(seq, delay)
         if self._timer_summary:
             command.user_metadata.summary.CopyFrom(
                 self.payload_converter.to_payloads([self._timer_summary])[0]
             )
             self._timer_summary = None
-        self.add_intent("start_timer", seq=seq, command=command)
+        self.issue(i.StartTimer(seq, command))
         self.pending_timers[seq] = handle
         return handle
 
     def cancel_timer(self, handle: TimerHandle) -> None:
         if self.pending_timers.pop(handle.seq, None) is not None:
-            self.add_intent("cancel_timer", seq=handle.seq)
+            self.issue(i.CancelTimer(handle.seq))
 
     async def workflow_sleep(self, seconds: float, *, summary: str | None = None) -> None:
-        fut = self.loop.create_future()
+        fut: asyncio.Future[None] = self.loop.create_future()
+
+        def wake() -> None:
+            if not fut.done():
+                fut.set_result(None)
+
         self._timer_summary = summary
-        handle = self.loop.call_later(seconds, lambda: fut.done() or fut.set_result(None))
+        handle = self.loop.call_later(seconds, wake)
         fut.add_done_callback(lambda f: handle.cancel() if f.cancelled() else None)
         await fut
 
@@ -418,7 +402,7 @@ class WorkflowRuntime(Handlers, Outbound):
     ) -> None:
         self.assert_not_read_only("wait condition")
         cancel_requested_before = self.cancel_reason is not None
-        fut = self.loop.create_future()
+        fut: asyncio.Future[Any] = self.loop.create_future()
         self.loop.add_condition(fn, fut)
         self._timer_summary = timeout_summary
         try:
@@ -429,3 +413,8 @@ class WorkflowRuntime(Handlers, Outbound):
             raise
         finally:
             self._timer_summary = None
+
+
+def _unhandled(job: NoReturn) -> NoReturn:
+    """mypy proves this unreachable: every job type has a case above."""
+    raise TypeError(f"no handler for activation job {job!r}")

@@ -14,9 +14,11 @@ from tempyral.workflow._activities import (
     ActivityCancellationType,
     ActivityHandle,
     execute_activity,
+    start_activity,
+)
+from tempyral.workflow._activity_forms import (
     execute_activity_class,
     execute_activity_method,
-    start_activity,
     start_activity_class,
     start_activity_method,
 )

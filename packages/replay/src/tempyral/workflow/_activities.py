@@ -1,5 +1,8 @@
-"""Activities from workflow code: ``start_activity`` / ``execute_activity`` (and the ``_method``
-and ``_class`` forms), their options and handles.
+"""Activities from workflow code: ``start_activity`` / ``execute_activity``, their options and
+handles (the ``_method`` and ``_class`` forms are in ``_activity_forms``).
+
+The overloads give a type checker the result type of the activity passed, as the official SDK's
+do: ``await execute_activity(my_activity, ...)`` is typed as ``my_activity``'s result.
 
 An :py:class:`ActivityHandle` is an ``asyncio.Task``: await it for the result, ``cancel()`` it to
 cancel the activity according to its ``cancellation_type``.
@@ -8,28 +11,27 @@ cancel the activity according to its ``cancellation_type``.
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, overload
 
 from tempyral.workflow._context import _Runtime
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "ActivityCancellationType",
     "ActivityHandle",
+    "_start_activity",
     "execute_activity",
-    "execute_activity_class",
-    "execute_activity_method",
     "start_activity",
-    "start_activity_class",
-    "start_activity_method",
 ]
 
 ReturnType = TypeVar("ReturnType")
-_P = ParamSpec("_P")
+ParamType = TypeVar("ParamType")
 
 
 class ActivityCancellationType(IntEnum):
@@ -40,7 +42,7 @@ class ActivityCancellationType(IntEnum):
     ABANDON = 2
 
 
-class ActivityHandle(asyncio.Task, Generic[ReturnType]):  # type: ignore[type-arg]
+class ActivityHandle(asyncio.Task[ReturnType], Generic[ReturnType]):
     """A running activity; an ``asyncio.Task`` whose result is the activity's."""
 
 
@@ -63,6 +65,23 @@ class ActivityOptions:
     priority: Any = None
     result_type: Any = None
     disable_eager_execution: bool = False
+
+
+class _ActivityOptionsKw(TypedDict, total=False):
+    """The keyword options every form of ``start_activity`` takes (for the overloads)."""
+
+    task_queue: str | None
+    schedule_to_close_timeout: timedelta | None
+    schedule_to_start_timeout: timedelta | None
+    start_to_close_timeout: timedelta | None
+    heartbeat_timeout: timedelta | None
+    retry_policy: Any
+    cancellation_type: ActivityCancellationType
+    activity_id: str | None
+    versioning_intent: Any
+    summary: str | None
+    priority: Any
+    event_groups: Any
 
 
 _unset: Any = object()
@@ -95,6 +114,65 @@ def _result_type(activity: Callable[..., Any] | str) -> Any:
         return typing.get_type_hints(activity).get("return")
     except Exception:
         return None
+
+
+@overload
+def start_activity(
+    activity: Callable[[], Awaitable[ReturnType]],
+    **options: Unpack[_ActivityOptionsKw],
+) -> ActivityHandle[ReturnType]: ...
+
+
+@overload
+def start_activity(
+    activity: Callable[[], ReturnType],
+    **options: Unpack[_ActivityOptionsKw],
+) -> ActivityHandle[ReturnType]: ...
+
+
+@overload
+def start_activity(
+    activity: Callable[[ParamType], Awaitable[ReturnType]],
+    arg: ParamType,
+    **options: Unpack[_ActivityOptionsKw],
+) -> ActivityHandle[ReturnType]: ...
+
+
+@overload
+def start_activity(
+    activity: Callable[[ParamType], ReturnType],
+    arg: ParamType,
+    **options: Unpack[_ActivityOptionsKw],
+) -> ActivityHandle[ReturnType]: ...
+
+
+@overload
+def start_activity(
+    activity: Callable[..., Awaitable[ReturnType]],
+    *,
+    args: Sequence[Any],
+    **options: Unpack[_ActivityOptionsKw],
+) -> ActivityHandle[ReturnType]: ...
+
+
+@overload
+def start_activity(
+    activity: Callable[..., ReturnType],
+    *,
+    args: Sequence[Any],
+    **options: Unpack[_ActivityOptionsKw],
+) -> ActivityHandle[ReturnType]: ...
+
+
+@overload
+def start_activity(
+    activity: str,
+    arg: Any = ...,
+    *,
+    args: Sequence[Any] = ...,
+    result_type: type | None = None,
+    **options: Unpack[_ActivityOptionsKw],
+) -> ActivityHandle[Any]: ...
 
 
 def start_activity(
@@ -137,15 +215,79 @@ def start_activity(
         priority=priority,
         result_type=result_type or _result_type(activity),
     )
-    return _Runtime.current().start_activity(options)  # type: ignore[no-any-return]
+    return _Runtime.current().start_activity(options)
 
 
-def start_activity_method(
-    activity: Callable[..., Any],
+# The implementation behind the overloads, for the other forms to call with what they were given.
+_start_activity: Callable[..., ActivityHandle[Any]] = start_activity
+
+
+@overload
+async def execute_activity(
+    activity: Callable[[], Awaitable[ReturnType]],
+    **options: Unpack[_ActivityOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_activity(
+    activity: Callable[[], ReturnType],
+    **options: Unpack[_ActivityOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_activity(
+    activity: Callable[[ParamType], Awaitable[ReturnType]],
+    arg: ParamType,
+    **options: Unpack[_ActivityOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_activity(
+    activity: Callable[[ParamType], ReturnType],
+    arg: ParamType,
+    **options: Unpack[_ActivityOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_activity(
+    activity: Callable[..., Awaitable[ReturnType]],
+    *,
+    args: Sequence[Any],
+    **options: Unpack[_ActivityOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_activity(
+    activity: Callable[..., ReturnType],
+    *,
+    args: Sequence[Any],
+    **options: Unpack[_ActivityOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_activity(
+    activity: str,
+    arg: Any = ...,
+    *,
+    args: Sequence[Any] = ...,
+    result_type: type | None = None,
+    **options: Unpack[_ActivityOptionsKw],
+) -> Any: ...
+
+
+async def execute_activity(
+    activity: Callable[..., Any] | str,
     arg: Any = _unset,
     *,
     args: Sequence[Any] = (),
     task_queue: str | None = None,
+    result_type: type | None = None,
     schedule_to_close_timeout: timedelta | None = None,
     schedule_to_start_timeout: timedelta | None = None,
     start_to_close_timeout: timedelta | None = None,
@@ -157,14 +299,14 @@ def start_activity_method(
     summary: str | None = None,
     priority: Any = None,
     event_groups: Any = None,
-) -> ActivityHandle[Any]:
-    """``start_activity`` for an activity that is a method of a class."""
-    return start_activity(
+) -> Any:
+    """``start_activity`` and wait for its result."""
+    return await _start_activity(
         activity,
         arg,
         args=args,
         task_queue=task_queue,
-        result_type=None,
+        result_type=result_type,
         schedule_to_close_timeout=schedule_to_close_timeout,
         schedule_to_start_timeout=schedule_to_start_timeout,
         start_to_close_timeout=start_to_close_timeout,
@@ -177,76 +319,3 @@ def start_activity_method(
         priority=priority,
         event_groups=event_groups,
     )
-
-
-def _class_activity(activity: type) -> tuple[str, Any]:
-    call = activity.__call__
-    name = activity_name(call) if activity_name(call) != "__call__" else activity.__name__
-    for attr in ("__tempyral_activity_definition", "__temporal_activity_definition"):
-        defn = getattr(activity, attr, None)
-        if defn is not None and getattr(defn, "name", None):
-            name = str(defn.name)
-    return name, _result_type(call)
-
-
-def start_activity_class(
-    activity: type,
-    arg: Any = _unset,
-    *,
-    args: Sequence[Any] = (),
-    task_queue: str | None = None,
-    schedule_to_close_timeout: timedelta | None = None,
-    schedule_to_start_timeout: timedelta | None = None,
-    start_to_close_timeout: timedelta | None = None,
-    heartbeat_timeout: timedelta | None = None,
-    retry_policy: Any = None,
-    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
-    activity_id: str | None = None,
-    versioning_intent: Any = None,
-    summary: str | None = None,
-    priority: Any = None,
-    event_groups: Any = None,
-) -> ActivityHandle[Any]:
-    """``start_activity`` for an activity that is a callable class (named by its ``__call__``)."""
-    name, hinted = _class_activity(activity)
-    return start_activity(
-        name,
-        arg,
-        args=args,
-        task_queue=task_queue,
-        result_type=hinted,
-        schedule_to_close_timeout=schedule_to_close_timeout,
-        schedule_to_start_timeout=schedule_to_start_timeout,
-        start_to_close_timeout=start_to_close_timeout,
-        heartbeat_timeout=heartbeat_timeout,
-        retry_policy=retry_policy,
-        cancellation_type=cancellation_type,
-        activity_id=activity_id,
-        versioning_intent=versioning_intent,
-        summary=summary,
-        priority=priority,
-        event_groups=event_groups,
-    )
-
-
-def _awaiting_result(
-    start: Callable[_P, ActivityHandle[Any]], name: str
-) -> Callable[_P, Coroutine[Any, Any, Any]]:
-    """``execute_*`` from its ``start_*``: the same parameters, awaiting the handle's result.
-
-    The parameter lists must match the official SDK's name by name, so each is written once, on
-    the ``start_*`` form; ``__signature__`` shows it to ``inspect`` (and so to help and docs).
-    """
-
-    async def execute(*args: _P.args, **kwargs: _P.kwargs) -> Any:
-        return await start(*args, **kwargs)
-
-    execute.__name__ = execute.__qualname__ = name
-    execute.__doc__ = f"``{start.__name__}`` and wait for its result."
-    execute.__signature__ = inspect.signature(start).replace(return_annotation="Any")  # type: ignore[attr-defined]
-    return execute
-
-
-execute_activity = _awaiting_result(start_activity, "execute_activity")
-execute_activity_method = _awaiting_result(start_activity_method, "execute_activity_method")
-execute_activity_class = _awaiting_result(start_activity_class, "execute_activity_class")

@@ -2,21 +2,34 @@
 
 ``start_child_workflow`` waits until the child has started and returns a
 :py:class:`ChildWorkflowHandle` (an ``asyncio.Task`` whose result is the child's);
-``execute_child_workflow`` also waits for the result. ``get_external_workflow_handle[_for]``
-signals or cancels any workflow by id.
+``execute_child_workflow`` also waits for the result. Their overloads give a type checker the
+handle's and the result's types from the ``@workflow.run`` method passed, as the official SDK's
+do. ``get_external_workflow_handle[_for]`` signals or cancels any workflow by id.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import IntEnum
-from typing import Any, Generic, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    TypedDict,
+    TypeVar,
+    overload,
+)
 
 from tempyral.workflow._context import _Runtime
 from tempyral.workflow._definition import _Definition, _SignalDefinition
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "ChildWorkflowCancellationType",
@@ -29,7 +42,10 @@ __all__ = [
     "start_child_workflow",
 ]
 
+SelfType = TypeVar("SelfType")
+ParamType = TypeVar("ParamType")
 ReturnType = TypeVar("ReturnType")
+_P = ParamSpec("_P")
 _unset: Any = object()
 
 
@@ -55,7 +71,7 @@ class WorkflowIdReusePolicy(IntEnum):
     TERMINATE_IF_RUNNING = 4
 
 
-class ChildWorkflowHandle(asyncio.Task, Generic[ReturnType]):  # type: ignore[type-arg]
+class ChildWorkflowHandle(asyncio.Task[ReturnType], Generic[SelfType, ReturnType]):
     """A started child workflow; await it for its result."""
 
     @property
@@ -100,6 +116,29 @@ class ChildWorkflowOptions:
 _WAIT_COMPLETED = ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED
 
 
+class _ChildOptionsKw(TypedDict, total=False):
+    """The keyword options of ``start_child_workflow`` (for the overloads)."""
+
+    id: str | None
+    task_queue: str | None
+    cancellation_type: ChildWorkflowCancellationType
+    parent_close_policy: ParentClosePolicy
+    execution_timeout: timedelta | None
+    run_timeout: timedelta | None
+    task_timeout: timedelta | None
+    id_reuse_policy: int
+    retry_policy: Any
+    cron_schedule: str
+    memo: Mapping[str, Any] | None
+    search_attributes: Any
+    versioning_intent: Any
+    static_summary: str | None
+    static_details: str | None
+    priority: Any
+    versioning_override: Any
+    event_groups: Any
+
+
 def _workflow_name_and_result(workflow: Callable[..., Any] | str) -> tuple[str, Any]:
     if isinstance(workflow, str):
         return workflow, None
@@ -111,6 +150,41 @@ def _workflow_name_and_result(workflow: Callable[..., Any] | str) -> tuple[str, 
             " @workflow.defn class; pass it, or the workflow type name"
         )
     return definition.name, definition.ret_type
+
+
+@overload
+async def start_child_workflow(
+    workflow: Callable[[SelfType], Awaitable[ReturnType]],
+    **options: Unpack[_ChildOptionsKw],
+) -> ChildWorkflowHandle[SelfType, ReturnType]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: Callable[[SelfType, ParamType], Awaitable[ReturnType]],
+    arg: ParamType,
+    **options: Unpack[_ChildOptionsKw],
+) -> ChildWorkflowHandle[SelfType, ReturnType]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: Callable[Concatenate[SelfType, _P], Awaitable[ReturnType]],
+    *,
+    args: Sequence[Any],
+    **options: Unpack[_ChildOptionsKw],
+) -> ChildWorkflowHandle[SelfType, ReturnType]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: str,
+    arg: Any = ...,
+    *,
+    args: Sequence[Any] = ...,
+    result_type: type | None = None,
+    **options: Unpack[_ChildOptionsKw],
+) -> ChildWorkflowHandle[Any, Any]: ...
 
 
 async def start_child_workflow(
@@ -137,7 +211,7 @@ async def start_child_workflow(
     priority: Any = None,
     versioning_override: Any = None,
     event_groups: Any = None,
-) -> ChildWorkflowHandle[Any]:
+) -> ChildWorkflowHandle[Any, Any]:
     """Start a child workflow and wait until it has started (``id`` defaults to a random UUID).
 
     ``versioning_override`` and ``event_groups`` are accepted for compatibility and not used yet.
@@ -165,7 +239,47 @@ async def start_child_workflow(
         priority=priority,
         result_type=result_type or hinted,
     )
-    return await runtime.start_child_workflow(options)  # type: ignore[no-any-return]
+    return await runtime.start_child_workflow(options)
+
+
+# The implementation behind the overloads, for execute_child_workflow to call.
+_start_child_workflow: Callable[..., Awaitable[ChildWorkflowHandle[Any, Any]]]
+_start_child_workflow = start_child_workflow
+
+
+@overload
+async def execute_child_workflow(
+    workflow: Callable[[SelfType], Awaitable[ReturnType]],
+    **options: Unpack[_ChildOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: Callable[[SelfType, ParamType], Awaitable[ReturnType]],
+    arg: ParamType,
+    **options: Unpack[_ChildOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: Callable[Concatenate[SelfType, _P], Awaitable[ReturnType]],
+    *,
+    args: Sequence[Any],
+    **options: Unpack[_ChildOptionsKw],
+) -> ReturnType: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: str,
+    arg: Any = ...,
+    *,
+    args: Sequence[Any] = ...,
+    result_type: type | None = None,
+    **options: Unpack[_ChildOptionsKw],
+) -> Any: ...
 
 
 async def execute_child_workflow(
@@ -194,7 +308,7 @@ async def execute_child_workflow(
     event_groups: Any = None,
 ) -> Any:
     """Start a child workflow and wait for its result (raises ``ChildWorkflowError``)."""
-    handle = await start_child_workflow(
+    handle = await _start_child_workflow(
         workflow,
         arg,
         args=args,

@@ -1,9 +1,9 @@
 """Workflow context: ``info()``, time, randomness, handlers, ``sleep``, ``wait_condition``,
 ``continue_as_new`` and the other calls workflow code makes about itself.
 
-Every call reaches the running workflow through :py:class:`_Runtime` (the engine's side, in
-``tempyral.replay._runtime``), found on the running event loop. Outside a workflow they raise
-``_NotInWorkflowEventLoopError``.
+Every call reaches the running workflow through the engine's
+:py:class:`~tempyral.workflow._runtime_api.WorkflowRuntimeAPI`, found on the running event loop.
+Outside a workflow they raise ``_NotInWorkflowEventLoopError``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from random import Random
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tempyral.api.common.v1 import message_pb2 as common_pb2
+
+if TYPE_CHECKING:
+    from tempyral.converter import PayloadConverter
+    from tempyral.workflow._runtime_api import WorkflowRuntimeAPI
 
 __all__ = [
     "ContinueAsNewError",
@@ -123,20 +127,20 @@ class ContinueAsNewError(BaseException):
 
 
 class _Runtime:
-    """What the engine provides to workflow code; see ``tempyral.replay._runtime``."""
+    """Finds the engine's :py:class:`WorkflowRuntimeAPI` on the running (workflow) event loop."""
 
     @staticmethod
-    def current() -> Any:
-        loop = asyncio._get_running_loop()
-        runtime = getattr(loop, "_tempyral_runtime", None)
+    def current() -> WorkflowRuntimeAPI:
+        runtime = _Runtime.maybe_current()
         if runtime is None:
             raise _NotInWorkflowEventLoopError()
         return runtime
 
     @staticmethod
-    def maybe_current() -> Any:
+    def maybe_current() -> WorkflowRuntimeAPI | None:
         loop = asyncio._get_running_loop()
-        return getattr(loop, "_tempyral_runtime", None)
+        runtime: WorkflowRuntimeAPI | None = getattr(loop, "tempyral_workflow_api", None)
+        return runtime
 
 
 def in_workflow() -> bool:
@@ -145,7 +149,7 @@ def in_workflow() -> bool:
 
 
 def info() -> Info:
-    return _Runtime.current().workflow_info()  # type: ignore[no-any-return]
+    return _Runtime.current().workflow_info()
 
 
 def instance() -> Any:
@@ -154,7 +158,7 @@ def instance() -> Any:
 
 
 def memo() -> Mapping[str, Any]:
-    return _Runtime.current().workflow_memo()  # type: ignore[no-any-return]
+    return _Runtime.current().workflow_memo()
 
 
 _unset: Any = object()
@@ -166,12 +170,12 @@ def memo_value(key: str, default: Any = _unset, *, type_hint: type | None = None
 
 
 def cancellation_reason() -> str | None:
-    return _Runtime.current().cancel_reason  # type: ignore[no-any-return]
+    return _Runtime.current().cancel_reason
 
 
 def is_failure_exception(err: BaseException) -> bool:
     """Whether this error, raised by the workflow, fails the workflow (rather than its task)."""
-    return _Runtime.current().is_failure_exception(err)  # type: ignore[no-any-return]
+    return _Runtime.current().is_failure_exception(err)
 
 
 def now() -> datetime:
@@ -184,12 +188,12 @@ def time() -> float:
 
 
 def time_ns() -> int:
-    return _Runtime.current().time_ns  # type: ignore[no-any-return]
+    return _Runtime.current().time_ns
 
 
 def random() -> Random:
     """A ``random.Random`` seeded from the workflow run, identical under replay."""
-    return _Runtime.current().workflow_random()  # type: ignore[no-any-return]
+    return _Runtime.current().workflow_random()
 
 
 def uuid4() -> uuid.UUID:
@@ -197,7 +201,7 @@ def uuid4() -> uuid.UUID:
     return uuid.UUID(bytes=random().getrandbits(128).to_bytes(16, "big"), version=4)
 
 
-def payload_converter() -> Any:
+def payload_converter() -> PayloadConverter:
     return _Runtime.current().payload_converter
 
 
@@ -257,7 +261,7 @@ def continue_as_new(
 
 
 def get_signal_handler(name: str) -> Callable[..., Any] | None:
-    return _Runtime.current().get_handler("signal", name)  # type: ignore[no-any-return]
+    return _Runtime.current().get_handler("signal", name)
 
 
 def set_signal_handler(name: str, handler: Callable[..., Any] | None) -> None:
@@ -265,7 +269,7 @@ def set_signal_handler(name: str, handler: Callable[..., Any] | None) -> None:
 
 
 def get_dynamic_signal_handler() -> Callable[..., Any] | None:
-    return _Runtime.current().get_handler("signal", None)  # type: ignore[no-any-return]
+    return _Runtime.current().get_handler("signal", None)
 
 
 def set_dynamic_signal_handler(handler: Callable[..., Any] | None) -> None:
@@ -273,7 +277,7 @@ def set_dynamic_signal_handler(handler: Callable[..., Any] | None) -> None:
 
 
 def get_query_handler(name: str) -> Callable[..., Any] | None:
-    return _Runtime.current().get_handler("query", name)  # type: ignore[no-any-return]
+    return _Runtime.current().get_handler("query", name)
 
 
 def set_query_handler(name: str, handler: Callable[..., Any] | None) -> None:
@@ -281,14 +285,20 @@ def set_query_handler(name: str, handler: Callable[..., Any] | None) -> None:
 
 
 def get_dynamic_query_handler() -> Callable[..., Any] | None:
-    return _Runtime.current().get_handler("query", None)  # type: ignore[no-any-return]
+    return _Runtime.current().get_handler("query", None)
 
 
 def set_dynamic_query_handler(handler: Callable[..., Any] | None) -> None:
     _Runtime.current().set_handler("query", None, handler)
 
 
-class _ReplaySafeLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
+else:  # not subscriptable at run time before Python 3.11
+    _LoggerAdapter = logging.LoggerAdapter
+
+
+class _ReplaySafeLogger(_LoggerAdapter):
     """``workflow.logger``: silent while replaying, with workflow details in ``extra``."""
 
     def __init__(self) -> None:

@@ -28,7 +28,7 @@ class unsafe:
 
     @staticmethod
     def is_replaying() -> bool:
-        return bool(_Runtime.current().is_replaying)
+        return _Runtime.current().is_replaying
 
     @staticmethod
     def is_replaying_history_events() -> bool:

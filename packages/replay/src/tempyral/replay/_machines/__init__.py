@@ -1,6 +1,7 @@
 """One state machine per command type; see ``_base`` for how they are declared and driven."""
 
 from tempyral.replay._machines._base import Machine, QueuedCommand
+from tempyral.replay._machines._terminal import TerminalMachine
 from tempyral.replay._machines.activity import ActivityMachine, CancellationType
 from tempyral.replay._machines.cancel_external import CancelExternalMachine
 from tempyral.replay._machines.cancel_workflow import CancelWorkflowMachine
@@ -24,5 +25,6 @@ __all__ = [
     "Machine",
     "QueuedCommand",
     "SignalExternalMachine",
+    "TerminalMachine",
     "TimerMachine",
 ]

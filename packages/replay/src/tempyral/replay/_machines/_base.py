@@ -1,16 +1,18 @@
-"""What every command state machine shares: a state Enum, a transition table, ``on_<trigger>``.
+"""What every command state machine shares: a state Enum, a transition table, a handler table.
 
 A machine is driven by triggers: the name of a history event in snake case
 (``activity_task_scheduled``) or a request from workflow code (``schedule``, ``cancel``).
 ``TRANSITIONS`` maps ``(state, trigger)`` to the next state (a tuple when the handler chooses
 between several); a pair not in the table is an illegal move, reported with the machine, its
-state, the trigger and the path it took so far.
+state, the trigger and the path it took so far, and the machine stays where it was. ``HANDLERS``
+maps a trigger to the ``on_<trigger>`` function that runs on that move (declared below the
+handlers, so a reader and mypy follow each reference); a trigger without one only moves.
 Handlers return the activation jobs the move produces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar, NoReturn
@@ -21,13 +23,15 @@ from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.replay._errors import (
     CorruptHistoryError,
+    IllegalMoveError,
     NondeterminismError,
     SourceLocation,
     compact_text,
 )
+from tempyral.replay._flags import Flags
 from tempyral.replay._jobs import Job
 
-__all__ = ["Machine", "QueuedCommand", "command_type_name", "trigger_of"]
+__all__ = ["Handler", "Machine", "QueuedCommand", "command_type_name", "trigger_of"]
 
 HistoryEvent = history_pb2.HistoryEvent
 Command = command_pb2.Command
@@ -93,6 +97,11 @@ class QueuedCommand:
         return self.initial and self.machine.cancelled_before_sent
 
 
+# An ``on_<trigger>`` function of one machine class; its first argument is that class (each
+# table is declared inside the class whose functions it lists).
+Handler = Callable[[Any, "HistoryEvent | None"], list[Job]]
+
+
 class Machine:
     """Base of the per-command state machines (one module per machine)."""
 
@@ -101,6 +110,8 @@ class Machine:
     INITIAL: ClassVar[Enum]
     FINAL: ClassVar[frozenset[Enum]] = frozenset()
     TRANSITIONS: ClassVar[Mapping[tuple[Enum, str], Enum | tuple[Enum, ...]]] = {}
+    HANDLERS: ClassVar[Mapping[str, Handler]] = {}
+    command: Command  # the command that created the machine
 
     def __init__(self, seq: int, source: SourceLocation | None) -> None:
         self.seq = seq
@@ -109,7 +120,7 @@ class Machine:
         self.path: list[str] = [self.INITIAL.name]
         self.cancelled_before_sent = False
         self._choice: Enum | None = None
-        self.flags: Any = None  # the instance's Flags, set by the driver
+        self.flags: Flags = Flags()  # the run's flags, set by the driver
         self.replaying = True  # whether the event being handled is replayed (set by the driver)
         self.new_commands: list[Command] = []  # issued by handlers, taken by the driver
         self.internal = False  # created by the engine itself: its jobs never reach the code
@@ -119,13 +130,14 @@ class Machine:
         target = self.TRANSITIONS.get((self.state, trigger))
         if target is None:
             self._illegal(trigger, event)
-        handler = getattr(self, f"on_{trigger}", None)
+        handler = self.HANDLERS.get(trigger)
         self._choice = None
-        jobs: list[Job] = handler(event) if handler is not None else []
+        jobs: list[Job] = handler(self, event) if handler is not None else []
         if isinstance(target, tuple):
             chosen = self._take_choice()
             if chosen is None or chosen not in target:
-                raise AssertionError(
+                # A defect of the machine's own table, not of history or workflow code.
+                raise RuntimeError(
                     f"{self.kind} handler on_{trigger} chose no state among {target}"
                 )
             target = chosen
@@ -144,22 +156,56 @@ class Machine:
     def issue(self, command: Command) -> None:
         self.new_commands.append(command)
 
+    def recorded(self, event: HistoryEvent | None) -> HistoryEvent:
+        """The history event behind a move that only history makes (never the code)."""
+        if event is None:
+            raise IllegalMoveError(
+                machine=f"{self.kind} (seq {self.seq})",
+                state=self.state.name,
+                trigger="a history event's move without the event",
+                path=self.path_text,
+                command_type=command_type_name(self.command),
+                source=self.source,
+            )
+        return event
+
     def can_fire(self, trigger: str) -> bool:
         return (self.state, trigger) in self.TRANSITIONS
+
+    def request_cancel(self) -> list[Job]:
+        """The workflow code asked to cancel this command (machines that allow it override)."""
+        return self.fire("cancel")
+
+    @property
+    def path_text(self) -> str:
+        return " / ".join(self.path)
 
     @property
     def is_final(self) -> bool:
         return self.state in self.FINAL
 
     def _illegal(self, trigger: str, event: HistoryEvent | None) -> NoReturn:
-        path = " / ".join(self.path)
+        if event is None:  # asked by the workflow code
+            raise IllegalMoveError(
+                machine=f"{self.kind} (seq {self.seq})",
+                state=self.state.name,
+                trigger=trigger,
+                path=self.path_text,
+                command_type=command_type_name(self.command),
+                source=self.source,
+            )
         reason = (
             f"the {self.kind} state machine (seq {self.seq}) in state {self.state.name} cannot take"
-            f" {trigger}; its path so far: {path}"
+            f" {trigger}; its path so far: {self.path_text}"
         )
-        if event is None:
-            raise AssertionError(reason)
-        raise NondeterminismError(reason, event=event, source=self.source)
+        raise NondeterminismError(
+            reason,
+            event=event,
+            command_type=command_type_name(self.command),
+            command_attributes=command_attributes_text(self.command),
+            source=self.source,
+            path=self.path_text,
+        )
 
     # -- what subclasses add ------------------------------------------------------------------
     def check_command_event(self, command: Command, event: HistoryEvent) -> None:
@@ -172,6 +218,7 @@ class Machine:
             command_type=command_type_name(command),
             command_attributes=command_attributes_text(command),
             source=self.source,
+            path=self.path_text,
         )
 
 

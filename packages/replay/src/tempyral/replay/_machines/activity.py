@@ -20,7 +20,7 @@ from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._flags import CoreFlag
 from tempyral.replay._jobs import Job, ResolveActivity
-from tempyral.replay._machines._base import Command, HistoryEvent, Machine, require
+from tempyral.replay._machines._base import Command, Handler, HistoryEvent, Machine, require
 
 __all__ = ["ActivityMachine", "CancellationType"]
 
@@ -143,17 +143,17 @@ class ActivityMachine(Machine):
             )
 
     def on_activity_task_scheduled(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         self.scheduled_event_id = event.event_id
         return []
 
     def on_activity_task_started(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         self.started_event_id = event.event_id
         return []
 
     def on_activity_task_completed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_completed_event_attributes")
@@ -161,7 +161,7 @@ class ActivityMachine(Machine):
         return [ResolveActivity(self.seq, "completed", result=result)]
 
     def on_activity_task_failed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_failed_event_attributes")
@@ -171,7 +171,7 @@ class ActivityMachine(Machine):
         return [ResolveActivity(self.seq, "failed", failure=failure)]
 
     def on_activity_task_timed_out(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_timed_out_event_attributes")
@@ -179,7 +179,7 @@ class ActivityMachine(Machine):
         return [ResolveActivity(self.seq, "failed", failure=failure)]
 
     def on_activity_task_canceled(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELED or not self._code_is_waiting():
             return []
         attrs = require(event, "activity_task_canceled_event_attributes")
@@ -205,6 +205,17 @@ class ActivityMachine(Machine):
         if self.state is S.SCHEDULE_COMMAND_CREATED:
             self.cancelled_before_sent = True
         return [self._cancelled(None, "")]
+
+    HANDLERS: ClassVar[Mapping[str, Handler]] = {
+        "activity_task_scheduled": on_activity_task_scheduled,
+        "activity_task_started": on_activity_task_started,
+        "activity_task_completed": on_activity_task_completed,
+        "activity_task_failed": on_activity_task_failed,
+        "activity_task_timed_out": on_activity_task_timed_out,
+        "activity_task_canceled": on_activity_task_canceled,
+        "cancel": on_cancel,
+        "abandon": on_abandon,
+    }
 
     # -- helpers --------------------------------------------------------------------------------
     def _code_is_waiting(self) -> bool:

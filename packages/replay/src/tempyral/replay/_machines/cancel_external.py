@@ -12,7 +12,7 @@ from typing import ClassVar
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._jobs import Job, ResolveCancelExternal
-from tempyral.replay._machines._base import Command, HistoryEvent, Machine, require
+from tempyral.replay._machines._base import Command, Handler, HistoryEvent, Machine, require
 
 __all__ = ["CancelExternalMachine"]
 
@@ -66,7 +66,7 @@ class CancelExternalMachine(Machine):
     def on_request_cancel_external_workflow_execution_failed(
         self, event: HistoryEvent | None
     ) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.internal:
             return []
         attrs = require(event, "request_cancel_external_workflow_execution_failed_event_attributes")
@@ -79,3 +79,12 @@ class CancelExternalMachine(Machine):
         if attrs.cause:
             failure.message += f" (cause {attrs.cause})"
         return [ResolveCancelExternal(self.seq, failure)]
+
+    HANDLERS: ClassVar[Mapping[str, Handler]] = {
+        "external_workflow_execution_cancel_requested": (
+            on_external_workflow_execution_cancel_requested
+        ),
+        "request_cancel_external_workflow_execution_failed": (
+            on_request_cancel_external_workflow_execution_failed
+        ),
+    }

@@ -19,7 +19,7 @@ from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._flags import CoreFlag
 from tempyral.replay._jobs import Job, ResolveChild, ResolveChildStart
-from tempyral.replay._machines._base import Command, HistoryEvent, Machine, require
+from tempyral.replay._machines._base import Command, Handler, HistoryEvent, Machine, require
 
 __all__ = ["ChildCancellationType", "ChildWorkflowMachine"]
 
@@ -108,7 +108,7 @@ class ChildWorkflowMachine(Machine):
     def attributes(self) -> command_pb2.StartChildWorkflowExecutionCommandAttributes:
         return self.command.start_child_workflow_execution_command_attributes
 
-    def request_cancel(self, reason: str) -> list[Job]:
+    def cancel_with_reason(self, reason: str) -> list[Job]:
         self.cancel_reason = reason
         return self.fire("cancel")
 
@@ -137,12 +137,12 @@ class ChildWorkflowMachine(Machine):
             )
 
     def on_start_child_workflow_execution_initiated(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         self.initiated_event_id = event.event_id
         return []
 
     def on_child_workflow_execution_started(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "child_workflow_execution_started_event_attributes")
@@ -151,7 +151,7 @@ class ChildWorkflowMachine(Machine):
         return [ResolveChildStart(self.seq, "started", run_id=self.run_id)]
 
     def on_start_child_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "start_child_workflow_execution_failed_event_attributes")
@@ -166,7 +166,7 @@ class ChildWorkflowMachine(Machine):
         ]
 
     def on_child_workflow_execution_completed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "child_workflow_execution_completed_event_attributes")
@@ -174,7 +174,7 @@ class ChildWorkflowMachine(Machine):
         return [ResolveChild(self.seq, "completed", result=result)]
 
     def on_child_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "child_workflow_execution_failed_event_attributes")
@@ -183,7 +183,7 @@ class ChildWorkflowMachine(Machine):
         return [ResolveChild(self.seq, "failed", failure=failure)]
 
     def on_child_workflow_execution_timed_out(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         if self.state is S.CANCELLED:
             return []
         attrs = require(event, "child_workflow_execution_timed_out_event_attributes")
@@ -251,6 +251,18 @@ class ChildWorkflowMachine(Machine):
                 )
             )
         return [self._cancelled("Child Workflow execution cancelled")] if immediate else []
+
+    HANDLERS: ClassVar[Mapping[str, Handler]] = {
+        "start_child_workflow_execution_initiated": on_start_child_workflow_execution_initiated,
+        "child_workflow_execution_started": on_child_workflow_execution_started,
+        "start_child_workflow_execution_failed": on_start_child_workflow_execution_failed,
+        "child_workflow_execution_completed": on_child_workflow_execution_completed,
+        "child_workflow_execution_failed": on_child_workflow_execution_failed,
+        "child_workflow_execution_timed_out": on_child_workflow_execution_timed_out,
+        "child_workflow_execution_canceled": on_child_workflow_execution_canceled,
+        "child_workflow_execution_terminated": on_child_workflow_execution_terminated,
+        "cancel": on_cancel,
+    }
 
     # -- helpers --------------------------------------------------------------------------------
     def _failure(self, message: str, retry_state: int) -> failure_pb2.Failure:

@@ -12,7 +12,7 @@ from typing import ClassVar
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._jobs import Job, ResolveSignalExternal
-from tempyral.replay._machines._base import Command, HistoryEvent, Machine, require
+from tempyral.replay._machines._base import Command, Handler, HistoryEvent, Machine, require
 
 __all__ = ["SignalExternalMachine"]
 
@@ -66,7 +66,7 @@ class SignalExternalMachine(Machine):
         return [ResolveSignalExternal(self.seq)]
 
     def on_signal_external_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
-        assert event is not None
+        event = self.recorded(event)
         attrs = require(event, "signal_external_workflow_execution_failed_event_attributes")
         failure = failure_pb2.Failure(
             message="Unable to signal external workflow because it was not found",
@@ -91,3 +91,9 @@ class SignalExternalMachine(Machine):
                 ),
             )
         ]
+
+    HANDLERS: ClassVar[Mapping[str, Handler]] = {
+        "external_workflow_execution_signaled": on_external_workflow_execution_signaled,
+        "signal_external_workflow_execution_failed": on_signal_external_workflow_execution_failed,
+        "cancel": on_cancel,
+    }

@@ -10,7 +10,7 @@ from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._jobs import FireTimer, Job
-from tempyral.replay._machines._base import Command, HistoryEvent, Machine, require
+from tempyral.replay._machines._base import Command, Handler, HistoryEvent, Machine, require
 
 __all__ = ["TimerMachine"]
 
@@ -77,3 +77,8 @@ class TimerMachine(Machine):
                 )
             )
         return []
+
+    HANDLERS: ClassVar[Mapping[str, Handler]] = {
+        "timer_fired": on_timer_fired,
+        "cancel": on_cancel,
+    }

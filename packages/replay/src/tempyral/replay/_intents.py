@@ -1,0 +1,151 @@
+"""Intents: what workflow code asked for in one activation, one small frozen record per request.
+
+The workflow half (``_runtime`` and its collaborators) creates them, in the order the code asked;
+the engine half (``_driver``) turns each into a state machine or a move of one, matching on the
+record's type. They are the mirror image of the activation jobs in ``_jobs``. ``source`` is the
+line of workflow code that asked, named by nondeterminism errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from tempyral.api.command.v1 import message_pb2 as command_pb2
+from tempyral.replay._errors import SourceLocation
+from tempyral.replay._machines import CancellationType, ChildCancellationType
+
+__all__ = [
+    "CancelActivity",
+    "CancelChild",
+    "CancelExternal",
+    "CancelSignal",
+    "CancelTimer",
+    "CancelWorkflowExecution",
+    "CompleteWorkflow",
+    "ContinueAsNew",
+    "FailWorkflow",
+    "Intent",
+    "ScheduleActivity",
+    "SignalExternal",
+    "StartChild",
+    "StartTimer",
+    "TerminalIntent",
+]
+
+Command = command_pb2.Command
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    seq: int
+    command: Command
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    seq: int
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleActivity:
+    seq: int
+    command: Command
+    cancellation_type: CancellationType
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelActivity:
+    seq: int
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class StartChild:
+    seq: int
+    command: Command
+    cancellation_type: ChildCancellationType
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelChild:
+    seq: int
+    reason: str
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class SignalExternal:
+    seq: int
+    command: Command
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelSignal:
+    """Cancel a signal to another workflow that was not sent yet (or not yet acknowledged)."""
+
+    seq: int
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelExternal:
+    """Request the cancellation of another workflow."""
+
+    seq: int
+    command: Command
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CompleteWorkflow:
+    command: Command
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class FailWorkflow:
+    command: Command
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelWorkflowExecution:
+    """The run accepts its cancellation (the code let the cancel error escape)."""
+
+    command: Command
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class ContinueAsNew:
+    command: Command
+    source: SourceLocation | None = None
+
+
+# The intents that close the run: the official SDKs keep only the first (or move it last).
+TerminalIntent = Union[  # noqa: UP007 (a runtime alias)
+    CompleteWorkflow, FailWorkflow, CancelWorkflowExecution, ContinueAsNew
+]
+TERMINAL_INTENTS = (CompleteWorkflow, FailWorkflow, CancelWorkflowExecution, ContinueAsNew)
+
+Intent = Union[  # noqa: UP007 (a runtime alias)
+    StartTimer,
+    CancelTimer,
+    ScheduleActivity,
+    CancelActivity,
+    StartChild,
+    CancelChild,
+    SignalExternal,
+    CancelSignal,
+    CancelExternal,
+    CompleteWorkflow,
+    FailWorkflow,
+    CancelWorkflowExecution,
+    ContinueAsNew,
+]

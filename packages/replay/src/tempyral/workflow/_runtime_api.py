@@ -1,0 +1,93 @@
+"""The interface between the workflow API and the engine that runs workflow code.
+
+Every call of ``tempyral.workflow`` made inside a workflow goes through
+:py:class:`WorkflowRuntimeAPI`, found on the running event loop; the engine's
+``tempyral.replay._runtime.WorkflowRuntime`` provides it (mypy checks that where the loop stores
+it). Keeping it a Protocol lets the workflow API be read, and type-checked, without the engine.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from tempyral.converter import PayloadConverter
+    from tempyral.workflow._activities import ActivityHandle, ActivityOptions
+    from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
+    from tempyral.workflow._context import Info
+
+__all__ = ["HandlerKind", "WorkflowRuntimeAPI"]
+
+HandlerKind = Literal["signal", "query"]
+
+
+class WorkflowRuntimeAPI(Protocol):
+    """What the engine provides to workflow code, one running workflow run."""
+
+    @property
+    def is_replaying(self) -> bool:
+        """Whether the code runs to rebuild state from history."""
+
+    @property
+    def time_ns(self) -> int:
+        """Workflow time (from history), in nanoseconds since the epoch."""
+
+    @property
+    def cancel_reason(self) -> str | None:
+        """Why the run was asked to cancel (None while it was not)."""
+
+    @property
+    def payload_converter(self) -> PayloadConverter: ...
+
+    def workflow_info(self) -> Info: ...
+
+    def workflow_instance(self) -> Any:
+        """The user's workflow object (of their class: nothing more is known here)."""
+
+    def workflow_memo(self) -> Mapping[str, Any]: ...
+
+    def workflow_memo_value(
+        self, key: str, default: Any, type_hint: type | None, unset: object
+    ) -> Any: ...
+
+    def workflow_random(self) -> random.Random: ...
+
+    def workflow_uuid4(self) -> uuid.UUID: ...
+
+    def is_failure_exception(self, err: BaseException) -> bool: ...
+
+    def assert_not_read_only(self, action: str, *, allow_internal: bool = False) -> None:
+        """Raise ``ReadOnlyContextError`` when called from a query handler."""
+
+    async def workflow_sleep(self, seconds: float, *, summary: str | None = None) -> None: ...
+
+    async def workflow_wait_condition(
+        self, fn: Callable[[], bool], *, timeout: float | None, timeout_summary: str | None
+    ) -> None: ...
+
+    def get_handler(self, kind: HandlerKind, name: str | None) -> Callable[..., Any] | None: ...
+
+    def set_handler(
+        self, kind: HandlerKind, name: str | None, handler: Callable[..., Any] | None
+    ) -> None: ...
+
+    def start_activity(self, options: ActivityOptions) -> ActivityHandle[Any]: ...
+
+    async def start_child_workflow(
+        self, options: ChildWorkflowOptions
+    ) -> ChildWorkflowHandle[Any, Any]: ...
+
+    async def signal_external(
+        self,
+        workflow_id: str,
+        run_id: str | None,
+        name: str,
+        args: Sequence[Any],
+        *,
+        child_workflow_only: bool,
+    ) -> None: ...
+
+    async def cancel_external(self, workflow_id: str, run_id: str | None) -> None: ...
