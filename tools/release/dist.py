@@ -7,8 +7,8 @@ Checks, in order (each failure names the file and what to fix):
 * ``twine check --strict`` on every file;
 * no wheel or sdist ships ``tempyral/__init__.py`` (PEP 420: nobody owns the namespace);
 * every sibling requirement in a wheel's metadata admits the sibling wheel built with it;
-* smoke test, from the wheels alone: a clean venv gets ONLY the tempyral-protos wheel (and its
-  dependencies from the index) and must give a working
+* smoke test, from the wheels alone: a clean venv gets ONLY the tempyral-protos wheel with its
+  ``grpc`` extra (and its dependencies from the index) and must give a working
   ``tempyral.api.workflowservice.v1.service_pb2_grpc.WorkflowServiceStub`` with no other tempyral
   package present; then all six wheels go in together and every package they hold must import,
   ``pip check`` must pass and the ``tempyral`` command must answer ``--help``.
@@ -198,7 +198,8 @@ def smoke(wheels: list[Wheel], pip_args: list[str], workdir: Path) -> list[str]:
     python = str(venv / "bin" / "python")
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pip_args]
     by_name = {w.name: w for w in wheels}
-    _run([*pip, str(by_name["tempyral-protos"].path)], "installing the tempyral-protos wheel")
+    protos_with_stubs = f"{by_name['tempyral-protos'].path}[grpc]"
+    _run([*pip, protos_with_stubs], "installing the tempyral-protos wheel with its grpc extra")
     _run([python, "-c", _PROTOS_ONLY], f"protos-only smoke test ({STUB})", cwd=workdir)
     _run([*pip, *(str(w.path) for w in wheels)], "installing all six wheels")
     _run([python, "-m", "pip", "check"], "pip check")

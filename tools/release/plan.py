@@ -32,6 +32,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from release import config
 from release.workspace import (
     GITHUB_REPOSITORY,
     Package,
@@ -156,6 +157,7 @@ def _floor(specifier: str) -> Version | None:
 
 def compute(root: Path) -> Plan:
     packages = load(root)
+    config.check(root, packages)  # every package follows the same release rules
     env = psr_environment(root)
     with ThreadPoolExecutor(max_workers=len(packages)) as pool:
         answers = list(pool.map(lambda p: _ask_psr(root, p, env), packages))

@@ -275,6 +275,8 @@ def test_version_carries_the_plan_out_and_psr_agrees(release_python: str, clone:
     assert '"tempyral-protos>=0.2.0,<0.3"' in client
     changelog = (clone / "packages/client/CHANGELOG.md").read_text(encoding="utf-8")
     assert "require tempyral-protos>=0.2.0,<0.3" in changelog.lower()
+    worker = (clone / "packages/worker/pyproject.toml").read_text(encoding="utf-8")
+    assert f'"tempyral-client[grpc]>={planned["client"]},<0.2"' in worker  # the extra stays
     assert versions(plan(release_python, clone)) == {}
     assert not git(clone, "status", "--porcelain", "--untracked-files=no").strip()
 
