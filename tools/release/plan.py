@@ -127,9 +127,15 @@ def _ask_psr(root: Path, package: Package, env: dict[str, str]) -> tuple[Version
     )
     printed = done.stdout.strip().splitlines()
     if done.returncode != 0 or not printed:
+        errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
+        if not errors and "isn't in any release groups" in done.stderr:
+            errors = [
+                f"branch {git(root, 'branch', '--show-current').strip()!r} is not main: "
+                "releases are planned on main (see [tool.semantic_release.branches])"
+            ]
         raise ReleaseError(
             f"semantic-release could not plan {package.name} (exit {done.returncode}):\n"
-            + "\n".join(line for line in done.stderr.splitlines() if "ERROR" in line)
+            + "\n".join(errors)
         )
     levels = dict(_BUMP_LINE.findall(done.stderr))
     commits = []

@@ -591,3 +591,10 @@ def test_ci_tests_every_supported_python(release_python: str) -> None:
         "actionlint",
     ):
         assert command in runs
+
+
+def test_plan_off_main_says_releases_are_planned_on_main(release_python: str, clone: Path) -> None:
+    git(clone, "checkout", "-q", "-B", "feature")
+    done = tool(release_python, "plan", root=clone, ok=False)
+    assert done.returncode == 1
+    assert "branch 'feature' is not main" in done.stderr
