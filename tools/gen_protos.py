@@ -291,9 +291,10 @@ def rewrite(text: str, packages: list[str], runtime_modules: list[str]) -> str:
 GRPC_IMPORT = """try:
     import grpc
 except ImportError as missing:
-    raise ImportError(
+    raise ModuleNotFoundError(
         "tempyral.api's gRPC stubs need grpcio, which tempyral-protos installs only with its "
-        "grpc extra: pip install 'tempyral-protos[grpc]'"
+        "grpc extra: pip install 'tempyral-protos[grpc]'",
+        name="grpc",
     ) from missing
 """
 

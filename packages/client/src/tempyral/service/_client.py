@@ -22,10 +22,11 @@ from google.protobuf.message import Message
 try:
     import grpc
 except ImportError as missing:  # tempyral.service is the first to import grpc in this package
-    raise ImportError(
+    raise ModuleNotFoundError(
         "tempyral.service (and with it tempyral.client.Client and tempyral.envconfig) needs "
         "grpcio, which tempyral-client installs only with its grpc extra: "
-        "pip install 'tempyral-client[grpc]'"
+        "pip install 'tempyral-client[grpc]'",
+        name="grpc",
     ) from missing
 
 from tempyral.api.workflowservice.v1.request_response_pb2 import GetSystemInfoRequest

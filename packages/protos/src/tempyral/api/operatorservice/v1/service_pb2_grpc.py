@@ -4,9 +4,10 @@
 try:
     import grpc
 except ImportError as missing:
-    raise ImportError(
+    raise ModuleNotFoundError(
         "tempyral.api's gRPC stubs need grpcio, which tempyral-protos installs only with its "
-        "grpc extra: pip install 'tempyral-protos[grpc]'"
+        "grpc extra: pip install 'tempyral-protos[grpc]'",
+        name="grpc",
     ) from missing
 import warnings
 
