@@ -31,7 +31,16 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "protos": ("0", ("api",)),
     "client": (
         "1a",
-        ("client", "converter", "common", "exceptions", "service", "envconfig", "contrib", "compat"),
+        (
+            "client",
+            "converter",
+            "common",
+            "exceptions",
+            "service",
+            "envconfig",
+            "contrib",
+            "compat",
+        ),
     ),
     "replay": ("1b", ("replay", "workflow")),
     "worker": ("2", ("worker", "activity")),
