@@ -42,8 +42,8 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
             "compat",
         ),
     ),
-    "replay": ("1b", ("replay", "workflow")),
-    "worker": ("2", ("worker", "activity")),
+    "replay": ("1b", ("replay", "workflow", "activity")),
+    "worker": ("2", ("worker",)),
     "testing": ("3", ("testing",)),
     "cli": ("3", ("cli",)),
 }

@@ -7,6 +7,8 @@ determinism would see it:
 
 * grpcio and pydantic are not installed at all (the install took only what replay imports);
 * every golden history (packages/replay/tests/golden) replays with its workflows;
+* a workflow module that defines its activities beside its workflow (``tempyral.activity``, as
+  user code does: golden/inline_activities) imports and replays its history;
 * neither ``grpc`` nor ``pydantic`` was imported while doing so;
 * importing the gRPC side (``tempyral.service``) fails with an ImportError naming the extra;
 
@@ -21,6 +23,7 @@ import json
 import sys
 import sysconfig
 from pathlib import Path
+from typing import NoReturn
 
 GOLDEN = Path(__file__).resolve().parents[1] / "packages" / "replay" / "tests" / "golden"
 ABSENT = ("grpc", "pydantic")
@@ -28,7 +31,7 @@ ABSENT = ("grpc", "pydantic")
 INSTALLER = ("pip", "setuptools", "wheel", "_distutils_hack", "distutils-precedence.pth")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     print(f"replay-only: {message}", file=sys.stderr)
     sys.exit(1)
 
@@ -51,7 +54,24 @@ def replay_goldens() -> int:
         workflow_id = index[path.name.removesuffix(".json").split(".")[0]]
         history = WorkflowHistory.from_json(workflow_id, path.read_text(encoding="utf-8"))
         replayer.replay_workflow_sync(history)  # raises on nondeterminism
-    return len(paths)
+    return len(paths) + replay_inline_activities()
+
+
+def replay_inline_activities() -> int:
+    from tempyral.replay import Replayer, WorkflowHistory
+
+    folder = GOLDEN / "inline_activities"
+    spec = importlib.util.spec_from_file_location("inline_workflows", folder / "workflows.py")
+    if spec is None or spec.loader is None:
+        fail(f"cannot load {folder / 'workflows.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["inline_workflows"] = module
+    spec.loader.exec_module(module)  # imports tempyral.activity: no worker installed here
+    history = WorkflowHistory.from_json(
+        "ship-p-7", (folder / "history.json").read_text(encoding="utf-8")
+    )
+    Replayer(workflows=[module.ShipParcel]).replay_workflow_sync(history)
+    return 1
 
 
 def size(path: Path) -> int:
