@@ -28,6 +28,8 @@ _MIGRATION_HINT = "see the migration guide (docs/migration.md) for what tempyral
 class _AliasPackage(types.ModuleType):
     """``temporalio`` itself: submodules are imported on first attribute access."""
 
+    __version__: str
+
     def __getattr__(self, name: str) -> object:
         if name.startswith("__"):
             raise AttributeError(name)
@@ -46,7 +48,7 @@ class _AliasLoader(importlib.abc.Loader):
         if spec.name == ALIAS:
             package = _AliasPackage(ALIAS, f"tempyral's alias of {ALIAS} (tempyral.compat)")
             package.__path__ = []
-            package.__version__ = _tempyral_version()  # type: ignore[attr-defined]
+            package.__version__ = _tempyral_version()
             return package
         try:
             module = importlib.import_module(self._target)
