@@ -35,17 +35,17 @@ def test_enabled_alias_gives_the_very_same_tempyral_modules() -> None:
         import tempyral.compat
         tempyral.compat.enable()
         import temporalio
-        from temporalio import workflow
+        from temporalio import converter
         from temporalio.client import Client
         from temporalio.api.common.v1 import Payload
         from temporalio.api.enums.v1.event_type_pb2 import EventType
-        import tempyral.workflow, tempyral.client, tempyral.api.common.v1
-        assert workflow is tempyral.workflow
+        import tempyral.converter, tempyral.client, tempyral.api.common.v1
+        assert converter is tempyral.converter
         assert Client is tempyral.client.Client
         assert Payload is tempyral.api.common.v1.Payload
         assert temporalio.exceptions.ApplicationError.__module__.startswith("tempyral.")
         # The aliased modules keep their own identity (spec, name), so tools that read them agree.
-        assert workflow.__spec__.name == "tempyral.workflow"
+        assert converter.__spec__.name == "tempyral.converter"
         assert not hasattr(sys.modules["tempyral.api.enums.v1.event_type_pb2"], "__path__")
         print("ok")
         """
@@ -72,11 +72,11 @@ def test_a_missing_name_names_the_tempyral_module() -> None:
         """
         import tempyral.compat
         tempyral.compat.enable()
-        from temporalio.workflow import no_such_name
+        from temporalio.converter import no_such_name
         """
     )
     assert result.returncode != 0
-    assert "cannot import name 'no_such_name' from 'tempyral.workflow'" in result.stderr
+    assert "cannot import name 'no_such_name' from 'tempyral.converter'" in result.stderr
 
 
 def test_refuses_when_the_real_temporalio_is_already_imported() -> None:
@@ -96,16 +96,16 @@ def test_the_environment_switch_enables_it_at_interpreter_start() -> None:
     code = f"""
         import site
         site.addsitedir({str(PTH_DIR)!r})
-        import temporalio.workflow
-        print(temporalio.workflow.__name__)
+        import temporalio.converter
+        print(temporalio.converter.__name__)
         """
     switched = run(code, TEMPYRAL_COMPAT="1")
     assert switched.returncode == 0, switched.stderr
-    assert switched.stdout.strip() == "tempyral.workflow"
+    assert switched.stdout.strip() == "tempyral.converter"
     # Without the switch, the start-up file does nothing: the official SDK is imported as usual.
     plain = run(code)
     assert plain.returncode == 0, plain.stderr
-    assert plain.stdout.strip() == "temporalio.workflow"
+    assert plain.stdout.strip() == "temporalio.converter"
 
 
 def test_disable_forgets_the_alias() -> None:
@@ -113,12 +113,12 @@ def test_disable_forgets_the_alias() -> None:
         """
         import tempyral.compat
         tempyral.compat.enable()
-        import temporalio.workflow
+        import temporalio.converter
         tempyral.compat.disable()
         assert not tempyral.compat.is_enabled()
-        import temporalio.workflow as real
+        import temporalio.converter as real
         print(real.__name__)
         """
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "temporalio.workflow"
+    assert result.stdout.strip() == "temporalio.converter"
