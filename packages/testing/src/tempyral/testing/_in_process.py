@@ -149,7 +149,7 @@ class InProcessWorkflowEnvironment:
 def _activity_name(activity_type: str | Callable[..., Any]) -> str:
     if isinstance(activity_type, str):
         return activity_type
-    definition = getattr(activity_type, "__temporal_activity_definition", None)
+    definition = getattr(activity_type, "__tempyral_activity_definition", None)
     name = getattr(definition, "name", None)
     if isinstance(name, str) and name:
         return name

@@ -492,12 +492,14 @@ def _continue_as_new(task: _Task, command: Command) -> None:
         header=given.header,
         memo=continued.memo,
         search_attributes=continued.search_attributes,
-        workflow_execution_expiration_time=previous.workflow_execution_expiration_time,
     )
     if previous.HasField("parent_workflow_execution"):
         attributes.parent_workflow_namespace = previous.parent_workflow_namespace
         attributes.parent_workflow_execution.CopyFrom(previous.parent_workflow_execution)
         attributes.parent_initiated_event_id = previous.parent_initiated_event_id
+    if previous.HasField("workflow_execution_expiration_time"):
+        expiration = previous.workflow_execution_expiration_time
+        attributes.workflow_execution_expiration_time.CopyFrom(expiration)
     if given.HasField("last_completion_result"):
         attributes.last_completion_result.CopyFrom(given.last_completion_result)
     delay = given.backoff_start_interval.ToTimedelta()

@@ -173,7 +173,8 @@ class ServerState:
             and attributes.workflow_run_timeout.ToTimedelta()
         ):
             deadlines.append(self.clock.now() + attributes.workflow_run_timeout.ToTimedelta())
-        if attributes.HasField("workflow_execution_expiration_time"):
+        expiration = attributes.workflow_execution_expiration_time
+        if attributes.HasField("workflow_execution_expiration_time") and expiration.seconds:
             deadlines.append(
                 attributes.workflow_execution_expiration_time.ToDatetime(
                     tzinfo=self.clock.now().tzinfo
