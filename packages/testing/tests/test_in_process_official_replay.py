@@ -140,7 +140,8 @@ async def test_the_official_replayer_accepts_in_process_histories(tmp_path: Path
     saved.write_text(json.dumps([(h.workflow_id, h.to_json_dict()) for h in histories]))
     script = tmp_path / "official_replay.py"
     script.write_text(OFFICIAL_REPLAY)
-    done = subprocess.run(
+    done = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, str(script), str(saved)],
         capture_output=True,
         text=True,
