@@ -7,8 +7,11 @@ def test_public_names() -> None:
     assert sorted(tempyral.testing.__all__) == [
         "DevServer",
         "DevServerError",
+        "InProcessWorkflowEnvironment",
         "TLSProxy",
         "find_temporal_binary",
+        "history_replay_test",
+        "start_in_process",
     ]
     for name in tempyral.testing.__all__:
         assert getattr(tempyral.testing, name).__module__.startswith("tempyral.testing")
