@@ -44,7 +44,10 @@ def find_test_server_binary() -> Path:
 
 
 class TestServer(ServerProcess):
-    """A ``temporal-test-server <port> --enable-time-skipping`` process on a free port.
+    """A ``temporal-test-server <port>`` process on a free port, its clock locked at first.
+
+    Started this way, time skipping is locked until a client unlocks it through the test service
+    (the official SDKs start it so too; ``--enable-time-skipping`` would start it unlocked).
 
     Use it like :py:class:`~tempyral.testing.DevServer`: ``async with TestServer() as server:``,
     then connect a client to ``server.target``. The binary takes only a port: it listens on every
@@ -74,7 +77,7 @@ class TestServer(ServerProcess):
         binary = self._binary or find_test_server_binary()
         if self.port is None:
             raise TestServerError("no port chosen yet")
-        return [str(binary), str(self.port), "--enable-time-skipping", *self.extra_args]
+        return [str(binary), str(self.port), *self.extra_args]
 
     def _probe(self) -> bool:
         """True once both the workflow service and the test service answer."""
