@@ -5,10 +5,15 @@ import tempyral.testing
 
 def test_public_names() -> None:
     assert sorted(tempyral.testing.__all__) == [
+        "ActivityEnvironment",
         "DevServer",
         "DevServerError",
         "TLSProxy",
+        "TestServer",
+        "TestServerError",
+        "WorkflowEnvironment",
         "find_temporal_binary",
+        "find_test_server_binary",
     ]
     for name in tempyral.testing.__all__:
         assert getattr(tempyral.testing, name).__module__.startswith("tempyral.testing")
