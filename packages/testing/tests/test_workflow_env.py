@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,12 @@ from tempyral.worker import Worker
 pytestmark = pytest.mark.integration
 
 THIRTY_DAYS = timedelta(days=30)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @workflow.defn
@@ -55,7 +62,9 @@ async def test_thirty_day_sleep_finishes_in_seconds_under_time_skipping(
 
 
 async def test_sleep_moves_the_virtual_clock_and_result_of_any_handle_skips() -> None:
-    async with await WorkflowEnvironment.start_time_skipping() as env:
+    port = free_port()
+    async with await WorkflowEnvironment.start_time_skipping(port=port) as env:
+        assert env.client.service_client.config.target_host == f"127.0.0.1:{port}"
         before = await env.get_current_time()
         await env.sleep(timedelta(hours=5))
         assert await env.get_current_time() - before >= timedelta(hours=5)
@@ -87,11 +96,15 @@ async def test_start_local_with_namespace_and_search_attributes(
     gone: Callable[..., bool],
 ) -> None:
     key = SearchAttributeKey.for_keyword("CustomerId")
+    ui_port = free_port()
     async with await WorkflowEnvironment.start_local(
-        namespace="orders", search_attributes=[key]
+        namespace="orders", search_attributes=[key], ui=True, ui_port=ui_port
     ) as env:
         assert not env.supports_time_skipping
         assert env.client.namespace == "orders"
+        # The UI was asked for on that port: something listens there.
+        with socket.create_connection(("127.0.0.1", ui_port), timeout=10):
+            pass
         assert await run_sleeper(env.client, 0.1) == "slept 0s"
         attributes = await env.client.operator_service.list_search_attributes(
             ListSearchAttributesRequest(namespace="orders")
