@@ -189,12 +189,18 @@ def versions(result: dict[str, Any]) -> dict[str, str]:
         ),
         pytest.param(
             [("fix(replay): timer order", "packages/replay/src/tempyral/replay/x.py")],
-            {"replay": "0.1.1", "worker": "0.1.1"},
+            {"replay": "0.1.1", "worker": "0.1.1", "testing": "0.1.1"},
             id="mid-layer-fix-bumps-dependents",
         ),
         pytest.param(
             [("feat(client)!: rename a method", "packages/client/src/tempyral/x.py")],
-            {"client": "0.2.0", "replay": "0.1.1", "worker": "0.1.1", "cli": "0.1.1"},
+            {
+                "client": "0.2.0",
+                "replay": "0.1.1",
+                "worker": "0.1.1",
+                "cli": "0.1.1",
+                "testing": "0.1.1",
+            },
             id="breaking-on-0x-is-minor",
         ),
         pytest.param(
@@ -205,7 +211,7 @@ def versions(result: dict[str, Any]) -> dict[str, str]:
                     "packages/cli/src/tempyral/cli/x.py",
                 )
             ],
-            {"worker": "0.1.1", "cli": "0.1.1"},
+            {"worker": "0.1.1", "cli": "0.1.1", "testing": "0.1.1"},
             id="commit-touching-two-packages",
         ),
         pytest.param(
@@ -215,7 +221,7 @@ def versions(result: dict[str, Any]) -> dict[str, str]:
                 ("fix(replay): c", "packages/replay/src/tempyral/replay/c.py"),
                 ("docs(protos): d", "packages/protos/README.md"),
             ],
-            {"replay": "0.2.0", "worker": "0.1.1", "cli": "0.1.1"},
+            {"replay": "0.2.0", "worker": "0.1.1", "cli": "0.1.1", "testing": "0.1.1"},
             id="sequence",
         ),
     ],

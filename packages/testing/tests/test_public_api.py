@@ -5,11 +5,16 @@ import tempyral.testing
 
 def test_public_names() -> None:
     assert sorted(tempyral.testing.__all__) == [
+        "ActivityEnvironment",
         "DevServer",
         "DevServerError",
         "InProcessWorkflowEnvironment",
         "TLSProxy",
+        "TestServer",
+        "TestServerError",
+        "WorkflowEnvironment",
         "find_temporal_binary",
+        "find_test_server_binary",
         "history_replay_test",
         "start_in_process",
     ]

@@ -30,10 +30,11 @@ from types import TracebackType
 from typing import Any
 
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
-from tempyral.client import Client, Interceptor, WorkflowHistory
+from tempyral.client import Client, Interceptor, WorkflowHandle, WorkflowHistory
 from tempyral.converter import DataConverter
 from tempyral.service import ConnectConfig, MockTransport, ServiceClient
 from tempyral.testing._memory_server import MemoryServer
+from tempyral.testing._workflow_env import WorkflowEnvironment
 
 __all__ = ["InProcessWorkflowEnvironment", "start_in_process"]
 
@@ -65,16 +66,15 @@ async def start_in_process(
     return InProcessWorkflowEnvironment(client, server)
 
 
-class InProcessWorkflowEnvironment:
-    """A workflow environment whose server lives in this process (see the module docstring)."""
+class InProcessWorkflowEnvironment(WorkflowEnvironment):
+    """A workflow environment whose server lives in this process (see the module docstring).
+
+    Made by ``WorkflowEnvironment.start_in_process()`` (or :py:func:`start_in_process`).
+    """
 
     def __init__(self, client: Client, server: MemoryServer) -> None:
-        self._client = client
+        super().__init__(client)
         self.server = server
-
-    @property
-    def client(self) -> Client:
-        return self._client
 
     @property
     def supports_time_skipping(self) -> bool:
@@ -85,7 +85,8 @@ class InProcessWorkflowEnvironment:
         span = duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
         await self.server.state.clock.sleep(span)
 
-    async def get_current_time(self) -> datetime:
+    async def get_current_time(self, handle: WorkflowHandle[Any, Any] | None = None) -> datetime:
+        """The virtual time (one clock for every workflow, so ``handle`` changes nothing)."""
         return self.server.state.clock.now().astimezone(timezone.utc)
 
     @contextlib.contextmanager
