@@ -308,6 +308,30 @@ class Load:
         ]
 
 
+@workflow.defn
+class UpdateCounter:
+    """An update that waits on a timer (long enough to kill its worker), and a finish signal."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.finished = False
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self.finished and workflow.all_handlers_finished())
+        return self.total
+
+    @workflow.update
+    async def slow_add(self, amount: int) -> int:
+        await workflow.sleep(3)
+        self.total += amount
+        return self.total
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.finished = True
+
+
 WORKFLOWS = [
     Activities,
     Timers,
@@ -323,4 +347,5 @@ WORKFLOWS = [
     DynamicSignals,
     Handover,
     Load,
+    UpdateCounter,
 ]

@@ -23,6 +23,7 @@ from tempyral.api.enums.v1.command_type_pb2 import (
     COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
     COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
     COMMAND_TYPE_START_TIMER,
+    CommandType,
 )
 from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.enums.v1.failed_cause_pb2 import (
@@ -407,7 +408,7 @@ async def test_nondeterminism_fails_only_the_task_by_default() -> None:
     assert not server.sent("RespondWorkflowTaskCompleted")
 
 
-async def test_update_requests_are_rejected_through_the_completion() -> None:
+async def test_an_update_without_handler_is_rejected_through_the_completion() -> None:
     server = completed_server()
     handler = await new_handler(server)
     task = poll("Sleepy", first_task("Sleepy"))
@@ -425,5 +426,8 @@ async def test_update_requests_are_rejected_through_the_completion() -> None:
     assert reply.body.Unpack(rejection)
     assert rejection.rejected_request_message_id == "u-1/request"
     assert rejection.rejected_request.input.name == "set_name"
-    assert "workflow updates are not supported" in rejection.failure.message
+    assert reply.id == "u-1/request/reject"
+    assert rejection.failure.message.startswith("Update handler for 'set_name' expected but not")
+    # The first task's own command (its timer), and nothing for the rejected update.
+    assert [c.command_type for c in request.commands] == [CommandType.COMMAND_TYPE_START_TIMER]
     assert RUN_ID not in handler.cache  # the task may vanish from history: not continued

@@ -154,7 +154,7 @@ async def test_eager_activities(client: Client, disabled: bool) -> None:
     assert ("greet" in dispatched) is not disabled
 
 
-async def test_updates_are_rejected_with_a_reason(client: Client) -> None:
+async def test_an_update_without_handler_is_rejected_with_a_reason(client: Client) -> None:
     task_queue = queue()
     async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS):
         handle = await start(client, task_queue, SignalTarget.run, 1)
@@ -165,7 +165,7 @@ async def test_updates_are_rejected_with_a_reason(client: Client) -> None:
         assert await asyncio.wait_for(handle.result(), 30) == ["after", "timeout"]
     cause = failed.value.cause
     assert isinstance(cause, ApplicationError)
-    assert "updates are not supported" in cause.message
+    assert "Update handler for 'anything' expected but not found" in cause.message
 
 
 async def test_workflow_logger_is_silent_during_replay(

@@ -31,13 +31,13 @@ from tempyral.replay._flags import CoreFlag, Flags
 from tempyral.replay._history import FINAL_EVENTS, EventType, is_command_event, next_task_end
 from tempyral.replay._jobs import CancelWorkflow, InitializeWorkflow, Job, SignalWorkflow
 from tempyral.replay._machines._base import (
-    EVENT_FOR_COMMAND,
     QueuedCommand,
     command_attributes_text,
     command_type_name,
     trigger_of,
 )
 from tempyral.replay._seed import randomness_seed
+from tempyral.replay._update_protocol import UpdateProtocol
 
 __all__ = ["WorkflowMachines"]
 
@@ -115,15 +115,13 @@ _IGNORED = frozenset(
         E.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED,
         E.EVENT_TYPE_ACTIVITY_PROPERTIES_MODIFIED_EXTERNALLY,
         E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED_EXTERNALLY,
+        E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED,  # no longer written; nothing to replay
+        E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,  # read by the update protocol
     }
 )
 
 _UNSUPPORTED = {
     E.EVENT_TYPE_MARKER_RECORDED: "markers (patches, local activities, side effects)",
-    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED: "workflow updates",
-    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "workflow updates",
-    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED: "workflow updates",
-    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: "workflow updates",
     E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "search attribute upserts",
     E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: "memo upserts",
     E.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED: "Nexus operations",
@@ -162,6 +160,7 @@ class WorkflowMachines:
         self._by_seq: dict[tuple[type[m.Machine], int], m.Machine] = {}
         self._internal_seq = 0
         self._awaiting_command_events = False
+        self.updates = UpdateProtocol(self.flags)
 
     # -- history ------------------------------------------------------------------------------
     def add_events(self, events: Sequence[HistoryEvent]) -> None:
@@ -196,7 +195,14 @@ class WorkflowMachines:
             )
         self.replaying = following is not None
         for index in range(start, end + 1):
-            self._handle(self.events[index])
+            event = self.events[index]
+            self._jobs.extend(self.updates.deliver_before(event, replaying=self.replaying))
+            self._handle(event)
+        self._jobs.extend(self.updates.deliver_before(None, replaying=self.replaying))
+        # On replay, the updates this task accepted are delivered again from their events.
+        next_end = next_task_end(self.events, end + 1)
+        following_task = self.events[end + 1 : None if next_end is None else next_end + 1]
+        self._jobs.extend(self.updates.replayed_requests(following_task, replaying=self.replaying))
         self.next_index = end + 1
         self.history_length = self.events[end].event_id
         ended_at = self.events[end]
@@ -281,7 +287,7 @@ class WorkflowMachines:
             )
         queued = self._queue.popleft()
         command = queued.command
-        if EVENT_FOR_COMMAND.get(command.command_type) != event.event_type:
+        if queued.machine.expected_event(command) != event.event_type:
             raise NondeterminismError(
                 "the command the workflow code issued is not the one history recorded",
                 event=event,
@@ -356,6 +362,9 @@ class WorkflowMachines:
                 | i.ContinueAsNew()
             ):
                 self._terminal(_CLOSING[type(intent)](0, intent.command, intent.source))
+            case i.RespondToUpdate():
+                machine = self.updates.respond(intent, replaying=self.replaying)
+                self._take_issued(machine, intent.source)
             case _:
                 _unhandled(intent)
 

@@ -69,7 +69,8 @@ class HandlerRegistry:
             if inspect.isawaitable(result):
                 await result
 
-        runtime.create_task(runtime.top_level(run_signal()), name=f"signal: {job.name}")
+        task = runtime.create_task(runtime.top_level(run_signal()), name=f"signal: {job.name}")
+        runtime.update_calls.track_signal(job.name, defn.unfinished_policy, task)
 
     def query(self, job: j.QueryWorkflow) -> None:
         """Queries run read-only; the answer is stored in ``query_results``."""
@@ -99,6 +100,7 @@ class HandlerRegistry:
         runtime.create_task(run(), name=f"query: {job.query_type}")
 
     def get(self, kind: HandlerKind, name: str | None) -> Callable[..., Any] | None:
+        """A signal or query handler (updates are ``_update_calls``')."""
         defn = self.signals.get(name) if kind == "signal" else self.queries.get(name)
         return defn.bind_fn(self._runtime.object) if defn is not None else None
 

@@ -31,7 +31,7 @@ from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
 from tempyral.replay._driver import WorkflowMachines
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
-from tempyral.replay._protocol import fail_workflow_command, reject_updates
+from tempyral.replay._protocol import fail_workflow_command
 from tempyral.replay._runtime import WorkflowRuntime
 from tempyral.workflow._definition import _Definition
 
@@ -53,7 +53,7 @@ class WorkflowTaskCompletion:
 
     ``failure`` is set when the task fails (the workflow code raised a non-failure error, or hit
     the determinism guard); nondeterminism and corrupt history raise instead. ``messages`` answer
-    the protocol messages the task brought (update requests are rejected for now). ``finished``
+    the protocol messages the task brought (update acceptances, rejections, responses). ``finished``
     says the run ends with this task (its commands close it, or its history already has).
     """
 
@@ -119,6 +119,7 @@ class WorkflowInstance:
         completion = WorkflowTaskCompletion()
         try:
             self.machines.add_events(events)
+            self.machines.updates.receive(messages)
             while self.machines.has_unapplied_task(history_complete=history_complete):
                 self.machines.apply_next_task(history_complete=history_complete)
                 completion = self._run_task()
@@ -133,7 +134,9 @@ class WorkflowInstance:
             command.command_type in _CLOSING_COMMANDS for command in completion.commands
         )
         if completion.failure is None:
-            completion.messages = reject_updates(messages)
+            completion.messages = self.machines.updates.take_messages()
+        else:
+            self.machines.updates.take_messages()  # a failed task answers nothing
         return completion
 
     def workflow_failure(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Union
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
+from tempyral.api.common.v1 import message_pb2 as common_pb2
+from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._machines import CancellationType, ChildCancellationType
 
@@ -26,6 +28,7 @@ __all__ = [
     "ContinueAsNew",
     "FailWorkflow",
     "Intent",
+    "RespondToUpdate",
     "ScheduleActivity",
     "SignalExternal",
     "StartChild",
@@ -128,6 +131,18 @@ class ContinueAsNew:
     source: SourceLocation | None = None
 
 
+@dataclass(frozen=True)
+class RespondToUpdate:
+    """The code's answer to an update: ``accept``, ``reject`` (with ``failure``; after acceptance
+    it fails the update) or ``complete`` (with ``result``)."""
+
+    protocol_instance_id: str
+    response: str
+    result: common_pb2.Payload | None = None
+    failure: failure_pb2.Failure | None = None
+    source: SourceLocation | None = None
+
+
 # The intents that close the run: the official SDKs keep only the first (or move it last).
 TerminalIntent = Union[  # noqa: UP007 (a runtime alias)
     CompleteWorkflow, FailWorkflow, CancelWorkflowExecution, ContinueAsNew
@@ -148,4 +163,5 @@ Intent = Union[  # noqa: UP007 (a runtime alias)
     FailWorkflow,
     CancelWorkflowExecution,
     ContinueAsNew,
+    RespondToUpdate,
 ]

@@ -17,6 +17,7 @@ from tempyral.api.history.v1 import message_pb2 as history_pb2
 
 __all__ = [
     "CancelWorkflow",
+    "DoUpdate",
     "FireTimer",
     "InitializeWorkflow",
     "Job",
@@ -107,6 +108,21 @@ class QueryWorkflow:
     headers: dict[str, common_pb2.Payload] = field(default_factory=dict)
 
 
+@dataclass
+class DoUpdate:
+    """An update request to run: from a protocol message, or from history when replaying.
+
+    ``run_validator`` is false on replay: a validator runs only when the update is first delivered.
+    """
+
+    id: str
+    protocol_instance_id: str
+    name: str
+    input: list[common_pb2.Payload]
+    headers: dict[str, common_pb2.Payload]
+    run_validator: bool
+
+
 Job = Union[  # noqa: UP007 (a runtime alias)
     InitializeWorkflow,
     SignalWorkflow,
@@ -118,4 +134,5 @@ Job = Union[  # noqa: UP007 (a runtime alias)
     ResolveSignalExternal,
     ResolveCancelExternal,
     QueryWorkflow,
+    DoUpdate,
 ]

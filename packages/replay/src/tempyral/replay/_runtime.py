@@ -37,6 +37,7 @@ from tempyral.replay._info import make_info
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import ExternalCalls
 from tempyral.replay._source import caller_location
+from tempyral.replay._update_calls import UpdateCalls
 from tempyral.workflow._activities import ActivityHandle, ActivityOptions
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
 from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
@@ -105,6 +106,7 @@ class WorkflowRuntime:
         self.activities = ActivityCalls(self)
         self.children = ChildCalls(self)
         self.externals = ExternalCalls(self)
+        self.update_calls = UpdateCalls(self)
         # Answers of queries by id, read by the instance (an encoded Payload or an error).
         self.query_results: dict[str, common_pb2.Payload | BaseException] = (
             self.handlers.query_results
@@ -123,9 +125,14 @@ class WorkflowRuntime:
             LangFlag.PROCESS_JOBS_AS_SINGLE_BATCH, replaying=replaying, default_on=False
         )
         self.intents = []
-        signals = [job for job in jobs if isinstance(job, j.SignalWorkflow)]
+        # Updates are applied with signals, in the order they came (as the official SDK does).
+        signals = [job for job in jobs if isinstance(job, (j.SignalWorkflow, j.DoUpdate))]
         queries = [job for job in jobs if isinstance(job, j.QueryWorkflow)]
-        others = [job for job in jobs if not isinstance(job, (j.SignalWorkflow, j.QueryWorkflow))]
+        others = [
+            job
+            for job in jobs
+            if not isinstance(job, (j.SignalWorkflow, j.DoUpdate, j.QueryWorkflow))
+        ]
         groups: tuple[Sequence[j.Job], ...] = (signals, others, queries)
         try:
             if self.single_batch:
@@ -143,6 +150,8 @@ class WorkflowRuntime:
             if self.activation_error is None:
                 self.activation_error = err
         intents, self.intents = self.intents, []
+        if self.activation_error is None:
+            self.update_calls.warn_unfinished(intents)
         return intents
 
     def _run(self, *, check_conditions: bool) -> None:
@@ -165,7 +174,7 @@ class WorkflowRuntime:
         if self.activation_error is not None and not self.deleting:
             raise self.activation_error
 
-    def _apply(self, job: j.Job) -> None:
+    def _apply(self, job: j.Job) -> None:  # noqa: PLR0912 (one case per job type)
         match job:
             case j.InitializeWorkflow():
                 self._start_workflow()
@@ -189,6 +198,8 @@ class WorkflowRuntime:
                 self.externals.resolve_signal(job)
             case j.ResolveCancelExternal():
                 self.externals.resolve_cancel(job)
+            case j.DoUpdate():
+                self.update_calls.run(job)
             case _:
                 _unhandled(job)
 
@@ -327,11 +338,27 @@ class WorkflowRuntime:
         return self.payload_converter.from_payloads([payload], hints)[0]
 
     def get_handler(self, kind: HandlerKind, name: str | None) -> Callable[..., Any] | None:
+        if kind == "update":
+            return self.update_calls.get(name)
         return self.handlers.get(kind, name)
+
+    def set_update_handler(
+        self,
+        name: str | None,
+        handler: Callable[..., Any] | None,
+        validator: Callable[..., Any] | None,
+    ) -> None:
+        self.update_calls.set(name, handler, validator)
+
+    def all_handlers_finished(self) -> bool:
+        return self.update_calls.all_finished()
 
     def set_handler(
         self, kind: HandlerKind, name: str | None, handler: Callable[..., Any] | None
     ) -> None:
+        if kind == "update":
+            self.update_calls.set(name, handler, None)
+            return
         self.handlers.set(kind, name, handler)
 
     def start_activity(self, options: ActivityOptions) -> ActivityHandle[Any]:

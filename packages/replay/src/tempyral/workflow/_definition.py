@@ -341,10 +341,10 @@ def update(
     unfinished_policy: HandlerUnfinishedPolicy = HandlerUnfinishedPolicy.WARN_AND_ABANDON,
     description: str | None = None,
 ) -> Any:
-    """Declare an update handler; ``@<handler>.validator`` declares its validator.
+    """Declare an update handler (sync or async); ``@<handler>.validator`` declares its validator.
 
-    The engine does not yet run updates (a separate issue): declaring them works, and a history
-    containing updates is reported as unsupported.
+    The validator (a plain ``def`` taking the handler's arguments) runs read-only when the update
+    is first delivered, never on replay; raising rejects the update, which leaves no history.
     """
 
     def decorator(fn: CallableType) -> CallableType:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HandlerKind", "WorkflowRuntimeAPI"]
 
-HandlerKind = Literal["signal", "query"]
+HandlerKind = Literal["signal", "query", "update"]
 
 
 class WorkflowRuntimeAPI(Protocol):
@@ -73,6 +73,16 @@ class WorkflowRuntimeAPI(Protocol):
     def set_handler(
         self, kind: HandlerKind, name: str | None, handler: Callable[..., Any] | None
     ) -> None: ...
+
+    def set_update_handler(
+        self,
+        name: str | None,
+        handler: Callable[..., Any] | None,
+        validator: Callable[..., Any] | None,
+    ) -> None: ...
+
+    def all_handlers_finished(self) -> bool:
+        """No update or signal handler is still running."""
 
     def start_activity(self, options: ActivityOptions) -> ActivityHandle[Any]: ...
 

@@ -11,6 +11,7 @@ from tempyral.replay._machines.continue_as_new import ContinueAsNewMachine
 from tempyral.replay._machines.fail_workflow import FailWorkflowMachine
 from tempyral.replay._machines.signal_external import SignalExternalMachine
 from tempyral.replay._machines.timer import TimerMachine
+from tempyral.replay._machines.update import UpdateMachine
 
 __all__ = [
     "ActivityMachine",
@@ -27,4 +28,5 @@ __all__ = [
     "SignalExternalMachine",
     "TerminalMachine",
     "TimerMachine",
+    "UpdateMachine",
 ]

@@ -208,6 +208,10 @@ class Machine:
         )
 
     # -- what subclasses add ------------------------------------------------------------------
+    def expected_event(self, command: Command) -> int | None:
+        """The history event type that records ``command`` (protocol messages depend on the id)."""
+        return EVENT_FOR_COMMAND.get(command.command_type)
+
     def check_command_event(self, command: Command, event: HistoryEvent) -> None:
         """Beyond the event type: do the ids and types match? (Overridden where they can differ.)"""
 
