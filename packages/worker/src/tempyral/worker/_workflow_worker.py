@@ -85,6 +85,7 @@ class _WorkflowWorker:
             data_converter=client.data_converter,
             workflow_failure_exception_types=config.get("workflow_failure_exception_types", ()),
             debug_mode=debug,
+            header_codec_behavior=client.config()["header_codec_behavior"],
         )
         self._slots = SlotSupplier(
             "workflow task", config.get("max_concurrent_workflow_tasks") or _DEFAULT_WORKFLOW_SLOTS
@@ -293,10 +294,3 @@ def _refuse_unsupported(config: Any, interceptors: Any) -> None:
                 f"Interceptor {type(interceptor).__name__} intercepts workflows "
                 "(workflow_interceptor_class), which tempyral's workflow engine does not run yet"
             )
-    codec = config["client"].data_converter.payload_codec
-    if codec is not None:
-        raise NotImplementedError(
-            "tempyral's workflow worker does not apply payload codecs yet "
-            f"(the client's data converter has {type(codec).__name__}); run workflows with a "
-            "client without payload_codec, or on the official SDK's worker"
-        )
