@@ -132,7 +132,7 @@ async def test_an_encrypted_workflow_runs_on_tempyral_and_replays_in_the_officia
     raw = b"".join(event.SerializeToString() for event in history.events)
     assert b"bob" not in raw
     assert b"alice" not in raw
-    with pytest.raises(Exception, match="binary/encrypted.* which no converter handles"):
+    with pytest.raises(Exception, match=r"binary/encrypted.* which no converter handles"):
         await Replayer(workflows=WORKFLOWS).replay_workflow(history)
     # With it, both SDKs replay the history tempyral wrote.
     await Replayer(workflows=WORKFLOWS, data_converter=encrypting()).replay_workflow(history)
