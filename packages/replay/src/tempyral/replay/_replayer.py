@@ -28,6 +28,10 @@ from tempyral.converter import DataConverter
 from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
 from tempyral.replay._instance import WorkflowInstance
+from tempyral.replay._interceptor_api import (
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+)
 from tempyral.workflow._definition import _Definition
 
 __all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
@@ -60,6 +64,7 @@ class Replayer:
         workflows: Sequence[type],
         namespace: str = "ReplayNamespace",
         data_converter: DataConverter | None = None,
+        interceptors: Sequence[Any] = (),
         workflow_failure_exception_types: Sequence[type[BaseException]] = (),
         determinism_guard: bool = True,
         debug_mode: bool = False,
@@ -79,6 +84,9 @@ class Replayer:
         # The data converter's payload codec, applied around the engine (see ``_codec``).
         self.task_codec = TaskCodec.for_converter(self.data_converter, header_codec_behavior)
         self.failure_exception_types = tuple(workflow_failure_exception_types)
+        # Worker interceptors (``tempyral.worker.Interceptor``, duck-typed: that class lives a
+        # layer up) that intercept workflows; the first is the outermost.
+        self.interceptor_classes = _workflow_interceptor_classes(interceptors)
         # debug_mode: tempyral runs workflow code on a plain loop with no deadlock timer, so
         # debuggers and coverage work either way; accepted for compatibility.
         self.determinism_guard = determinism_guard and not debug_mode
@@ -110,6 +118,7 @@ class Replayer:
             determinism_guard=self.determinism_guard,
             failure_exception_types=self.failure_exception_types,
             sdk_version=sdk_version,
+            interceptor_classes=self.interceptor_classes,
         )
 
     def replay_workflow_sync(
@@ -198,6 +207,20 @@ class Replayer:
             if result.replay_failure is not None:
                 failures[_key(history)] = result.replay_failure
         return WorkflowReplayResults(failures, results)
+
+
+def _workflow_interceptor_classes(
+    interceptors: Sequence[Any],
+) -> tuple[type[WorkflowInboundInterceptor], ...]:
+    classes = []
+    for interceptor in interceptors:
+        ask = getattr(interceptor, "workflow_interceptor_class", None)
+        if ask is None:
+            continue
+        cls = ask(WorkflowInterceptorClassInput(unsafe_extern_functions={}))
+        if cls is not None:
+            classes.append(cls)
+    return tuple(classes)
 
 
 def _key(history: WorkflowHistory) -> str:
