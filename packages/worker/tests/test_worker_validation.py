@@ -13,7 +13,6 @@ import pytest
 from tempyral import activity, workflow
 from tempyral.common import RawValue, VersioningBehavior, WorkerDeploymentVersion
 from tempyral.worker import (
-    Interceptor,
     PollerBehaviorAutoscaling,
     SandboxedWorkflowRunner,
     UnsandboxedWorkflowRunner,
@@ -157,12 +156,6 @@ def test_workflow_options_tempyral_cannot_honour_are_refused(client: Any) -> Non
         @workflow.run
         async def run(self) -> None: ...
 
-    class WorkflowIntercepting(Interceptor):
-        def workflow_interceptor_class(self, input: Any) -> type[Any] | None:
-            return None
-
-    with pytest.raises(NotImplementedError, match="workflow_interceptor_class"):
-        make(client, workflows=[Plain], interceptors=[WorkflowIntercepting()])
     with pytest.raises(NotImplementedError, match="PollerBehaviorAutoscaling"):
         make(client, workflows=[Plain], workflow_task_poller_behavior=PollerBehaviorAutoscaling())
     with pytest.raises(ValueError, match="workflow_deadlock_timeout must be positive"):

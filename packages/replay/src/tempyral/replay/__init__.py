@@ -7,6 +7,8 @@
 - :py:class:`NondeterminismError` (``TMPRL1100``) and :py:class:`CorruptHistoryError`
   (``TMPYRL1001``): the two ways replay itself fails.
 - :py:class:`RestrictedWorkflowAccessError`: the determinism guard caught a call that breaks replay.
+- Workflow interceptor classes and inputs (re-exported by ``tempyral.worker``, their official
+  home): the engine calls them, so they are defined here.
 """
 
 from tempyral.client import WorkflowHistory
@@ -18,17 +20,45 @@ from tempyral.replay._errors import (
 )
 from tempyral.replay._guard import RestrictedWorkflowAccessError
 from tempyral.replay._instance import WorkflowInstance, WorkflowTaskCompletion
+from tempyral.replay._interceptor_api import (
+    ContinueAsNewInput,
+    ExecuteWorkflowInput,
+    HandleQueryInput,
+    HandleSignalInput,
+    HandleUpdateInput,
+    SignalChildWorkflowInput,
+    SignalExternalWorkflowInput,
+    StartActivityInput,
+    StartChildWorkflowInput,
+    StartLocalActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
 from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
 
 __all__ = [
+    "ContinueAsNewInput",
     "CorruptHistoryError",
+    "ExecuteWorkflowInput",
+    "HandleQueryInput",
+    "HandleSignalInput",
+    "HandleUpdateInput",
     "NondeterminismError",
     "ReplayError",
     "Replayer",
     "RestrictedWorkflowAccessError",
+    "SignalChildWorkflowInput",
+    "SignalExternalWorkflowInput",
     "SourceLocation",
+    "StartActivityInput",
+    "StartChildWorkflowInput",
+    "StartLocalActivityInput",
     "WorkflowHistory",
+    "WorkflowInboundInterceptor",
     "WorkflowInstance",
+    "WorkflowInterceptorClassInput",
+    "WorkflowOutboundInterceptor",
     "WorkflowReplayResult",
     "WorkflowReplayResults",
     "WorkflowTaskCompletion",

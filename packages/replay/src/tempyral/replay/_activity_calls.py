@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
@@ -70,7 +70,9 @@ class ActivityCalls:
         self._runtime = runtime
         self._pending: dict[int, _Activity] = {}
 
-    def start(self, options: ActivityOptions) -> _Activity:
+    def start(
+        self, options: ActivityOptions, headers: Mapping[str, common_pb2.Payload] | None = None
+    ) -> _Activity:
         runtime = self._runtime
         runtime.assert_not_read_only("start activity")
         if not options.start_to_close_timeout and not options.schedule_to_close_timeout:
@@ -93,14 +95,16 @@ class ActivityCalls:
         runtime.issue(
             i.ScheduleActivity(
                 seq,
-                self._command(seq, options),
+                self._command(seq, options, headers or {}),
                 CancellationType(int(options.cancellation_type)),
             )
         )
         self._pending[seq] = handle
         return handle
 
-    def _command(self, seq: int, options: ActivityOptions) -> command_pb2.Command:
+    def _command(
+        self, seq: int, options: ActivityOptions, headers: Mapping[str, common_pb2.Payload]
+    ) -> command_pb2.Command:
         converter = self._runtime.payload_converter
         attrs = command_pb2.ScheduleActivityTaskCommandAttributes(
             activity_id=options.activity_id or str(seq),
@@ -112,6 +116,8 @@ class ActivityCalls:
         )
         if options.args:
             attrs.input.payloads.extend(converter.to_payloads(list(options.args)))
+        for key, header in headers.items():  # from workflow interceptors
+            attrs.header.fields[key].CopyFrom(header)
         for duration, value in (
             (attrs.schedule_to_close_timeout, options.schedule_to_close_timeout),
             (attrs.schedule_to_start_timeout, options.schedule_to_start_timeout),

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
@@ -23,6 +23,7 @@ from tempyral.exceptions import WorkflowAlreadyStartedError
 from tempyral.replay import _intents as i
 from tempyral.replay import _jobs as j
 from tempyral.replay._errors import CorruptHistoryError
+from tempyral.replay._interceptor_api import SignalChildWorkflowInput
 from tempyral.replay._machines import ChildCancellationType
 from tempyral.replay._outbound import await_operation
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
@@ -72,8 +73,8 @@ class _Child(ChildWorkflowHandle[Any, Any]):
     ) -> None:
         values = list(args) if arg is _UNSET else [arg]
         name = _SignalDefinition.must_name_from_fn_or_str(signal)
-        await self._runtime.externals.signal(
-            self.options.id, None, name, values, child_workflow_only=True
+        await self._runtime.interceptors.outbound.signal_child_workflow(
+            SignalChildWorkflowInput(name, values, self.options.id, headers={})
         )
 
     def resolve_failure(self, err: BaseException) -> None:
@@ -91,7 +92,11 @@ class ChildCalls:
         self._runtime = runtime
         self._pending: dict[int, _Child] = {}
 
-    async def start(self, options: ChildWorkflowOptions) -> _Child:
+    async def start(
+        self,
+        options: ChildWorkflowOptions,
+        headers: Mapping[str, common_pb2.Payload] | None = None,
+    ) -> _Child:
         runtime = self._runtime
         runtime.assert_not_read_only("start child workflow")
         handle: _Child
@@ -108,7 +113,7 @@ class ChildCalls:
         runtime.issue(
             i.StartChild(
                 seq,
-                self._command(options),
+                self._command(options, headers or {}),
                 ChildCancellationType(int(options.cancellation_type)),
             )
         )
@@ -118,7 +123,9 @@ class ChildCalls:
         )
         return handle
 
-    def _command(self, options: ChildWorkflowOptions) -> command_pb2.Command:
+    def _command(
+        self, options: ChildWorkflowOptions, headers: Mapping[str, common_pb2.Payload]
+    ) -> command_pb2.Command:
         runtime = self._runtime
         converter = runtime.payload_converter
         attrs = command_pb2.StartChildWorkflowExecutionCommandAttributes(
@@ -132,6 +139,8 @@ class ChildCalls:
         )
         if options.args:
             attrs.input.payloads.extend(converter.to_payloads(list(options.args)))
+        for key, header in headers.items():  # from workflow interceptors
+            attrs.header.fields[key].CopyFrom(header)
         for duration, value in (
             (attrs.workflow_execution_timeout, options.execution_timeout),
             (attrs.workflow_run_timeout, options.run_timeout),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.common import RawValue
 from tempyral.replay import _jobs as j
+from tempyral.replay._interceptor_api import HandleQueryInput, HandleSignalInput
 from tempyral.workflow._definition import _hints, _QueryDefinition, _SignalDefinition
 from tempyral.workflow._runtime_api import HandlerKind
 
@@ -65,9 +66,9 @@ class HandlerRegistry:
             return
 
         async def run_signal() -> None:
-            result = defn.bind_fn(runtime.object)(*args)
-            if inspect.isawaitable(result):
-                await result
+            await runtime.interceptors.inbound.handle_signal(
+                HandleSignalInput(job.name, args, dict(job.headers))
+            )
 
         task = runtime.create_task(runtime.top_level(run_signal()), name=f"signal: {job.name}")
         runtime.update_calls.track_signal(job.name, defn.unfinished_policy, task)
@@ -88,9 +89,9 @@ class HandlerRegistry:
                 args = self._handler_args(job.query_type, job.arguments, defn)
                 runtime.read_only = True
                 try:
-                    value = defn.bind_fn(runtime.object)(*args)
-                    if inspect.isawaitable(value):
-                        value = await value
+                    value = await runtime.interceptors.inbound.handle_query(
+                        HandleQueryInput(job.query_id, job.query_type, args, dict(job.headers))
+                    )
                 finally:
                     runtime.read_only = False
                 self.query_results[job.query_id] = runtime.payload_converter.to_payloads([value])[0]

@@ -31,6 +31,7 @@ from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
 from tempyral.replay._driver import WorkflowMachines
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
+from tempyral.replay._interceptor_api import WorkflowInboundInterceptor
 from tempyral.replay._protocol import fail_workflow_command
 from tempyral.replay._runtime import WorkflowRuntime
 from tempyral.workflow._definition import _Definition
@@ -81,8 +82,10 @@ class WorkflowInstance:
         determinism_guard: bool = True,
         failure_exception_types: Sequence[type[BaseException]] = (),
         sdk_version: str = "",
+        interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
     ) -> None:
         self._resolve = resolve_definition
+        self.interceptor_classes = tuple(interceptor_classes)
         self.workflow_id = workflow_id
         self.run_id = run_id
         self.namespace = namespace
@@ -196,6 +199,7 @@ class WorkflowInstance:
             flags=self.machines.flags,
             guard=self.guard,
             failure_exception_types=self.failure_exception_types,
+            interceptor_classes=self.interceptor_classes,
         )
         return self.runtime
 

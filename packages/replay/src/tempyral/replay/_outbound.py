@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
@@ -73,6 +73,7 @@ class ExternalCalls:
         args: Sequence[Any],
         *,
         child_workflow_only: bool,
+        headers: Mapping[str, common_pb2.Payload] | None = None,
     ) -> None:
         runtime = self._runtime
         runtime.assert_not_read_only("signal external workflow")
@@ -84,6 +85,8 @@ class ExternalCalls:
         )
         if args:
             attrs.input.payloads.extend(runtime.payload_converter.to_payloads(list(args)))
+        for key, header in (headers or {}).items():  # from workflow interceptors
+            attrs.header.fields[key].CopyFrom(header)
         seq = runtime.next_seq("external_signal")
         fut: asyncio.Future[None] = runtime.loop.create_future()
         self._pending_signals[seq] = fut

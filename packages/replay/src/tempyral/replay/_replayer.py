@@ -14,16 +14,24 @@ fast or collecting every failure.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.client import WorkflowHistory
+from tempyral.common import HeaderCodecBehavior
 from tempyral.converter import DataConverter
+from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
 from tempyral.replay._instance import WorkflowInstance
+from tempyral.replay._interceptor_api import (
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+)
 from tempyral.workflow._definition import _Definition
 
 __all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
@@ -56,9 +64,11 @@ class Replayer:
         workflows: Sequence[type],
         namespace: str = "ReplayNamespace",
         data_converter: DataConverter | None = None,
+        interceptors: Sequence[Any] = (),
         workflow_failure_exception_types: Sequence[type[BaseException]] = (),
         determinism_guard: bool = True,
         debug_mode: bool = False,
+        header_codec_behavior: HeaderCodecBehavior = HeaderCodecBehavior.NO_CODEC,
         **_ignored: Any,
     ) -> None:
         if not workflows:
@@ -71,7 +81,12 @@ class Replayer:
             self._definitions[definition.name] = definition
         self.namespace = namespace
         self.data_converter = data_converter or DataConverter.default
+        # The data converter's payload codec, applied around the engine (see ``_codec``).
+        self.task_codec = TaskCodec.for_converter(self.data_converter, header_codec_behavior)
         self.failure_exception_types = tuple(workflow_failure_exception_types)
+        # Worker interceptors (``tempyral.worker.Interceptor``, duck-typed: that class lives a
+        # layer up) that intercept workflows; the first is the outermost.
+        self.interceptor_classes = _workflow_interceptor_classes(interceptors)
         # debug_mode: tempyral runs workflow code on a plain loop with no deadlock timer, so
         # debuggers and coverage work either way; accepted for compatibility.
         self.determinism_guard = determinism_guard and not debug_mode
@@ -103,17 +118,33 @@ class Replayer:
             determinism_guard=self.determinism_guard,
             failure_exception_types=self.failure_exception_types,
             sdk_version=sdk_version,
+            interceptor_classes=self.interceptor_classes,
         )
 
     def replay_workflow_sync(
         self, history: WorkflowHistory, *, raise_on_replay_failure: bool = True
     ) -> WorkflowReplayResult:
-        """``replay_workflow`` without an event loop (the engine does no I/O)."""
+        """``replay_workflow`` without an event loop (the engine does no I/O).
+
+        With a payload codec, which is async, it must not be called from a running event loop:
+        use ``replay_workflow`` there.
+        """
+        if self.task_codec.codec is None:
+            return self._replay_decoded(history, history.events, raise_on_replay_failure)
+        replaying = self.replay_workflow(history, raise_on_replay_failure=raise_on_replay_failure)
+        return asyncio.run(replaying)
+
+    def _replay_decoded(
+        self,
+        history: WorkflowHistory,
+        events: Sequence[HistoryEvent],
+        raise_on_replay_failure: bool,
+    ) -> WorkflowReplayResult:
         started = time.perf_counter()
         failure: Exception | None = None
         instance = self.new_instance(history.workflow_id)
         try:
-            completion = instance.activate(history.events, history_complete=True)
+            completion = instance.activate(events, history_complete=True)
             if completion.failure is not None:
                 raise _as_exception(completion.failure)
         except Exception as err:
@@ -128,7 +159,16 @@ class Replayer:
         self, history: WorkflowHistory, *, raise_on_replay_failure: bool = True
     ) -> WorkflowReplayResult:
         """Replay one history; raise its failure unless ``raise_on_replay_failure=False``."""
-        return self.replay_workflow_sync(history, raise_on_replay_failure=raise_on_replay_failure)
+        started = time.perf_counter()
+        try:
+            events = await self.task_codec.decode_events(history.events)
+        except Exception as err:  # the codec failed: a replay failure like any other
+            if raise_on_replay_failure:
+                raise
+            return WorkflowReplayResult(
+                history, err, len(history.events), time.perf_counter() - started
+            )
+        return self._replay_decoded(history, events, raise_on_replay_failure)
 
     @contextlib.asynccontextmanager
     async def workflow_replay_iterator(
@@ -139,10 +179,10 @@ class Replayer:
         async def results() -> AsyncIterator[WorkflowReplayResult]:
             if isinstance(histories, AsyncIterable):
                 async for history in histories:
-                    yield self.replay_workflow_sync(history, raise_on_replay_failure=False)
+                    yield await self.replay_workflow(history, raise_on_replay_failure=False)
             else:
                 for history in histories:
-                    yield self.replay_workflow_sync(history, raise_on_replay_failure=False)
+                    yield await self.replay_workflow(history, raise_on_replay_failure=False)
 
         yield results()
 
@@ -160,13 +200,27 @@ class Replayer:
         else:
             items = list(histories)
         for history in items:
-            result = self.replay_workflow_sync(
+            result = await self.replay_workflow(
                 history, raise_on_replay_failure=raise_on_replay_failure
             )
             results.append(result)
             if result.replay_failure is not None:
                 failures[_key(history)] = result.replay_failure
         return WorkflowReplayResults(failures, results)
+
+
+def _workflow_interceptor_classes(
+    interceptors: Sequence[Any],
+) -> tuple[type[WorkflowInboundInterceptor], ...]:
+    classes = []
+    for interceptor in interceptors:
+        ask = getattr(interceptor, "workflow_interceptor_class", None)
+        if ask is None:
+            continue
+        cls = ask(WorkflowInterceptorClassInput(unsafe_extern_functions={}))
+        if cls is not None:
+            classes.append(cls)
+    return tuple(classes)
 
 
 def _key(history: WorkflowHistory) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import random
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -34,6 +35,13 @@ from tempyral.replay._child_calls import ChildCalls
 from tempyral.replay._flags import Flags, LangFlag
 from tempyral.replay._handlers import HandlerKind, HandlerRegistry
 from tempyral.replay._info import make_info
+from tempyral.replay._intercepting import WorkflowInterceptors, activity_input, child_input
+from tempyral.replay._interceptor_api import (
+    ExecuteWorkflowInput,
+    SignalChildWorkflowInput,
+    SignalExternalWorkflowInput,
+    WorkflowInboundInterceptor,
+)
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import ExternalCalls
 from tempyral.replay._source import caller_location
@@ -65,6 +73,7 @@ class WorkflowRuntime:
         flags: Flags,
         guard: bool,
         failure_exception_types: Sequence[type[BaseException]] = (),
+        interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
     ) -> None:
         self.definition = definition
         self.workflow_id = workflow_id
@@ -107,6 +116,7 @@ class WorkflowRuntime:
         self.children = ChildCalls(self)
         self.externals = ExternalCalls(self)
         self.update_calls = UpdateCalls(self)
+        self.interceptors = WorkflowInterceptors(self, interceptor_classes)
         # Answers of queries by id, read by the instance (an encoded Payload or an error).
         self.query_results: dict[str, common_pb2.Payload | BaseException] = (
             self.handlers.query_results
@@ -232,10 +242,12 @@ class WorkflowRuntime:
         return cls(*self.args) if self.definition.init_takes_args else cls()
 
     async def _execute(self) -> Any:
-        run = self.definition.run_fn
-        if self.definition.name is None:
-            return await run(self.object, self.args)
-        return await run(self.object, *self.args)
+        run = functools.partial(self.definition.run_fn, self.object)
+        args = [self.args] if self.definition.name is None else self.args
+        headers = dict(self.attributes.header.fields)
+        return await self.interceptors.inbound.execute_workflow(
+            ExecuteWorkflowInput(self.definition.cls, run, args, headers)
+        )
 
     async def top_level(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a top-level coroutine (the run method, a signal handler); its end is the run's."""
@@ -309,7 +321,7 @@ class WorkflowRuntime:
 
     # -- the WorkflowRuntimeAPI the workflow API calls ------------------------------------------
     def workflow_info(self) -> Info:
-        return self.info
+        return self.interceptors.outbound.info()
 
     def workflow_instance(self) -> Any:
         return self.object
@@ -362,12 +374,12 @@ class WorkflowRuntime:
         self.handlers.set(kind, name, handler)
 
     def start_activity(self, options: ActivityOptions) -> ActivityHandle[Any]:
-        return self.activities.start(options)
+        return self.interceptors.outbound.start_activity(activity_input(options))
 
     async def start_child_workflow(
         self, options: ChildWorkflowOptions
     ) -> ChildWorkflowHandle[Any, Any]:
-        return await self.children.start(options)
+        return await self.interceptors.outbound.start_child_workflow(child_input(options))
 
     async def signal_external(
         self,
@@ -378,8 +390,14 @@ class WorkflowRuntime:
         *,
         child_workflow_only: bool,
     ) -> None:
-        await self.externals.signal(
-            workflow_id, run_id, name, args, child_workflow_only=child_workflow_only
+        outbound = self.interceptors.outbound
+        if child_workflow_only:
+            await outbound.signal_child_workflow(
+                SignalChildWorkflowInput(name, args, workflow_id, headers={})
+            )
+            return
+        await outbound.signal_external_workflow(
+            SignalExternalWorkflowInput(name, args, self.info.namespace, workflow_id, run_id, {})
         )
 
     async def cancel_external(self, workflow_id: str, run_id: str | None) -> None:

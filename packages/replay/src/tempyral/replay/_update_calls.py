@@ -25,6 +25,7 @@ from tempyral.common import RawValue
 from tempyral.exceptions import CancelledError
 from tempyral.replay import _intents as i
 from tempyral.replay import _jobs as j
+from tempyral.replay._interceptor_api import HandleUpdateInput
 from tempyral.workflow._context import ContinueAsNewError, ReadOnlyContextError
 from tempyral.workflow._definition import HandlerUnfinishedPolicy, _hints, _UpdateDefinition
 from tempyral.workflow._updates import (
@@ -96,15 +97,13 @@ class UpdateCalls:
                     f" dynamic handler. known updates: [{known}]"
                 )
             self.updates_running[job.id] = (job.name, defn.unfinished_policy)
-            args = self._args(job, defn)
+            inbound = runtime.interceptors.inbound
             if job.run_validator and defn.validator is not None:
-                self._validate(defn.validator, defn, args)
-                args = self._args(job, defn)  # the validator may have mutated them
+                inbound.handle_update_validator(self._input(job, defn))
             accepted = True
             self._respond(job, "accept")
-            result = defn.bind_fn(runtime.object)(*args)
-            if inspect.isawaitable(result):
-                result = await result
+            # Fresh arguments: the validator may have mutated the ones it was given.
+            result = await inbound.handle_update_handler(self._input(job, defn))
             payload = runtime.payload_converter.to_payloads([result])[0]
             self._respond(job, "complete", result=payload)
         except ContinueAsNewError:
@@ -124,8 +123,16 @@ class UpdateCalls:
         finally:
             self.updates_running.pop(job.id, None)
 
-    def _validate(
-        self, validator: Callable[..., Any], defn: _UpdateDefinition, args: list[Any]
+    def _input(self, job: j.DoUpdate, defn: _UpdateDefinition) -> HandleUpdateInput:
+        return HandleUpdateInput(
+            id=job.id, update=job.name, args=self._args(job, defn), headers=job.headers
+        )
+
+    def definition(self, name: str) -> _UpdateDefinition | None:
+        return self.definitions.get(name) or self.definitions.get(None)
+
+    def validate(
+        self, validator: Callable[..., Any], defn: _UpdateDefinition, args: Sequence[Any]
     ) -> None:
         runtime = self._runtime
         if defn.is_method:

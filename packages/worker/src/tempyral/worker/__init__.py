@@ -3,18 +3,35 @@
 ``Worker(client, task_queue=..., workflows=[...], activities=[...])`` polls the task queue and runs
 the workflows (on tempyral's engine, ``tempyral.replay``) and activities; ``await worker.run()``
 (or ``async with worker:``) until ``await worker.shutdown()``. ``Replayer`` and its results are
-``tempyral.replay``'s, re-exported here under the official names.
+``tempyral.replay``'s, re-exported here under the official names, as are the workflow
+interceptor classes and inputs (the engine calls them).
 
 Differences from ``temporalio.worker``: ``nexus_service_handlers``, ``plugins``, ``tuner``,
-autoscaling pollers, workflow interceptors, payload codecs on workflow payloads and process-pool
-activity executors raise ``NotImplementedError``; ``SandboxedWorkflowRunner`` /
-``UnsandboxedWorkflowRunner`` are accepted for source compatibility (tempyral has no per-run
-sandbox); ``workflow_deadlock_timeout`` is tempyral's own. Logging goes through loguru and is off
-unless enabled: ``logger.enable("tempyral")``.
+autoscaling pollers and process-pool activity executors raise ``NotImplementedError``;
+``SandboxedWorkflowRunner`` / ``UnsandboxedWorkflowRunner`` are accepted for source
+compatibility (tempyral has no per-run sandbox); ``workflow_deadlock_timeout`` is tempyral's
+own. Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 """
 
 from tempyral.common import WorkerDeploymentVersion
-from tempyral.replay import Replayer, WorkflowReplayResult, WorkflowReplayResults
+from tempyral.replay import (
+    ContinueAsNewInput,
+    ExecuteWorkflowInput,
+    HandleQueryInput,
+    HandleSignalInput,
+    HandleUpdateInput,
+    Replayer,
+    SignalChildWorkflowInput,
+    SignalExternalWorkflowInput,
+    StartActivityInput,
+    StartChildWorkflowInput,
+    StartLocalActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+    WorkflowReplayResult,
+    WorkflowReplayResults,
+)
 from tempyral.worker._config import (
     PollerBehavior,
     PollerBehaviorAutoscaling,
@@ -38,18 +55,31 @@ from tempyral.worker._worker import Worker
 __all__ = [
     "ActivityInboundInterceptor",
     "ActivityOutboundInterceptor",
+    "ContinueAsNewInput",
     "ExecuteActivityInput",
+    "ExecuteWorkflowInput",
+    "HandleQueryInput",
+    "HandleSignalInput",
+    "HandleUpdateInput",
     "Interceptor",
     "PollerBehavior",
     "PollerBehaviorAutoscaling",
     "PollerBehaviorSimpleMaximum",
     "Replayer",
     "SandboxedWorkflowRunner",
+    "SignalChildWorkflowInput",
+    "SignalExternalWorkflowInput",
+    "StartActivityInput",
+    "StartChildWorkflowInput",
+    "StartLocalActivityInput",
     "UnsandboxedWorkflowRunner",
     "Worker",
     "WorkerConfig",
     "WorkerDeploymentConfig",
     "WorkerDeploymentVersion",
+    "WorkflowInboundInterceptor",
+    "WorkflowInterceptorClassInput",
+    "WorkflowOutboundInterceptor",
     "WorkflowReplayResult",
     "WorkflowReplayResults",
     "WorkflowRunner",

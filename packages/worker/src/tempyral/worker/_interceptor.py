@@ -4,7 +4,8 @@ For each activity task the worker builds a chain: every :py:class:`Interceptor`'
 ``intercept_activity`` wraps the next :py:class:`ActivityInboundInterceptor`, the innermost one
 runs the activity. ``init`` passes an :py:class:`ActivityOutboundInterceptor` down the chain;
 ``activity.info()`` and ``activity.heartbeat()`` go through the outermost outbound interceptor.
-Workflow interceptors belong to the workflow worker and are not defined here yet.
+Workflow interceptors (``workflow_interceptor_class``) are defined in ``tempyral.replay``, whose
+engine calls them, and re-exported by ``tempyral.worker``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from tempyral.activity import Info
 from tempyral.api.common.v1.message_pb2 import Payload
+from tempyral.replay import WorkflowInboundInterceptor, WorkflowInterceptorClassInput
 
 __all__ = [
     "ActivityInboundInterceptor",
@@ -39,10 +41,13 @@ class Interceptor:
         """
         return next
 
-    def workflow_interceptor_class(self, input: Any) -> type[Any] | None:
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor] | None:
         """Class that will be instantiated and used to intercept workflows (none by default).
 
-        tempyral's workflow worker is not available yet, so this is never called.
+        Called once per worker (and per ``Replayer``); each run gets its own instance, wrapping
+        the next interceptor's inbound interceptor.
         """
         return None
 

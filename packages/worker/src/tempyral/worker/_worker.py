@@ -147,7 +147,7 @@ class Worker:
         The arguments are the official ``temporalio.worker.Worker``'s; see its documentation.
         tempyral raises :py:class:`NotImplementedError` for the options it cannot honour yet
         (``nexus_service_handlers``, ``plugins``, ``tuner``, autoscaling pollers, non-thread
-        activity executors, workflow interceptors, payload codecs on workflows).
+        activity executors).
 
         One argument is tempyral's own: ``workflow_deadlock_timeout``, how long workflow code may
         hold its thread before its task fails with a deadlock error showing where it is stuck

@@ -125,12 +125,17 @@ class WorkflowTaskHandler:
         events = list(task.history.events)
         if run.last_event_id == 0:  # a new instance: the whole history
             events = await self._history(task, up_to_event_id=task.started_event_id)
+        codec = self._replayer.task_codec
         try:
+            decoded = await codec.decode_events(events)
+            messages = await codec.decode_messages(task.messages)
             completion = await self._runner.run(
-                partial(instance.activate, events, messages=list(task.messages))
+                partial(instance.activate, decoded, messages=messages)
             )
             error = completion.failure
-        except Exception as err:  # nondeterminism, corrupt history, deadlock, unknown type
+            if error is None:
+                await codec.encode_completion(completion)
+        except Exception as err:  # nondeterminism, corrupt history, deadlock, unknown type, codec
             error = err
         if error is not None:
             await self.evict(run, deadlocked=isinstance(error, DeadlockError))
@@ -243,18 +248,20 @@ class WorkflowTaskHandler:
         self, instance: WorkflowInstance, query: WorkflowQuery, query_id: str
     ) -> WorkflowQueryResult:
         converter = self._client().data_converter
+        codec = self._replayer.task_codec
         try:
+            arguments = await codec.decode_payloads(query.query_args.payloads)
             payload = await self._runner.run(
-                partial(
-                    instance.query,
-                    query.query_type,
-                    list(query.query_args.payloads),
-                    query_id=query_id,
-                )
+                partial(instance.query, query.query_type, arguments, query_id=query_id)
             )
+            return query_answer(await codec.encode_payload(payload))
         except Exception as err:
-            return query_failure(err, converter)
-        return query_answer(payload)
+            failed = query_failure(err, converter)
+        try:
+            await codec.encode_failure(failed.failure, what="a query failure")
+        except Exception as err:  # a broken codec: the failure goes as it is
+            logger.warning("{}", err)
+        return failed
 
     async def _fail(
         self,
@@ -265,6 +272,10 @@ class WorkflowTaskHandler:
     ) -> None:
         client = self._client()
         failure = to_failure(error, client.data_converter)
+        try:
+            await self._replayer.task_codec.encode_failure(failure)
+        except Exception as err:  # a broken codec: the failure goes as it is
+            journal.warning("{}", err)
         service = worker_workflow_service(client)
         failing = instance.workflow_failure(error, failure)
         if failing is not None:
@@ -348,7 +359,9 @@ class WorkflowTaskHandler:
             else:
                 temporary = await self._run_for(task)
                 instance = temporary.instance
-                events = await self._history(task, up_to_event_id=0)
+                events = await self._replayer.task_codec.decode_events(
+                    await self._history(task, up_to_event_id=0)
+                )
                 completion = await self._runner.run(partial(instance.activate, events))
                 if completion.failure is not None:
                     raise completion.failure

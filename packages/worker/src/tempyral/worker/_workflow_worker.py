@@ -42,7 +42,6 @@ from tempyral.client import Client
 from tempyral.replay import Replayer
 from tempyral.worker._client import worker_workflow_service
 from tempyral.worker._config import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum
-from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._poller import TaskPoller
 from tempyral.worker._slots import SlotPermit, SlotSupplier
 from tempyral.worker._workflow_activation import ActivationRunner
@@ -77,7 +76,7 @@ class _WorkflowWorker:
         client: Client = setup.client
         self._setup = setup
         self._task_queue: str = setup.task_queue
-        _refuse_unsupported(config, setup.interceptors)
+        _refuse_unsupported(config)
         debug = bool(config.get("debug_mode"))
         replayer = Replayer(
             workflows=config["workflows"],
@@ -85,6 +84,8 @@ class _WorkflowWorker:
             data_converter=client.data_converter,
             workflow_failure_exception_types=config.get("workflow_failure_exception_types", ()),
             debug_mode=debug,
+            header_codec_behavior=client.config()["header_codec_behavior"],
+            interceptors=setup.interceptors,
         )
         self._slots = SlotSupplier(
             "workflow task", config.get("max_concurrent_workflow_tasks") or _DEFAULT_WORKFLOW_SLOTS
@@ -278,25 +279,11 @@ def _max_polls(config: Any) -> int:
     return 5
 
 
-def _refuse_unsupported(config: Any, interceptors: Any) -> None:
+def _refuse_unsupported(config: Any) -> None:
     if isinstance(config.get("workflow_task_poller_behavior"), PollerBehaviorAutoscaling) and not (
         config.get("max_concurrent_workflow_task_polls")
     ):
         raise NotImplementedError(
             "Worker option workflow_task_poller_behavior=PollerBehaviorAutoscaling(...) is not "
             "supported by tempyral yet: use PollerBehaviorSimpleMaximum(maximum=N)"
-        )
-    default = Interceptor.workflow_interceptor_class
-    for interceptor in interceptors:
-        if type(interceptor).workflow_interceptor_class is not default:
-            raise NotImplementedError(
-                f"Interceptor {type(interceptor).__name__} intercepts workflows "
-                "(workflow_interceptor_class), which tempyral's workflow engine does not run yet"
-            )
-    codec = config["client"].data_converter.payload_codec
-    if codec is not None:
-        raise NotImplementedError(
-            "tempyral's workflow worker does not apply payload codecs yet "
-            f"(the client's data converter has {type(codec).__name__}); run workflows with a "
-            "client without payload_codec, or on the official SDK's worker"
         )

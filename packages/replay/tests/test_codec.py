@@ -1,0 +1,135 @@
+"""Which payloads ``TaskCodec`` hands a codec, in which order and batches, and how it fails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from tempyral.api.command.v1 import message_pb2 as command_pb2
+from tempyral.api.common.v1.message_pb2 import Header, Memo, Payload, Payloads, SearchAttributes
+from tempyral.api.enums.v1.command_type_pb2 import COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION
+from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
+from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.common import HeaderCodecBehavior
+from tempyral.converter import DataConverter, PayloadCodec
+from tempyral.replay._codec import PayloadCodecError, TaskCodec
+from tempyral.replay._instance import WorkflowTaskCompletion
+
+
+def p(text: str) -> Payload:
+    return Payload(metadata={"encoding": b"json/plain"}, data=text.encode())
+
+
+class Recording(PayloadCodec):
+    """Tags each payload's data and records every call's batch."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        self.calls.append([x.data.decode() for x in payloads])
+        return [Payload(metadata=x.metadata, data=b"enc:" + x.data) for x in payloads]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        self.calls.append([x.data.decode() for x in payloads])
+        return [Payload(metadata=x.metadata, data=b"dec:" + x.data) for x in payloads]
+
+
+def started() -> history_pb2.HistoryEvent:
+    attributes = history_pb2.WorkflowExecutionStartedEventAttributes(
+        input=Payloads(payloads=[p("a"), p("b")]),
+        header=Header(fields={"trace": p("h")}),
+        memo=Memo(fields={"owner": p("m")}),
+        search_attributes=SearchAttributes(indexed_fields={"CustomKeywordField": p("s")}),
+    )
+    return history_pb2.HistoryEvent(
+        event_id=1, workflow_execution_started_event_attributes=attributes
+    )
+
+
+def codec_for(codec: PayloadCodec, behavior: HeaderCodecBehavior) -> TaskCodec:
+    converter = DataConverter(payload_codec=codec)
+    return TaskCodec.for_converter(converter, behavior)
+
+
+async def test_inputs_are_one_batch_headers_follow_the_behavior_search_attributes_never() -> None:
+    recording = Recording()
+    event = started()
+    [decoded] = await codec_for(recording, HeaderCodecBehavior.NO_CODEC).decode_events([event])
+    assert recording.calls == [["a", "b"], ["m"]]
+    attrs = decoded.workflow_execution_started_event_attributes
+    assert [x.data for x in attrs.input.payloads] == [b"dec:a", b"dec:b"]
+    assert attrs.header.fields["trace"].data == b"h"
+    assert attrs.search_attributes.indexed_fields["CustomKeywordField"].data == b"s"
+    # The caller's event is left as it was (a Replayer's history is the user's).
+    assert event.workflow_execution_started_event_attributes.input.payloads[0].data == b"a"
+
+    recording = Recording()
+    await codec_for(recording, HeaderCodecBehavior.WORKFLOW_ONLY_CODEC).decode_events([started()])
+    assert recording.calls == [["a", "b"], ["m"], ["h"]]  # declared order: memo, header
+
+
+async def test_events_the_workflow_never_reads_are_not_decoded() -> None:
+    recording = Recording()
+    scheduled = history_pb2.HistoryEvent(
+        event_id=5,
+        activity_task_scheduled_event_attributes=history_pb2.ActivityTaskScheduledEventAttributes(
+            input=Payloads(payloads=[p("x")])
+        ),
+    )
+    patch = history_pb2.HistoryEvent(
+        event_id=6,
+        marker_recorded_event_attributes=history_pb2.MarkerRecordedEventAttributes(
+            marker_name="core_patch", details={"patch_data": Payloads(payloads=[p("id")])}
+        ),
+    )
+    codec = codec_for(recording, HeaderCodecBehavior.NO_CODEC)
+    assert await codec.decode_events([scheduled, patch]) == [scheduled, patch]
+    assert recording.calls == []
+
+
+async def test_a_failure_is_encoded_attributes_first_then_its_cause_then_its_details() -> None:
+    recording = Recording()
+    failure = Failure(
+        message="Encoded failure",
+        encoded_attributes=p("outer"),
+        cause=Failure(encoded_attributes=p("inner")),
+        application_failure_info=ApplicationFailureInfo(details=Payloads(payloads=[p("d")])),
+    )
+    command = command_pb2.Command(
+        command_type=COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+        fail_workflow_execution_command_attributes=command_pb2.FailWorkflowExecutionCommandAttributes(
+            failure=failure
+        ),
+    )
+    completion = WorkflowTaskCompletion(commands=[command])
+    await codec_for(recording, HeaderCodecBehavior.NO_CODEC).encode_completion(completion)
+    assert recording.calls == [["outer"], ["inner"], ["d"]]
+    sent = completion.commands[0].fail_workflow_execution_command_attributes.failure
+    assert sent.encoded_attributes.data == b"enc:outer"
+    # The engine keeps its own command as it issued it.
+    assert command.fail_workflow_execution_command_attributes.failure.encoded_attributes.data == (
+        b"outer"
+    )
+
+
+async def test_a_codec_that_raises_is_named_with_what_it_was_decoding() -> None:
+    class Locked(Recording):
+        async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+            raise PermissionError("key revoked")
+
+    codec = codec_for(Locked(), HeaderCodecBehavior.NO_CODEC)
+    with pytest.raises(PayloadCodecError) as caught:
+        await codec.decode_events([started()])
+    message = str(caught.value)
+    assert "Payload codec Locked failed decoding" in message
+    assert "event 1 (workflow_execution_started_event_attributes)" in message
+    assert "PermissionError: key revoked" in message
+
+
+async def test_without_a_codec_nothing_changes() -> None:
+    codec = TaskCodec.for_converter(DataConverter.default)
+    event = started()
+    assert await codec.decode_events([event]) == [event]
+    assert await codec.decode_payloads([p("q")]) == [p("q")]

@@ -1,0 +1,175 @@
+"""Workflow interceptors on a tempyral worker: a header set by a client interceptor reaches the
+workflow, and the workflow's interceptor carries it on into an activity and a child workflow
+(whose own activity sees it too). Signals and queries go through the inbound chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tempyral import activity, workflow
+from tempyral.client import Client, OutboundInterceptor, StartWorkflowInput
+from tempyral.client import Interceptor as ClientInterceptor
+from tempyral.converter import PayloadConverter
+from tempyral.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    ExecuteWorkflowInput,
+    HandleQueryInput,
+    HandleSignalInput,
+    Interceptor,
+    StartActivityInput,
+    StartChildWorkflowInput,
+    Worker,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
+
+pytestmark = pytest.mark.integration
+
+KEY = "tenant"
+CONVERTER = PayloadConverter.default
+SEEN: list[str] = []  # what the interceptors saw, in order, as "<where>:<tenant>"
+
+
+def tenant(headers: Any) -> str:
+    payload = headers.get(KEY)
+    return CONVERTER.from_payloads([payload])[0] if payload is not None else "-"
+
+
+class _ClientOutbound(OutboundInterceptor):
+    async def start_workflow(self, input: StartWorkflowInput) -> Any:
+        input.headers = {**input.headers, KEY: CONVERTER.to_payloads(["acme"])[0]}
+        return await super().start_workflow(input)
+
+
+class TenantClientInterceptor(ClientInterceptor):
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _ClientOutbound(next)
+
+
+class _Outbound(WorkflowOutboundInterceptor):
+    def __init__(self, next: WorkflowOutboundInterceptor, inbound: _Inbound) -> None:
+        super().__init__(next)
+        self._inbound = inbound
+
+    def start_activity(self, input: StartActivityInput) -> Any:
+        input.headers = {**input.headers, **self._inbound.headers}
+        return super().start_activity(input)
+
+    async def start_child_workflow(self, input: StartChildWorkflowInput) -> Any:
+        input.headers = {**input.headers, **self._inbound.headers}
+        return await super().start_child_workflow(input)
+
+
+class _Inbound(WorkflowInboundInterceptor):
+    headers: dict[str, Any]
+
+    def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+        self.headers = {}
+        super().init(_Outbound(outbound, self))
+
+    async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
+        self.headers = {k: v for k, v in input.headers.items() if k == KEY}
+        if not workflow.unsafe.is_replaying():
+            SEEN.append(f"workflow {input.type.__name__}:{tenant(input.headers)}")
+        return await super().execute_workflow(input)
+
+    async def handle_signal(self, input: HandleSignalInput) -> None:
+        SEEN.append(f"signal {input.signal}")
+        await super().handle_signal(input)
+
+    async def handle_query(self, input: HandleQueryInput) -> Any:
+        return f"intercepted {await super().handle_query(input)}"
+
+
+class _ActivityInbound(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        SEEN.append(f"activity {activity.info().workflow_type}:{tenant(input.headers)}")
+        return await super().execute_activity(input)
+
+
+class TenantInterceptor(Interceptor):
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor] | None:
+        return _Inbound
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _ActivityInbound(next)
+
+
+@activity.defn
+async def echo(text: str) -> str:
+    return text
+
+
+@workflow.defn
+class TenantChild:
+    @workflow.run
+    async def run(self) -> str:
+        return await workflow.execute_activity(
+            echo, "child", start_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@workflow.defn
+class TenantParent:
+    def __init__(self) -> None:
+        self.go = False
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        first = await workflow.execute_activity(
+            echo, "parent", start_to_close_timeout=timedelta(seconds=10)
+        )
+        await workflow.wait_condition(lambda: self.go)
+        child = await workflow.execute_child_workflow(
+            TenantChild.run, id=f"{workflow.info().workflow_id}-child"
+        )
+        return [first, child]
+
+    @workflow.signal
+    def proceed(self) -> None:
+        self.go = True
+
+    @workflow.query
+    def state(self) -> str:
+        return "waiting" if not self.go else "going"
+
+
+async def test_a_client_header_travels_through_the_workflow_into_an_activity_and_a_child(
+    tempyral_target: str,
+) -> None:
+    SEEN.clear()
+    client = await Client.connect(tempyral_target, interceptors=[TenantClientInterceptor()])
+    task_queue = f"intercept-{uuid.uuid4()}"
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[TenantParent, TenantChild],
+        activities=[echo],
+        interceptors=[TenantInterceptor()],
+    ):
+        handle = await client.start_workflow(
+            TenantParent.run, id=f"intercept-{uuid.uuid4()}", task_queue=task_queue
+        )
+        assert await handle.query(TenantParent.state) == "intercepted waiting"
+        await handle.signal(TenantParent.proceed)
+        assert await asyncio.wait_for(handle.result(), 30) == ["parent", "child"]
+    # The signal may be handled before or after the parent's activity ran.
+    assert sorted(SEEN) == sorted(
+        [
+            "workflow TenantParent:acme",
+            "activity TenantParent:acme",
+            "signal proceed",
+            "workflow TenantChild:acme",
+            "activity TenantChild:acme",
+        ]
+    )
