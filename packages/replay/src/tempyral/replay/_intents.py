@@ -13,12 +13,14 @@ from typing import Union
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.replay._errors import SourceLocation
+from tempyral.replay._local_markers import LocalActivityRequest
 from tempyral.replay._machines import CancellationType, ChildCancellationType
 
 __all__ = [
     "CancelActivity",
     "CancelChild",
     "CancelExternal",
+    "CancelLocalActivity",
     "CancelSignal",
     "CancelTimer",
     "CancelWorkflowExecution",
@@ -27,6 +29,7 @@ __all__ = [
     "FailWorkflow",
     "Intent",
     "ScheduleActivity",
+    "ScheduleLocalActivity",
     "SignalExternal",
     "StartChild",
     "StartTimer",
@@ -128,6 +131,22 @@ class ContinueAsNew:
     source: SourceLocation | None = None
 
 
+@dataclass(frozen=True)
+class ScheduleLocalActivity:
+    """Run an activity in this worker; its outcome is recorded as a marker."""
+
+    seq: int
+    request: LocalActivityRequest
+    cancellation_type: CancellationType
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelLocalActivity:
+    seq: int
+    source: SourceLocation | None = None
+
+
 # The intents that close the run: the official SDKs keep only the first (or move it last).
 TerminalIntent = Union[  # noqa: UP007 (a runtime alias)
     CompleteWorkflow, FailWorkflow, CancelWorkflowExecution, ContinueAsNew
@@ -148,4 +167,6 @@ Intent = Union[  # noqa: UP007 (a runtime alias)
     FailWorkflow,
     CancelWorkflowExecution,
     ContinueAsNew,
+    ScheduleLocalActivity,
+    CancelLocalActivity,
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "ResolveCancelExternal",
     "ResolveChild",
     "ResolveChildStart",
+    "ResolveLocalActivity",
     "ResolveSignalExternal",
     "SignalWorkflow",
 ]
@@ -107,6 +108,20 @@ class QueryWorkflow:
     headers: dict[str, common_pb2.Payload] = field(default_factory=dict)
 
 
+@dataclass
+class ResolveLocalActivity:
+    """``status`` is ``completed``, ``failed``, ``cancelled``, or ``backoff``: sleep
+    ``backoff_ns`` with a timer, then schedule attempt ``backoff_attempt`` again."""
+
+    seq: int
+    status: str
+    result: common_pb2.Payload | None = None
+    failure: failure_pb2.Failure | None = None
+    backoff_attempt: int = 0
+    backoff_ns: int = 0
+    original_schedule_time_ns: int | None = None
+
+
 Job = Union[  # noqa: UP007 (a runtime alias)
     InitializeWorkflow,
     SignalWorkflow,
@@ -118,4 +133,5 @@ Job = Union[  # noqa: UP007 (a runtime alias)
     ResolveSignalExternal,
     ResolveCancelExternal,
     QueryWorkflow,
+    ResolveLocalActivity,
 ]

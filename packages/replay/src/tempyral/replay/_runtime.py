@@ -34,6 +34,7 @@ from tempyral.replay._child_calls import ChildCalls
 from tempyral.replay._flags import Flags, LangFlag
 from tempyral.replay._handlers import HandlerKind, HandlerRegistry
 from tempyral.replay._info import make_info
+from tempyral.replay._local_activity_calls import LocalActivityCalls
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import ExternalCalls
 from tempyral.replay._source import caller_location
@@ -41,6 +42,7 @@ from tempyral.workflow._activities import ActivityHandle, ActivityOptions
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
 from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
 from tempyral.workflow._definition import _Definition
+from tempyral.workflow._local_activities import LocalActivityOptions
 
 __all__ = ["WorkflowRuntime"]
 
@@ -105,6 +107,7 @@ class WorkflowRuntime:
         self.activities = ActivityCalls(self)
         self.children = ChildCalls(self)
         self.externals = ExternalCalls(self)
+        self.local_activities = LocalActivityCalls(self)
         # Answers of queries by id, read by the instance (an encoded Payload or an error).
         self.query_results: dict[str, common_pb2.Payload | BaseException] = (
             self.handlers.query_results
@@ -165,7 +168,7 @@ class WorkflowRuntime:
         if self.activation_error is not None and not self.deleting:
             raise self.activation_error
 
-    def _apply(self, job: j.Job) -> None:
+    def _apply(self, job: j.Job) -> None:  # noqa: PLR0912 (one case per job type)
         match job:
             case j.InitializeWorkflow():
                 self._start_workflow()
@@ -189,6 +192,8 @@ class WorkflowRuntime:
                 self.externals.resolve_signal(job)
             case j.ResolveCancelExternal():
                 self.externals.resolve_cancel(job)
+            case j.ResolveLocalActivity():
+                self.local_activities.resolve(job)
             case _:
                 _unhandled(job)
 
@@ -336,6 +341,9 @@ class WorkflowRuntime:
 
     def start_activity(self, options: ActivityOptions) -> ActivityHandle[Any]:
         return self.activities.start(options)
+
+    def start_local_activity(self, options: LocalActivityOptions) -> ActivityHandle[Any]:
+        return self.local_activities.start(options)
 
     async def start_child_workflow(
         self, options: ChildWorkflowOptions
