@@ -31,10 +31,19 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "protos": ("0", ("api",)),
     "client": (
         "1a",
-        ("client", "converter", "common", "exceptions", "service", "envconfig", "contrib"),
+        (
+            "client",
+            "converter",
+            "common",
+            "exceptions",
+            "service",
+            "envconfig",
+            "contrib",
+            "compat",
+        ),
     ),
-    "replay": ("1b", ("replay", "workflow")),
-    "worker": ("2", ("worker", "activity")),
+    "replay": ("1b", ("replay", "workflow", "activity")),
+    "worker": ("2", ("worker",)),
     "testing": ("3", ("testing",)),
     "cli": ("3", ("cli",)),
 }

@@ -69,7 +69,7 @@ def lazy_exports(
                 raise
             raise ModuleNotFoundError(
                 f"{package}.{name} is a gRPC service stub and needs grpcio, which is not "
-                "installed: pip install grpcio (the messages work without it)",
+                "installed: pip install 'tempyral-protos[grpc]' (the messages work without it)",
                 name="grpc",
             ) from exc
         value = getattr(sys.modules[qualified], name)

@@ -286,6 +286,25 @@ def rewrite(text: str, packages: list[str], runtime_modules: list[str]) -> str:
     return text
 
 
+# grpcio is tempyral-protos' `grpc` extra: without it the messages work and a stub module says
+# which extra to install instead of a bare "No module named 'grpc'".
+GRPC_IMPORT = """try:
+    import grpc
+except ImportError as missing:
+    raise ModuleNotFoundError(
+        "tempyral.api's gRPC stubs need grpcio, which tempyral-protos installs only with its "
+        "grpc extra: pip install 'tempyral-protos[grpc]'",
+        name="grpc",
+    ) from missing
+"""
+
+
+def guard_grpc_import(text: str) -> str:
+    if text.count("\nimport grpc\n") != 1:
+        raise SystemExit("a generated *_pb2_grpc module no longer has one `import grpc` line")
+    return text.replace("\nimport grpc\n", "\n" + GRPC_IMPORT, 1)
+
+
 def generate(dest: Path) -> None:
     official_packages: dict[str, str] = {}
     official = read_descriptors(fetch_wheel(TEMPORALIO), official_packages)
@@ -319,10 +338,10 @@ def generate(dest: Path) -> None:
             module = ".".join(path.relative_to(raw).with_suffix("").parts)
             target = dest.parent / Path(*our_module(module).split(".")[1:]).with_suffix(path.suffix)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(
-                HEADER.format(source=source) + rewrite(text, packages, runtime_modules),
-                encoding="utf-8",
-            )
+            text = rewrite(text, packages, runtime_modules)
+            if path.name.endswith("_pb2_grpc.py"):
+                text = guard_grpc_import(text)
+            target.write_text(HEADER.format(source=source) + text, encoding="utf-8")
         for folder in [dest, *sorted(p for p in dest.rglob("*") if p.is_dir())]:
             init = folder / "__init__.py"
             if not init.exists():

@@ -5,6 +5,8 @@ Run it as ``python tools/release <command>`` in the ``build`` environment of hat
 python-semantic-release, build, twine and sigstore. docs/release-runbook.md tells how a release
 goes; this package is what the runbook and the release workflow call.
 
+* ``config`` renders each package's ``[tool.semantic_release]`` block from one template
+  (``semantic_release.toml``) and refuses a block that drifted from it.
 * ``workspace`` reads the six packages (names, versions, sibling ranges) and orders them by layer.
 * ``plan`` asks python-semantic-release, package by package, which version comes next, then adds
   what the tool cannot do: a package is released again when a sibling it depends on is, with its

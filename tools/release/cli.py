@@ -1,5 +1,6 @@
-"""Command line of the release tooling: ``python tools/release {plan,version,check,verify}``.
+"""Command line of the release tooling: ``python tools/release {config,plan,version,check,verify}``.
 
+config   check (or with --write, render) each package's release block from the one template
 plan     which packages would be released, their next versions, and why (changes nothing)
 version  carry the plan out locally: range commits, then semantic-release per package (no push)
 check    build every wheel and sdist, check them, smoke-test the wheels in clean venvs
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from release import dist, plan, verify, versioning
+from release import config, dist, plan, verify, versioning
 from release.workspace import REPO, ReleaseError, load
 
 
@@ -27,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--root", type=Path, default=REPO, help="the repository (default: this)")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    configure = commands.add_parser(
+        "config", help=f"check the packages' release blocks against {config.TEMPLATE}"
+    )
+    configure.add_argument(
+        "--write", action="store_true", help="rewrite every drifted block from the template"
+    )
 
     show = commands.add_parser("plan", help="show the release plan")
     show.add_argument("--json", action="store_true", help="print the plan as JSON")
@@ -75,7 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     root: Path = args.root.resolve()
     try:
-        if args.command == "plan":
+        if args.command == "config":
+            if args.write:
+                changed = config.write(root, load(root))
+                print("rewrote: " + (" ".join(str(p.relative_to(root)) for p in changed) or "-"))
+            config.check(root, load(root))
+            print(f"every package's release block is {config.TEMPLATE}, rendered")
+        elif args.command == "plan":
             computed = plan.compute(root)
             print(plan.dump(computed) if args.json else plan.render(computed))
         elif args.command == "version":

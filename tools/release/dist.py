@@ -7,11 +7,12 @@ Checks, in order (each failure names the file and what to fix):
 * ``twine check --strict`` on every file;
 * no wheel or sdist ships ``tempyral/__init__.py`` (PEP 420: nobody owns the namespace);
 * every sibling requirement in a wheel's metadata admits the sibling wheel built with it;
-* smoke test, from the wheels alone: a clean venv gets ONLY the tempyral-protos wheel (and its
-  dependencies from the index) and must give a working
+* smoke test, from the wheels alone: a clean venv gets ONLY the tempyral-protos wheel with its
+  ``grpc`` extra (and its dependencies from the index) and must give a working
   ``tempyral.api.workflowservice.v1.service_pb2_grpc.WorkflowServiceStub`` with no other tempyral
-  package present; then all six wheels go in together and every package they hold must import,
-  ``pip check`` must pass and the ``tempyral`` command must answer ``--help``.
+  package present; then all six wheels go in together (tempyral-client with its grpc and
+  pydantic extras) and every package they hold must import, ``pip check`` must pass and the
+  ``tempyral`` command must answer ``--help``.
 
 Third-party dependencies come from the package index as usual (pip's cache makes reruns fast);
 ``--pip-arg=--no-index --pip-arg=--find-links=DIR`` runs it from a local wheelhouse instead.
@@ -192,15 +193,24 @@ print(json.dumps(sorted(tempyral.__path__)))
 """
 
 
+# Every package of every wheel is imported, tempyral.contrib.pydantic too: it needs the extra.
+_SMOKE_EXTRAS = {"tempyral-client": "[grpc,pydantic]"}
+
+
 def smoke(wheels: list[Wheel], pip_args: list[str], workdir: Path) -> list[str]:
     venv = workdir / "smoke-venv"
     _run([sys.executable, "-m", "venv", str(venv)], "creating the smoke-test venv")
     python = str(venv / "bin" / "python")
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pip_args]
     by_name = {w.name: w for w in wheels}
-    _run([*pip, str(by_name["tempyral-protos"].path)], "installing the tempyral-protos wheel")
+    protos_with_stubs = f"{by_name['tempyral-protos'].path}[grpc]"
+    _run([*pip, protos_with_stubs], "installing the tempyral-protos wheel with its grpc extra")
     _run([python, "-c", _PROTOS_ONLY], f"protos-only smoke test ({STUB})", cwd=workdir)
-    _run([*pip, *(str(w.path) for w in wheels)], "installing all six wheels")
+    # By name from the wheel folder: pip matches a sibling's "tempyral-client[grpc]" requirement
+    # against a named candidate, not against a wheel given by path with other extras.
+    folder = ["--find-links", str(wheels[0].path.parent)]
+    together = [f"{w.name}{_SMOKE_EXTRAS.get(w.name, '')}=={w.version}" for w in wheels]
+    _run([*pip, *folder, *together], "installing all six wheels")
     _run([python, "-m", "pip", "check"], "pip check")
     names = sorted({name for w in wheels for name in w.import_names()})
     _run([python, "-c", _IMPORT_ALL, *names], "importing every package", cwd=workdir)

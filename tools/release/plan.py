@@ -32,6 +32,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from release import config
 from release.workspace import (
     GITHUB_REPOSITORY,
     Package,
@@ -126,9 +127,15 @@ def _ask_psr(root: Path, package: Package, env: dict[str, str]) -> tuple[Version
     )
     printed = done.stdout.strip().splitlines()
     if done.returncode != 0 or not printed:
+        errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
+        if not errors and "isn't in any release groups" in done.stderr:
+            errors = [
+                f"branch {git(root, 'branch', '--show-current').strip()!r} is not main: "
+                "releases are planned on main (see [tool.semantic_release.branches])"
+            ]
         raise ReleaseError(
             f"semantic-release could not plan {package.name} (exit {done.returncode}):\n"
-            + "\n".join(line for line in done.stderr.splitlines() if "ERROR" in line)
+            + "\n".join(errors)
         )
     levels = dict(_BUMP_LINE.findall(done.stderr))
     commits = []
@@ -156,6 +163,7 @@ def _floor(specifier: str) -> Version | None:
 
 def compute(root: Path) -> Plan:
     packages = load(root)
+    config.check(root, packages)  # every package follows the same release rules
     env = psr_environment(root)
     with ThreadPoolExecutor(max_workers=len(packages)) as pool:
         answers = list(pool.map(lambda p: _ask_psr(root, p, env), packages))

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -71,6 +72,7 @@ def load(root: Path = REPO) -> list[Package]:
             requirement = Requirement(text)
             if requirement.name.startswith(DIST_PREFIX):
                 siblings[requirement.name] = text
+        _check_extras_leave_ranges_to_dependencies(project, path / "pyproject.toml")
         package = Package(short, project["name"], path, Version(project["version"]), siblings)
         known = {p.name for p in packages}
         for sibling in siblings:
@@ -84,6 +86,20 @@ def load(root: Path = REPO) -> list[Package]:
     return packages
 
 
+def _check_extras_leave_ranges_to_dependencies(project: dict[str, Any], pyproject: Path) -> None:
+    """A sibling named in an extra (``grpc = ["tempyral-protos[grpc]"]``) carries no version:
+    its range lives once, in ``dependencies``, where a release raises it."""
+    for extra, texts in project.get("optional-dependencies", {}).items():
+        for text in texts:
+            requirement = Requirement(text)
+            if requirement.name.startswith(DIST_PREFIX) and requirement.specifier:
+                raise ReleaseError(
+                    f"{pyproject}: extra {extra!r} gives {text!r} a version range; name the "
+                    f"sibling without one ({requirement.name}[...]) and keep its range in "
+                    "dependencies, which releases raise"
+                )
+
+
 def range_for(version: Version) -> str:
     """The sibling range a dependent declares for ``version``: the same minor on 0.x, else major."""
     upper = f"0.{version.minor + 1}" if version.major == 0 else f"{version.major + 1}"
@@ -94,7 +110,9 @@ def set_sibling_range(package: Package, sibling: str, specifier: str) -> str:
     """Rewrite one sibling requirement in ``package``'s pyproject.toml; return the new string."""
     old = package.sibling_requirements[sibling]
     marker = old.partition(";")[2]
-    new = f"{sibling}{specifier}" + (f";{marker}" if marker else "")
+    extras = Requirement(old).extras
+    named = f"{sibling}[{','.join(sorted(extras))}]" if extras else sibling
+    new = f"{named}{specifier}" + (f";{marker}" if marker else "")
     text = package.pyproject.read_text(encoding="utf-8")
     quoted = re.escape(f'"{old}"')
     if len(re.findall(quoted, text)) != 1:

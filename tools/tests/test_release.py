@@ -275,6 +275,8 @@ def test_version_carries_the_plan_out_and_psr_agrees(release_python: str, clone:
     assert '"tempyral-protos>=0.2.0,<0.3"' in client
     changelog = (clone / "packages/client/CHANGELOG.md").read_text(encoding="utf-8")
     assert "require tempyral-protos>=0.2.0,<0.3" in changelog.lower()
+    worker = (clone / "packages/worker/pyproject.toml").read_text(encoding="utf-8")
+    assert f'"tempyral-client[grpc]>={planned["client"]},<0.2"' in worker  # the extra stays
     assert versions(plan(release_python, clone)) == {}
     assert not git(clone, "status", "--porcelain", "--untracked-files=no").strip()
 
@@ -589,3 +591,10 @@ def test_ci_tests_every_supported_python(release_python: str) -> None:
         "actionlint",
     ):
         assert command in runs
+
+
+def test_plan_off_main_says_releases_are_planned_on_main(release_python: str, clone: Path) -> None:
+    git(clone, "checkout", "-q", "-B", "feature")
+    done = tool(release_python, "plan", root=clone, ok=False)
+    assert done.returncode == 1
+    assert "branch 'feature' is not main" in done.stderr

@@ -195,7 +195,7 @@ def test_packages_import_nothing_until_used_and_need_no_grpc() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "WorkflowServiceStub is a gRPC service stub and needs grpcio" in result.stdout
-    assert "pip install grpcio" in result.stdout
+    assert "pip install 'tempyral-protos[grpc]'" in result.stdout
 
 
 def test_stub_names_work_with_grpc() -> None:

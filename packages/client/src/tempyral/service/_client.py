@@ -17,8 +17,17 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TypeVar
 
-import grpc
 from google.protobuf.message import Message
+
+try:
+    import grpc
+except ImportError as missing:  # tempyral.service is the first to import grpc in this package
+    raise ModuleNotFoundError(
+        "tempyral.service (and with it tempyral.client.Client and tempyral.envconfig) needs "
+        "grpcio, which tempyral-client installs only with its grpc extra: "
+        "pip install 'tempyral-client[grpc]'",
+        name="grpc",
+    ) from missing
 
 from tempyral.api.workflowservice.v1.request_response_pb2 import GetSystemInfoRequest
 from tempyral.service._config import ConnectConfig, RetryConfig

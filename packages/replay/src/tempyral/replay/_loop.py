@@ -14,13 +14,17 @@ import contextvars
 import sys
 from collections import deque
 from collections.abc import Callable, Coroutine, Generator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from tempyral.replay import _source
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeVarTuple, Unpack
+
     from tempyral.replay._runtime import WorkflowRuntime
     from tempyral.workflow._runtime_api import WorkflowRuntimeAPI
+
+    _Ts = TypeVarTuple("_Ts")
 
 __all__ = ["DeterministicLoop", "TimerHandle"]
 
@@ -88,27 +92,30 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
     def time(self) -> float:
         return self._tempyral_runtime.time_ns / 1e9
 
-    def call_soon(  # type: ignore[override]
-        self, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None
+    def call_soon(
+        self,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
     ) -> asyncio.Handle:
         handle = asyncio.Handle(callback, args, self, context)
         self._ready.append(handle)
         return handle
 
-    def call_later(  # type: ignore[override]
+    def call_later(
         self,
         delay: float,
-        callback: Callable[..., Any],
-        *args: Any,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
         context: contextvars.Context | None = None,
     ) -> asyncio.TimerHandle:
         return self._tempyral_runtime.start_timer(delay, callback, args, context)
 
-    def call_at(  # type: ignore[override]
+    def call_at(
         self,
         when: float,
-        callback: Callable[..., Any],
-        *args: Any,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
         context: contextvars.Context | None = None,
     ) -> asyncio.TimerHandle:
         # asyncio.timeout() (and wait_for on 3.12+) schedule by absolute loop time.
@@ -168,19 +175,36 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
     def get_task_factory(self) -> None:
         return None
 
-    def _not_allowed(self, *args: Any, **kwargs: Any) -> Any:
+    def _not_allowed(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise RuntimeError("workflow code cannot do I/O on its event loop; use an activity")
 
-    run_in_executor = _not_allowed  # type: ignore[assignment]
     getaddrinfo = _not_allowed
     create_connection = _not_allowed
     create_server = _not_allowed
     subprocess_exec = _not_allowed
     subprocess_shell = _not_allowed
-    add_reader = _not_allowed  # type: ignore[assignment]
-    add_writer = _not_allowed  # type: ignore[assignment]
-    add_signal_handler = _not_allowed  # type: ignore[assignment]
     sock_connect = _not_allowed
+
+    # Written out, not assigned like the rest: their signatures are checked against asyncio's.
+    def run_in_executor(
+        self, executor: Any, func: Callable[[Unpack[_Ts]], T], *args: Unpack[_Ts]
+    ) -> asyncio.Future[T]:
+        self._not_allowed()
+
+    def add_reader(
+        self, fd: Any, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts]
+    ) -> None:
+        self._not_allowed()
+
+    def add_writer(
+        self, fd: Any, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts]
+    ) -> None:
+        self._not_allowed()
+
+    def add_signal_handler(
+        self, sig: int, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts]
+    ) -> None:
+        self._not_allowed()
 
 
 _source.BOUNDARY_CODES.add(DeterministicLoop.run_once.__code__)

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tempyral.activity import _Definition
+from tempyral.activity.runtime import ActivityDefinition
 
 __all__ = ["ActivityRegistry"]
 
@@ -30,11 +30,11 @@ class ActivityRegistry:
         *,
         activity_executor: concurrent.futures.Executor | None,
     ) -> None:
-        self.by_name: dict[str, _Definition] = {}
-        self.dynamic: _Definition | None = None
+        self.by_name: dict[str, ActivityDefinition] = {}
+        self.dynamic: ActivityDefinition | None = None
         _check_executor(activity_executor)
         for activity in activities:
-            defn = _Definition.must_from_callable(activity)
+            defn = ActivityDefinition.must_from_callable(activity)
             if defn.name is not None and defn.name in self.by_name:
                 raise ValueError(f"More than one activity named {defn.name}")
             if inspect.isclass(activity):
@@ -64,10 +64,10 @@ class ActivityRegistry:
     def has_sync(self) -> bool:
         return any(not d.is_async for d in self.all())
 
-    def all(self) -> list[_Definition]:
+    def all(self) -> list[ActivityDefinition]:
         return [*self.by_name.values(), *([self.dynamic] if self.dynamic else [])]
 
-    def find(self, activity_type: str) -> _Definition | None:
+    def find(self, activity_type: str) -> ActivityDefinition | None:
         return self.by_name.get(activity_type, self.dynamic)
 
     def names_text(self) -> str:
@@ -92,7 +92,9 @@ def _check_executor(executor: concurrent.futures.Executor | None) -> None:
             )
 
 
-def _check_sync_activity(defn: _Definition, executor: concurrent.futures.Executor | None) -> None:
+def _check_sync_activity(
+    defn: ActivityDefinition, executor: concurrent.futures.Executor | None
+) -> None:
     if executor is None:
         raise ValueError(
             f"Activity {defn.name} is not async so an activity_executor must be present "

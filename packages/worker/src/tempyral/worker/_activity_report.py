@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from tempyral.activity import _CompleteAsyncError
+from tempyral.activity.runtime import CompleteAsyncError
 from tempyral.api.common.v1.message_pb2 import Payload, Payloads
 from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
@@ -85,7 +85,7 @@ async def outcome_from_error(
     """The outcome for an attempt that raised ``err``, and the executor breakage to escalate."""
     details = running.cancellation_details.details
     failure = Failure()
-    if isinstance(err, _CompleteAsyncError):
+    if isinstance(err, CompleteAsyncError):
         activity_log.debug("Completing activity asynchronously")
         return Outcome("async"), None
     if _is_cancel(err) and running.cancelled_due_to_heartbeat_error is not None:

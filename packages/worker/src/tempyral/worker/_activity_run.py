@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from tempyral.activity import ActivityCancellationDetails, Info, _Definition
-from tempyral.activity._context import (
-    _ActivityCancellationDetailsHolder,
-    _CompositeEvent,
-    _Context,
+from tempyral.activity import ActivityCancellationDetails, Info
+from tempyral.activity.runtime import (
+    ActivityContext,
+    ActivityDefinition,
+    CancellationDetailsHolder,
+    CompositeEvent,
 )
 from tempyral.api.dependencies.google.protobuf import duration_pb2, timestamp_pb2
 from tempyral.api.workflowservice.v1.request_response_pb2 import PollActivityTaskQueueResponse
@@ -61,7 +62,7 @@ class RunningActivity:
     task_token: bytes
     info: Info | None = None
     task: asyncio.Task[Any] | None = None
-    cancelled_event: _CompositeEvent | None = None
+    cancelled_event: CompositeEvent | None = None
     heartbeats: HeartbeatThrottler | None = None
     cancel_thread_raiser: ThreadExceptionRaiser | None = None
     sync: bool = False
@@ -69,8 +70,8 @@ class RunningActivity:
     """The activity code has returned; a cancel can no longer interrupt anything."""
     cancelled_by_request: bool = False
     cancelled_due_to_heartbeat_error: Exception | None = None
-    cancellation_details: _ActivityCancellationDetailsHolder = field(
-        default_factory=_ActivityCancellationDetailsHolder
+    cancellation_details: CancellationDetailsHolder = field(
+        default_factory=CancellationDetailsHolder
     )
     known_not_found: bool = False
     """The server no longer knows this attempt (timed out, not found): do not report it."""
@@ -81,13 +82,13 @@ class RunningActivity:
     """The data converter with this attempt's serialization context."""
     log: Logger | None = None
 
-    def prepare_for(self, defn: _Definition) -> _CompositeEvent:
+    def prepare_for(self, defn: ActivityDefinition) -> CompositeEvent:
         """Set up cancellation for running ``defn``; return its cancelled event."""
         if defn.is_async:
-            event = _CompositeEvent(thread_event=threading.Event(), async_event=asyncio.Event())
+            event = CompositeEvent(thread_event=threading.Event(), async_event=asyncio.Event())
         else:
             self.sync = True
-            event = _CompositeEvent(thread_event=threading.Event(), async_event=None)
+            event = CompositeEvent(thread_event=threading.Event(), async_event=None)
             if not defn.no_thread_cancel_exception:
                 self.cancel_thread_raiser = ThreadExceptionRaiser()
         self.cancelled_event = event
@@ -175,7 +176,7 @@ def info_from_task(
 
 
 async def decode_inputs(
-    task: PollActivityTaskQueueResponse, defn: _Definition, converter: DataConverter
+    task: PollActivityTaskQueueResponse, defn: ActivityDefinition, converter: DataConverter
 ) -> tuple[list[Any], list[Any]]:
     """The activity's arguments (by its type hints) and the last attempt's heartbeat details.
 
@@ -217,14 +218,14 @@ class ActivityInboundImpl(ActivityInboundInterceptor):
 
     def init(self, outbound: ActivityOutboundInterceptor) -> None:
         # Update the context in place: interceptors may hold a reference to it.
-        context = _Context.current()
+        context = ActivityContext.current()
         context.info = outbound.info
         context.heartbeat = outbound.heartbeat
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         if _is_async_callable(input.fn):
             return await input.fn(*input.args)
-        context = _Context.current()
+        context = ActivityContext.current()
         loop = asyncio.get_running_loop()
         loop_heartbeat = context.heartbeat
         assert loop_heartbeat is not None
@@ -234,13 +235,13 @@ class ActivityInboundImpl(ActivityInboundInterceptor):
         def heartbeat_from_thread(*details: Any) -> None:
             loop.call_soon_threadsafe(loop_heartbeat, *details, context=loop_context)
 
-        thread_context = _Context(
+        thread_context = ActivityContext(
             info=context.info,
             heartbeat=heartbeat_from_thread,
-            cancelled_event=_CompositeEvent(
+            cancelled_event=CompositeEvent(
                 thread_event=self._cancelled_event().thread_event, async_event=None
             ),
-            worker_shutdown_event=_CompositeEvent(
+            worker_shutdown_event=CompositeEvent(
                 thread_event=context.worker_shutdown_event.thread_event, async_event=None
             ),
             shield_thread_cancel_exception=context.shield_thread_cancel_exception,
@@ -252,7 +253,7 @@ class ActivityInboundImpl(ActivityInboundInterceptor):
         raiser = self._running.cancel_thread_raiser
 
         def run_in_thread() -> Any:
-            _Context.set(thread_context)
+            ActivityContext.set(thread_context)
             if raiser is None:
                 return input.fn(*input.args)
             with raiser.active_thread():
@@ -262,7 +263,7 @@ class ActivityInboundImpl(ActivityInboundInterceptor):
         thread_vars = contextvars.copy_context()
         return await loop.run_in_executor(input.executor, thread_vars.run, run_in_thread)
 
-    def _cancelled_event(self) -> _CompositeEvent:
+    def _cancelled_event(self) -> CompositeEvent:
         event = self._running.cancelled_event
         assert event is not None
         return event

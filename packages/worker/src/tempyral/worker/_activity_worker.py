@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from tempyral.activity import ActivityCancellationDetails
-from tempyral.activity._context import _CompositeEvent, _Context
+from tempyral.activity.runtime import ActivityContext, CompositeEvent
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_NORMAL
 from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
@@ -112,7 +112,7 @@ class ActivityWorker:
         self._handlers: set[asyncio.Task[Any]] = set()
         self._slots = SlotSupplier("activity", options.max_concurrent_activities)
         self._poller: TaskPoller[PollActivityTaskQueueResponse] | None = None
-        self._worker_shutdown_event: _CompositeEvent | None = None
+        self._worker_shutdown_event: CompositeEvent | None = None
         self._fatal: asyncio.Future[BaseException] | None = None
         self._grace_task: asyncio.Task[None] | None = None
         self._shutting_down = False
@@ -130,7 +130,7 @@ class ActivityWorker:
 
     def _ensure_loop_state(self) -> None:
         if self._worker_shutdown_event is None:
-            self._worker_shutdown_event = _CompositeEvent(
+            self._worker_shutdown_event = CompositeEvent(
                 thread_event=threading.Event(), async_event=asyncio.Event()
             )
         if self._fatal is None:
@@ -373,8 +373,8 @@ class ActivityWorker:
                 headers[key] = await converter._transform_inbound_payload(payload)
         raiser = running.cancel_thread_raiser
         assert self._worker_shutdown_event is not None
-        _Context.set(
-            _Context(
+        ActivityContext.set(
+            ActivityContext(
                 info=lambda: info,
                 heartbeat=None,
                 cancelled_event=cancelled_event,

@@ -6,10 +6,17 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic_core import SchemaSerializer, to_json
-from pydantic_core.core_schema import any_schema
+try:
+    from pydantic_core import SchemaSerializer, to_json
+    from pydantic_core.core_schema import any_schema
 
-from pydantic import TypeAdapter
+    from pydantic import TypeAdapter
+except ImportError as missing:
+    raise ImportError(
+        "tempyral.contrib.pydantic needs pydantic v2, which tempyral-client installs only with "
+        "its pydantic extra: pip install 'tempyral-client[pydantic]'"
+    ) from missing
+
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.converter import (
     CompositePayloadConverter,
