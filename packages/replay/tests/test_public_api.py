@@ -7,6 +7,8 @@ import tempyral.workflow
 
 REPLAY = [
     "CorruptHistoryError",
+    "LocalActivityRequest",
+    "LocalActivityResolution",
     "NondeterminismError",
     "ReplayError",
     "Replayer",

@@ -7,6 +7,8 @@
 - :py:class:`NondeterminismError` (``TMPRL1100``) and :py:class:`CorruptHistoryError`
   (``TMPYRL1001``): the two ways replay itself fails.
 - :py:class:`RestrictedWorkflowAccessError`: the determinism guard caught a call that breaks replay.
+- :py:class:`LocalActivityRequest` / :py:class:`LocalActivityResolution`: a local activity the
+  engine asks the worker to run, and its outcome handed back.
 """
 
 from tempyral.client import WorkflowHistory
@@ -18,10 +20,13 @@ from tempyral.replay._errors import (
 )
 from tempyral.replay._guard import RestrictedWorkflowAccessError
 from tempyral.replay._instance import WorkflowInstance, WorkflowTaskCompletion
+from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
 
 __all__ = [
     "CorruptHistoryError",
+    "LocalActivityRequest",
+    "LocalActivityResolution",
     "NondeterminismError",
     "ReplayError",
     "Replayer",
