@@ -267,4 +267,3 @@ async def test_an_unregistered_local_activity_fails_the_task_clearly(client: Cli
         message = failed.workflow_task_failed_event_attributes.failure.message
         assert "Activity function greet is not registered on this worker" in message
         await handle.terminate()
-
