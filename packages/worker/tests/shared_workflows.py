@@ -332,6 +332,42 @@ class UpdateCounter:
         self.finished = True
 
 
+@workflow.defn
+class LocalHandover:
+    """Local activities around a wait (``signal``, or ``timer``: a local retry backoff over the
+    threshold, a timer in history), so one SDK's worker records markers the other replays."""
+
+    def __init__(self) -> None:
+        self.signalled = False
+
+    @workflow.signal
+    def go(self) -> None:
+        self.signalled = True
+
+    @workflow.run
+    async def run(self, wait_on: str) -> list[str]:
+        steps = [
+            await workflow.execute_local_activity(greet, "before", start_to_close_timeout=SHORT)
+        ]
+        if wait_on == "signal":
+            await workflow.wait_condition(lambda: self.signalled)
+        else:
+            # Attempt 1 fails; its 4 s backoff is over the 1 s threshold: a timer, then attempt 2.
+            steps.append(
+                await workflow.execute_local_activity(
+                    flaky,
+                    2,
+                    start_to_close_timeout=SHORT,
+                    local_retry_threshold=timedelta(seconds=1),
+                    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=4)),
+                )
+            )
+        steps.append(
+            await workflow.execute_local_activity(greet, "after", start_to_close_timeout=SHORT)
+        )
+        return steps
+
+
 WORKFLOWS = [
     Activities,
     Timers,
@@ -348,4 +384,5 @@ WORKFLOWS = [
     Handover,
     Load,
     UpdateCounter,
+    LocalHandover,
 ]

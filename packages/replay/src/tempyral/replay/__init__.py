@@ -9,6 +9,8 @@
 - :py:class:`RestrictedWorkflowAccessError`: the determinism guard caught a call that breaks replay.
 - Workflow interceptor classes and inputs (re-exported by ``tempyral.worker``, their official
   home): the engine calls them, so they are defined here.
+- :py:class:`LocalActivityRequest` / :py:class:`LocalActivityResolution`: a local activity the
+  engine asks the worker to run, and its outcome handed back.
 """
 
 from tempyral.client import WorkflowHistory
@@ -35,6 +37,7 @@ from tempyral.replay._interceptor_api import (
     WorkflowInterceptorClassInput,
     WorkflowOutboundInterceptor,
 )
+from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
 
 __all__ = [
@@ -44,6 +47,8 @@ __all__ = [
     "HandleQueryInput",
     "HandleSignalInput",
     "HandleUpdateInput",
+    "LocalActivityRequest",
+    "LocalActivityResolution",
     "NondeterminismError",
     "ReplayError",
     "Replayer",

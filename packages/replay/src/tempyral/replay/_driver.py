@@ -13,7 +13,7 @@ machines here, dispatched by ``match`` on their type.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timezone
 from typing import NoReturn
 
@@ -30,6 +30,7 @@ from tempyral.replay._errors import (
 from tempyral.replay._flags import CoreFlag, Flags
 from tempyral.replay._history import FINAL_EVENTS, EventType, is_command_event, next_task_end
 from tempyral.replay._jobs import CancelWorkflow, InitializeWorkflow, Job, SignalWorkflow
+from tempyral.replay._local_activities import LocalActivities
 from tempyral.replay._machines._base import (
     QueuedCommand,
     command_attributes_text,
@@ -121,10 +122,20 @@ _IGNORED = frozenset(
 )
 
 _UNSUPPORTED = {
-    E.EVENT_TYPE_MARKER_RECORDED: "markers (patches, local activities, side effects)",
     E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "search attribute upserts",
     E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: "memo upserts",
     E.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED: "Nexus operations",
+}
+
+
+# Markers some features handle before (or instead of) the command queue, by marker name.
+# A handler returns False for a marker its command issued in this run (matched as usual).
+def _local_activity_marker(machines: WorkflowMachines, event: HistoryEvent) -> bool:
+    return machines.local_activities.take_marker(event)
+
+
+_MARKER_HANDLERS: Mapping[str, Callable[[WorkflowMachines, HistoryEvent], bool]] = {
+    "core_local_activity": _local_activity_marker,
 }
 
 # Which machine a cancel intent moves, and which machine records a closing intent's command.
@@ -161,6 +172,9 @@ class WorkflowMachines:
         self._internal_seq = 0
         self._awaiting_command_events = False
         self.updates = UpdateProtocol(self.flags)
+        self.local_activities = LocalActivities(
+            self.flags, emit=self._emit, set_time=self._set_time
+        )
 
     # -- history ------------------------------------------------------------------------------
     def add_events(self, events: Sequence[HistoryEvent]) -> None:
@@ -208,6 +222,12 @@ class WorkflowMachines:
         ended_at = self.events[end]
         if ended_at.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             self._set_time(ended_at.event_time.ToNanoseconds())
+        if self.replaying:
+            following_end = next_task_end(self.events, end + 1)
+            stop = len(self.events) if following_end is None else following_end + 1
+            self.local_activities.read_ahead(self.events[end + 1 : stop])
+        else:
+            self.local_activities.started_new_task()
 
     def take_jobs(self) -> list[Job]:
         jobs, self._jobs = self._jobs, []
@@ -277,7 +297,20 @@ class WorkflowMachines:
                 "this event type is not supported by tempyral's engine", event=event
             )
 
+    def _marker_taken(self, event: HistoryEvent) -> bool:
+        """Whether the feature owning the marker handled it apart from the command queue."""
+        name = event.marker_recorded_event_attributes.marker_name
+        handler = _MARKER_HANDLERS.get(name)
+        if handler is None:
+            raise CorruptHistoryError(
+                f"markers named {name!r} are not supported by this version of tempyral's engine",
+                event=event,
+            )
+        return handler(self, event)
+
     def _handle_command_event(self, event: HistoryEvent) -> None:
+        if event.event_type == E.EVENT_TYPE_MARKER_RECORDED and self._marker_taken(event):
+            return
         while self._queue and self._queue[0].dropped:
             self._queue.popleft()
         if not self._queue:
@@ -326,6 +359,10 @@ class WorkflowMachines:
             self._jobs.extend(jobs)
         self._take_issued(machine, None)
 
+    def _emit(self, machine: m.Machine, jobs: list[Job]) -> None:
+        self._jobs.extend(jobs)
+        self._take_issued(machine, None)
+
     def _take_issued(self, machine: m.Machine, source: SourceLocation | None) -> None:
         for command in machine.new_commands:
             self._new.append(
@@ -355,6 +392,12 @@ class WorkflowMachines:
                 self._add(m.SignalExternalMachine(seq, command, source))
             case i.CancelExternal(seq=seq, command=command, source=source):
                 self._add(m.CancelExternalMachine(seq, command, source))
+            case i.ScheduleLocalActivity():
+                self.local_activities.schedule(
+                    intent, replaying=self.replaying, time_ns=self.current_time_ns
+                )
+            case i.CancelLocalActivity():
+                self.local_activities.cancel(intent)
             case (
                 i.CompleteWorkflow()
                 | i.FailWorkflow()
@@ -430,6 +473,11 @@ class WorkflowMachines:
         self._new.clear()
         self._queue.extend(kept)
         return [q.command for q in kept]
+
+    def unsent_commands(self) -> list[command_pb2.Command]:
+        """Every command of the task in progress, in order: a task that ran local activities
+        prepares its commands several times before it is completed."""
+        return [q.command for q in self._queue if not q.dropped]
 
     def check_end_of_history(self) -> None:
         """At the end of a complete history: commands the code issued that history lacks."""

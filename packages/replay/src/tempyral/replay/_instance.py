@@ -32,6 +32,8 @@ from tempyral.replay import _jobs as j
 from tempyral.replay._driver import WorkflowMachines
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
 from tempyral.replay._interceptor_api import WorkflowInboundInterceptor
+from tempyral.replay._local_activities import LocalActivityWork
+from tempyral.replay._local_markers import LocalActivityResolution
 from tempyral.replay._protocol import fail_workflow_command
 from tempyral.replay._runtime import WorkflowRuntime
 from tempyral.workflow._definition import _Definition
@@ -66,6 +68,8 @@ class WorkflowTaskCompletion:
     failure: BaseException | None = None
     replaying: bool = True
     finished: bool = False
+    local_activities: LocalActivityWork = field(default_factory=LocalActivityWork)
+    """Local activities the worker must start or cancel before the task can be completed."""
 
 
 class WorkflowInstance:
@@ -94,6 +98,7 @@ class WorkflowInstance:
         self.failure_exception_types = tuple(failure_exception_types)
         self.machines = WorkflowMachines(sdk_version)
         self.runtime: WorkflowRuntime | None = None
+        self._task_metadata = task_complete_metadata_pb2.WorkflowTaskCompletedMetadata()
         if determinism_guard:
             _guard.install()
 
@@ -125,6 +130,7 @@ class WorkflowInstance:
             self.machines.updates.receive(messages)
             while self.machines.has_unapplied_task(history_complete=history_complete):
                 self.machines.apply_next_task(history_complete=history_complete)
+                self._task_metadata = task_complete_metadata_pb2.WorkflowTaskCompletedMetadata()
                 completion = self._run_task()
                 if completion.failure is not None:
                     break
@@ -162,6 +168,34 @@ class WorkflowInstance:
             commands=[fail_workflow_command(failure)], replaying=False, finished=True
         )
 
+    @property
+    def local_activities_outstanding(self) -> int:
+        """Local activities the worker runs for this run whose outcome has not been given."""
+        return self.machines.local_activities.outstanding
+
+    @property
+    def workflow_task_timeout_seconds(self) -> float:
+        attrs = self.machines.started_attributes
+        if attrs is None or not attrs.HasField("workflow_task_timeout"):
+            return 10.0
+        return attrs.workflow_task_timeout.ToTimedelta().total_seconds() or 10.0
+
+    def resolve_local_activities(
+        self, resolutions: Sequence[LocalActivityResolution]
+    ) -> WorkflowTaskCompletion:
+        """Hand the worker's local activity outcomes in; the code runs on. The completion has
+        every command of the task so far (markers included) and the next local activity work."""
+        try:
+            for resolution in resolutions:
+                self.machines.local_activities.resolve(resolution)
+            completion = self._run_task()
+        except NondeterminismError as err:
+            raise err.with_workflow(self.workflow_type, self.workflow_id) from None
+        completion.finished = self.machines.workflow_finished or any(
+            command.command_type in _CLOSING_COMMANDS for command in completion.commands
+        )
+        return completion
+
     def _run_task(self) -> WorkflowTaskCompletion:
         machines = self.machines
         jobs = machines.take_jobs()
@@ -171,15 +205,20 @@ class WorkflowInstance:
             runtime = self._runtime_for(jobs)
             time_ns = machines.current_time_ns or runtime.time_ns
             intents = runtime.activate(jobs, time_ns=time_ns, replaying=replaying)
+            machines.local_activities.activations_in_task += 1
             if runtime.activation_error is not None:
                 completion.failure = runtime.activation_error
                 return completion
             machines.handle_intents(intents)
             jobs = machines.take_jobs()
-        completion.commands = machines.prepare_commands()
+        machines.prepare_commands()
+        completion.commands = machines.unsent_commands()
+        completion.local_activities = machines.local_activities.take_work()
         if not replaying:
             machines.flags.record_all_implemented()
-            completion.sdk_metadata = machines.flags.take_metadata()
+            # Flags newly used by later rounds of the task (local activities) add to the first's.
+            self._task_metadata.MergeFrom(machines.flags.take_metadata())
+            completion.sdk_metadata = self._task_metadata
         return completion
 
     def _runtime_for(self, jobs: list[j.Job]) -> WorkflowRuntime:

@@ -15,12 +15,14 @@ from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
+from tempyral.replay._local_markers import LocalActivityRequest
 from tempyral.replay._machines import CancellationType, ChildCancellationType
 
 __all__ = [
     "CancelActivity",
     "CancelChild",
     "CancelExternal",
+    "CancelLocalActivity",
     "CancelSignal",
     "CancelTimer",
     "CancelWorkflowExecution",
@@ -30,6 +32,7 @@ __all__ = [
     "Intent",
     "RespondToUpdate",
     "ScheduleActivity",
+    "ScheduleLocalActivity",
     "SignalExternal",
     "StartChild",
     "StartTimer",
@@ -143,6 +146,22 @@ class RespondToUpdate:
     source: SourceLocation | None = None
 
 
+@dataclass(frozen=True)
+class ScheduleLocalActivity:
+    """Run an activity in this worker; its outcome is recorded as a marker."""
+
+    seq: int
+    request: LocalActivityRequest
+    cancellation_type: CancellationType
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelLocalActivity:
+    seq: int
+    source: SourceLocation | None = None
+
+
 # The intents that close the run: the official SDKs keep only the first (or move it last).
 TerminalIntent = Union[  # noqa: UP007 (a runtime alias)
     CompleteWorkflow, FailWorkflow, CancelWorkflowExecution, ContinueAsNew
@@ -164,4 +183,6 @@ Intent = Union[  # noqa: UP007 (a runtime alias)
     CancelWorkflowExecution,
     ContinueAsNew,
     RespondToUpdate,
+    ScheduleLocalActivity,
+    CancelLocalActivity,
 ]

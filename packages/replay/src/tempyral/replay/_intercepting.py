@@ -31,11 +31,12 @@ from tempyral.replay._interceptor_api import (
 from tempyral.workflow._activities import ActivityHandle, ActivityOptions
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
 from tempyral.workflow._context import ContinueAsNewError, Info
+from tempyral.workflow._local_activities import LocalActivityOptions
 
 if TYPE_CHECKING:
     from tempyral.replay._runtime import WorkflowRuntime
 
-__all__ = ["WorkflowInterceptors", "activity_input", "child_input"]
+__all__ = ["WorkflowInterceptors", "activity_input", "child_input", "local_activity_input"]
 
 
 class WorkflowInterceptors:
@@ -194,7 +195,20 @@ class _EngineOutbound(WorkflowOutboundInterceptor):
         return await self._runtime.children.start(options, headers=input.headers)
 
     def start_local_activity(self, input: StartLocalActivityInput) -> ActivityHandle[Any]:
-        raise NotImplementedError("local activities are not run by this engine yet")
+        options = LocalActivityOptions(
+            activity=input.activity,
+            args=input.args,
+            schedule_to_close_timeout=input.schedule_to_close_timeout,
+            schedule_to_start_timeout=input.schedule_to_start_timeout,
+            start_to_close_timeout=input.start_to_close_timeout,
+            retry_policy=input.retry_policy,
+            local_retry_threshold=input.local_retry_threshold,
+            cancellation_type=input.cancellation_type,
+            activity_id=input.activity_id,
+            summary=input.summary,
+            result_type=input.ret_type,
+        )
+        return self._runtime.local_activities.start(options, headers=input.headers)
 
     async def start_nexus_operation(self, input: Any) -> Any:
         raise NotImplementedError("Nexus operations are not run by tempyral yet")
@@ -224,6 +238,25 @@ def activity_input(options: ActivityOptions) -> StartActivityInput:
         versioning_intent=options.versioning_intent,
         summary=options.summary,
         priority=options.priority,
+        arg_types=None,
+        ret_type=options.result_type,
+    )
+
+
+def local_activity_input(options: LocalActivityOptions) -> StartLocalActivityInput:
+    """What the outbound chain sees of a ``start_local_activity`` call (no headers yet)."""
+    return StartLocalActivityInput(
+        activity=options.activity,
+        args=options.args,
+        activity_id=options.activity_id,
+        schedule_to_close_timeout=options.schedule_to_close_timeout,
+        schedule_to_start_timeout=options.schedule_to_start_timeout,
+        start_to_close_timeout=options.start_to_close_timeout,
+        retry_policy=options.retry_policy,
+        local_retry_threshold=options.local_retry_threshold,
+        cancellation_type=options.cancellation_type,
+        headers={},
+        summary=options.summary,
         arg_types=None,
         ret_type=options.result_type,
     )

@@ -26,6 +26,7 @@ __all__ = [
     "ResolveCancelExternal",
     "ResolveChild",
     "ResolveChildStart",
+    "ResolveLocalActivity",
     "ResolveSignalExternal",
     "SignalWorkflow",
 ]
@@ -123,6 +124,20 @@ class DoUpdate:
     run_validator: bool
 
 
+@dataclass(frozen=True)
+class ResolveLocalActivity:
+    """``status`` is ``completed``, ``failed``, ``cancelled``, or ``backoff``: sleep
+    ``backoff_ns`` with a timer, then schedule attempt ``backoff_attempt`` again."""
+
+    seq: int
+    status: str
+    result: common_pb2.Payload | None = None
+    failure: failure_pb2.Failure | None = None
+    backoff_attempt: int = 0
+    backoff_ns: int = 0
+    original_schedule_time_ns: int | None = None
+
+
 Job = Union[  # noqa: UP007 (a runtime alias)
     InitializeWorkflow,
     SignalWorkflow,
@@ -135,4 +150,5 @@ Job = Union[  # noqa: UP007 (a runtime alias)
     ResolveCancelExternal,
     QueryWorkflow,
     DoUpdate,
+    ResolveLocalActivity,
 ]

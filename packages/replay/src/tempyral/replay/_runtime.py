@@ -35,13 +35,19 @@ from tempyral.replay._child_calls import ChildCalls
 from tempyral.replay._flags import Flags, LangFlag
 from tempyral.replay._handlers import HandlerKind, HandlerRegistry
 from tempyral.replay._info import make_info
-from tempyral.replay._intercepting import WorkflowInterceptors, activity_input, child_input
+from tempyral.replay._intercepting import (
+    WorkflowInterceptors,
+    activity_input,
+    child_input,
+    local_activity_input,
+)
 from tempyral.replay._interceptor_api import (
     ExecuteWorkflowInput,
     SignalChildWorkflowInput,
     SignalExternalWorkflowInput,
     WorkflowInboundInterceptor,
 )
+from tempyral.replay._local_activity_calls import LocalActivityCalls
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import ExternalCalls
 from tempyral.replay._source import caller_location
@@ -50,6 +56,7 @@ from tempyral.workflow._activities import ActivityHandle, ActivityOptions
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
 from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
 from tempyral.workflow._definition import _Definition
+from tempyral.workflow._local_activities import LocalActivityOptions
 
 __all__ = ["WorkflowRuntime"]
 
@@ -117,6 +124,7 @@ class WorkflowRuntime:
         self.externals = ExternalCalls(self)
         self.update_calls = UpdateCalls(self)
         self.interceptors = WorkflowInterceptors(self, interceptor_classes)
+        self.local_activities = LocalActivityCalls(self)
         # Answers of queries by id, read by the instance (an encoded Payload or an error).
         self.query_results: dict[str, common_pb2.Payload | BaseException] = (
             self.handlers.query_results
@@ -210,6 +218,8 @@ class WorkflowRuntime:
                 self.externals.resolve_cancel(job)
             case j.DoUpdate():
                 self.update_calls.run(job)
+            case j.ResolveLocalActivity():
+                self.local_activities.resolve(job)
             case _:
                 _unhandled(job)
 
@@ -375,6 +385,9 @@ class WorkflowRuntime:
 
     def start_activity(self, options: ActivityOptions) -> ActivityHandle[Any]:
         return self.interceptors.outbound.start_activity(activity_input(options))
+
+    def start_local_activity(self, options: LocalActivityOptions) -> ActivityHandle[Any]:
+        return self.interceptors.outbound.start_local_activity(local_activity_input(options))
 
     async def start_child_workflow(
         self, options: ChildWorkflowOptions

@@ -74,12 +74,18 @@ from tempyral.workflow._definition import (
     signal,
     update,
 )
+from tempyral.workflow._local_activities import (
+    execute_local_activity,
+    execute_local_activity_class,
+    execute_local_activity_method,
+    start_local_activity,
+    start_local_activity_class,
+    start_local_activity_method,
+)
 from tempyral.workflow._unsafe import unsafe
 from tempyral.workflow._unsupported import (
     deprecate_patch,
-    execute_local_activity,
     patched,
-    start_local_activity,
     upsert_memo,
     upsert_search_attributes,
 )
@@ -128,6 +134,8 @@ __all__ = [
     "execute_activity_method",
     "execute_child_workflow",
     "execute_local_activity",
+    "execute_local_activity_class",
+    "execute_local_activity_method",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_dynamic_update_handler",
@@ -163,6 +171,8 @@ __all__ = [
     "start_activity_method",
     "start_child_workflow",
     "start_local_activity",
+    "start_local_activity_class",
+    "start_local_activity_method",
     "time",
     "time_ns",
     "unsafe",

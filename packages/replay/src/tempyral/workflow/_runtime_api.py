@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tempyral.workflow._activities import ActivityHandle, ActivityOptions
     from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
     from tempyral.workflow._context import Info
+    from tempyral.workflow._local_activities import LocalActivityOptions
 
 __all__ = ["HandlerKind", "WorkflowRuntimeAPI"]
 
@@ -85,6 +86,8 @@ class WorkflowRuntimeAPI(Protocol):
         """No update or signal handler is still running."""
 
     def start_activity(self, options: ActivityOptions) -> ActivityHandle[Any]: ...
+
+    def start_local_activity(self, options: LocalActivityOptions) -> ActivityHandle[Any]: ...
 
     async def start_child_workflow(
         self, options: ChildWorkflowOptions

@@ -7,9 +7,7 @@ from typing import Any, NoReturn
 
 __all__ = [
     "deprecate_patch",
-    "execute_local_activity",
     "patched",
-    "start_local_activity",
     "upsert_memo",
     "upsert_search_attributes",
 ]
@@ -29,14 +27,6 @@ def patched(patch_id: str, **_: Any) -> bool:
 
 def deprecate_patch(patch_id: str, **_: Any) -> None:
     _not_yet("workflow.deprecate_patch()")
-
-
-def start_local_activity(*_: Any, **__: Any) -> NoReturn:
-    _not_yet("Local activities (workflow.start_local_activity())")
-
-
-async def execute_local_activity(*_: Any, **__: Any) -> Any:
-    _not_yet("Local activities (workflow.execute_local_activity())")
 
 
 def upsert_search_attributes(*_: Any, **__: Any) -> None:

@@ -60,6 +60,8 @@ class RunningActivity:
     """State of one activity attempt on this worker, from poll to reported result."""
 
     task_token: bytes
+    is_local: bool = False
+    """A local activity attempt, run for the workflow worker: no heartbeats, not reported."""
     info: Info | None = None
     task: asyncio.Task[Any] | None = None
     cancelled_event: CompositeEvent | None = None
@@ -145,6 +147,7 @@ def info_from_task(
     namespace: str,
     task_queue: str,
     heartbeat_details: Sequence[Any],
+    is_local: bool = False,
 ) -> Info:
     """The :py:class:`Info` of the attempt ``task`` starts."""
     in_workflow = bool(task.workflow_execution.workflow_id)
@@ -155,7 +158,7 @@ def info_from_task(
         current_attempt_scheduled_time=_to_datetime(task.current_attempt_scheduled_time),
         heartbeat_details=heartbeat_details,
         heartbeat_timeout=_to_timeout(task, "heartbeat_timeout"),
-        is_local=False,
+        is_local=is_local,
         namespace=task.workflow_namespace or namespace,
         schedule_to_close_timeout=_to_timeout(task, "schedule_to_close_timeout"),
         scheduled_time=_to_datetime(task.scheduled_time),

@@ -1,7 +1,8 @@
 """The activity half of a worker: poll activity tasks, run them, report their outcomes.
 
 Tasks come from long polls on the task queue (``_poller``) or, eagerly, from the workflow worker
-(:py:meth:`ActivityWorker.try_reserve_eager_slot` / :py:meth:`ActivityWorker.dispatch_eager`).
+(:py:meth:`ActivityWorker.try_reserve_eager_slot` / :py:meth:`ActivityWorker.dispatch_eager`),
+which also runs local activity attempts here (:py:meth:`ActivityWorker.run_local_attempt`).
 Each runs as its own asyncio task: decode the arguments by the function's type hints, build the
 :py:class:`tempyral.activity.Info` and context, run the interceptor chain and the function, then
 report (``_activity_report``). Heartbeats are throttled per attempt (``_heartbeat``); their
@@ -78,6 +79,7 @@ class ActivityWorkerOptions:
     identity: str
     worker_instance_key: str
     max_concurrent_activities: int = 100
+    max_concurrent_local_activities: int = 100
     max_pollers: int = 5
     max_activities_per_second: float | None = None
     max_task_queue_activities_per_second: float | None = None
@@ -109,8 +111,10 @@ class ActivityWorker:
         self._options = options
         self._versioning = versioning
         self._running: dict[bytes, RunningActivity] = {}
+        self._local_running: set[RunningActivity] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
         self._slots = SlotSupplier("activity", options.max_concurrent_activities)
+        self.local_slots = SlotSupplier("local activity", options.max_concurrent_local_activities)
         self._poller: TaskPoller[PollActivityTaskQueueResponse] | None = None
         self._worker_shutdown_event: CompositeEvent | None = None
         self._fatal: asyncio.Future[BaseException] | None = None
@@ -183,7 +187,7 @@ class ActivityWorker:
     async def _cancel_after_grace(self) -> None:
         await asyncio.sleep(self._options.graceful_shutdown_timeout.total_seconds())
         self._grace_elapsed = True
-        for running in list(self._running.values()):
+        for running in [*self._running.values(), *self._local_running]:
             running.request_cancel(ActivityCancellationDetails(worker_shutdown=True))
 
     async def wait_all_completed(self) -> None:
@@ -214,6 +218,43 @@ class ActivityWorker:
             permit.release()
             return
         self._start_task(task, permit)
+
+    # -- local activities (called by the workflow worker) ------------------------------------
+
+    @property
+    def grace_elapsed(self) -> bool:
+        """Shutting down and the grace period is over: attempts are being cancelled."""
+        return self._grace_elapsed
+
+    def start_local_attempt(
+        self, task: PollActivityTaskQueueResponse, running: RunningActivity
+    ) -> asyncio.Task[Outcome]:
+        """Run one attempt of a local activity described by ``task`` (its ``task_token`` any
+        unique bytes); the caller holds a local activity slot and owns timeouts, retries and
+        markers. The attempt runs like any activity (``info().is_local`` is true, heartbeats are
+        ignored); the returned task resolves with its outcome (never raises), not reported.
+        """
+        running.is_local = True
+        attempt = asyncio.create_task(self._run_local(task, running), name="local activity")
+        running.task = attempt
+        self._handlers.add(attempt)
+        self._local_running.add(running)
+        attempt.add_done_callback(self._handlers.discard)
+        attempt.add_done_callback(lambda _: self._local_running.discard(running))
+        if self._grace_elapsed:
+            running.request_cancel(ActivityCancellationDetails(worker_shutdown=True))
+        return attempt
+
+    async def _run_local(
+        self, task: PollActivityTaskQueueResponse, running: RunningActivity
+    ) -> Outcome:
+        activity_log = activity_logger(
+            task, namespace=self.namespace, task_queue=self._options.task_queue
+        )
+        converter = self.client.data_converter.with_context(
+            self._serialization(task, is_local=True)
+        )
+        return await self._run_attempt(task, running, converter, activity_log)
 
     # -- polling and running -----------------------------------------------------------------
 
@@ -291,7 +332,9 @@ class ActivityWorker:
                     return seconds + self._options.local_timeout_buffer.total_seconds()
         return 300.0
 
-    def _serialization(self, task: PollActivityTaskQueueResponse) -> ActivitySerializationContext:
+    def _serialization(
+        self, task: PollActivityTaskQueueResponse, *, is_local: bool = False
+    ) -> ActivitySerializationContext:
         return ActivitySerializationContext(
             namespace=task.workflow_namespace or self.namespace,
             activity_id=task.activity_id or None,
@@ -299,7 +342,7 @@ class ActivityWorker:
             activity_task_queue=self._options.task_queue,
             workflow_id=task.workflow_execution.workflow_id or None,
             workflow_type=task.workflow_type.name or None,
-            is_local=False,
+            is_local=is_local,
         )
 
     async def _run_attempt(
@@ -355,18 +398,20 @@ class ActivityWorker:
             namespace=self.namespace,
             task_queue=self._options.task_queue,
             heartbeat_details=heartbeat_details,
+            is_local=running.is_local,
         )
         running.info = info
         running.converter = converter
         running.log = activity_log
-        running.heartbeats = new_throttler(
-            running,
-            send=self._record_heartbeat_rpc,
-            namespace=self.namespace,
-            identity=self._options.identity,
-            default_interval=self._options.default_heartbeat_throttle_interval,
-            max_interval=self._options.max_heartbeat_throttle_interval,
-        )
+        if not running.is_local:
+            running.heartbeats = new_throttler(
+                running,
+                send=self._record_heartbeat_rpc,
+                namespace=self.namespace,
+                identity=self._options.identity,
+                default_interval=self._options.default_heartbeat_throttle_interval,
+                max_interval=self._options.max_heartbeat_throttle_interval,
+            )
         headers: dict[str, Payload] = dict(task.header.fields)
         if self._options.encode_headers:
             for key, payload in headers.items():

@@ -243,6 +243,7 @@ class Worker:
             identity=self.identity,
             worker_instance_key=self._instance_key,
             max_concurrent_activities=config.get("max_concurrent_activities") or 100,
+            max_concurrent_local_activities=config.get("max_concurrent_local_activities") or 100,
             max_pollers=activity_poller_count(config),
             max_activities_per_second=config.get("max_activities_per_second"),
             max_task_queue_activities_per_second=config.get("max_task_queue_activities_per_second"),

@@ -6,10 +6,14 @@ For each task the worker:
    starts a fresh one from the run's full history (fetched page by page when the poll brought
    only part of it, or only the newest events of a run this worker no longer caches);
 2. runs the engine on the events (workflow code runs, off the event loop, under the deadlock
-   detector) and answers the queries attached to the task against the new state;
+   detector), runs the local activities it asks for and feeds their outcomes back
+   (``_local_activities``), and answers the queries attached to the task against the new state;
 3. completes the task with the commands, the ``sdk_metadata`` flags, the query answers and the
    sticky queue, asking the server for eager execution of activities this worker can start now
    (and for the next workflow task right away), then caches the run;
+   While local activities are still running at 80% of the workflow task timeout, the task is
+   completed with what it has and ``force_create_new_workflow_task``, as the core SDK does: the
+   new task comes back in the response and the run carries on there with its activities;
 4. or, when the code raised, hit the determinism guard, deadlocked, or no longer matches its
    history, fails the task with the cause and the error (stack and, for nondeterminism, the
    workflow source file:line) and evicts the run. The engine decides when the workflow itself
@@ -25,6 +29,7 @@ full history discarded afterwards.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -45,10 +50,20 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     RespondWorkflowTaskFailedRequest,
 )
 from tempyral.client import Client
-from tempyral.replay import Replayer, WorkflowInstance
+from tempyral.replay import (
+    LocalActivityResolution,
+    Replayer,
+    WorkflowInstance,
+    WorkflowTaskCompletion,
+)
 from tempyral.service import RPCError
 from tempyral.worker._activity_worker import ActivityWorker
 from tempyral.worker._client import worker_workflow_service
+from tempyral.worker._local_activities import (
+    LocalActivitiesInterrupted,
+    LocalActivityRunner,
+    WorkflowRef,
+)
 from tempyral.worker._slots import SlotPermit
 from tempyral.worker._versioning import VersioningStrategy
 from tempyral.worker._workflow_activation import ActivationRunner, DeadlockError
@@ -102,6 +117,9 @@ class WorkflowTaskHandler:
         self._settings = settings
         self._versioning = versioning
         self._activity_worker = activity_worker
+        self._local_activities = LocalActivityRunner(activity_worker)
+        self._heartbeating: dict[str, CachedRun] = {}
+        """Runs whose task was heartbeated for local activities: the next task continues them."""
 
     async def handle(self, task: PollWorkflowTaskQueueResponse) -> None:
         """Handle a polled task and the tasks the server hands back when completing it."""
@@ -120,6 +138,7 @@ class WorkflowTaskHandler:
         self, task: PollWorkflowTaskQueueResponse
     ) -> PollWorkflowTaskQueueResponse | None:
         journal = task_logger(task, self._settings.task_queue)
+        received = time.monotonic()
         run = await self._run_for(task)
         instance = run.instance
         events = list(task.history.events)
@@ -132,9 +151,15 @@ class WorkflowTaskHandler:
             completion = await self._runner.run(
                 partial(instance.activate, decoded, messages=messages)
             )
+            completion = await self._run_local_activities(task, instance, completion, received)
             error = completion.failure
             if error is None:
                 await codec.encode_completion(completion)
+        except LocalActivitiesInterrupted as err:
+            # Shutting down: leave the task to time out; another worker runs the activities.
+            await self.evict(run)
+            journal.info("Workflow task abandoned: {}", err)
+            return None
         except Exception as err:  # nondeterminism, corrupt history, deadlock, unknown type, codec
             error = err
         if error is not None:
@@ -146,6 +171,11 @@ class WorkflowTaskHandler:
         for query_id, answer in (await self._answer_queries(instance, task.queries)).items():
             request.query_results[query_id].CopyFrom(answer)
         request.messages.extend(completion.messages)
+        heartbeat = not completion.finished and instance.local_activities_outstanding > 0
+        if heartbeat:
+            # Local activities still run: keep the task alive with a new one handed back here.
+            request.force_create_new_workflow_task = True
+            request.return_new_workflow_task = True
         if task.messages:
             # The task may vanish from history (a rejected update): never continue from it.
             run.speculative = True
@@ -167,8 +197,24 @@ class WorkflowTaskHandler:
             return None
         self._dispatch_eager_activities(response, permits)
         journal.debug("Workflow task completed with {} command(s)", len(request.commands))
+        return await self._keep_or_evict(
+            run, response, finished=completion.finished, heartbeat=heartbeat
+        )
+
+    async def _keep_or_evict(
+        self,
+        run: CachedRun,
+        response: RespondWorkflowTaskCompletedResponse,
+        *,
+        finished: bool,
+        heartbeat: bool,
+    ) -> PollWorkflowTaskQueueResponse | None:
+        """Cache or evict the run after its task completed; the next task if one came back."""
+        if heartbeat and response.workflow_task.task_token and not run.speculative:
+            self._heartbeating[run.run_id] = run
+            return response.workflow_task
         if (
-            completion.finished
+            finished
             or not self._settings.sticky_queue
             or run.speculative
             or response.reset_history_event_id
@@ -184,7 +230,7 @@ class WorkflowTaskHandler:
     async def _run_for(self, task: PollWorkflowTaskQueueResponse) -> CachedRun:
         """The cached run if the task's events continue it, else a fresh (empty) one."""
         run_id = task.workflow_execution.run_id
-        cached = self.cache.take(run_id)
+        cached = self._heartbeating.pop(run_id, None) or self.cache.take(run_id)
         events = task.history.events
         if cached is not None:
             if events and events[0].event_id == cached.last_event_id + 1 and not cached.speculative:
@@ -194,6 +240,33 @@ class WorkflowTaskHandler:
             task.workflow_execution.workflow_id, run_id, sdk_version=self._settings.sdk_version
         )
         return CachedRun(run_id, instance)
+
+    async def _run_local_activities(
+        self,
+        task: PollWorkflowTaskQueueResponse,
+        instance: WorkflowInstance,
+        completion: WorkflowTaskCompletion,
+        received: float,
+    ) -> WorkflowTaskCompletion:
+        """Run the local activities the task asks for until they are done or it is time to
+        heartbeat the task (80% of its timeout, as the core SDK does)."""
+
+        async def resolve(resolutions: list[LocalActivityResolution]) -> WorkflowTaskCompletion:
+            return await self._runner.run(partial(instance.resolve_local_activities, resolutions))
+
+        workflow = WorkflowRef(
+            namespace=self._client().namespace,
+            workflow_id=task.workflow_execution.workflow_id,
+            run_id=task.workflow_execution.run_id,
+            workflow_type=task.workflow_type.name,
+        )
+        return await self._local_activities.settle(
+            workflow,
+            completion,
+            outstanding=lambda: instance.local_activities_outstanding,
+            resolve=resolve,
+            deadline=received + 0.8 * instance.workflow_task_timeout_seconds,
+        )
 
     async def _history(
         self, task: PollWorkflowTaskQueueResponse, *, up_to_event_id: int
@@ -394,6 +467,8 @@ class WorkflowTaskHandler:
     async def evict(self, run: CachedRun, *, deadlocked: bool = False) -> None:
         """Drop a run: its workflow tasks are cancelled (quietly, as if replaying)."""
         self.cache.take(run.run_id)
+        self._heartbeating.pop(run.run_id, None)
+        await self._local_activities.forget(run.run_id)
         if deadlocked:
             run.instance.abandon()  # its thread may still be inside the workflow code
             return
