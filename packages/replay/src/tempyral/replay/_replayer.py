@@ -24,6 +24,7 @@ from tempyral.client import WorkflowHistory
 from tempyral.converter import DataConverter
 from tempyral.replay._errors import ReplayError
 from tempyral.replay._instance import WorkflowInstance
+from tempyral.replay._poison import as_exception
 from tempyral.workflow._definition import _Definition
 
 __all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
@@ -115,7 +116,7 @@ class Replayer:
         try:
             completion = instance.activate(history.events, history_complete=True)
             if completion.failure is not None:
-                raise _as_exception(completion.failure)
+                raise as_exception(completion.failure)
         except Exception as err:
             if raise_on_replay_failure:
                 raise
@@ -177,9 +178,3 @@ def _key(history: WorkflowHistory) -> str:
         if run_id:
             return run_id
     return history.workflow_id
-
-
-def _as_exception(error: BaseException) -> Exception:
-    if isinstance(error, Exception):
-        return error
-    return RuntimeError(f"workflow task failed: {error!r}")
