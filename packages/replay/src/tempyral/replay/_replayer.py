@@ -23,6 +23,7 @@ from typing import Any
 from tempyral.client import WorkflowHistory
 from tempyral.converter import DataConverter
 from tempyral.replay._errors import ReplayError
+from tempyral.replay._history_check import check_history
 from tempyral.replay._instance import WorkflowInstance
 from tempyral.replay._poison import as_exception
 from tempyral.workflow._definition import _Definition
@@ -114,6 +115,7 @@ class Replayer:
         failure: Exception | None = None
         instance = self.new_instance(history.workflow_id)
         try:
+            check_history(history)
             completion = instance.activate(history.events, history_complete=True)
             if completion.failure is not None:
                 raise as_exception(completion.failure)
