@@ -12,6 +12,8 @@ from tempyral.replay import Replayer
 
 from .histories import history
 
+pytestmark = pytest.mark.reliability
+
 
 class Poison(BaseException):
     """A BaseException of the user's own."""

@@ -22,7 +22,7 @@ from tempyral.common import RetryPolicy
 from tempyral.exceptions import ActivityError, ApplicationError
 from tempyral.worker import Worker
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
 
 class Poison(BaseException):

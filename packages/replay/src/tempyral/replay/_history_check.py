@@ -23,6 +23,13 @@ _KNOWN_TYPES = frozenset(int(n) for n in event_type_pb2.EventType.values()) - {
 }
 
 
+# Each event type's attributes field: EVENT_TYPE_TIMER_FIRED -> timer_fired_event_attributes.
+_ATTRIBUTES = {
+    number: name.removeprefix("EVENT_TYPE_").lower() + "_event_attributes"
+    for name, number in event_type_pb2.EventType.items()
+}
+
+
 def check_history(history: WorkflowHistory) -> None:
     """Raise :py:class:`CorruptHistoryError` unless ``history`` can be replayed as a whole."""
     name = f"the history of workflow {history.workflow_id!r}"
@@ -59,10 +66,19 @@ def check_history(history: WorkflowHistory) -> None:
 
 
 def _check_type(name: str, event: history_pb2.HistoryEvent) -> None:
-    if event.event_type in _KNOWN_TYPES or event.worker_may_ignore:
-        return
-    raise CorruptHistoryError(
-        f"{name} has event {event.event_id} of unknown type {event.event_type}; it may come"
-        " from a newer Temporal server: upgrade tempyral",
-        event=event,
-    )
+    if event.event_type not in _KNOWN_TYPES:
+        if event.worker_may_ignore:
+            return
+        raise CorruptHistoryError(
+            f"{name} has event {event.event_id} of unknown type {event.event_type}; it may come"
+            " from a newer Temporal server: upgrade tempyral",
+            event=event,
+        )
+    attributes = event.WhichOneof("attributes")
+    expected = _ATTRIBUTES[event.event_type]
+    if attributes is not None and attributes != expected:
+        raise CorruptHistoryError(
+            f"{name} has event {event.event_id} whose type wants {expected} but which carries"
+            f" {attributes}",
+            event=event,
+        )
