@@ -384,34 +384,54 @@ def run_failure_case(case: Case, rng: random.Random) -> None:
     case.outcome = "converted" if isinstance(error, BaseException) else "crash"
 
 
+@dataclass
+class HistoryInput:
+    """A history case's input, also what the official SDK's run of the same case replays."""
+
+    workflow_id: str
+    data: Any  # JSON text, bytes or a decoded dict
+
+
+def plan(seed: int, cases: int) -> Iterator[tuple[Case, HistoryInput | random.Random]]:
+    """The seeded cases: a history case with its input, or another case with its generator."""
+    rng = random.Random(seed)  # noqa: S311 (reproducible on purpose)
+    histories = golden_histories()
+    for index in range(cases):
+        case_rng = random.Random(rng.getrandbits(64))  # noqa: S311
+        roll = case_rng.random()
+        if roll < 0.70:
+            workflow_id, original = case_rng.choice(histories)
+            mutation = case_rng.choice(HISTORY_MUTATIONS)
+            data = copy.deepcopy(original)
+            mutated, must_fail = mutation(case_rng, data, json.dumps(original))
+            yield (
+                Case(index, "history", mutation.__name__, must_fail),
+                HistoryInput(workflow_id, mutated),
+            )
+        elif roll < 0.85:
+            yield Case(index, "payload", "random_payload", False), case_rng
+        else:
+            yield Case(index, "failure", "random_failure", False), case_rng
+
+
 def fuzz(seed: int, cases: int, *, case_timeout: float = 10.0) -> Report:
     """Run ``cases`` seeded cases (about 70% histories, 15% payloads, 15% failures)."""
-    rng = random.Random(seed)  # noqa: S311 (reproducible on purpose)
     replayer = golden_replayer()
-    histories = golden_histories()
     report = Report(seed)
     started = time.perf_counter()
     previous = signal.signal(signal.SIGALRM, _alarm)
     limit = sys.getrecursionlimit()
     try:
-        for index in range(cases):
-            case_rng = random.Random(rng.getrandbits(64))  # noqa: S311
-            roll = case_rng.random()
-            if roll < 0.70:
-                workflow_id, original = case_rng.choice(histories)
-                mutation = case_rng.choice(HISTORY_MUTATIONS)
-                data = copy.deepcopy(original)
-                mutated, must_fail = mutation(case_rng, data, json.dumps(original))
-                case = Case(index, "history", mutation.__name__, must_fail)
-                work: Callable[[], None] = lambda c=case, w=workflow_id, m=mutated, f=must_fail: (  # noqa: E731
-                    run_history_case(c, replayer, w, m, f)
+        for case, given in plan(seed, cases):
+            work: Callable[[], None]
+            if isinstance(given, HistoryInput):
+                work = lambda c=case, g=given: run_history_case(  # noqa: E731
+                    c, replayer, g.workflow_id, g.data, c.must_fail
                 )
-            elif roll < 0.85:
-                case = Case(index, "payload", "random_payload", False)
-                work = lambda c=case, r=case_rng: run_payload_case(c, r)  # noqa: E731
+            elif case.target == "payload":
+                work = lambda c=case, r=given: run_payload_case(c, r)  # noqa: E731
             else:
-                case = Case(index, "failure", "random_failure", False)
-                work = lambda c=case, r=case_rng: run_failure_case(c, r)  # noqa: E731
+                work = lambda c=case, r=given: run_failure_case(c, r)  # noqa: E731
             signal.setitimer(signal.ITIMER_REAL, case_timeout)
             try:
                 work()
