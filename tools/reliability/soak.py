@@ -73,9 +73,11 @@ class SoakReport:
 
 
 class WorkerProcess:
-    def __init__(self, sdk: str, target: str, task_queue: str, log: Path) -> None:
+    def __init__(
+        self, sdk: str, target: str, task_queue: str, log: Path, workflows: str = "soak"
+    ) -> None:
         self._args = [sys.executable, str(WORKER), "--sdk", sdk, "--target", target]
-        self._args += ["--task-queue", task_queue]
+        self._args += ["--task-queue", task_queue, "--workflows", workflows]
         self._log = log
         self.process: subprocess.Popen[str] | None = None
 

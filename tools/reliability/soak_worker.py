@@ -1,4 +1,5 @@
-"""The soak's worker process: ``Collect`` workflows on a worker of either SDK.
+"""The reliability tools' worker process: ``soak_workflows.py`` (or ``--workflows poison``:
+``poison_workflows.py``) on a worker of either SDK.
 
     python soak_worker.py --sdk tempyral|official --target HOST:PORT --task-queue QUEUE
 
@@ -17,19 +18,19 @@ from pathlib import Path
 from typing import Any
 
 
-def define(sdk: str) -> Any:
+def define(sdk: str, name: str) -> Any:
     if sdk == "official":
         import temporalio.workflow
 
         sys.modules["tempyral.workflow"] = temporalio.workflow
-    path = Path(__file__).resolve().parent / "soak_workflows.py"
-    spec = importlib.util.spec_from_file_location("soak_workflows", path)
+    path = Path(__file__).resolve().parent / f"{name}_workflows.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_workflows", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["soak_workflows"] = module
+    sys.modules[f"{name}_workflows"] = module
     spec.loader.exec_module(module)
-    return module.Collect
+    return module.WORKFLOWS
 
 
 async def main() -> None:
@@ -37,8 +38,9 @@ async def main() -> None:
     parser.add_argument("--sdk", choices=["tempyral", "official"], required=True)
     parser.add_argument("--target", required=True)
     parser.add_argument("--task-queue", required=True)
+    parser.add_argument("--workflows", choices=["soak", "poison"], default="soak")
     args = parser.parse_args()
-    collect = define(args.sdk)
+    workflows = define(args.sdk, args.workflows)
     if args.sdk == "official":
         from temporalio.client import Client
         from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -47,7 +49,7 @@ async def main() -> None:
         worker: Any = Worker(
             client,
             task_queue=args.task_queue,
-            workflows=[collect],
+            workflows=workflows,
             workflow_runner=UnsandboxedWorkflowRunner(),
         )
     else:
@@ -55,7 +57,7 @@ async def main() -> None:
         from tempyral.worker import Worker as TempyralWorker
 
         client = await TempyralClient.connect(args.target)
-        worker = TempyralWorker(client, task_queue=args.task_queue, workflows=[collect])
+        worker = TempyralWorker(client, task_queue=args.task_queue, workflows=workflows)
     async with worker:
         print("READY", flush=True)
         await asyncio.Event().wait()

@@ -21,3 +21,6 @@ class Collect:
         await workflow.wait_condition(lambda: len(self.received) >= expected)
         await workflow.sleep(0.2)  # a late duplicate would still be collected
         return self.received
+
+
+WORKFLOWS = [Collect]
