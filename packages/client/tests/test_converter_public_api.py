@@ -90,6 +90,8 @@ SNAPSHOT: dict[str, list[str]] = {
         "WorkerDeploymentVersion",
         "WorkflowIDConflictPolicy",
         "WorkflowIDReusePolicy",
+        "configure_logging",
+        "logger",
     ],
     "tempyral.exceptions": [
         "ActivityAlreadyStartedError",

@@ -257,3 +257,14 @@ def test_custom_type_converters_apply_at_every_level() -> None:
     decoded = converter.from_payload(payload, dict[str, _Celsius])
 
     assert decoded["monday"].degrees == 21.5
+
+
+@pytest.mark.parametrize("text", [b"1e99999", b"-1e99999", b"NaN"])
+def test_a_json_number_too_big_for_an_int_is_a_type_error(text: bytes) -> None:
+    # Found by tools/reliability/fuzz.py: it was an OverflowError (or ValueError for NaN).
+    from tempyral.api.common.v1.message_pb2 import Payload
+    from tempyral.converter import DataConverter
+
+    payload = Payload(data=text, metadata={"encoding": b"json/plain"})
+    with pytest.raises(TypeError, match="to int"):
+        DataConverter.default.payload_converter.from_payloads([payload], [int])

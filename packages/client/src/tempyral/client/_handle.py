@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, cast
 
-from loguru import logger
-
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
     SignalWithStartWorkflowExecutionResponse,
@@ -43,6 +41,7 @@ from tempyral.client._inputs import (
 from tempyral.client._types import ReturnType, SelfType
 from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
 from tempyral.common import QueryRejectCondition, _arg_or_args, _arg_unset
+from tempyral.common._logging import logger
 from tempyral.converter import DataConverter, WorkflowSerializationContext
 from tempyral.exceptions import CancelledError, TerminatedError, TimeoutError, TimeoutType
 

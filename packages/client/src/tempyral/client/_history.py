@@ -25,6 +25,7 @@ from typing import Any
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
+from tempyral.api.enums.v1 import event_type_pb2
 from tempyral.api.enums.v1 import workflow_pb2 as workflow_enums
 from tempyral.api.history.v1.message_pb2 import History, HistoryEvent
 
@@ -34,6 +35,9 @@ __all__ = [
     "_history_from_json",
     "_pascal_case_match",
 ]
+
+_EVENT_TYPE_NAMES = frozenset(event_type_pb2.EventType.keys())
+_EVENT_TYPE_NUMBERS = frozenset(int(n) for n in event_type_pb2.EventType.values())
 
 # A run of capitals starts a new word: "WorkflowExecutionStarted" -> "_Workflow_Execution_Started".
 _pascal_case_match = re.compile("([A-Z]+)")
@@ -78,10 +82,12 @@ class WorkflowHistory:
         PascalCase enum spelling.
 
         Raises:
-            ValueError: The JSON is not a history (no ``events`` list, or fields that do not
-                parse as history events).
+            ValueError: The JSON is not a history (not JSON text, nested too deeply, no
+                ``events`` list, an unknown event type, or fields that do not parse as history
+                events); the message names the history and the offending field.
         """
-        return WorkflowHistory(workflow_id, list(_history_from_json(history).events))
+        name = f"history of workflow {workflow_id!r}"
+        return WorkflowHistory(workflow_id, list(_history_from_json(history, name=name).events))
 
     def to_json(self) -> str:
         """This history as protobuf JSON (without the workflow id)."""
@@ -92,31 +98,78 @@ class WorkflowHistory:
         return json_format.MessageToDict(History(events=self.events))
 
 
-def _history_from_json(history: str | bytes | Mapping[str, Any]) -> History:
-    """Parse history JSON into a ``History`` proto, fixing old enum spellings first."""
+def _history_from_json(
+    history: str | bytes | Mapping[str, Any], *, name: str = "history"
+) -> History:
+    """Parse history JSON into a ``History`` proto, fixing old enum spellings first.
+
+    Every failure is a ``ValueError`` starting with ``name``.
+    """
+    try:
+        return _parse(history)
+    except _HistoryJSONError as err:
+        raise ValueError(f"{name}: {err}") from None
+    except RecursionError:
+        raise ValueError(
+            f"{name}: History JSON is nested too deeply to be a history; is this the right file?"
+        ) from None
+    except json_format.ParseError as err:
+        raise ValueError(f"{name}: History JSON does not parse as history events: {err}") from err
+
+
+class _HistoryJSONError(Exception):
+    """What is wrong with history JSON, before the history's name is put in front."""
+
+
+def _parse(history: str | bytes | Mapping[str, Any]) -> History:
     data: Any
     if isinstance(history, (str, bytes)):
         try:
             data = json.loads(history)
+        except UnicodeDecodeError as err:
+            raise _HistoryJSONError(
+                f"History is not JSON text: byte {err.start} is not UTF-8 (a binary file?)"
+            ) from None
         except json.JSONDecodeError as err:
-            raise ValueError(f"History is not valid JSON: {err}") from err
+            raise _HistoryJSONError(f"History is not valid JSON: {err}") from None
     else:
         data = copy.deepcopy(dict(history))  # fixed in place below; the caller's dict is kept
     if isinstance(data, list):  # a bare list of events, as some tools save it
         data = {"events": data}
     if not isinstance(data, dict):
-        raise ValueError("JSON history not a dictionary")
+        raise _HistoryJSONError(f"JSON history not a dictionary but {type(data).__name__}")
     events = data.get("events")
     if not isinstance(events, list):
-        raise ValueError("History does not have an 'events' list")
-    for event in events:
+        raise _HistoryJSONError("History does not have an 'events' list")
+    for index, event in enumerate(events):
         if not isinstance(event, dict):
-            raise ValueError("Event not a dictionary")
+            raise _HistoryJSONError(
+                f"Event not a dictionary: events[{index}] is {type(event).__name__}"
+            )
         _fix_enums(event, HistoryEvent.DESCRIPTOR)
-    try:
-        return json_format.ParseDict(data, History(), ignore_unknown_fields=True)
-    except json_format.ParseError as err:
-        raise ValueError(f"History JSON does not parse as history events: {err}") from err
+    parsed = json_format.ParseDict(data, History(), ignore_unknown_fields=True)
+    for index, event in enumerate(events):
+        _check_event_type(event, index)
+    return parsed
+
+
+def _check_event_type(event: dict[str, Any], index: int) -> None:
+    """An unknown event type is named here: protobuf would read it as UNSPECIFIED."""
+    kind = event.get("eventType", event.get("event_type"))
+    where = f"events[{index}] (eventId {event.get('eventId', event.get('event_id', '?'))})"
+    if kind is None:
+        raise _HistoryJSONError(f"{where} has no eventType")
+    if event.get("workerMayIgnore", event.get("worker_may_ignore")) is True:
+        return  # the server says workers that do not know this event type may skip it
+    if (isinstance(kind, str) and kind not in _EVENT_TYPE_NAMES) or (
+        isinstance(kind, int) and kind not in _EVENT_TYPE_NUMBERS
+    ):
+        raise _HistoryJSONError(
+            f"{where} has the unknown eventType {kind!r}; a newer Temporal server may have"
+            " written it: upgrade tempyral, or check the file"
+        )
+    if not isinstance(kind, (str, int)) or isinstance(kind, bool):
+        raise _HistoryJSONError(f"{where} has eventType {kind!r}, which is not an event type")
 
 
 def _fix_enums(value: dict[str, Any], descriptor: Any) -> None:

@@ -14,8 +14,6 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from loguru import logger
-
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.api.common.v1.message_pb2 import WorkflowExecution as WorkflowExecutionProto
 from tempyral.api.enums.v1 import update_pb2 as update_enums
@@ -62,6 +60,7 @@ from tempyral.client._list import (
 )
 from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
 from tempyral.common import HeaderCodecBehavior
+from tempyral.common._logging import logger
 from tempyral.converter import DataConverter, WorkflowSerializationContext, encode_search_attributes
 from tempyral.exceptions import WorkflowAlreadyStartedError
 from tempyral.service import RPCError, RPCStatusCode

@@ -17,8 +17,6 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Generic, cast
 
-from loguru import logger
-
 from tempyral.api.common.v1.message_pb2 import WorkflowExecution
 from tempyral.api.enums.v1 import update_pb2 as update_enums
 from tempyral.api.update.v1.message_pb2 import Outcome, UpdateRef, WaitPolicy
@@ -31,6 +29,7 @@ from tempyral.client._errors import (
 )
 from tempyral.client._helpers import NO_METADATA
 from tempyral.client._types import LocalReturnType
+from tempyral.common._logging import logger
 from tempyral.converter import DataConverter, WorkflowSerializationContext
 from tempyral.service import RPCError, RPCStatusCode
 

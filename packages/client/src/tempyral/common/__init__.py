@@ -1,7 +1,9 @@
 """Types shared by the client, workers and workflows (mirrors ``temporalio.common``).
 
 Retry policies, start policies, typed search attributes, raw payload values, priorities,
-worker versioning and the metric interfaces.
+worker versioning and the metric interfaces; and tempyral's own diagnostics logger
+(:py:data:`logger`, loguru), whose warnings reach standard :py:mod:`logging`
+(:py:func:`configure_logging`).
 """
 
 from tempyral.common._enums import (
@@ -22,6 +24,7 @@ from tempyral.common._helpers import _apply_headers as _apply_headers
 from tempyral.common._helpers import _arg_or_args as _arg_or_args
 from tempyral.common._helpers import _arg_unset as _arg_unset
 from tempyral.common._helpers import _type_hints_from_func as _type_hints_from_func
+from tempyral.common._logging import configure_logging, logger
 from tempyral.common._metrics import (
     MetricAttributes,
     MetricCommon,
@@ -97,4 +100,6 @@ __all__ = [
     "WorkerDeploymentVersion",
     "WorkflowIDConflictPolicy",
     "WorkflowIDReusePolicy",
+    "configure_logging",
+    "logger",
 ]

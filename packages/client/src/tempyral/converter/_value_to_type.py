@@ -153,7 +153,10 @@ def _to_date_or_time(hint: Any, value: Any) -> Any:
 def _to_number(hint: Any, value: Any) -> Any:
     if not isinstance(value, (int, float)):
         raise TypeError(f"Expected value to be int|float, was {type(value)}")
-    return hint(value)
+    try:
+        return hint(value)
+    except (OverflowError, ValueError) as err:  # int(inf), int(nan): JSON allows both
+        raise TypeError(f"Cannot convert {value!r} to {hint.__name__}: {err}") from err
 
 
 def _to_exact(hint: Any, value: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeAlias, cast
 
 from typing_extensions import Self, TypedDict
 
+from tempyral.common._redact import redacted_repr
 from tempyral.envconfig import _load
 from tempyral.service import TLSConfig
 
@@ -133,6 +134,11 @@ class ClientConfigTLS:
     client_private_key: DataSource | None = None
     """Client key source."""
 
+    def __repr__(self) -> str:
+        # A key given as a path is no secret; its content (str or bytes) is.
+        inline = not isinstance(self.client_private_key, Path)
+        return redacted_repr(self, ["client_private_key"] if inline else [])
+
     def to_dict(self) -> ClientConfigTLSDict:
         """Convert to a dictionary that can be used for TOML serialization."""
         d: ClientConfigTLSDict = {}
@@ -205,6 +211,9 @@ class ClientConfigProfile:
     """TLS configuration."""
     grpc_meta: Mapping[str, str] = field(default_factory=dict)
     """gRPC metadata."""
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, ["api_key"], metadata=["grpc_meta"])
 
     @classmethod
     def from_dict(cls, d: ClientConfigProfileDict) -> Self:

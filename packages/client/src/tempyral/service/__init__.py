@@ -14,7 +14,8 @@ Tests can run a client with no server: ``ServiceClient.connect(config,
 transport=MockTransport(handler))`` answers every call with ``handler(rpc, request)`` (see
 :py:class:`MockTransport`), and ``tempyral.client.Client(service_client)`` wraps it.
 
-Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
+Diagnostics go through ``tempyral.common.logger``: warnings and errors reach standard
+:py:mod:`logging` (see ``tempyral.common.configure_logging``), secrets redacted.
 """
 
 from tempyral.service._client import ServiceClient, ServiceRequest, ServiceResponse

@@ -16,6 +16,8 @@ from typing import ClassVar
 
 import grpc
 
+from tempyral.common._redact import redacted_repr
+
 __all__ = [
     "ConnectConfig",
     "DnsLoadBalancingConfig",
@@ -47,6 +49,9 @@ class TLSConfig:
 
     client_private_key: bytes | None = None
     """Client private key (PEM, unencrypted) for mutual TLS; requires :py:attr:`client_cert`."""
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, ["client_private_key"])
 
 
 @dataclass
@@ -90,6 +95,9 @@ class HttpConnectProxyConfig:
     """``host:port`` of the HTTP CONNECT proxy."""
     basic_auth: tuple[str, str] | None = None
     """Basic auth for the proxy as a ``(user, password)`` tuple, if any."""
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, ["basic_auth"])
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,9 @@ class ConnectConfig:
     dns_load_balancing_config: DnsLoadBalancingConfig | None = None
     grpc_compression: GrpcCompression = GrpcCompression.GZIP
     connect_timeout: timedelta | None = None
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, ["api_key"], metadata=["rpc_metadata"])
 
     def __post_init__(self) -> None:
         """Default the identity to ``pid@hostname``."""

@@ -181,6 +181,11 @@ class WorkflowMachines:
         for event in events:
             expected = self.events[-1].event_id + 1 if self.events else 1
             if event.event_id < expected:
+                if event.event_id >= 1 and event != self.events[event.event_id - 1]:
+                    raise CorruptHistoryError(
+                        f"event {event.event_id} arrived again with different content",
+                        event=event,
+                    )
                 continue  # already known (a page fetched twice, or a full history resent)
             if event.event_id != expected:
                 raise CorruptHistoryError(

@@ -16,6 +16,7 @@ from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.common import RawValue
 from tempyral.replay import _jobs as j
 from tempyral.replay._interceptor_api import HandleQueryInput, HandleSignalInput
+from tempyral.replay._poison import as_exception
 from tempyral.workflow._definition import _hints, _QueryDefinition, _SignalDefinition
 from tempyral.workflow._runtime_api import HandlerKind
 
@@ -95,8 +96,10 @@ class HandlerRegistry:
                 finally:
                     runtime.read_only = False
                 self.query_results[job.query_id] = runtime.payload_converter.to_payloads([value])[0]
-            except Exception as err:
-                self.query_results[job.query_id] = err
+            except (Exception, KeyboardInterrupt, SystemExit) as err:
+                # A query answers with its error whatever the code raised; its caller (the
+                # worker, a test) always gets an Exception.
+                self.query_results[job.query_id] = as_exception(err)
 
         runtime.create_task(run(), name=f"query: {job.query_type}")
 

@@ -27,11 +27,13 @@ from tempyral.common import HeaderCodecBehavior
 from tempyral.converter import DataConverter
 from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
+from tempyral.replay._history_check import check_history
 from tempyral.replay._instance import WorkflowInstance
 from tempyral.replay._interceptor_api import (
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
 )
+from tempyral.replay._poison import as_exception
 from tempyral.workflow._definition import _Definition
 
 __all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
@@ -144,9 +146,10 @@ class Replayer:
         failure: Exception | None = None
         instance = self.new_instance(history.workflow_id)
         try:
+            check_history(history)
             completion = instance.activate(events, history_complete=True)
             if completion.failure is not None:
-                raise _as_exception(completion.failure)
+                raise as_exception(completion.failure)
         except Exception as err:
             if raise_on_replay_failure:
                 raise
@@ -231,9 +234,3 @@ def _key(history: WorkflowHistory) -> str:
         if run_id:
             return run_id
     return history.workflow_id
-
-
-def _as_exception(error: BaseException) -> Exception:
-    if isinstance(error, Exception):
-        return error
-    return RuntimeError(f"workflow task failed: {error!r}")

@@ -20,11 +20,9 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NoReturn
 
-from loguru import logger
-
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
-from tempyral.common import RawValue
+from tempyral.common import RawValue, logger
 from tempyral.converter import DataConverter
 from tempyral.exceptions import CancelledError, FailureError, is_cancelled_exception
 from tempyral.replay import _closing, _guard
@@ -153,6 +151,10 @@ class WorkflowRuntime:
         ]
         groups: tuple[Sequence[j.Job], ...] = (signals, others, queries)
         try:
+            if self.object is None:
+                # The object first, before any task exists: if __init__ raises, no coroutine is
+                # left never awaited.
+                self._run(check_conditions=False)
             if self.single_batch:
                 for batched in (*signals, *others):
                     self._apply(batched)
@@ -164,7 +166,9 @@ class WorkflowRuntime:
                     for job in group:
                         self._apply(job)
                     self._run(check_conditions=index < 2)
-        except Exception as err:  # the loop stops at the first task failure
+        except BaseException as err:  # the loop stops at the first task failure
+            # Whatever workflow code raised (SystemExit, KeyboardInterrupt, a custom
+            # BaseException) fails the task: it never unwinds into the worker or the Replayer.
             if self.activation_error is None:
                 self.activation_error = err
         intents, self.intents = self.intents, []
@@ -278,6 +282,13 @@ class WorkflowRuntime:
                 self._fail(error)
             else:
                 self.activation_error = error
+        except BaseException as err:  # SystemExit, KeyboardInterrupt, a custom BaseException
+            if self.deleting:
+                raise
+            if self.activation_error is None:
+                self.activation_error = err
+            if isinstance(err, GeneratorExit):
+                raise  # the coroutine is being closed: it must not run on
 
     def _fail(self, error: BaseException) -> None:
         failure = failure_pb2.Failure()

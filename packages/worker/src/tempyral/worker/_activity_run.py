@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from loguru import logger
-
 from tempyral.activity import ActivityCancellationDetails, Info
 from tempyral.activity.runtime import (
     ActivityContext,
@@ -29,7 +27,7 @@ from tempyral.activity.runtime import (
 )
 from tempyral.api.dependencies.google.protobuf import duration_pb2, timestamp_pb2
 from tempyral.api.workflowservice.v1.request_response_pb2 import PollActivityTaskQueueResponse
-from tempyral.common import Priority, RawValue, RetryPolicy
+from tempyral.common import Priority, RawValue, RetryPolicy, logger
 from tempyral.converter import DataConverter
 from tempyral.exceptions import ApplicationError, CancelledError
 from tempyral.worker._heartbeat import HeartbeatThrottler

@@ -18,8 +18,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from loguru import logger
-
+from tempyral.common import logger
 from tempyral.worker._slots import RateLimiter, SlotPermit, SlotSupplier
 
 __all__ = ["TaskPoller"]

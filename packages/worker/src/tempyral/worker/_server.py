@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from loguru import logger
-
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_TYPE_ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
     DescribeNamespaceRequest,
     GetSystemInfoRequest,
     ShutdownWorkerRequest,
 )
+from tempyral.common import logger
 from tempyral.service import RPCError, RPCStatusCode, WorkflowService
 
 __all__ = ["ServerFacts", "server_facts", "shutdown_worker"]

@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from loguru import logger
-
 from tempyral.client import Client
+from tempyral.common import logger
 from tempyral.worker._activity_worker import ActivityWorker, ActivityWorkerOptions
 from tempyral.worker._client import decode_headers_with_codec, worker_workflow_service
 from tempyral.worker._config import (

@@ -18,8 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from loguru import logger
-
+from tempyral.common import logger
 from tempyral.replay import WorkflowInstance
 
 __all__ = ["CachedRun", "WorkflowCache"]

@@ -36,8 +36,6 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from loguru import logger
-
 from tempyral.api.command.v1.message_pb2 import Command
 from tempyral.api.enums.v1.command_type_pb2 import COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK
 from tempyral.api.enums.v1.query_pb2 import QUERY_RESULT_TYPE_ANSWERED, QUERY_RESULT_TYPE_FAILED
@@ -50,6 +48,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     RespondWorkflowTaskFailedRequest,
 )
 from tempyral.client import Client
+from tempyral.common import logger
 from tempyral.replay import (
     LocalActivityResolution,
     Replayer,

@@ -30,8 +30,6 @@ from datetime import timedelta
 from importlib import metadata
 from typing import Any
 
-from loguru import logger
-
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_NORMAL, TASK_QUEUE_KIND_STICKY
 from tempyral.api.taskqueue.v1.message_pb2 import TaskQueue
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
@@ -39,6 +37,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     PollWorkflowTaskQueueResponse,
 )
 from tempyral.client import Client
+from tempyral.common import logger
 from tempyral.replay import Replayer
 from tempyral.worker._client import worker_workflow_service
 from tempyral.worker._config import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum
