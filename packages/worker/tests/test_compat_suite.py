@@ -31,7 +31,9 @@ if {compat!r}:
     import tempyral.compat
     assert tempyral.compat.is_enabled(), "TEMPYRAL_COMPAT=1 did not enable the alias"
 import pytest
-code = pytest.main(["-p", "suite_plugin", "--confcutdir", ".", "-p", "no:cacheprovider", "-q"])
+# The suite brings its own fixtures: tempyral-testing's plugin (its `client` fixture) stays out.
+args = ["-p", "suite_plugin", "-p", "no:tempyral", "--confcutdir", ".", "-p", "no:cacheprovider"]
+code = pytest.main([*args, "-q"])
 import temporalio.workflow
 print("SDK:", temporalio.workflow.__name__)
 sys.exit(code)
