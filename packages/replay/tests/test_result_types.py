@@ -12,8 +12,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 SNIPPET = """
 from datetime import timedelta
 from tempyral import workflow

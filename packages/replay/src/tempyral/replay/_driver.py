@@ -13,7 +13,7 @@ machines here, dispatched by ``match`` on their type.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timezone
 from typing import NoReturn
 
@@ -37,7 +37,9 @@ from tempyral.replay._machines._base import (
     command_type_name,
     trigger_of,
 )
-from tempyral.replay._seed import randomness_seed
+from tempyral.replay._machines.patch import PATCH_MARKER_NAME
+from tempyral.replay._patches import PatchMarkers, upsert_command_for_code
+from tempyral.replay._seed import randomness_seed, reset_seed_jobs
 
 __all__ = ["WorkflowMachines"]
 
@@ -119,13 +121,10 @@ _IGNORED = frozenset(
 )
 
 _UNSUPPORTED = {
-    E.EVENT_TYPE_MARKER_RECORDED: "markers (patches, local activities, side effects)",
     E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED: "workflow updates",
     E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "workflow updates",
     E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED: "workflow updates",
     E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: "workflow updates",
-    E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "search attribute upserts",
-    E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: "memo upserts",
     E.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED: "Nexus operations",
 }
 
@@ -162,6 +161,10 @@ class WorkflowMachines:
         self._by_seq: dict[tuple[type[m.Machine], int], m.Machine] = {}
         self._internal_seq = 0
         self._awaiting_command_events = False
+        self.history_size_bytes = 0
+        self.continue_as_new_suggested = False
+        self.patches = PatchMarkers(self.flags)
+        self._skip_events = 0  # deprecated patch markers (and their upserts) the code dropped
 
     # -- history ------------------------------------------------------------------------------
     def add_events(self, events: Sequence[HistoryEvent]) -> None:
@@ -197,11 +200,18 @@ class WorkflowMachines:
         self.replaying = following is not None
         for index in range(start, end + 1):
             self._handle(self.events[index])
+        # Markers this task's completion recorded resolve patch calls before the code runs.
+        ahead_end = next_task_end(self.events, end + 1)
+        ahead = self.events[end + 1 : len(self.events) if ahead_end is None else ahead_end + 1]
+        self._jobs.extend(self.patches.look_ahead(ahead))
         self.next_index = end + 1
         self.history_length = self.events[end].event_id
         ended_at = self.events[end]
         if ended_at.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             self._set_time(ended_at.event_time.ToNanoseconds())
+            started = ended_at.workflow_task_started_event_attributes
+            self.history_size_bytes = started.history_size_bytes
+            self.continue_as_new_suggested = started.suggest_continue_as_new
 
     def take_jobs(self) -> list[Job]:
         jobs, self._jobs = self._jobs, []
@@ -219,6 +229,7 @@ class WorkflowMachines:
             self._awaiting_command_events = True
             return
         if kind == E.EVENT_TYPE_WORKFLOW_TASK_STARTED or kind in _IGNORED:
+            self._jobs.extend(reset_seed_jobs(event))  # a task failed by a reset reseeds
             return
         if kind in _UNSUPPORTED:
             raise CorruptHistoryError(
@@ -272,6 +283,26 @@ class WorkflowMachines:
             )
 
     def _handle_command_event(self, event: HistoryEvent) -> None:
+        if self._skip_events:
+            self._skip_events -= 1
+            return
+        if event.event_type != E.EVENT_TYPE_MARKER_RECORDED:
+            self._match_command_event(event)
+            return
+        name = event.marker_recorded_event_attributes.marker_name
+        route = _MARKER_ROUTES.get(name)
+        if route is None:
+            raise CorruptHistoryError(
+                f"markers named {name!r} are not supported by tempyral's engine", event=event
+            )
+        route(self, event)
+
+    def _match_command_event(self, event: HistoryEvent) -> None:
+        following = self.events[event.event_id] if event.event_id < len(self.events) else None
+        skipped = self.patches.skips_event(self._queue, event, following)
+        if skipped:
+            self._skip_events = skipped - 1
+            return
         while self._queue and self._queue[0].dropped:
             self._queue.popleft()
         if not self._queue:
@@ -356,8 +387,24 @@ class WorkflowMachines:
                 | i.ContinueAsNew()
             ):
                 self._terminal(_CLOSING[type(intent)](0, intent.command, intent.source))
+            case i.SetPatchMarker(patch_id=patch_id, deprecated=deprecated, source=source):
+                for machine in self.patches.machines_for(
+                    patch_id, deprecated, source, replaying=self.replaying
+                ):
+                    self._add(machine)
+            case i.UpsertSearchAttributes() | i.ModifyWorkflowProperties():
+                self._add(self._property_machine(intent))
             case _:
                 _unhandled(intent)
+
+    def _property_machine(
+        self, intent: i.UpsertSearchAttributes | i.ModifyWorkflowProperties
+    ) -> m.Machine:
+        self._internal_seq += 1
+        if isinstance(intent, i.ModifyWorkflowProperties):
+            return m.ModifyPropertiesMachine(-self._internal_seq, intent.command, intent.source)
+        upsert = upsert_command_for_code(intent.command, self.flags, replaying=self.replaying)
+        return m.UpsertSearchAttributesMachine(-self._internal_seq, upsert, intent.source)
 
     def _order_terminal(self, intents: Sequence[i.Intent]) -> Sequence[i.Intent]:
         first = next(
@@ -426,6 +473,12 @@ class WorkflowMachines:
         """At the end of a complete history: commands the code issued that history lacks."""
         if self._awaiting_command_events and self.events and is_command_event(self.events[-1]):
             self._check_no_commands_left(None)
+
+
+# Markers are routed by name: each kind is recorded and matched by its own module.
+_MARKER_ROUTES: Mapping[str, Callable[[WorkflowMachines, HistoryEvent], None]] = {
+    PATCH_MARKER_NAME: WorkflowMachines._match_command_event,
+}
 
 
 def _unhandled(intent: NoReturn) -> NoReturn:

@@ -31,6 +31,7 @@ from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
 from tempyral.replay._driver import WorkflowMachines
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
+from tempyral.replay._properties import HistoryHints
 from tempyral.replay._protocol import fail_workflow_command, reject_updates
 from tempyral.replay._runtime import WorkflowRuntime
 from tempyral.workflow._definition import _Definition
@@ -164,6 +165,11 @@ class WorkflowInstance:
         while jobs:
             runtime = self._runtime_for(jobs)
             time_ns = machines.current_time_ns or runtime.time_ns
+            runtime.properties.history = HistoryHints(
+                machines.history_length,
+                machines.history_size_bytes,
+                machines.continue_as_new_suggested,
+            )
             intents = runtime.activate(jobs, time_ns=time_ns, replaying=replaying)
             if runtime.activation_error is not None:
                 completion.failure = runtime.activation_error

@@ -26,11 +26,14 @@ __all__ = [
     "ContinueAsNew",
     "FailWorkflow",
     "Intent",
+    "ModifyWorkflowProperties",
     "ScheduleActivity",
+    "SetPatchMarker",
     "SignalExternal",
     "StartChild",
     "StartTimer",
     "TerminalIntent",
+    "UpsertSearchAttributes",
 ]
 
 Command = command_pb2.Command
@@ -128,6 +131,29 @@ class ContinueAsNew:
     source: SourceLocation | None = None
 
 
+@dataclass(frozen=True)
+class SetPatchMarker:
+    """``patched(patch_id)`` (or ``deprecate_patch``) returned true: record its marker."""
+
+    patch_id: str
+    deprecated: bool
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class UpsertSearchAttributes:
+    command: Command
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class ModifyWorkflowProperties:
+    """``upsert_memo``: a modify-workflow-properties command."""
+
+    command: Command
+    source: SourceLocation | None = None
+
+
 # The intents that close the run: the official SDKs keep only the first (or move it last).
 TerminalIntent = Union[  # noqa: UP007 (a runtime alias)
     CompleteWorkflow, FailWorkflow, CancelWorkflowExecution, ContinueAsNew
@@ -148,4 +174,7 @@ Intent = Union[  # noqa: UP007 (a runtime alias)
     FailWorkflow,
     CancelWorkflowExecution,
     ContinueAsNew,
+    SetPatchMarker,
+    UpsertSearchAttributes,
+    ModifyWorkflowProperties,
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "FireTimer",
     "InitializeWorkflow",
     "Job",
+    "NotifyHasPatch",
     "QueryWorkflow",
     "ResolveActivity",
     "ResolveCancelExternal",
@@ -27,6 +28,7 @@ __all__ = [
     "ResolveChildStart",
     "ResolveSignalExternal",
     "SignalWorkflow",
+    "UpdateRandomSeed",
 ]
 
 
@@ -107,6 +109,20 @@ class QueryWorkflow:
     headers: dict[str, common_pb2.Payload] = field(default_factory=dict)
 
 
+@dataclass
+class NotifyHasPatch:
+    """History has this patch's marker: ``patched(patch_id)`` is true while replaying."""
+
+    patch_id: str
+
+
+@dataclass
+class UpdateRandomSeed:
+    """The run was reset: ``workflow.random()`` is reseeded from the new run id."""
+
+    randomness_seed: int
+
+
 Job = Union[  # noqa: UP007 (a runtime alias)
     InitializeWorkflow,
     SignalWorkflow,
@@ -118,4 +134,6 @@ Job = Union[  # noqa: UP007 (a runtime alias)
     ResolveSignalExternal,
     ResolveCancelExternal,
     QueryWorkflow,
+    NotifyHasPatch,
+    UpdateRandomSeed,
 ]

@@ -30,12 +30,14 @@ from tempyral.replay import _closing, _guard
 from tempyral.replay import _intents as i
 from tempyral.replay import _jobs as j
 from tempyral.replay._activity_calls import ActivityCalls
+from tempyral.replay._builtin_queries import builtin_queries
 from tempyral.replay._child_calls import ChildCalls
 from tempyral.replay._flags import Flags, LangFlag
 from tempyral.replay._handlers import HandlerKind, HandlerRegistry
 from tempyral.replay._info import make_info
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import ExternalCalls
+from tempyral.replay._properties import RunProperties
 from tempyral.replay._source import caller_location
 from tempyral.workflow._activities import ActivityHandle, ActivityOptions
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
@@ -105,6 +107,8 @@ class WorkflowRuntime:
         self.activities = ActivityCalls(self)
         self.children = ChildCalls(self)
         self.externals = ExternalCalls(self)
+        self.properties = RunProperties(self)
+        self.handlers.queries.update(builtin_queries(self))
         # Answers of queries by id, read by the instance (an encoded Payload or an error).
         self.query_results: dict[str, common_pb2.Payload | BaseException] = (
             self.handlers.query_results
@@ -125,9 +129,16 @@ class WorkflowRuntime:
         self.intents = []
         signals = [job for job in jobs if isinstance(job, j.SignalWorkflow)]
         queries = [job for job in jobs if isinstance(job, j.QueryWorkflow)]
-        others = [job for job in jobs if not isinstance(job, (j.SignalWorkflow, j.QueryWorkflow))]
+        patches = [job for job in jobs if isinstance(job, j.NotifyHasPatch)]
+        others = [
+            job
+            for job in jobs
+            if not isinstance(job, (j.SignalWorkflow, j.QueryWorkflow, j.NotifyHasPatch))
+        ]
         groups: tuple[Sequence[j.Job], ...] = (signals, others, queries)
         try:
+            for patch in patches:  # before any code runs, as the official SDK orders them
+                self._apply(patch)
             if self.single_batch:
                 for batched in (*signals, *others):
                     self._apply(batched)
@@ -165,7 +176,7 @@ class WorkflowRuntime:
         if self.activation_error is not None and not self.deleting:
             raise self.activation_error
 
-    def _apply(self, job: j.Job) -> None:
+    def _apply(self, job: j.Job) -> None:  # noqa: PLR0912 (one case per job type)
         match job:
             case j.InitializeWorkflow():
                 self._start_workflow()
@@ -189,6 +200,8 @@ class WorkflowRuntime:
                 self.externals.resolve_signal(job)
             case j.ResolveCancelExternal():
                 self.externals.resolve_cancel(job)
+            case j.NotifyHasPatch() | j.UpdateRandomSeed():
+                self.properties.apply(job)
             case _:
                 _unhandled(job)
 
@@ -232,6 +245,7 @@ class WorkflowRuntime:
             await coro
         except ContinueAsNewError as err:
             command = _closing.continue_as_new_command(err, self.info, self.payload_converter)
+            self.properties.carry_over(command)
             self.issue(i.ContinueAsNew(command))
         except (Exception, asyncio.CancelledError) as err:
             if self.deleting:
@@ -325,6 +339,31 @@ class WorkflowRuntime:
             return default
         hints = [type_hint] if type_hint else None
         return self.payload_converter.from_payloads([payload], hints)[0]
+
+    def workflow_patch(self, patch_id: str, *, deprecated: bool) -> bool:
+        return self.properties.patch(patch_id, deprecated=deprecated)
+
+    def workflow_upsert_search_attributes(self, attributes: Any) -> None:
+        self.properties.upsert_search_attributes(attributes)
+
+    def workflow_upsert_memo(self, updates: Mapping[str, Any]) -> None:
+        self.properties.upsert_memo(updates)
+
+    def workflow_get_current_details(self) -> str:
+        return self.properties.current_details
+
+    def workflow_set_current_details(self, details: str) -> None:
+        self.assert_not_read_only("set current details")
+        self.properties.current_details = details
+
+    def workflow_get_current_history_length(self) -> int:
+        return self.properties.history.length
+
+    def workflow_get_current_history_size(self) -> int:
+        return self.properties.history.size_bytes
+
+    def workflow_is_continue_as_new_suggested(self) -> bool:
+        return self.properties.history.continue_as_new_suggested
 
     def get_handler(self, kind: HandlerKind, name: str | None) -> Callable[..., Any] | None:
         return self.handlers.get(kind, name)

@@ -41,6 +41,8 @@ from tempyral.workflow._context import (
     RootInfo,
     cancellation_reason,
     continue_as_new,
+    deprecate_patch,
+    get_current_details,
     get_dynamic_query_handler,
     get_dynamic_signal_handler,
     get_query_handler,
@@ -53,8 +55,10 @@ from tempyral.workflow._context import (
     memo,
     memo_value,
     now,
+    patched,
     payload_converter,
     random,
+    set_current_details,
     set_dynamic_query_handler,
     set_dynamic_signal_handler,
     set_query_handler,
@@ -62,6 +66,8 @@ from tempyral.workflow._context import (
     sleep,
     time,
     time_ns,
+    upsert_memo,
+    upsert_search_attributes,
     uuid4,
     wait_condition,
 )
@@ -76,12 +82,8 @@ from tempyral.workflow._definition import (
 )
 from tempyral.workflow._unsafe import unsafe
 from tempyral.workflow._unsupported import (
-    deprecate_patch,
     execute_local_activity,
-    patched,
     start_local_activity,
-    upsert_memo,
-    upsert_search_attributes,
 )
 
 # The guard's shims replace time.time & co. now, before workflow modules bind them by name; they
@@ -112,6 +114,7 @@ __all__ = [
     "execute_activity_method",
     "execute_child_workflow",
     "execute_local_activity",
+    "get_current_details",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_external_workflow_handle",
@@ -132,6 +135,7 @@ __all__ = [
     "query",
     "random",
     "run",
+    "set_current_details",
     "set_dynamic_query_handler",
     "set_dynamic_signal_handler",
     "set_query_handler",

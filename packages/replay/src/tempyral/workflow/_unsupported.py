@@ -5,14 +5,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-__all__ = [
-    "deprecate_patch",
-    "execute_local_activity",
-    "patched",
-    "start_local_activity",
-    "upsert_memo",
-    "upsert_search_attributes",
-]
+__all__ = ["execute_local_activity", "start_local_activity"]
 
 
 def _not_yet(what: str) -> NoReturn:
@@ -23,25 +16,9 @@ def _not_yet(what: str) -> NoReturn:
     )
 
 
-def patched(patch_id: str, **_: Any) -> bool:
-    _not_yet("workflow.patched()")
-
-
-def deprecate_patch(patch_id: str, **_: Any) -> None:
-    _not_yet("workflow.deprecate_patch()")
-
-
 def start_local_activity(*_: Any, **__: Any) -> NoReturn:
     _not_yet("Local activities (workflow.start_local_activity())")
 
 
 async def execute_local_activity(*_: Any, **__: Any) -> Any:
     _not_yet("Local activities (workflow.execute_local_activity())")
-
-
-def upsert_search_attributes(*_: Any, **__: Any) -> None:
-    _not_yet("workflow.upsert_search_attributes()")
-
-
-def upsert_memo(*_: Any, **__: Any) -> None:
-    _not_yet("workflow.upsert_memo()")
