@@ -26,7 +26,14 @@ from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.replay._errors import NondeterminismError, SourceLocation
 from tempyral.replay._flags import CoreFlag, Flags
 from tempyral.replay._jobs import NotifyHasPatch
-from tempyral.replay._machines._base import Command, HistoryEvent, Machine, QueuedCommand
+from tempyral.replay._machines._base import (
+    Command,
+    HistoryEvent,
+    Machine,
+    QueuedCommand,
+    command_attributes_text,
+    command_type_name,
+)
 from tempyral.replay._machines.patch import PatchMachine, patch_marker_details
 from tempyral.replay._machines.upsert_search_attributes import (
     UpsertSearchAttributesMachine,
@@ -111,6 +118,10 @@ class PatchMarkers:
                 " after a release that calls deprecate_patch() for it has replaced every run"
                 " that used the old code",
                 event=event,
+                command_type=command_type_name(front.command) if front else None,
+                command_attributes=command_attributes_text(front.command) if front else None,
+                source=front.source if front else None,
+                path=front.machine.path_text if front else None,
             )
 
 
