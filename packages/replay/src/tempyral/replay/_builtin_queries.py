@@ -8,10 +8,12 @@ metadata), and a workflow may override them.
 
 from __future__ import annotations
 
+import asyncio
 import traceback
 from collections.abc import Mapping
 from importlib import metadata
-from typing import TYPE_CHECKING, Protocol
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tempyral.api.sdk.v1 import enhanced_stack_trace_pb2 as stack_pb2
 from tempyral.api.sdk.v1 import workflow_metadata_pb2 as metadata_pb2
@@ -42,10 +44,10 @@ def _sdk_version() -> str:
 def builtin_queries(runtime: WorkflowRuntime) -> dict[str | None, _QueryDefinition]:
     def stack_trace() -> str:
         stacks = []
-        for task in list(runtime.tasks):
+        for task in _workflow_tasks(runtime):
             frames = [
                 traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
-                for f in task.get_stack()
+                for f in _frames(task)
             ]
             stacks.append(
                 f"Stack for {task!r} (most recent call last):\n"
@@ -56,9 +58,9 @@ def builtin_queries(runtime: WorkflowRuntime) -> dict[str | None, _QueryDefiniti
     def enhanced_stack_trace() -> stack_pb2.EnhancedStackTrace:
         sources: dict[str, stack_pb2.StackTraceFileSlice] = {}
         stacks = []
-        for task in list(runtime.tasks):
+        for task in _workflow_tasks(runtime):
             locations = []
-            for frame in task.get_stack():
+            for frame in _frames(task):
                 filename = frame.f_code.co_filename
                 if filename not in sources:
                     sources[filename] = stack_pb2.StackTraceFileSlice(
@@ -110,6 +112,25 @@ def builtin_queries(runtime: WorkflowRuntime) -> dict[str | None, _QueryDefiniti
             "__temporal_workflow_metadata", workflow_metadata, is_method=False
         ),
     }
+
+
+def _workflow_tasks(runtime: WorkflowRuntime) -> list[asyncio.Task[Any]]:
+    """The run's tasks, without the queries being answered (they are not the workflow's)."""
+    return [t for t in list(runtime.tasks) if not t.get_name().startswith("query:")]
+
+
+def _frames(task: asyncio.Task[Any]) -> list[FrameType]:
+    """The task's whole await chain, outermost first (``Task.get_stack`` gives only the
+    outermost coroutine's frame, which for every workflow task is the engine's wrapper)."""
+    frames: list[FrameType] = []
+    awaitable: Any = task.get_coro()
+    while awaitable is not None:
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "gi_yieldfrom", None)
+    return frames
 
 
 def _source_text(filename: str) -> str:

@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from tempyral import workflow
-from tempyral.common import SearchAttributeKey
+from tempyral.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 KEYWORD = SearchAttributeKey.for_keyword("CustomKeywordField")
 NUMBER = SearchAttributeKey.for_int("CustomIntField")
+__all__ = ["SearchAttributePair", "TypedSearchAttributes"]  # for the scripts that start runs
 
 
 @workflow.defn
