@@ -118,10 +118,10 @@ class PatchMarkers:
                 " after a release that calls deprecate_patch() for it has replaced every run"
                 " that used the old code",
                 event=event,
-                command_type=command_type_name(front.command) if front else None,
-                command_attributes=command_attributes_text(front.command) if front else None,
+                command_type=command_type_name(front.command) if front else "",
+                command_attributes=command_attributes_text(front.command) if front else "",
                 source=front.source if front else None,
-                path=front.machine.path_text if front else None,
+                path=front.machine.path_text if front else "",
             )
 
 
