@@ -73,8 +73,8 @@ def test_unsupported_events_are_named() -> None:
     b = Builder()
     b.started("Waits")
     b.completed()
-    b.add("marker_recorded", marker_name="core_patch")
-    with pytest.raises(CorruptHistoryError, match="markers") as info:
+    b.add("marker_recorded", marker_name="another_sdks_marker")
+    with pytest.raises(CorruptHistoryError, match="markers named 'another_sdks_marker'") as info:
         Replayer(workflows=[Waits]).replay_workflow_sync(WorkflowHistory("wf", b.events))
     assert info.value.code == "TMPYRL1001"
     assert info.value.event_id == 5

@@ -37,7 +37,9 @@ from tempyral.replay._machines._base import (
     command_type_name,
     trigger_of,
 )
-from tempyral.replay._seed import randomness_seed
+from tempyral.replay._machines.patch import PATCH_MARKER_NAME
+from tempyral.replay._patches import PatchMarkers, upsert_command_for_code
+from tempyral.replay._seed import randomness_seed, reset_seed_jobs
 from tempyral.replay._update_protocol import UpdateProtocol
 
 __all__ = ["WorkflowMachines"]
@@ -122,8 +124,6 @@ _IGNORED = frozenset(
 )
 
 _UNSUPPORTED = {
-    E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "search attribute upserts",
-    E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: "memo upserts",
     E.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED: "Nexus operations",
 }
 
@@ -134,8 +134,13 @@ def _local_activity_marker(machines: WorkflowMachines, event: HistoryEvent) -> b
     return machines.local_activities.take_marker(event)
 
 
+def _command_marker(machines: WorkflowMachines, event: HistoryEvent) -> bool:
+    return False  # a patch marker is its command's event: matched against the queue
+
+
 _MARKER_HANDLERS: Mapping[str, Callable[[WorkflowMachines, HistoryEvent], bool]] = {
     "core_local_activity": _local_activity_marker,
+    PATCH_MARKER_NAME: _command_marker,
 }
 
 # Which machine a cancel intent moves, and which machine records a closing intent's command.
@@ -175,6 +180,10 @@ class WorkflowMachines:
         self.local_activities = LocalActivities(
             self.flags, emit=self._emit, set_time=self._set_time
         )
+        self.history_size_bytes = 0
+        self.continue_as_new_suggested = False
+        self.patches = PatchMarkers(self.flags)
+        self._skip_events = 0  # deprecated patch markers (and their upserts) the code dropped
 
     # -- history ------------------------------------------------------------------------------
     def add_events(self, events: Sequence[HistoryEvent]) -> None:
@@ -218,15 +227,21 @@ class WorkflowMachines:
             self._jobs.extend(self.updates.deliver_before(event, replaying=self.replaying))
             self._handle(event)
         self._jobs.extend(self.updates.deliver_before(None, replaying=self.replaying))
-        # On replay, the updates this task accepted are delivered again from their events.
         next_end = next_task_end(self.events, end + 1)
-        following_task = self.events[end + 1 : None if next_end is None else next_end + 1]
+        stop = len(self.events) if next_end is None else next_end + 1
+        following_task = self.events[end + 1 : stop]
+        # On replay, the updates this task accepted are delivered again from their events.
         self._jobs.extend(self.updates.replayed_requests(following_task, replaying=self.replaying))
+        # Markers this task's completion recorded resolve patch calls before the code runs.
+        self._jobs.extend(self.patches.look_ahead(following_task))
         self.next_index = end + 1
         self.history_length = self.events[end].event_id
         ended_at = self.events[end]
         if ended_at.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             self._set_time(ended_at.event_time.ToNanoseconds())
+            started = ended_at.workflow_task_started_event_attributes
+            self.history_size_bytes = started.history_size_bytes
+            self.continue_as_new_suggested = started.suggest_continue_as_new
         if self.replaying:
             following_end = next_task_end(self.events, end + 1)
             stop = len(self.events) if following_end is None else following_end + 1
@@ -250,6 +265,7 @@ class WorkflowMachines:
             self._awaiting_command_events = True
             return
         if kind == E.EVENT_TYPE_WORKFLOW_TASK_STARTED or kind in _IGNORED:
+            self._jobs.extend(reset_seed_jobs(event))  # a task failed by a reset reseeds
             return
         if kind in _UNSUPPORTED:
             raise CorruptHistoryError(
@@ -314,7 +330,18 @@ class WorkflowMachines:
         return handler(self, event)
 
     def _handle_command_event(self, event: HistoryEvent) -> None:
+        if self._skip_events:
+            self._skip_events -= 1
+            return
         if event.event_type == E.EVENT_TYPE_MARKER_RECORDED and self._marker_taken(event):
+            return
+        self._match_command_event(event)
+
+    def _match_command_event(self, event: HistoryEvent) -> None:
+        following = self.events[event.event_id] if event.event_id < len(self.events) else None
+        skipped = self.patches.skips_event(self._queue, event, following)
+        if skipped:
+            self._skip_events = skipped - 1
             return
         while self._queue and self._queue[0].dropped:
             self._queue.popleft()
@@ -381,7 +408,7 @@ class WorkflowMachines:
         for intent in self._order_terminal(intents):
             self._handle_intent(intent)
 
-    def _handle_intent(self, intent: i.Intent) -> None:
+    def _handle_intent(self, intent: i.Intent) -> None:  # noqa: PLR0912 (one case per intent)
         match intent:
             case i.StartTimer(seq=seq, command=command, source=source):
                 self._add(m.TimerMachine(seq, command, source))
@@ -411,10 +438,26 @@ class WorkflowMachines:
             ):
                 self._terminal(_CLOSING[type(intent)](0, intent.command, intent.source))
             case i.RespondToUpdate():
-                machine = self.updates.respond(intent, replaying=self.replaying)
-                self._take_issued(machine, intent.source)
+                update = self.updates.respond(intent, replaying=self.replaying)
+                self._take_issued(update, intent.source)
+            case i.SetPatchMarker(patch_id=patch_id, deprecated=deprecated, source=source):
+                for patch in self.patches.machines_for(
+                    patch_id, deprecated, source, replaying=self.replaying
+                ):
+                    self._add(patch)
+            case i.UpsertSearchAttributes() | i.ModifyWorkflowProperties():
+                self._add(self._property_machine(intent))
             case _:
                 _unhandled(intent)
+
+    def _property_machine(
+        self, intent: i.UpsertSearchAttributes | i.ModifyWorkflowProperties
+    ) -> m.Machine:
+        self._internal_seq += 1
+        if isinstance(intent, i.ModifyWorkflowProperties):
+            return m.ModifyPropertiesMachine(-self._internal_seq, intent.command, intent.source)
+        upsert = upsert_command_for_code(intent.command, self.flags, replaying=self.replaying)
+        return m.UpsertSearchAttributesMachine(-self._internal_seq, upsert, intent.source)
 
     def _order_terminal(self, intents: Sequence[i.Intent]) -> Sequence[i.Intent]:
         first = next(
@@ -488,6 +531,9 @@ class WorkflowMachines:
         """At the end of a complete history: commands the code issued that history lacks."""
         if self._awaiting_command_events and self.events and is_command_event(self.events[-1]):
             self._check_no_commands_left(None)
+
+
+# Markers are routed by name: each kind is recorded and matched by its own module.
 
 
 def _unhandled(intent: NoReturn) -> NoReturn:

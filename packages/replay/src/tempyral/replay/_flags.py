@@ -21,7 +21,7 @@ class CoreFlag(IntEnum):
     ID_AND_TYPE_DETERMINISM_CHECKS = 1
     """Replay checks activity and child workflow ids and types, not only command types."""
     UPSERT_SEARCH_ATTRIBUTE_ON_PATCH = 2
-    """``patched()`` also upserts the TemporalChangeVersion search attribute (not implemented)."""
+    """``patched()`` also upserts the TemporalChangeVersion search attribute."""
     MOVE_TERMINAL_COMMANDS = 3
     """Non-terminal commands issued after a terminal one are kept and moved before it."""
     IMPROVED_HEARTBEAT_HEURISTIC = 4
@@ -38,7 +38,11 @@ class LangFlag(IntEnum):
 # What a new workflow task may use and will record. Flags of behaviours this engine does not
 # implement are never claimed.
 IMPLEMENTED_CORE = frozenset(
-    {CoreFlag.ID_AND_TYPE_DETERMINISM_CHECKS, CoreFlag.MOVE_TERMINAL_COMMANDS}
+    {
+        CoreFlag.ID_AND_TYPE_DETERMINISM_CHECKS,
+        CoreFlag.UPSERT_SEARCH_ATTRIBUTE_ON_PATCH,
+        CoreFlag.MOVE_TERMINAL_COMMANDS,
+    }
 )
 
 

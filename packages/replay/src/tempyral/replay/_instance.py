@@ -34,6 +34,7 @@ from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
 from tempyral.replay._interceptor_api import WorkflowInboundInterceptor
 from tempyral.replay._local_activities import LocalActivityWork
 from tempyral.replay._local_markers import LocalActivityResolution
+from tempyral.replay._properties import HistoryHints
 from tempyral.replay._protocol import fail_workflow_command
 from tempyral.replay._runtime import WorkflowRuntime
 from tempyral.workflow._definition import _Definition
@@ -204,6 +205,11 @@ class WorkflowInstance:
         while jobs:
             runtime = self._runtime_for(jobs)
             time_ns = machines.current_time_ns or runtime.time_ns
+            runtime.properties.history = HistoryHints(
+                machines.history_length,
+                machines.history_size_bytes,
+                machines.continue_as_new_suggested,
+            )
             intents = runtime.activate(jobs, time_ns=time_ns, replaying=replaying)
             machines.local_activities.activations_in_task += 1
             if runtime.activation_error is not None:

@@ -30,13 +30,16 @@ __all__ = [
     "ContinueAsNew",
     "FailWorkflow",
     "Intent",
+    "ModifyWorkflowProperties",
     "RespondToUpdate",
     "ScheduleActivity",
     "ScheduleLocalActivity",
+    "SetPatchMarker",
     "SignalExternal",
     "StartChild",
     "StartTimer",
     "TerminalIntent",
+    "UpsertSearchAttributes",
 ]
 
 Command = command_pb2.Command
@@ -147,6 +150,15 @@ class RespondToUpdate:
 
 
 @dataclass(frozen=True)
+class SetPatchMarker:
+    """``patched(patch_id)`` (or ``deprecate_patch``) returned true: record its marker."""
+
+    patch_id: str
+    deprecated: bool
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
 class ScheduleLocalActivity:
     """Run an activity in this worker; its outcome is recorded as a marker."""
 
@@ -157,8 +169,22 @@ class ScheduleLocalActivity:
 
 
 @dataclass(frozen=True)
+class UpsertSearchAttributes:
+    command: Command
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
 class CancelLocalActivity:
     seq: int
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class ModifyWorkflowProperties:
+    """``upsert_memo``: a modify-workflow-properties command."""
+
+    command: Command
     source: SourceLocation | None = None
 
 
@@ -185,4 +211,7 @@ Intent = Union[  # noqa: UP007 (a runtime alias)
     RespondToUpdate,
     ScheduleLocalActivity,
     CancelLocalActivity,
+    SetPatchMarker,
+    UpsertSearchAttributes,
+    ModifyWorkflowProperties,
 ]

@@ -21,6 +21,7 @@ __all__ = [
     "FireTimer",
     "InitializeWorkflow",
     "Job",
+    "NotifyHasPatch",
     "QueryWorkflow",
     "ResolveActivity",
     "ResolveCancelExternal",
@@ -29,6 +30,7 @@ __all__ = [
     "ResolveLocalActivity",
     "ResolveSignalExternal",
     "SignalWorkflow",
+    "UpdateRandomSeed",
 ]
 
 
@@ -138,6 +140,20 @@ class ResolveLocalActivity:
     original_schedule_time_ns: int | None = None
 
 
+@dataclass(frozen=True)
+class NotifyHasPatch:
+    """History has this patch's marker: ``patched(patch_id)`` is true while replaying."""
+
+    patch_id: str
+
+
+@dataclass
+class UpdateRandomSeed:
+    """The run was reset: ``workflow.random()`` is reseeded from the new run id."""
+
+    randomness_seed: int
+
+
 Job = Union[  # noqa: UP007 (a runtime alias)
     InitializeWorkflow,
     SignalWorkflow,
@@ -151,4 +167,6 @@ Job = Union[  # noqa: UP007 (a runtime alias)
     QueryWorkflow,
     DoUpdate,
     ResolveLocalActivity,
+    NotifyHasPatch,
+    UpdateRandomSeed,
 ]

@@ -29,6 +29,7 @@ from tempyral.replay import _closing, _guard
 from tempyral.replay import _intents as i
 from tempyral.replay import _jobs as j
 from tempyral.replay._activity_calls import ActivityCalls
+from tempyral.replay._builtin_queries import builtin_queries
 from tempyral.replay._child_calls import ChildCalls
 from tempyral.replay._flags import Flags, LangFlag
 from tempyral.replay._handlers import HandlerKind, HandlerRegistry
@@ -48,6 +49,7 @@ from tempyral.replay._interceptor_api import (
 from tempyral.replay._local_activity_calls import LocalActivityCalls
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import ExternalCalls
+from tempyral.replay._properties import RunProperties
 from tempyral.replay._source import caller_location
 from tempyral.replay._update_calls import UpdateCalls
 from tempyral.workflow._activities import ActivityHandle, ActivityOptions
@@ -123,6 +125,8 @@ class WorkflowRuntime:
         self.update_calls = UpdateCalls(self)
         self.interceptors = WorkflowInterceptors(self, interceptor_classes)
         self.local_activities = LocalActivityCalls(self)
+        self.properties = RunProperties(self)
+        self.handlers.queries.update(builtin_queries(self))
         # Answers of queries by id, read by the instance (an encoded Payload or an error).
         self.query_results: dict[str, common_pb2.Payload | BaseException] = (
             self.handlers.query_results
@@ -144,13 +148,18 @@ class WorkflowRuntime:
         # Updates are applied with signals, in the order they came (as the official SDK does).
         signals = [job for job in jobs if isinstance(job, (j.SignalWorkflow, j.DoUpdate))]
         queries = [job for job in jobs if isinstance(job, j.QueryWorkflow)]
+        patches = [job for job in jobs if isinstance(job, j.NotifyHasPatch)]
         others = [
             job
             for job in jobs
-            if not isinstance(job, (j.SignalWorkflow, j.DoUpdate, j.QueryWorkflow))
+            if not isinstance(
+                job, (j.SignalWorkflow, j.DoUpdate, j.QueryWorkflow, j.NotifyHasPatch)
+            )
         ]
         groups: tuple[Sequence[j.Job], ...] = (signals, others, queries)
         try:
+            for patch in patches:  # before any code runs, as the official SDK orders them
+                self._apply(patch)
             if self.object is None:
                 # The object first, before any task exists: if __init__ raises, no coroutine is
                 # left never awaited.
@@ -224,6 +233,8 @@ class WorkflowRuntime:
                 self.update_calls.run(job)
             case j.ResolveLocalActivity():
                 self.local_activities.resolve(job)
+            case j.NotifyHasPatch() | j.UpdateRandomSeed():
+                self.properties.apply(job)
             case _:
                 _unhandled(job)
 
@@ -269,6 +280,7 @@ class WorkflowRuntime:
             await coro
         except ContinueAsNewError as err:
             command = _closing.continue_as_new_command(err, self.info, self.payload_converter)
+            self.properties.carry_over(command)
             self.issue(i.ContinueAsNew(command))
         except (Exception, asyncio.CancelledError) as err:
             if self.deleting:
@@ -369,6 +381,31 @@ class WorkflowRuntime:
             return default
         hints = [type_hint] if type_hint else None
         return self.payload_converter.from_payloads([payload], hints)[0]
+
+    def workflow_patch(self, patch_id: str, *, deprecated: bool) -> bool:
+        return self.properties.patch(patch_id, deprecated=deprecated)
+
+    def workflow_upsert_search_attributes(self, attributes: Any) -> None:
+        self.properties.upsert_search_attributes(attributes)
+
+    def workflow_upsert_memo(self, updates: Mapping[str, Any]) -> None:
+        self.properties.upsert_memo(updates)
+
+    def workflow_get_current_details(self) -> str:
+        return self.properties.current_details
+
+    def workflow_set_current_details(self, details: str) -> None:
+        self.assert_not_read_only("set current details")
+        self.properties.current_details = details
+
+    def workflow_get_current_history_length(self) -> int:
+        return self.properties.history.length
+
+    def workflow_get_current_history_size(self) -> int:
+        return self.properties.history.size_bytes
+
+    def workflow_is_continue_as_new_suggested(self) -> bool:
+        return self.properties.history.continue_as_new_suggested
 
     def get_handler(self, kind: HandlerKind, name: str | None) -> Callable[..., Any] | None:
         if kind == "update":

@@ -7,7 +7,11 @@ UTF-8 bytes followed by one ``0xff`` byte). Matching it bit for bit is what make
 
 from __future__ import annotations
 
-__all__ = ["randomness_seed"]
+from tempyral.api.enums.v1.failed_cause_pb2 import WorkflowTaskFailedCause
+from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.replay._jobs import UpdateRandomSeed
+
+__all__ = ["randomness_seed", "reset_seed_jobs"]
 
 _MASK = 0xFFFFFFFFFFFFFFFF
 
@@ -55,3 +59,16 @@ def siphash13(data: bytes, k0: int = 0, k1: int = 0) -> int:
 def randomness_seed(run_id: str) -> int:
     """The seed the official SDKs give ``workflow.random()`` for this (original) run id."""
     return siphash13(run_id.encode() + b"\xff")
+
+
+def reset_seed_jobs(event: history_pb2.HistoryEvent) -> list[UpdateRandomSeed]:
+    """A task failed by a reset reseeds ``workflow.random()`` from the new run id (as Core does).
+
+    The reset run replays the base run's events up to the reset point with the old seed; the
+    code that runs after it draws from the new one, so a reset run does not repeat the values
+    the base run drew after that point.
+    """
+    failed = event.workflow_task_failed_event_attributes
+    if failed.cause != WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW:
+        return []
+    return [UpdateRandomSeed(randomness_seed(failed.new_run_id))]

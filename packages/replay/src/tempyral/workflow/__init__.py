@@ -41,6 +41,8 @@ from tempyral.workflow._context import (
     RootInfo,
     cancellation_reason,
     continue_as_new,
+    deprecate_patch,
+    get_current_details,
     get_dynamic_query_handler,
     get_dynamic_signal_handler,
     get_query_handler,
@@ -53,8 +55,10 @@ from tempyral.workflow._context import (
     memo,
     memo_value,
     now,
+    patched,
     payload_converter,
     random,
+    set_current_details,
     set_dynamic_query_handler,
     set_dynamic_signal_handler,
     set_query_handler,
@@ -62,6 +66,8 @@ from tempyral.workflow._context import (
     sleep,
     time,
     time_ns,
+    upsert_memo,
+    upsert_search_attributes,
     uuid4,
     wait_condition,
 )
@@ -83,12 +89,6 @@ from tempyral.workflow._local_activities import (
     start_local_activity_method,
 )
 from tempyral.workflow._unsafe import unsafe
-from tempyral.workflow._unsupported import (
-    deprecate_patch,
-    patched,
-    upsert_memo,
-    upsert_search_attributes,
-)
 from tempyral.workflow._updates import (
     UnfinishedSignalHandlersWarning,
     UnfinishedUpdateHandlersWarning,
@@ -136,6 +136,7 @@ __all__ = [
     "execute_local_activity",
     "execute_local_activity_class",
     "execute_local_activity_method",
+    "get_current_details",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_dynamic_update_handler",
@@ -158,6 +159,7 @@ __all__ = [
     "query",
     "random",
     "run",
+    "set_current_details",
     "set_dynamic_query_handler",
     "set_dynamic_signal_handler",
     "set_dynamic_update_handler",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,6 +32,8 @@ __all__ = [
     "RootInfo",
     "cancellation_reason",
     "continue_as_new",
+    "deprecate_patch",
+    "get_current_details",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_query_handler",
@@ -42,8 +45,10 @@ __all__ = [
     "memo",
     "memo_value",
     "now",
+    "patched",
     "payload_converter",
     "random",
+    "set_current_details",
     "set_dynamic_query_handler",
     "set_dynamic_signal_handler",
     "set_query_handler",
@@ -51,6 +56,8 @@ __all__ = [
     "sleep",
     "time",
     "time_ns",
+    "upsert_memo",
+    "upsert_search_attributes",
     "uuid4",
     "wait_condition",
 ]
@@ -105,6 +112,18 @@ class Info:
     workflow_id: str
     workflow_start_time: datetime
     workflow_type: str
+
+    def get_current_history_length(self) -> int:
+        """Events in history up to the workflow task the code runs in."""
+        return _Runtime.current().workflow_get_current_history_length()
+
+    def get_current_history_size(self) -> int:
+        """Bytes of history up to the workflow task the code runs in (as the server counts)."""
+        return _Runtime.current().workflow_get_current_history_size()
+
+    def is_continue_as_new_suggested(self) -> bool:
+        """Whether the server suggests continuing as new (history grows near its limits)."""
+        return _Runtime.current().workflow_is_continue_as_new_suggested()
 
     def _logger_details(self) -> Mapping[str, Any]:
         return {
@@ -323,3 +342,47 @@ class _ReplaySafeLogger(_LoggerAdapter):
 
 
 logger = _ReplaySafeLogger()
+
+
+def patched(id: str, *, event_groups: Any = None) -> bool:
+    """Whether to take the new code path of patch ``id``.
+
+    True when the run is not replaying (a marker is recorded) or when its history has the
+    patch's marker; the answer stays the same for the rest of the run.
+    """
+    return _Runtime.current().workflow_patch(id, deprecated=False)
+
+
+def deprecate_patch(id: str, *, event_groups: Any = None) -> None:
+    """Say that every run which took the old path of patch ``id`` is gone: its marker is
+    still recorded, and histories that lack it replay too. Remove the call in a later release."""
+    _Runtime.current().workflow_patch(id, deprecated=True)
+
+
+def upsert_search_attributes(attributes: Any, *, event_groups: Any = None) -> None:
+    """Set or unset search attributes of this run (``key.value_set(...)`` /
+    ``key.value_unset()`` updates; the dictionary form is deprecated)."""
+    if not attributes:
+        return
+    if isinstance(attributes, Mapping):
+        warnings.warn(
+            "Dictionary-based search attributes are deprecated",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    _Runtime.current().workflow_upsert_search_attributes(attributes)
+
+
+def upsert_memo(updates: Mapping[str, Any], *, event_groups: Any = None) -> None:
+    """Add, replace or (with ``None``) remove memo entries of this run."""
+    _Runtime.current().workflow_upsert_memo(updates)
+
+
+def get_current_details() -> str:
+    """The run's current details (shown by the UI and ``temporal workflow metadata``)."""
+    return _Runtime.current().workflow_get_current_details()
+
+
+def set_current_details(description: str) -> None:
+    """Set the run's current details (Temporal markdown; may span lines)."""
+    _Runtime.current().workflow_set_current_details(description)

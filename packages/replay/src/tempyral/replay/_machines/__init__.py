@@ -9,9 +9,12 @@ from tempyral.replay._machines.child_workflow import ChildCancellationType, Chil
 from tempyral.replay._machines.complete_workflow import CompleteWorkflowMachine
 from tempyral.replay._machines.continue_as_new import ContinueAsNewMachine
 from tempyral.replay._machines.fail_workflow import FailWorkflowMachine
+from tempyral.replay._machines.modify_properties import ModifyPropertiesMachine
+from tempyral.replay._machines.patch import PatchMachine
 from tempyral.replay._machines.signal_external import SignalExternalMachine
 from tempyral.replay._machines.timer import TimerMachine
 from tempyral.replay._machines.update import UpdateMachine
+from tempyral.replay._machines.upsert_search_attributes import UpsertSearchAttributesMachine
 
 __all__ = [
     "ActivityMachine",
@@ -24,9 +27,12 @@ __all__ = [
     "ContinueAsNewMachine",
     "FailWorkflowMachine",
     "Machine",
+    "ModifyPropertiesMachine",
+    "PatchMachine",
     "QueuedCommand",
     "SignalExternalMachine",
     "TerminalMachine",
     "TimerMachine",
     "UpdateMachine",
+    "UpsertSearchAttributesMachine",
 ]

@@ -1,0 +1,143 @@
+"""The queries every workflow answers: ``__stack_trace``, ``__enhanced_stack_trace`` and
+``__temporal_workflow_metadata``, in the shapes the official Python SDK answers them.
+
+The Temporal UI's stack view and ``temporal workflow stack`` / ``temporal workflow metadata`` read
+them. They are registered like user queries (so they appear in the known-query list and in the
+metadata), and a workflow may override them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Mapping
+from importlib import metadata
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tempyral.api.sdk.v1 import enhanced_stack_trace_pb2 as stack_pb2
+from tempyral.api.sdk.v1 import workflow_metadata_pb2 as metadata_pb2
+from tempyral.replay import _guard
+from tempyral.workflow._definition import _QueryDefinition
+
+if TYPE_CHECKING:
+    from tempyral.replay._runtime import WorkflowRuntime
+
+__all__ = ["builtin_queries"]
+
+
+class _Described(Protocol):
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def description(self) -> str | None: ...
+
+
+def _sdk_version() -> str:
+    try:
+        return metadata.version("tempyral-replay")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def builtin_queries(runtime: WorkflowRuntime) -> dict[str | None, _QueryDefinition]:
+    def stack_trace() -> str:
+        stacks = []
+        for task in _workflow_tasks(runtime):
+            frames = [
+                traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+                for f in _frames(task)
+            ]
+            stacks.append(
+                f"Stack for {task!r} (most recent call last):\n"
+                + "\n".join(traceback.format_list(frames))
+            )
+        return "\n\n".join(stacks)
+
+    def enhanced_stack_trace() -> stack_pb2.EnhancedStackTrace:
+        sources: dict[str, stack_pb2.StackTraceFileSlice] = {}
+        stacks = []
+        for task in _workflow_tasks(runtime):
+            locations = []
+            for frame in _frames(task):
+                filename = frame.f_code.co_filename
+                if filename not in sources:
+                    sources[filename] = stack_pb2.StackTraceFileSlice(
+                        line_offset=0, content=_source_text(filename)
+                    )
+                locations.append(
+                    stack_pb2.StackTraceFileLocation(
+                        file_path=filename,
+                        line=frame.f_lineno,
+                        column=-1,
+                        function_name=frame.f_code.co_name,
+                        internal_code=False,
+                    )
+                )
+            stacks.append(stack_pb2.StackTrace(locations=locations))
+        sdk = stack_pb2.StackTraceSDKInfo(name="tempyral", version=_sdk_version())
+        return stack_pb2.EnhancedStackTrace(sdk=sdk, sources=sources, stacks=stacks)
+
+    def workflow_metadata() -> metadata_pb2.WorkflowMetadata:
+        handlers = runtime.handlers
+
+        def definitions(
+            table: Mapping[str | None, _Described],
+        ) -> list[metadata_pb2.WorkflowInteractionDefinition]:
+            found = [
+                metadata_pb2.WorkflowInteractionDefinition(
+                    name=d.name or "", description=d.description or ""
+                )
+                for d in table.values()
+            ]
+            return sorted(found, key=lambda d: d.name)
+
+        definition = metadata_pb2.WorkflowDefinition(
+            type=runtime.info.workflow_type,
+            query_definitions=definitions(handlers.queries),
+            signal_definitions=definitions(handlers.signals),
+            update_definitions=definitions(runtime.definition.updates),
+        )
+        return metadata_pb2.WorkflowMetadata(
+            definition=definition, current_details=runtime.properties.current_details
+        )
+
+    return {
+        "__stack_trace": _QueryDefinition("__stack_trace", stack_trace, is_method=False),
+        "__enhanced_stack_trace": _QueryDefinition(
+            "__enhanced_stack_trace", enhanced_stack_trace, is_method=False
+        ),
+        "__temporal_workflow_metadata": _QueryDefinition(
+            "__temporal_workflow_metadata", workflow_metadata, is_method=False
+        ),
+    }
+
+
+def _workflow_tasks(runtime: WorkflowRuntime) -> list[asyncio.Task[Any]]:
+    """The run's tasks, without the queries being answered (they are not the workflow's)."""
+    return [t for t in list(runtime.tasks) if not t.get_name().startswith("query:")]
+
+
+def _frames(task: asyncio.Task[Any]) -> list[FrameType]:
+    """The task's whole await chain, outermost first (``Task.get_stack`` gives only the
+    outermost coroutine's frame, which for every workflow task is the engine's wrapper)."""
+    frames: list[FrameType] = []
+    awaitable: Any = task.get_coro()
+    while awaitable is not None:
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "gi_yieldfrom", None)
+    return frames
+
+
+def _source_text(filename: str) -> str:
+    # Reading a source file is I/O the determinism guard forbids in workflow code; a read-only
+    # query may, as the official SDK's does (it lifts its sandbox for this).
+    try:
+        with _guard.suspended(), open(filename, encoding="utf-8") as source:
+            return source.read()
+    except OSError as err:
+        return f"Cannot access code.\n---\n{err.strerror}"
