@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from tempyral.envconfig import ClientConfigProfile
+from tempyral.envconfig import ClientConfigProfile, ConfigError
 from tempyral.service import ConnectConfig
 
 DEFAULT_ADDRESS = "localhost:7233"
@@ -93,11 +93,17 @@ def connection_options(command: F) -> F:
 
 
 def resolve(flags: ConnectionFlags, *, lazy: bool = True) -> Connection:
-    """The connection the flags and the profile describe; raises ``ConfigError`` for a bad file."""
+    """The connection the flags and the profile describe.
+
+    Raises ``ConfigError`` for a bad config file and for TLS files that cannot be read.
+    """
     # A str source would be the file's contents; the flag names a file.
     source = Path(flags.config_file) if flags.config_file else None
     profile = ClientConfigProfile.load(flags.profile, config_source=source)
-    found = profile.to_client_connect_config()
+    try:
+        found = profile.to_client_connect_config()  # reads the TLS files
+    except OSError as err:
+        raise ConfigError(str(err)) from err
     config = ConnectConfig(
         target_host=flags.address or found.get("target_host") or DEFAULT_ADDRESS,
         api_key=found.get("api_key"),
