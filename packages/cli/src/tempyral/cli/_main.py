@@ -18,6 +18,7 @@ from tempyral.cli._doctor import doctor
 from tempyral.cli._errors import EXIT_USAGE
 from tempyral.cli._replay import replay
 from tempyral.cli._server_info import server_info
+from tempyral.cli._worker_run import worker
 from tempyral.envconfig import ConfigError
 
 __all__ = ["cli", "main"]
@@ -62,6 +63,7 @@ def cli() -> None:
 cli.add_command(doctor)
 cli.add_command(replay)
 cli.add_command(server_info)
+cli.add_command(worker)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
