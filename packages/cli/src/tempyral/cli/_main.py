@@ -14,6 +14,7 @@ from importlib import metadata
 
 import click
 
+from tempyral.cli._dev import dev
 from tempyral.cli._doctor import doctor
 from tempyral.cli._errors import EXIT_USAGE
 from tempyral.cli._replay import replay
@@ -60,6 +61,7 @@ def cli() -> None:
     """
 
 
+cli.add_command(dev)
 cli.add_command(doctor)
 cli.add_command(replay)
 cli.add_command(server_info)
