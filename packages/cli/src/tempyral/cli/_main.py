@@ -17,6 +17,7 @@ import click
 from tempyral.cli._dev import dev
 from tempyral.cli._doctor import doctor
 from tempyral.cli._errors import EXIT_USAGE
+from tempyral.cli._init import init
 from tempyral.cli._replay import replay
 from tempyral.cli._server_info import server_info
 from tempyral.cli._worker_run import worker
@@ -63,6 +64,7 @@ def cli() -> None:
 
 cli.add_command(dev)
 cli.add_command(doctor)
+cli.add_command(init)
 cli.add_command(replay)
 cli.add_command(server_info)
 cli.add_command(worker)
