@@ -2,8 +2,8 @@
 
 Each sub-command lives in its own module and returns its exit status; errors meant for the user
 are :py:class:`~tempyral.cli._errors.CommandError` (or ``ConfigError`` from a bad profile), shown
-as one ``tempyral: ...`` line, never as a traceback. Shell completion is Click's: see
-``tempyral completion --help``.
+as one ``tempyral: ...`` line, never as a traceback. Shell completion is Click's
+(``tempyral completion --help``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from importlib import metadata
 
 import click
 
+from tempyral.cli._completion import COMPLETE_VAR, completion
 from tempyral.cli._dev import dev
 from tempyral.cli._doctor import doctor
 from tempyral.cli._errors import EXIT_USAGE
@@ -57,11 +58,20 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 def cli() -> None:
     """tempyral: tools for Temporal workflows written with tempyral.
 
+    \b
+    Start here:
+      tempyral init my-app            a new project whose tests pass at once
+      tempyral dev                    a local Temporal server
+      tempyral doctor                 check the connection to a server
+      tempyral worker run CODE        run your workers
+      tempyral replay CODE DIR        check code changes against stored histories
+
     Connection flags default to the temporal.toml profile and the TEMPORAL_* variables
     (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*), as for Client.connect.
     """
 
 
+cli.add_command(completion)
 cli.add_command(dev)
 cli.add_command(doctor)
 cli.add_command(init)
@@ -76,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="tempyral",
+            complete_var=COMPLETE_VAR,
             standalone_mode=False,
         )
     except click.ClickException as err:
