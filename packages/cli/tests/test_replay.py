@@ -61,6 +61,22 @@ def test_parallel_processes_replay_every_copy(run_cli: RunCli, golden_project: P
     assert f"{total} of {total} histories replayed" in result.stdout
 
 
+def test_the_workflow_id_comes_from_the_file_name_before_the_run_id(
+    run_cli: RunCli, golden_project: Path
+) -> None:
+    # This parent derives its child's id from its own: a wrong id would be nondeterminism.
+    original = golden_project / "histories" / "golden-child_cancelled-ced229be.json"
+    saved = golden_project / "saved" / "golden-child_cancelled-ced229be__run-1.json"
+    saved.parent.mkdir()
+    shutil.copy(original, saved)
+    result = run_cli("replay", "golden_workflows", "saved", cwd=golden_project)
+    assert result.returncode == 0, result.stdout
+    renamed = golden_project / "renamed" / "another-id.json"
+    renamed.parent.mkdir()
+    shutil.copy(original, renamed)
+    assert run_cli("replay", "golden_workflows", "renamed", cwd=golden_project).returncode == 1
+
+
 def test_changed_code_exits_1_with_the_engines_diff_and_junit_xml(
     run_cli: RunCli, tmp_path: Path, golden_project: Path
 ) -> None:

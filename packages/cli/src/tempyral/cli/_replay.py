@@ -39,6 +39,12 @@ from tempyral.service import RPCError, ServiceClient
 __all__ = ["replay"]
 
 
+def workflow_id_of(path: Path) -> str:
+    """The workflow id a history file is named for: ``<id>.json``, or ``<id>__<run id>.json`` as
+    ``pytest --tempyral-history-dir`` saves them (the ids replay of some workflows depends on)."""
+    return path.stem.split("__", 1)[0]
+
+
 def _files(sources: Sequence[str]) -> Iterator[ReplayTask]:
     for source in sources:
         path = Path(source)
@@ -47,9 +53,9 @@ def _files(sources: Sequence[str]) -> Iterator[ReplayTask]:
             if not found:
                 raise CommandError(f"directory {source!r} holds no *.json history files")
             for file in found:
-                yield ReplayTask(str(file.relative_to(path)), file.stem, path=str(file))
+                yield ReplayTask(str(file.relative_to(path)), workflow_id_of(file), path=str(file))
         elif path.is_file():
-            yield ReplayTask(str(path), path.stem, path=str(path))
+            yield ReplayTask(str(path), workflow_id_of(path), path=str(path))
         else:
             raise CommandError(f"no such history file or directory: {source!r}")
 
@@ -145,8 +151,9 @@ def replay(
 
     CODE is a module (every @workflow.defn class in it) or module:attr (one class, or a list of
     them), imported from the current folder. SOURCES are history JSON files (as `temporal
-    workflow show -o json` writes them) or folders of them; --workflow-id and --query fetch
-    histories from the server of the connection profile.
+    workflow show -o json` writes them) or folders of them, named <workflow id>.json or
+    <workflow id>__<run id>.json; --workflow-id and --query fetch histories from the server of
+    the connection profile.
 
     Exit status: 0 every history replayed; 1 some did not (nondeterminism or a failed workflow
     task; the engine's diff is printed for each); 2 usage, code or histories that do not load,
