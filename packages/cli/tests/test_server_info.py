@@ -7,37 +7,14 @@ an environment of its own, so neither the machine's profile nor its variables le
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tempyral.testing import DevServer
 
-
-def free_port() -> int:
-    with socket.socket() as sock:  # a port that nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def run_cli(
-    *args: str, home: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
-    # No temporal.toml unless a test writes one: the default file lives under this home.
-    clean.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "tempyral.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=clean,
-    )
+from .conftest import RunCli, free_port
 
 
 def assert_server_answered(result: subprocess.CompletedProcess[str]) -> None:
@@ -47,24 +24,22 @@ def assert_server_answered(result: subprocess.CompletedProcess[str]) -> None:
 
 
 @pytest.mark.integration
-def test_prints_the_server_version(tempyral_dev_server: DevServer, tmp_path: Path) -> None:
-    result = run_cli("server-info", "--address", tempyral_dev_server.target, home=tmp_path)
+def test_prints_the_server_version(run_cli: RunCli, tempyral_dev_server: DevServer) -> None:
+    result = run_cli("server-info", "--address", tempyral_dev_server.target)
     assert_server_answered(result)
 
 
 @pytest.mark.integration
 def test_takes_the_address_from_the_environment(
-    tempyral_dev_server: DevServer, tmp_path: Path
+    run_cli: RunCli, tempyral_dev_server: DevServer
 ) -> None:
-    result = run_cli(
-        "server-info", home=tmp_path, env={"TEMPORAL_ADDRESS": tempyral_dev_server.target}
-    )
+    result = run_cli("server-info", env={"TEMPORAL_ADDRESS": tempyral_dev_server.target})
     assert_server_answered(result)
 
 
 @pytest.mark.integration
 def test_takes_the_address_from_a_profile_of_temporal_toml(
-    tempyral_dev_server: DevServer, tmp_path: Path
+    run_cli: RunCli, tempyral_dev_server: DevServer, tmp_path: Path
 ) -> None:
     config = tmp_path / "temporal.toml"
     config.write_text(
@@ -72,38 +47,34 @@ def test_takes_the_address_from_a_profile_of_temporal_toml(
         f'[profile.ci]\naddress = "{tempyral_dev_server.target}"\n',
         encoding="utf-8",
     )
-    result = run_cli(
-        "server-info", "--profile", "ci", home=tmp_path, env={"TEMPORAL_CONFIG_FILE": str(config)}
-    )
+    result = run_cli("server-info", "--profile", "ci", env={"TEMPORAL_CONFIG_FILE": str(config)})
     assert_server_answered(result)
 
 
-def test_no_server_gives_a_clear_error_and_exit_code(tmp_path: Path) -> None:
+def test_no_server_gives_a_clear_error_and_exit_code(run_cli: RunCli, tmp_path: Path) -> None:
     port = free_port()
-    result = run_cli(
-        "server-info", "--address", f"127.0.0.1:{port}", "--timeout", "2", home=tmp_path
-    )
+    result = run_cli("server-info", "--address", f"127.0.0.1:{port}", "--timeout", "2")
     assert result.returncode == 1
     assert f"no answer from 127.0.0.1:{port}" in result.stderr
     assert "temporal server start-dev" in result.stderr
 
 
-def test_the_address_flag_wins_over_the_profile_and_environment(tmp_path: Path) -> None:
+def test_the_address_flag_wins_over_the_profile_and_environment(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
     config = tmp_path / "temporal.toml"
     config.write_text('[profile.default]\naddress = "127.0.0.1:1"\n', encoding="utf-8")
     port = free_port()
     env = {"TEMPORAL_CONFIG_FILE": str(config), "TEMPORAL_ADDRESS": "127.0.0.1:2"}
-    result = run_cli(
-        "server-info", "--address", f"127.0.0.1:{port}", "--timeout", "2", home=tmp_path, env=env
-    )
+    result = run_cli("server-info", "--address", f"127.0.0.1:{port}", "--timeout", "2", env=env)
     assert result.returncode == 1
     assert f"no answer from 127.0.0.1:{port}" in result.stderr
 
 
-def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
+def test_a_broken_config_file_is_named(run_cli: RunCli, tmp_path: Path) -> None:
     config = tmp_path / "temporal.toml"
     config.write_text("[profile.default]\naddress = \n", encoding="utf-8")
-    result = run_cli("server-info", "--config-file", str(config), home=tmp_path)
+    result = run_cli("server-info", "--config-file", str(config))
     assert result.returncode == 2
     assert "cannot read the connection profile" in result.stderr
     assert str(config) in result.stderr

@@ -1,0 +1,114 @@
+"""Running the ``tempyral`` command as a user does: a subprocess with an environment of its own
+(no TEMPORAL_* variables and no temporal.toml leak in from the machine), from a chosen folder."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).parent / "sample"
+GOLDEN = Path(__file__).parents[2] / "replay" / "tests" / "golden"
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:  # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(home: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
+    # No temporal.toml unless a test writes one: the default file lives under this home.
+    clean.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), **(env or {}))
+    return clean
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> RunCli:
+    home = tmp_path / "home"
+    home.mkdir()
+
+    def run(
+        *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tempyral.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=cli_env(home, env),
+            cwd=cwd or SAMPLE,
+        )
+
+    return run
+
+
+@dataclass(frozen=True)
+class TLSFiles:
+    """PEM files of a test CA, a server certificate it issued, and a CA that issued nothing."""
+
+    ca: Path
+    other_ca: Path
+    server_cert: bytes
+    server_key: bytes
+
+
+def _pem_material(directory: Path) -> TLSFiles:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def certificate(
+        name: str, key: ec.EllipticCurvePrivateKey, issuer: tuple[str, ec.EllipticCurvePrivateKey]
+    ) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer[0])]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+        )
+        if name == issuer[0]:  # a CA
+            builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+        else:
+            san = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            builder = builder.add_extension(x509.SubjectAlternativeName(san), False)
+        return builder.sign(issuer[1], hashes.SHA256())
+
+    def pem(cert: x509.Certificate) -> bytes:
+        return cert.public_bytes(serialization.Encoding.PEM)
+
+    ca_key, other_key, server_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    ca = certificate("tempyral test CA", ca_key, ("tempyral test CA", ca_key))
+    other = certificate("unrelated CA", other_key, ("unrelated CA", other_key))
+    server = certificate("localhost", server_key, ("tempyral test CA", ca_key))
+    (directory / "ca.pem").write_bytes(pem(ca))
+    (directory / "other-ca.pem").write_bytes(pem(other))
+    key_pem = server_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return TLSFiles(directory / "ca.pem", directory / "other-ca.pem", pem(server), key_pem)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
+    return _pem_material(tmp_path_factory.mktemp("tls"))

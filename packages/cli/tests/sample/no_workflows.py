@@ -1,0 +1,3 @@
+"""A module that defines nothing the CLI can run."""
+
+ANSWER = 42
