@@ -189,7 +189,7 @@ def versions(result: dict[str, Any]) -> dict[str, str]:
         ),
         pytest.param(
             [("fix(replay): timer order", "packages/replay/src/tempyral/replay/x.py")],
-            {"replay": "0.1.1", "worker": "0.1.1", "testing": "0.1.1"},
+            {"replay": "0.1.1", "worker": "0.1.1", "testing": "0.1.1", "cli": "0.1.1"},
             id="mid-layer-fix-bumps-dependents",
         ),
         pytest.param(
