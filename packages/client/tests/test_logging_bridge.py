@@ -112,17 +112,21 @@ g.enable("tempyral")  # loguru's default stderr handler renders variables (diagn
 from tempyral.common import configure_logging, logger
 configure_logging(level="TRACE")
 
+# The secrets live in variables, never in source lines: Python 3.13 prints the source line of
+# each frame of a traceback, and a literal there would be the test's own leak, not tempyral's.
+key, pem, token = {API_KEY!r}, {PEM!r}, {TOKEN.encode()!r}
+
 def fails(api_key, private_key, task_token):
     raise RuntimeError("connection refused")
 
 try:
-    fails({API_KEY!r}, {PEM!r}, {TOKEN.encode()!r})
+    fails(key, pem, token)
 except RuntimeError:
     for level in ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         logger.opt(exception=True).log(
             level,
             "calling with api_key={{}} authorization=Bearer {{}} key {{}} task_token: {{}}",
-            {API_KEY!r}, {API_KEY!r}, {PEM!r}, {TOKEN.encode()!r},
+            key, key, pem, token,
         )
 """
     )
