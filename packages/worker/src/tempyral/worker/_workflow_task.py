@@ -381,6 +381,8 @@ class WorkflowTaskHandler:
                 await service.respond_workflow_task_completed(request, retry=True)
             except RPCError as err:
                 journal.warning("Failing the workflow failed: {}: {}", err.status.name, err.message)
+                return
+            self._metrics().count("workflow_failed", {"workflow_type": task.workflow_type.name})
             return
         if task.attempt > 1:
             journal.debug(
