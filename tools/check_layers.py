@@ -40,6 +40,7 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
             "envconfig",
             "contrib",
             "compat",
+            "runtime",
         ),
     ),
     "replay": ("1b", ("replay", "workflow", "activity")),

@@ -315,7 +315,6 @@ MISSING_PARAMETERS = {
     "Client.__init__": {"plugins": "client plugins are not supported yet"},
     "Client.connect": {
         "plugins": "client plugins are not supported yet",
-        "runtime": "no Rust core runtime: tempyral has none to pass",
         "payload_limits": "tempyral.service has no payload size warnings",
     },
 }

@@ -87,6 +87,7 @@ WORKFLOW = [
     "is_failure_exception",
     "logger",
     "memo",
+    "metric_meter",
     "memo_value",
     "now",
     "payload_converter",

@@ -47,6 +47,7 @@ from tempyral.common import (
     _warn_on_deprecated_search_attributes,
 )
 from tempyral.converter import DataConverter
+from tempyral.runtime import Runtime
 from tempyral.service import (
     ConnectConfig,
     DnsLoadBalancingConfig,
@@ -121,6 +122,7 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
         rpc_metadata: Mapping[str, str | bytes] = NO_METADATA,
         identity: str | None = None,
         lazy: bool = False,
+        runtime: Runtime | None = None,
         http_connect_proxy_config: HttpConnectProxyConfig | None = None,
         dns_load_balancing_config: DnsLoadBalancingConfig | None = None,
         grpc_compression: GrpcCompression = GrpcCompression.GZIP,
@@ -148,6 +150,7 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
             dns_load_balancing_config: Spread calls over the addresses the host resolves to.
             grpc_compression: Request compression (gzip by default).
             header_codec_behavior: Whether the payload codec encodes headers.
+            runtime: Telemetry of the client and its workers (default: ``Runtime.default()``).
 
         Raises:
             RuntimeError: The server could not be reached (not with ``lazy``).
@@ -165,6 +168,7 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
             dns_load_balancing_config=dns_load_balancing_config,
             grpc_compression=grpc_compression,
             connect_timeout=connect_timeout,
+            runtime=runtime,
         )
         return cls(
             await ServiceClient.connect(config),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import timedelta
@@ -34,6 +35,7 @@ from tempyral.service._config import ConnectConfig, RetryConfig
 from tempyral.service._errors import RPCError, RPCStatusCode, rpc_error_from_grpc
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
 from tempyral.service._logging import logger
+from tempyral.service._metrics import RpcMetrics
 from tempyral.service._retry import RetryPlan, call_type
 from tempyral.service._rpc import NO_METADATA, lookup
 from tempyral.service._services import (
@@ -178,6 +180,10 @@ class _GrpcServiceClient(ServiceClient):
         self._rpc_metadata = _checked_metadata(config.rpc_metadata)
         self._transport: Transport | None = None
         self._transport_pid = 0
+        runtime = config.runtime
+        self._rpc_metrics = (
+            RpcMetrics(runtime.metric_meter, runtime.metric_prefix) if runtime is not None else None
+        )
 
     async def _connect(self) -> None:
         """Check the server answers (GetSystemInfo), as the official SDK does on connect."""
@@ -264,8 +270,9 @@ class _GrpcServiceClient(ServiceClient):
         while True:
             attempt += 1
             md = self._metadata(service, req, metadata)
+            started = time.monotonic()
             try:
-                return await self._transport_here().unary(
+                response = await self._transport_here().unary(
                     method.path, req, resp_type, timeout=seconds, metadata=md
                 )
             except grpc.RpcError as grpc_error:
@@ -273,6 +280,13 @@ class _GrpcServiceClient(ServiceClient):
                     raise
                 error = rpc_error_from_grpc(grpc_error, self._facts)
                 cause: grpc.RpcError = grpc_error
+            else:
+                if self._rpc_metrics is not None:
+                    elapsed = time.monotonic() - started
+                    self._rpc_metrics.succeeded(method.proto_name, req, kind.is_long, elapsed)
+                return response
+            if self._rpc_metrics is not None:
+                self._rpc_metrics.failed(method.proto_name, req, kind.is_long, error.status.name)
             delay = plan.delay_after(attempt, error) if plan is not None else None
             if delay is None:
                 raise error from cause

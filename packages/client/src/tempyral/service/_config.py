@@ -12,11 +12,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import grpc
 
 from tempyral.common._redact import redacted_repr
+
+if TYPE_CHECKING:
+    from tempyral.runtime import Runtime
 
 __all__ = [
     "ConnectConfig",
@@ -168,6 +171,8 @@ class ConnectConfig:
     dns_load_balancing_config: DnsLoadBalancingConfig | None = None
     grpc_compression: GrpcCompression = GrpcCompression.GZIP
     connect_timeout: timedelta | None = None
+    runtime: Runtime | None = None
+    """Telemetry of the client's calls and its workers (default: ``Runtime.default()``)."""
 
     def __repr__(self) -> str:
         return redacted_repr(self, ["api_key"], metadata=["rpc_metadata"])
@@ -176,6 +181,10 @@ class ConnectConfig:
         """Default the identity to ``pid@hostname``."""
         if not self.identity:
             self.identity = f"{os.getpid()}@{socket.gethostname()}"
+        if self.runtime is None:
+            from tempyral.runtime import Runtime
+
+            self.runtime = Runtime.default()
 
     def _tls_config(self) -> TLSConfig | None:
         """The TLS settings to use, or None for plaintext."""

@@ -4,9 +4,6 @@ Decorate activity functions with :py:func:`defn` and register them on a
 :py:class:`tempyral.worker.Worker`. While an activity runs, :py:func:`info`, :py:func:`heartbeat`,
 :py:func:`is_cancelled` and the rest reach it through :py:mod:`contextvars`; code running in a
 thread the activity starts itself must propagate the context to use them.
-
-Differences from ``temporalio.activity``: :py:func:`metric_meter` returns a no-op meter (tempyral
-has no metrics exporter yet).
 """
 
 from tempyral.activity._context import (

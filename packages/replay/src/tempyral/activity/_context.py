@@ -274,8 +274,8 @@ def payload_converter() -> PayloadConverter:
 def metric_meter() -> MetricMeter:
     """The metric meter of the current activity.
 
-    tempyral does not export metrics yet: the meter is the no-op meter, with the activity's
-    namespace, task queue and type as attributes.
+    The worker's runtime meter (:py:class:`tempyral.runtime.Runtime`; no-op when no metrics
+    are configured), with the activity's namespace, task queue and type as attributes.
 
     Raises:
         RuntimeError: When not in an activity.

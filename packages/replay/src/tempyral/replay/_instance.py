@@ -26,6 +26,7 @@ from tempyral.api.failure.v1.message_pb2 import Failure
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.api.protocol.v1.message_pb2 import Message
 from tempyral.api.sdk.v1 import task_complete_metadata_pb2
+from tempyral.common import MetricMeter
 from tempyral.converter import DataConverter
 from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
@@ -88,8 +89,10 @@ class WorkflowInstance:
         failure_exception_types: Sequence[type[BaseException]] = (),
         sdk_version: str = "",
         interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
+        metric_meter: MetricMeter = MetricMeter.noop,
     ) -> None:
         self._resolve = resolve_definition
+        self.metric_meter = metric_meter
         self.interceptor_classes = tuple(interceptor_classes)
         self.workflow_id = workflow_id
         self.run_id = run_id
@@ -245,6 +248,7 @@ class WorkflowInstance:
             guard=self.guard,
             failure_exception_types=self.failure_exception_types,
             interceptor_classes=self.interceptor_classes,
+            metric_meter=self.metric_meter,
         )
         return self.runtime
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.client import WorkflowHistory
-from tempyral.common import HeaderCodecBehavior
+from tempyral.common import HeaderCodecBehavior, MetricMeter
 from tempyral.converter import DataConverter
 from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
@@ -92,6 +92,9 @@ class Replayer:
         # debug_mode: tempyral runs workflow code on a plain loop with no deadlock timer, so
         # debuggers and coverage work either way; accepted for compatibility.
         self.determinism_guard = determinism_guard and not debug_mode
+        # The meter behind workflow.metric_meter(): a worker sets its runtime's; replays record
+        # nothing anyway (the meter drops records made while replaying).
+        self.metric_meter: MetricMeter = MetricMeter.noop
 
     def _definition(self, workflow_type: str) -> _Definition:
         definition = self._definitions.get(workflow_type) or self._definitions.get(None)
@@ -121,6 +124,7 @@ class Replayer:
             failure_exception_types=self.failure_exception_types,
             sdk_version=sdk_version,
             interceptor_classes=self.interceptor_classes,
+            metric_meter=self.metric_meter,
         )
 
     def replay_workflow_sync(

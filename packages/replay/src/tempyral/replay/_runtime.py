@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
-from tempyral.common import RawValue, logger
+from tempyral.common import MetricMeter, RawValue, logger
 from tempyral.converter import DataConverter
 from tempyral.exceptions import CancelledError, FailureError, is_cancelled_exception
 from tempyral.replay import _closing, _guard
@@ -57,6 +57,7 @@ from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOption
 from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
 from tempyral.workflow._definition import _Definition
 from tempyral.workflow._local_activities import LocalActivityOptions
+from tempyral.workflow._metrics import ReplaySafeMeter
 
 __all__ = ["WorkflowRuntime"]
 
@@ -81,8 +82,10 @@ class WorkflowRuntime:
         guard: bool,
         failure_exception_types: Sequence[type[BaseException]] = (),
         interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
+        metric_meter: MetricMeter = MetricMeter.noop,
     ) -> None:
         self.definition = definition
+        self._metric_meter: MetricMeter = metric_meter
         self.workflow_id = workflow_id
         self.data_converter = data_converter
         self.payload_converter = data_converter.payload_converter
@@ -355,6 +358,16 @@ class WorkflowRuntime:
     # -- the WorkflowRuntimeAPI the workflow API calls ------------------------------------------
     def workflow_info(self) -> Info:
         return self.interceptors.outbound.info()
+
+    def workflow_metric_meter(self) -> MetricMeter:
+        if not isinstance(self._metric_meter, ReplaySafeMeter):
+            info = self.info
+            labels = {"namespace": info.namespace, "task_queue": info.task_queue}
+            tagged = self._metric_meter.with_additional_attributes(
+                {**labels, "workflow_type": info.workflow_type}
+            )
+            self._metric_meter = ReplaySafeMeter(tagged, lambda: self.is_replaying)
+        return self._metric_meter
 
     def workflow_instance(self) -> Any:
         return self.object

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 
 if TYPE_CHECKING:
+    from tempyral.common import MetricMeter
     from tempyral.converter import PayloadConverter
     from tempyral.workflow._runtime_api import WorkflowRuntimeAPI
 
@@ -44,6 +45,7 @@ __all__ = [
     "is_failure_exception",
     "memo",
     "memo_value",
+    "metric_meter",
     "now",
     "patched",
     "payload_converter",
@@ -169,6 +171,15 @@ def in_workflow() -> bool:
 
 def info() -> Info:
     return _Runtime.current().workflow_info()
+
+
+def metric_meter() -> MetricMeter:
+    """The workflow's metric meter: records made while replaying are dropped.
+
+    Its metrics carry ``namespace``, ``task_queue`` and ``workflow_type``; a worker exports them
+    through its client's :py:class:`tempyral.runtime.Runtime`.
+    """
+    return _Runtime.current().workflow_metric_meter()
 
 
 def instance() -> Any:

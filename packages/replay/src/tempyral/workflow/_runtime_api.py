@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
+    from tempyral.common import MetricMeter
     from tempyral.converter import PayloadConverter
     from tempyral.workflow._activities import ActivityHandle, ActivityOptions
     from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
@@ -44,6 +45,9 @@ class WorkflowRuntimeAPI(Protocol):
     def payload_converter(self) -> PayloadConverter: ...
 
     def workflow_info(self) -> Info: ...
+
+    def workflow_metric_meter(self) -> MetricMeter:
+        """The run's replay-safe meter (``workflow.metric_meter()``)."""
 
     def workflow_instance(self) -> Any:
         """The user's workflow object (of their class: nothing more is known here)."""

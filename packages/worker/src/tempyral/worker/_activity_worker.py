@@ -41,7 +41,6 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     RecordActivityTaskHeartbeatResponse,
 )
 from tempyral.client import Client
-from tempyral.common import MetricMeter
 from tempyral.converter import ActivitySerializationContext, DataConverter
 from tempyral.exceptions import ApplicationError
 from tempyral.worker._activity_registry import ActivityRegistry
@@ -61,6 +60,7 @@ from tempyral.worker._interceptor import (
     ExecuteActivityInput,
     Interceptor,
 )
+from tempyral.worker._metrics import activity_labels, runtime_meter, worker_metrics
 from tempyral.worker._poller import TaskPoller
 from tempyral.worker._slots import RateLimiter, SlotPermit, SlotSupplier
 from tempyral.worker._versioning import VersioningStrategy
@@ -154,6 +154,8 @@ class ActivityWorker:
             on_task=self._start_task,
             rate_limiter=RateLimiter(rate) if rate is not None else None,
         )
+        metrics = worker_metrics(self.client, self._options.task_queue)
+        metrics.watch_activity_worker(self._slots, self.local_slots, self._options.max_pollers)
         if self._shutting_down:
             self._poller.initiate_shutdown()
         polling = asyncio.create_task(self._poller.run(), name="activity polling")
@@ -217,6 +219,9 @@ class ActivityWorker:
         if not task.task_token:
             permit.release()
             return
+        metrics = worker_metrics(self.client, self._options.task_queue)
+        metrics.poll_returned("activity", True, task)
+        metrics.count("activity_task_received", activity_labels(task, eager=True))
         self._start_task(task, permit)
 
     # -- local activities (called by the workflow worker) ------------------------------------
@@ -269,9 +274,14 @@ class ActivityWorker:
         if per_second is not None:
             request.task_queue_metadata.max_tasks_per_second.value = per_second
         self._versioning.apply_to_poll(request)
-        return await worker_workflow_service(self.client).poll_activity_task_queue(
+        response = await worker_workflow_service(self.client).poll_activity_task_queue(
             request, retry=True
         )
+        metrics = worker_metrics(self.client, self._options.task_queue)
+        metrics.poll_returned("activity", bool(response.task_token), response)
+        if response.task_token:
+            metrics.count("activity_task_received", activity_labels(response, eager=False))
+        return response
 
     def _start_task(self, task: PollActivityTaskQueueResponse, permit: SlotPermit) -> None:
         running = RunningActivity(task_token=task.task_token)
@@ -352,6 +362,24 @@ class ActivityWorker:
         converter: DataConverter,
         activity_log: Logger,
     ) -> Outcome:
+        started = time.monotonic()
+        outcome = await self._attempt_outcome(task, running, converter, activity_log)
+        worker_metrics(self.client, self._options.task_queue).activity_attempt(
+            outcome.kind,
+            local=running.is_local,
+            seconds=time.monotonic() - started,
+            scheduled=task.scheduled_time if task.HasField("scheduled_time") else None,
+            attributes=activity_labels(task),
+        )
+        return outcome
+
+    async def _attempt_outcome(
+        self,
+        task: PollActivityTaskQueueResponse,
+        running: RunningActivity,
+        converter: DataConverter,
+        activity_log: Logger,
+    ) -> Outcome:
         try:
             try:
                 result = await self._execute(task, running, converter, activity_log)
@@ -426,7 +454,7 @@ class ActivityWorker:
                 worker_shutdown_event=self._worker_shutdown_event,
                 shield_thread_cancel_exception=raiser.shielded if raiser is not None else None,
                 payload_converter_instance=converter.payload_converter,
-                runtime_metric_meter=MetricMeter.noop,
+                runtime_metric_meter=runtime_meter(self.client),
                 client=self.client if defn.is_async else None,
                 cancellation_details=running.cancellation_details,
             )

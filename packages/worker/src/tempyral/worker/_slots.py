@@ -42,6 +42,8 @@ class SlotSupplier:
         self.size = size
         self._free = size
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self.on_change: Callable[[SlotSupplier], None] | None = None
+        """Told after every reservation and release (the slot metrics)."""
 
     @property
     def in_use(self) -> int:
@@ -51,6 +53,8 @@ class SlotSupplier:
         """A permit if a slot is free right now (and nobody is queued for one), else None."""
         if self._free > 0 and not self._waiters:
             self._free -= 1
+            if self.on_change is not None:
+                self.on_change(self)
             return SlotPermit(self)
         return None
 
@@ -63,6 +67,8 @@ class SlotSupplier:
         self._waiters.append(waiter)
         try:
             await waiter
+            if self.on_change is not None:
+                self.on_change(self)
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 # The slot was handed to us as we were cancelled: pass it on.
@@ -79,6 +85,8 @@ class SlotSupplier:
                 waiter.set_result(None)  # the slot goes straight to the waiter
                 return
         self._free += 1
+        if self.on_change is not None:
+            self.on_change(self)
 
 
 class RateLimiter:

@@ -41,6 +41,7 @@ from tempyral.worker._config import (
     validate_config,
 )
 from tempyral.worker._interceptor import Interceptor
+from tempyral.worker._metrics import worker_metrics
 from tempyral.worker._runners import (
     SandboxedWorkflowRunner,
     UnsandboxedWorkflowRunner,
@@ -325,6 +326,7 @@ class Worker:
             self._shutdown_complete_event.set()
             raise
         self._started = True
+        worker_metrics(self.client, self.task_queue).count("worker_start")
 
         tasks: dict[object, asyncio.Task[Any]] = {
             "shutdown": asyncio.create_task(self._shutdown_event.wait(), name="worker shutdown")

@@ -63,6 +63,7 @@ from tempyral.worker._local_activities import (
     LocalActivityRunner,
     WorkflowRef,
 )
+from tempyral.worker._metrics import WorkerMetrics, run_start_time, worker_metrics
 from tempyral.worker._slots import SlotPermit
 from tempyral.worker._versioning import VersioningStrategy
 from tempyral.worker._workflow_activation import ActivationRunner, DeadlockError
@@ -138,11 +139,14 @@ class WorkflowTaskHandler:
     ) -> PollWorkflowTaskQueueResponse | None:
         journal = task_logger(task, self._settings.task_queue)
         received = time.monotonic()
-        run = await self._run_for(task)
+        metrics = self._metrics()
+        run = await self._run_for(task, metrics)
         instance = run.instance
         events = list(task.history.events)
-        if run.last_event_id == 0:  # a new instance: the whole history
+        fresh = run.last_event_id == 0
+        if fresh:  # a new instance: the whole history
             events = await self._history(task, up_to_event_id=task.started_event_id)
+            run.started_at = run_start_time(events)
         codec = self._replayer.task_codec
         try:
             decoded = await codec.decode_events(events)
@@ -161,6 +165,12 @@ class WorkflowTaskHandler:
             return None
         except Exception as err:  # nondeterminism, corrupt history, deadlock, unknown type, codec
             error = err
+        metrics.workflow_task_ran(
+            task.workflow_type.name,
+            error,
+            time.monotonic() - received,
+            replaying=fresh if task.previous_started_event_id > 0 else None,
+        )
         if error is not None:
             await self.evict(run, deadlocked=isinstance(error, DeadlockError))
             await self._fail(task, instance, error, journal)
@@ -195,6 +205,7 @@ class WorkflowTaskHandler:
             )
             return None
         self._dispatch_eager_activities(response, permits)
+        metrics.workflow_finished(request.commands, task.workflow_type.name, run.started_at)
         journal.debug("Workflow task completed with {} command(s)", len(request.commands))
         return await self._keep_or_evict(
             run, response, finished=completion.finished, heartbeat=heartbeat
@@ -221,20 +232,31 @@ class WorkflowTaskHandler:
             await self.evict(run)
         else:
             for pushed_out in self.cache.put(run):
+                self._metrics().count("sticky_cache_total_forced_eviction")
                 await self.evict(pushed_out)
+            self._metrics().gauge("sticky_cache_size", len(self.cache))
         if response.HasField("workflow_task") and response.workflow_task.task_token:
             return response.workflow_task
         return None
 
-    async def _run_for(self, task: PollWorkflowTaskQueueResponse) -> CachedRun:
+    def _metrics(self) -> WorkerMetrics:
+        return worker_metrics(self._client(), self._settings.task_queue)
+
+    async def _run_for(
+        self, task: PollWorkflowTaskQueueResponse, metrics: WorkerMetrics
+    ) -> CachedRun:
         """The cached run if the task's events continue it, else a fresh (empty) one."""
         run_id = task.workflow_execution.run_id
         cached = self._heartbeating.pop(run_id, None) or self.cache.take(run_id)
         events = task.history.events
+        workflow_type = {"workflow_type": task.workflow_type.name}
         if cached is not None:
             if events and events[0].event_id == cached.last_event_id + 1 and not cached.speculative:
+                metrics.count("sticky_cache_hit", workflow_type)
                 return cached
             await self.evict(cached)
+        elif events and events[0].event_id > 1:
+            metrics.count("sticky_cache_miss", workflow_type)
         instance = self._replayer.new_instance(
             task.workflow_execution.workflow_id, run_id, sdk_version=self._settings.sdk_version
         )
@@ -359,6 +381,8 @@ class WorkflowTaskHandler:
                 await service.respond_workflow_task_completed(request, retry=True)
             except RPCError as err:
                 journal.warning("Failing the workflow failed: {}: {}", err.status.name, err.message)
+                return
+            self._metrics().count("workflow_failed", {"workflow_type": task.workflow_type.name})
             return
         if task.attempt > 1:
             journal.debug(
@@ -429,7 +453,7 @@ class WorkflowTaskHandler:
             if cached is not None:
                 instance = cached.instance
             else:
-                temporary = await self._run_for(task)
+                temporary = await self._run_for(task, self._metrics())
                 instance = temporary.instance
                 events = await self._replayer.task_codec.decode_events(
                     await self._history(task, up_to_event_id=0)
@@ -466,6 +490,7 @@ class WorkflowTaskHandler:
     async def evict(self, run: CachedRun, *, deadlocked: bool = False) -> None:
         """Drop a run: its workflow tasks are cancelled (quietly, as if replaying)."""
         self.cache.take(run.run_id)
+        self._metrics().gauge("sticky_cache_size", len(self.cache))
         self._heartbeating.pop(run.run_id, None)
         await self._local_activities.forget(run.run_id)
         if deadlocked:

@@ -41,6 +41,7 @@ from tempyral.common import logger
 from tempyral.replay import Replayer
 from tempyral.worker._client import worker_workflow_service
 from tempyral.worker._config import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum
+from tempyral.worker._metrics import runtime_meter, worker_metrics
 from tempyral.worker._poller import TaskPoller
 from tempyral.worker._slots import SlotPermit, SlotSupplier
 from tempyral.worker._workflow_activation import ActivationRunner
@@ -86,6 +87,7 @@ class _WorkflowWorker:
             header_codec_behavior=client.config()["header_codec_behavior"],
             interceptors=setup.interceptors,
         )
+        replayer.metric_meter = runtime_meter(client)
         self._slots = SlotSupplier(
             "workflow task", config.get("max_concurrent_workflow_tasks") or _DEFAULT_WORKFLOW_SLOTS
         )
@@ -148,6 +150,11 @@ class _WorkflowWorker:
     async def run(self) -> None:
         """Poll and handle workflow tasks until :py:meth:`notify_shutdown`; raise if fatal."""
         normal, sticky = self._poll_counts
+        metrics = worker_metrics(self.client, self._task_queue)
+        metrics.watch_slots(self._slots, "WorkflowWorker")
+        metrics.gauge("num_pollers", normal, {"poller_type": "workflow_task"})
+        if sticky:
+            metrics.gauge("num_pollers", sticky, {"poller_type": "sticky_workflow_task"})
         self._pollers = [self._poller("workflow", normal, sticky=False)]
         if sticky:
             self._pollers.append(self._poller("sticky workflow", sticky, sticky=True))
@@ -206,9 +213,12 @@ class _WorkflowWorker:
                 worker_instance_key=self._setup.worker_instance_key,
             )
             self._setup.versioning.apply_to_poll(request)
-            return await worker_workflow_service(client).poll_workflow_task_queue(
+            response = await worker_workflow_service(client).poll_workflow_task_queue(
                 request, retry=True
             )
+            metrics = worker_metrics(client, self._task_queue)
+            metrics.poll_returned("workflow", bool(response.task_token), response)
+            return response
 
         return TaskPoller(
             name=name,

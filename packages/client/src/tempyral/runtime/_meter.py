@@ -1,0 +1,203 @@
+"""The metric meter behind a runtime: every record goes to one sink (Prometheus or a buffer).
+
+A metric is a name, a kind and a set of attributes; the meter merges its own attributes (global
+tags, the worker's namespace and task queue, ...) with those of each call, the later winning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from enum import Enum
+from typing import Protocol
+
+from typing_extensions import Self
+
+from tempyral.common import (
+    MetricAttributes,
+    MetricCommon,
+    MetricCounter,
+    MetricGauge,
+    MetricGaugeFloat,
+    MetricHistogram,
+    MetricHistogramFloat,
+    MetricHistogramTimedelta,
+    MetricMeter,
+)
+
+__all__ = ["MetricKind", "MetricSink", "RecordingMeter"]
+
+
+class MetricKind(Enum):
+    COUNTER = 0
+    GAUGE = 1
+    HISTOGRAM = 2
+
+
+class MetricSink(Protocol):
+    """Where values go: called on every record, so it must be cheap."""
+
+    durations_as_seconds: bool
+
+    def record(
+        self,
+        kind: MetricKind,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        value: float,
+        attributes: Mapping[str, str | int | float | bool],
+    ) -> None: ...
+
+
+def _merge(
+    base: MetricAttributes, extra: MetricAttributes | None
+) -> Mapping[str, str | int | float | bool]:
+    if not extra:
+        return base
+    return {**base, **extra}
+
+
+class _Metric(MetricCommon):
+    kind: MetricKind
+
+    def __init__(
+        self,
+        sink: MetricSink,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        attributes: MetricAttributes,
+    ) -> None:
+        self._sink = sink
+        self._name = name
+        self._description = description
+        self._unit = unit
+        self._attributes = attributes
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def description(self) -> str | None:
+        return self._description
+
+    @property
+    def unit(self) -> str | None:
+        return self._unit
+
+    def with_additional_attributes(self, additional_attributes: MetricAttributes) -> Self:
+        return type(self)(
+            self._sink,
+            self._name,
+            self._description,
+            self._unit,
+            _merge(self._attributes, additional_attributes),
+        )
+
+    def _record(self, value: float, additional_attributes: MetricAttributes | None) -> None:
+        if value < 0:
+            raise ValueError(f"metric {self._name!r} takes non-negative values, got {value}")
+        self._sink.record(
+            self.kind,
+            self._name,
+            self._description,
+            self._unit,
+            value,
+            _merge(self._attributes, additional_attributes),
+        )
+
+
+class _Counter(_Metric, MetricCounter):
+    kind = MetricKind.COUNTER
+
+    def add(self, value: int, additional_attributes: MetricAttributes | None = None) -> None:
+        self._record(value, additional_attributes)
+
+
+class _Histogram(_Metric, MetricHistogram):
+    kind = MetricKind.HISTOGRAM
+
+    def record(self, value: int, additional_attributes: MetricAttributes | None = None) -> None:
+        self._record(value, additional_attributes)
+
+
+class _HistogramFloat(_Metric, MetricHistogramFloat):
+    kind = MetricKind.HISTOGRAM
+
+    def record(self, value: float, additional_attributes: MetricAttributes | None = None) -> None:
+        self._record(value, additional_attributes)
+
+
+class _HistogramTimedelta(_Metric, MetricHistogramTimedelta):
+    kind = MetricKind.HISTOGRAM
+
+    def record(
+        self, value: timedelta, additional_attributes: MetricAttributes | None = None
+    ) -> None:
+        seconds = value.total_seconds()
+        amount = seconds if self._sink.durations_as_seconds else int(seconds * 1000)
+        self._record(amount, additional_attributes)
+
+
+class _Gauge(_Metric, MetricGauge):
+    kind = MetricKind.GAUGE
+
+    def set(self, value: int, additional_attributes: MetricAttributes | None = None) -> None:
+        self._record(value, additional_attributes)
+
+
+class _GaugeFloat(_Metric, MetricGaugeFloat):
+    kind = MetricKind.GAUGE
+
+    def set(self, value: float, additional_attributes: MetricAttributes | None = None) -> None:
+        self._record(value, additional_attributes)
+
+
+class RecordingMeter(MetricMeter):
+    """A meter whose metrics record into ``sink`` with ``attributes`` attached."""
+
+    def __init__(self, sink: MetricSink, attributes: MetricAttributes) -> None:
+        self._sink = sink
+        self._attributes = attributes
+
+    def _unit(self, unit: str | None, duration: bool) -> str | None:
+        if duration and unit is None:
+            return "s" if self._sink.durations_as_seconds else "ms"
+        return unit
+
+    def create_counter(
+        self, name: str, description: str | None = None, unit: str | None = None
+    ) -> MetricCounter:
+        return _Counter(self._sink, name, description, unit, self._attributes)
+
+    def create_histogram(
+        self, name: str, description: str | None = None, unit: str | None = None
+    ) -> MetricHistogram:
+        return _Histogram(self._sink, name, description, unit, self._attributes)
+
+    def create_histogram_float(
+        self, name: str, description: str | None = None, unit: str | None = None
+    ) -> MetricHistogramFloat:
+        return _HistogramFloat(self._sink, name, description, unit, self._attributes)
+
+    def create_histogram_timedelta(
+        self, name: str, description: str | None = None, unit: str | None = None
+    ) -> MetricHistogramTimedelta:
+        return _HistogramTimedelta(
+            self._sink, name, description, self._unit(unit, True), self._attributes
+        )
+
+    def create_gauge(
+        self, name: str, description: str | None = None, unit: str | None = None
+    ) -> MetricGauge:
+        return _Gauge(self._sink, name, description, unit, self._attributes)
+
+    def create_gauge_float(
+        self, name: str, description: str | None = None, unit: str | None = None
+    ) -> MetricGaugeFloat:
+        return _GaugeFloat(self._sink, name, description, unit, self._attributes)
+
+    def with_additional_attributes(self, additional_attributes: MetricAttributes) -> MetricMeter:
+        return RecordingMeter(self._sink, _merge(self._attributes, additional_attributes))

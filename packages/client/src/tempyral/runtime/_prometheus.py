@@ -1,0 +1,197 @@
+"""Prometheus exposition of a runtime's metrics: a ``/metrics`` endpoint in the text format.
+
+Values are aggregated here (one cell per metric name and attribute set) and rendered at scrape
+time. Names, bucket boundaries and suffixes follow the official SDK's Prometheus exporter, so
+dashboards built for it work unchanged. The text is rendered here rather than by
+prometheus-client: its exposition always names a counter family ``<name>_total``, while the
+official SDK's default (``counters_total_suffix=False``) exposes ``temporal_request`` as the
+counter's family and sample name; mixing both would leave scrapers with untyped samples.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tempyral.runtime._config import PrometheusConfig
+from tempyral.runtime._meter import MetricKind
+
+__all__ = ["PrometheusSink"]
+
+# Bucket boundaries in milliseconds, per metric name without prefix (the official SDK's choice).
+_WORKFLOW_LATENCY_MS = (100, 500, 1000, 1500, 2000, 5000, 10_000, 30_000, 60_000, 120_000,
+                        300_000, 600_000, 1_800_000, 3_600_000, 30_600_000, 86_400_000)  # fmt: skip
+_TASK_MS = (1, 10, 20, 50, 100, 200, 500, 1000)
+_ACTIVITY_MS = (50, 100, 500, 1000, 5000, 10_000, 60_000)
+_SCHEDULE_TO_START_MS = (100, 500, 1000, 5000, 10_000, 100_000, 1_000_000)
+_DEFAULT_MS = (50, 100, 500, 1000, 2500, 10_000)
+_BUCKETS_MS: Mapping[str, Sequence[float]] = {
+    "workflow_endtoend_latency": _WORKFLOW_LATENCY_MS,
+    "workflow_task_execution_latency": _TASK_MS,
+    "workflow_task_replay_latency": _TASK_MS,
+    "workflow_task_schedule_to_start_latency": _SCHEDULE_TO_START_MS,
+    "activity_schedule_to_start_latency": _SCHEDULE_TO_START_MS,
+    "activity_execution_latency": _ACTIVITY_MS,
+    "activity_succeed_endtoend_latency": _ACTIVITY_MS,
+    "local_activity_execution_latency": _ACTIVITY_MS,
+    "local_activity_succeed_endtoend_latency": _ACTIVITY_MS,
+}
+
+_Labels = tuple[tuple[str, str], ...]
+
+
+@dataclass
+class _Family:
+    kind: MetricKind
+    description: str
+    unit: str | None
+    buckets: Sequence[float]
+    cells: dict[_Labels, list[float]] = field(default_factory=dict)
+
+
+class PrometheusSink:
+    """Aggregates records and serves them on ``/metrics`` at the configured address."""
+
+    def __init__(self, config: PrometheusConfig, metric_prefix: str) -> None:
+        self.durations_as_seconds = config.durations_as_seconds
+        self._config = config
+        self._prefix = metric_prefix
+        self._families: dict[str, _Family] = {}
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        """Bind the endpoint and serve it from a daemon thread."""
+        host, _, port = self._config.bind_address.rpartition(":")
+        if not port.isdigit():
+            raise ValueError(
+                f"PrometheusConfig.bind_address {self._config.bind_address!r} is not host:port"
+            )
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = sink.render().encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # scrapes are not worth a log line each
+
+        try:
+            # An empty host means every interface, as in the official SDK.
+            server = ThreadingHTTPServer((host or "0.0.0.0", int(port)), Handler)  # noqa: S104
+        except OSError as error:
+            raise RuntimeError(
+                f"cannot serve Prometheus metrics on {self._config.bind_address}: {error}"
+            ) from error
+        server.daemon_threads = True
+        self._server = server
+        threading.Thread(target=server.serve_forever, name="tempyral metrics", daemon=True).start()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def _buckets(self, name: str) -> Sequence[float]:
+        short = name.removeprefix(self._prefix)
+        overrides = self._config.histogram_bucket_overrides or {}
+        if short in overrides or name in overrides:
+            return tuple(overrides.get(short) or overrides[name])
+        millis = _BUCKETS_MS.get(short, _DEFAULT_MS)
+        return tuple(b / 1000 for b in millis) if self.durations_as_seconds else millis
+
+    def record(
+        self,
+        kind: MetricKind,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        value: float,
+        attributes: Mapping[str, str | int | float | bool],
+    ) -> None:
+        labels = tuple(sorted((k, _label_value(v)) for k, v in attributes.items()))
+        with self._lock:
+            family = self._families.get(name)
+            if family is None:
+                buckets = self._buckets(name) if kind is MetricKind.HISTOGRAM else ()
+                family = _Family(kind, description or name, unit, buckets)
+                self._families[name] = family
+            cell = family.cells.get(labels)
+            if kind is MetricKind.COUNTER:
+                if cell is None:
+                    family.cells[labels] = [value]
+                else:
+                    cell[0] += value
+            elif kind is MetricKind.GAUGE:
+                family.cells[labels] = [value]
+            else:
+                if cell is None:
+                    # [sum, count, per-bucket counts..., +Inf]
+                    cell = family.cells[labels] = [0.0] * (len(family.buckets) + 3)
+                cell[0] += value
+                cell[1] += 1
+                cell[2 + bisect.bisect_left(family.buckets, value)] += 1
+
+    def render(self) -> str:
+        """The metrics in the Prometheus text format (version 0.0.4)."""
+        with self._lock:
+            snapshot = [
+                (name, family, {k: list(v) for k, v in family.cells.items()})
+                for name, family in sorted(self._families.items())
+            ]
+        lines: list[str] = []
+        for name, family, cells in snapshot:
+            exposed = self._exposed_name(name, family)
+            if family.kind is MetricKind.COUNTER and self._config.counters_total_suffix:
+                exposed += "_total"
+            kind = family.kind.name.lower()
+            lines += [f"# HELP {exposed} {family.description}", f"# TYPE {exposed} {kind}"]
+            for labels, cell in cells.items():
+                if family.kind is not MetricKind.HISTOGRAM:
+                    lines.append(f"{exposed}{_labels(labels)} {_number(cell[0])}")
+                    continue
+                running = 0.0
+                for bound, count in zip(family.buckets, cell[2:], strict=False):
+                    running += count
+                    le = (*labels, ("le", _number(bound)))
+                    lines.append(f"{exposed}_bucket{_labels(le)} {_number(running)}")
+                inf = (*labels, ("le", "+Inf"))
+                lines.append(f"{exposed}_bucket{_labels(inf)} {_number(cell[1])}")
+                lines.append(f"{exposed}_sum{_labels(labels)} {_number(cell[0])}")
+                lines.append(f"{exposed}_count{_labels(labels)} {_number(cell[1])}")
+        return "\n".join(lines) + "\n"
+
+    def _exposed_name(self, name: str, family: _Family) -> str:
+        if not self._config.unit_suffix or family.unit is None:
+            return name
+        suffix = {"ms": "milliseconds", "s": "seconds"}.get(family.unit, family.unit)
+        return f"{name}_{suffix}"
+
+
+def _label_value(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _labels(labels: _Labels) -> str:
+    if not labels:
+        return ""
+    escaped = (
+        (k, v.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')) for k, v in labels
+    )
+    return "{" + ",".join(f'{k}="{v}"' for k, v in escaped) + "}"

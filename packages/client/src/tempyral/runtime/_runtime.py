@@ -1,0 +1,122 @@
+"""``Runtime``: the telemetry a client and its workers share (metrics exporter, global tags).
+
+The official SDK's runtime also owns a Rust thread pool; tempyral's owns only the metric sink,
+so creating one is cheap. A client takes a runtime at connect time (default: :py:meth:`default`),
+and its workers record into the same runtime.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from tempyral.common import MetricMeter
+from tempyral.runtime._buffer import MetricBuffer
+from tempyral.runtime._config import OpenTelemetryConfig, PrometheusConfig, TelemetryConfig
+from tempyral.runtime._meter import MetricSink, RecordingMeter
+from tempyral.runtime._prometheus import PrometheusSink
+
+__all__ = ["Runtime"]
+
+_DEFAULT_PREFIX = "temporal_"
+_SERVICE_NAME = "temporal-core-sdk"
+
+
+class _DefaultRef:
+    def __init__(self) -> None:
+        self.runtime: Runtime | None = None
+        self.prevented = False
+        self.lock = threading.Lock()
+
+
+_default = _DefaultRef()
+
+
+class Runtime:
+    """Telemetry shared by clients and workers: one metrics exporter and its tags."""
+
+    @classmethod
+    def default(cls) -> Runtime:
+        """The default runtime (created on first use, with no metrics exported)."""
+        with _default.lock:
+            if _default.runtime is None:
+                if _default.prevented:
+                    raise RuntimeError(
+                        "the default runtime was prevented (Runtime.prevent_default()): "
+                        "pass a runtime explicitly or call Runtime.set_default()"
+                    )
+                _default.runtime = cls(telemetry=TelemetryConfig())
+            return _default.runtime
+
+    @staticmethod
+    def prevent_default() -> None:
+        """Make :py:meth:`default` raise until :py:meth:`set_default` is called."""
+        with _default.lock:
+            if _default.runtime is not None:
+                raise RuntimeError("the default runtime was already created")
+            _default.prevented = True
+
+    @staticmethod
+    def set_default(runtime: Runtime, *, error_if_already_set: bool = True) -> None:
+        """Replace the default runtime (clients made before keep theirs)."""
+        with _default.lock:
+            if _default.runtime is not None and error_if_already_set:
+                raise RuntimeError(
+                    "a default runtime is already set; "
+                    "pass error_if_already_set=False to replace it"
+                )
+            _default.runtime = runtime
+
+    def __init__(
+        self,
+        *,
+        telemetry: TelemetryConfig,
+        worker_heartbeat_interval: timedelta | None = timedelta(seconds=60),
+        disable_environment_info: bool = False,
+    ) -> None:
+        """Create a runtime; a :py:class:`PrometheusConfig` binds its endpoint now.
+
+        Raises:
+            ValueError: A setting is out of range.
+            RuntimeError: The metrics exporter cannot start (missing extra, port taken).
+        """
+        if worker_heartbeat_interval is not None and worker_heartbeat_interval <= timedelta(0):
+            raise ValueError("worker_heartbeat_interval must be positive")
+        self.telemetry = telemetry
+        self.worker_heartbeat_interval = worker_heartbeat_interval
+        self.disable_environment_info = disable_environment_info
+        self.metric_prefix = (
+            telemetry.metric_prefix if telemetry.metric_prefix is not None else _DEFAULT_PREFIX
+        )
+        self._prometheus: PrometheusSink | None = None
+        sink: MetricSink | None = None
+        metrics = telemetry.metrics
+        if isinstance(metrics, PrometheusConfig):
+            self._prometheus = PrometheusSink(metrics, self.metric_prefix)
+            self._prometheus.start()
+            sink = self._prometheus
+        elif isinstance(metrics, MetricBuffer):
+            sink = metrics
+        elif isinstance(metrics, OpenTelemetryConfig):
+            raise ValueError(
+                "OpenTelemetryConfig (OTLP metrics export) is not supported by tempyral yet: "
+                "use PrometheusConfig or a MetricBuffer"
+            )
+        if sink is None:
+            self._metric_meter = MetricMeter.noop
+        else:
+            tags: dict[str, str] = {}
+            if telemetry.attach_service_name:
+                tags["service_name"] = _SERVICE_NAME
+            tags.update(telemetry.global_tags)
+            self._metric_meter = RecordingMeter(sink, tags)
+
+    @property
+    def metric_meter(self) -> MetricMeter:
+        """The runtime's meter (no-op when no metrics are configured)."""
+        return self._metric_meter
+
+    def close(self) -> None:
+        """Stop the Prometheus endpoint, if any (a tempyral addition)."""
+        if self._prometheus is not None:
+            self._prometheus.close()

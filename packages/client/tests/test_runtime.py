@@ -1,0 +1,122 @@
+"""tempyral.runtime: the names of temporalio.runtime, a Prometheus endpoint, a metric buffer."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import socket
+import subprocess
+import sys
+import urllib.request
+from datetime import timedelta
+
+import pytest
+
+import tempyral.runtime
+from tempyral.common import MetricMeter
+from tempyral.runtime import (
+    BUFFERED_METRIC_KIND_COUNTER,
+    BUFFERED_METRIC_KIND_HISTOGRAM,
+    MetricBuffer,
+    MetricBufferDurationFormat,
+    OpenTelemetryConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+)
+
+
+def _official_names() -> dict[str, list[str]]:
+    """Public names of temporalio.runtime and their parameters (another process: its core)."""
+    script = (
+        "import inspect, json, temporalio.runtime as m\n"
+        "out = {}\n"
+        "for n in dir(m):\n"
+        "    o = getattr(m, n)\n"
+        "    if n.startswith('_') or getattr(o, '__module__', '') != m.__name__: continue\n"
+        "    try: out[n] = list(inspect.signature(o).parameters)\n"
+        "    except (TypeError, ValueError): out[n] = []\n"
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    names: dict[str, list[str]] = json.loads(done.stdout)
+    return names
+
+
+def test_names_and_signatures_match_temporalio_runtime() -> None:
+    official = _official_names()
+    configs = ("TelemetryConfig", "PrometheusConfig", "OpenTelemetryConfig", "LoggingConfig")
+    for name in ("Runtime", "MetricBuffer", "TelemetryFilter", "LogForwardingConfig", *configs):
+        ours = getattr(tempyral.runtime, name)
+        assert list(inspect.signature(ours).parameters) == official[name], name
+    missing = {n for n in official if n[0].isupper()} - set(tempyral.runtime.__all__)
+    assert not missing
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_prometheus_endpoint_serves_counters_and_histograms_as_the_official_sdk() -> None:
+    port = _port()
+    runtime = Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}"),
+            global_tags={"env": "test"},
+        )
+    )
+    try:
+        meter = runtime.metric_meter.with_additional_attributes({"task_queue": "q"})
+        meter.create_counter("orders").add(2, {"kind": "a"})
+        meter.create_counter("orders").add(3, {"kind": "a"})
+        latency = meter.create_histogram_timedelta("temporal_workflow_task_execution_latency")
+        latency.record(timedelta(milliseconds=15))
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    finally:
+        runtime.close()
+    labels = 'env="test",kind="a",service_name="temporal-core-sdk",task_queue="q"'
+    assert "# TYPE orders counter" in text
+    assert f"orders{{{labels}}} 5" in text
+    base = 'env="test",service_name="temporal-core-sdk",task_queue="q"'
+    name = "temporal_workflow_task_execution_latency"
+    assert f'{name}_bucket{{{base},le="10"}} 0' in text  # the official task buckets (ms)
+    assert f'{name}_bucket{{{base},le="20"}} 1' in text
+    assert f"{name}_sum{{{base}}} 15" in text
+
+
+def test_a_taken_port_is_a_clear_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken = sock.getsockname()[1]
+        with pytest.raises(RuntimeError, match="cannot serve Prometheus metrics"):
+            Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(f"127.0.0.1:{taken}")))
+
+
+def test_metric_buffer_keeps_updates_until_retrieved() -> None:
+    buffer = MetricBuffer(100, duration_format=MetricBufferDurationFormat.SECONDS)
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer, attach_service_name=False))
+    runtime.metric_meter.create_counter("hits").add(1, {"a": 1})
+    runtime.metric_meter.create_histogram_timedelta("wait").record(timedelta(milliseconds=1500))
+    updates = buffer.retrieve_updates()
+    assert [(u.metric.name, u.metric.kind, u.value) for u in updates] == [
+        ("hits", BUFFERED_METRIC_KIND_COUNTER, 1),
+        ("wait", BUFFERED_METRIC_KIND_HISTOGRAM, 1.5),
+    ]
+    assert dict(updates[0].attributes) == {"a": 1}
+    assert buffer.retrieve_updates() == []
+
+
+def test_unconfigured_runtime_has_the_noop_meter_and_otlp_is_refused_clearly() -> None:
+    assert Runtime(telemetry=TelemetryConfig()).metric_meter is MetricMeter.noop
+    with pytest.raises(ValueError, match="OpenTelemetryConfig"):
+        Runtime(telemetry=TelemetryConfig(metrics=OpenTelemetryConfig(url="http://x")))
+    counter = Runtime(telemetry=TelemetryConfig(metrics=MetricBuffer(10))).metric_meter
+    with pytest.raises(ValueError, match="non-negative"):
+        counter.create_counter("c").add(-1)

@@ -1,0 +1,59 @@
+"""Worker metrics in-process, through a MetricBuffer: what replays must not repeat.
+
+A worker that caches nothing (``max_cached_workflows=0``) replays each run from its history on
+every task; the workflow's custom counter still counts once per run, and the run is counted
+completed once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+from tempyral import activity, workflow
+from tempyral.client import Client
+from tempyral.runtime import MetricBuffer, Runtime, TelemetryConfig
+from tempyral.worker import Worker
+
+
+@activity.defn
+async def ping() -> str:
+    return "pong"
+
+
+@workflow.defn
+class CountsOnce:
+    @workflow.run
+    async def run(self) -> None:
+        workflow.metric_meter().create_counter("runs_counted").add(1)
+        for _ in range(3):  # three more tasks, each replaying the counter's line
+            await workflow.execute_activity(ping, start_to_close_timeout=timedelta(seconds=10))
+
+
+async def test_replays_do_not_repeat_custom_workflow_metrics(tempyral_target: str) -> None:
+    buffer = MetricBuffer(100_000)
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer))
+    client = await Client.connect(tempyral_target, runtime=runtime)
+    task_queue = f"metrics-{uuid.uuid4()}"
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[CountsOnce],
+        activities=[ping],
+        max_cached_workflows=0,
+    ):
+        for _ in range(2):
+            await client.execute_workflow(
+                CountsOnce.run, id=f"counts-{uuid.uuid4()}", task_queue=task_queue
+            )
+    totals: Counter[str] = Counter()
+    for update in buffer.retrieve_updates():
+        if update.metric.name in ("runs_counted", "temporal_workflow_completed"):
+            assert update.attributes["workflow_type"] == "CountsOnce"
+            totals[update.metric.name] += int(update.value)
+        if update.metric.name == "temporal_workflow_task_replay_latency":
+            totals["replayed tasks"] += 1
+    assert totals["replayed tasks"] >= 6  # the premise: tasks after the first did replay
+    assert totals["runs_counted"] == 2
+    assert totals["temporal_workflow_completed"] == 2
