@@ -1,12 +1,13 @@
 """A worker process running ``shared_workflows.py`` under either SDK.
 
     python workflow_worker.py --sdk tempyral|official --target HOST:PORT --task-queue QUEUE
-        [--max-cached N] [--graceful-ms N]
+        [--max-cached N] [--graceful-ms N] [--workflows FILE]
 
 With ``--sdk official`` the file's ``tempyral.workflow``/``activity``/``common``/``exceptions``
 imports are aliased to the official ``temporalio`` modules first (the official SDK then runs the
 very same source; it is never imported by tempyral code). Prints ``READY`` once its worker runs;
 SIGTERM shuts it down gracefully, as does closing its stdin; it prints ``STOPPED`` and exits 0.
+``--workflows`` serves another file written the same way (``WORKFLOWS`` and ``ACTIVITIES``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 SHARED = Path(__file__).resolve().parent.parent / "shared_workflows.py"
 
 
-def load_shared(sdk: str) -> Any:
+def load_shared(sdk: str, path: Path = SHARED) -> Any:
     if sdk == "official":
         import temporalio.activity
         import temporalio.common
@@ -34,7 +35,7 @@ def load_shared(sdk: str) -> Any:
         sys.modules["tempyral.activity"] = temporalio.activity
         sys.modules["tempyral.common"] = temporalio.common
         sys.modules["tempyral.exceptions"] = temporalio.exceptions
-    spec = importlib.util.spec_from_file_location("shared_workflows", SHARED)
+    spec = importlib.util.spec_from_file_location("shared_workflows", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -67,8 +68,9 @@ async def main() -> None:
     parser.add_argument("--task-queue", required=True)
     parser.add_argument("--max-cached", type=int, default=1000)
     parser.add_argument("--graceful-ms", type=int, default=0)
+    parser.add_argument("--workflows", type=Path, default=SHARED)
     args = parser.parse_args()
-    shared = load_shared(args.sdk)
+    shared = load_shared(args.sdk, args.workflows)
     if args.sdk == "official":
         from temporalio.client import Client
 
