@@ -1,6 +1,8 @@
 """Workflow interceptors on a tempyral worker: a header set by a client interceptor reaches the
 workflow, and the workflow's interceptor carries it on into an activity and a child workflow
-(whose own activity sees it too). Signals and queries go through the inbound chain.
+(whose own activity sees it too). Signals and queries go through the inbound chain. Mixed with an
+official worker in its own process (``interceptor_workflows.py``), the header crosses SDKs both
+ways: headers are payloads in one wire format.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 
 from tempyral import activity, workflow
+from tempyral.api.enums.v1.event_type_pb2 import EventType as E
 from tempyral.client import Client, OutboundInterceptor, StartWorkflowInput
 from tempyral.client import Interceptor as ClientInterceptor
 from tempyral.converter import PayloadConverter
@@ -30,6 +33,8 @@ from tempyral.worker import (
     WorkflowInterceptorClassInput,
     WorkflowOutboundInterceptor,
 )
+
+from . import interceptor_workflows as mixed
 
 pytestmark = pytest.mark.integration
 
@@ -173,3 +178,56 @@ async def test_a_client_header_travels_through_the_workflow_into_an_activity_and
             "activity TenantChild:acme",
         ]
     )
+
+
+def identities(history: Any, event_type: int) -> list[str]:
+    """The worker identities on the events of ``event_type`` (started activities, tasks)."""
+    found = []
+    for event in history.events:
+        if event.event_type != event_type:
+            continue
+        kind = event.WhichOneof("attributes")
+        found.append(getattr(event, kind).identity)
+    return found
+
+
+@pytest.mark.parametrize("workflow_sdk", ["tempyral", "official"])
+async def test_a_header_crosses_sdks_into_activities_and_a_child(
+    tempyral_target: str, workflow_worker_process: Any, workflow_sdk: str
+) -> None:
+    """The parent runs on one SDK; its activity, its child and the child's activity on the other
+    (an official worker in its own process): the client's header arrives at each, intact."""
+    remote_sdk = "official" if workflow_sdk == "tempyral" else "tempyral"
+    local_queue = f"intercept-local-{uuid.uuid4()}"
+    remote_queue = f"intercept-remote-{uuid.uuid4()}"
+    queues = {"tempyral": local_queue, "official": remote_queue}
+    official = workflow_worker_process(
+        "official", tempyral_target, remote_queue, "--workflows", "interceptor_workflows.py"
+    )
+    await official.wait_ready()
+    client = await Client.connect(
+        tempyral_target, identity="tempyral-in-process", interceptors=[TenantClientInterceptor()]
+    )
+    async with Worker(
+        client,
+        task_queue=local_queue,
+        workflows=mixed.WORKFLOWS,
+        activities=mixed.ACTIVITIES,
+        interceptors=mixed.INTERCEPTORS,
+    ):
+        handle = await client.start_workflow(
+            mixed.MixedParent.run,
+            queues[remote_sdk],
+            id=f"intercept-mixed-{uuid.uuid4()}",
+            task_queue=queues[workflow_sdk],
+        )
+        result = await asyncio.wait_for(handle.result(), 60)
+        child_history = await client.get_workflow_handle(f"{handle.id}-child").fetch_history()
+    assert result == ["parent@acme", "child@acme"], official.output()
+    # Each step ran on the SDK this test meant it to.
+    names = {"tempyral": "tempyral-in-process", "official": f"official-{remote_queue}"}
+    started = E.EVENT_TYPE_ACTIVITY_TASK_STARTED
+    completed = E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    assert set(identities(await handle.fetch_history(), completed)) == {names[workflow_sdk]}
+    assert set(identities(await handle.fetch_history(), started)) == {names[remote_sdk]}
+    assert set(identities(child_history, completed)) == {names[remote_sdk]}

@@ -1,7 +1,10 @@
 """A worker process running ``shared_workflows.py`` under either SDK.
 
     python workflow_worker.py --sdk tempyral|official --target HOST:PORT --task-queue QUEUE
-        [--max-cached N] [--graceful-ms N]
+        [--max-cached N] [--graceful-ms N] [--workflows FILE]
+
+``--workflows`` names another file of this folder's parent laid out like ``shared_workflows.py``
+(``WORKFLOWS``, ``ACTIVITIES``, and optionally ``INTERCEPTORS`` for the worker).
 
 With ``--sdk official`` the file's ``tempyral.workflow``/``activity``/``common``/``exceptions``
 imports are aliased to the official ``temporalio`` modules first (the official SDK then runs the
@@ -23,22 +26,26 @@ from typing import Any
 SHARED = Path(__file__).resolve().parent.parent / "shared_workflows.py"
 
 
-def load_shared(sdk: str) -> Any:
+def load_shared(sdk: str, path: Path = SHARED) -> Any:
     if sdk == "official":
         import temporalio.activity
         import temporalio.common
+        import temporalio.converter
         import temporalio.exceptions
+        import temporalio.worker
         import temporalio.workflow
 
         sys.modules["tempyral.workflow"] = temporalio.workflow
         sys.modules["tempyral.activity"] = temporalio.activity
         sys.modules["tempyral.common"] = temporalio.common
         sys.modules["tempyral.exceptions"] = temporalio.exceptions
-    spec = importlib.util.spec_from_file_location("shared_workflows", SHARED)
+        sys.modules["tempyral.converter"] = temporalio.converter
+        sys.modules["tempyral.worker"] = temporalio.worker
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["shared_workflows"] = module
+    sys.modules[path.stem] = module
     spec.loader.exec_module(module)
     return module
 
@@ -50,6 +57,7 @@ def make_worker(sdk: str, args: argparse.Namespace, client: Any, shared: Any) ->
         "activities": shared.ACTIVITIES,
         "max_cached_workflows": args.max_cached,
         "graceful_shutdown_timeout": timedelta(milliseconds=args.graceful_ms),
+        "interceptors": getattr(shared, "INTERCEPTORS", []),
     }
     if sdk == "official":
         from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -67,8 +75,9 @@ async def main() -> None:
     parser.add_argument("--task-queue", required=True)
     parser.add_argument("--max-cached", type=int, default=1000)
     parser.add_argument("--graceful-ms", type=int, default=0)
+    parser.add_argument("--workflows", default=SHARED.name)
     args = parser.parse_args()
-    shared = load_shared(args.sdk)
+    shared = load_shared(args.sdk, SHARED.parent / args.workflows)
     if args.sdk == "official":
         from temporalio.client import Client
 
