@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -21,6 +21,7 @@ from tempyral.client import Interceptor as ClientInterceptor
 from tempyral.converter import PayloadConverter
 from tempyral.worker import (
     ActivityInboundInterceptor,
+    ContinueAsNewInput,
     ExecuteActivityInput,
     ExecuteWorkflowInput,
     HandleQueryInput,
@@ -312,3 +313,55 @@ async def test_the_replayer_runs_inbound_interceptors_as_the_worker_did(
     replayer = Replayer(workflows=[Greeter], interceptors=[RecordingInterceptor()])
     await replayer.replay_workflow(await handle.fetch_history())
     assert [(call, True) for call in live] == CALLS
+
+
+class _CarryingOutbound(WorkflowOutboundInterceptor):
+    def continue_as_new(self, input: ContinueAsNewInput) -> NoReturn:
+        SEEN.append(f"continue_as_new {input.workflow}{list(input.args)}")
+        input.headers = {**input.headers, KEY: CONVERTER.to_payloads(["initech"])[0]}
+        super().continue_as_new(input)
+
+
+class _Carrying(WorkflowInboundInterceptor):
+    def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+        super().init(_CarryingOutbound(outbound))
+
+    async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
+        return f"{await super().execute_workflow(input)}:{tenant(input.headers)}"
+
+
+class CarryingInterceptor(Interceptor):
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor] | None:
+        return _Carrying
+
+
+@workflow.defn
+class Relay:
+    @workflow.run
+    async def run(self, laps: int) -> str:
+        if laps > 0:
+            workflow.continue_as_new(laps - 1, workflow=Relay.run)
+        return "done"
+
+
+async def test_continue_as_new_goes_through_the_outbound_chain_with_its_headers(
+    tempyral_target: str,
+) -> None:
+    SEEN.clear()
+    client = await Client.connect(tempyral_target)
+    task_queue = f"intercept-can-{uuid.uuid4()}"
+    async with Worker(
+        client, task_queue=task_queue, workflows=[Relay], interceptors=[CarryingInterceptor()]
+    ):
+        handle = await client.start_workflow(
+            Relay.run, 1, id=f"intercept-can-{uuid.uuid4()}", task_queue=task_queue
+        )
+        # The header the outbound interceptor put on the command reached the next run.
+        assert await asyncio.wait_for(handle.result(), 30) == "done:initech"
+        second = await client.get_workflow_handle(handle.id).fetch_history()
+    assert SEEN == ["continue_as_new Relay[0]"]
+    started = second.events[0].workflow_execution_started_event_attributes
+    assert started.continued_execution_run_id == handle.first_execution_run_id
+    assert tenant(started.header.fields) == "initech"
