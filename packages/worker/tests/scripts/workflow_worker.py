@@ -3,11 +3,13 @@
     python workflow_worker.py --sdk tempyral|official --target HOST:PORT --task-queue QUEUE
         [--max-cached N] [--graceful-ms N] [--workflows FILE]
 
+``--workflows`` names another file of this folder's parent laid out like ``shared_workflows.py``
+(``WORKFLOWS``, ``ACTIVITIES``, and optionally ``INTERCEPTORS`` for the worker).
+
 With ``--sdk official`` the file's ``tempyral.workflow``/``activity``/``common``/``exceptions``
 imports are aliased to the official ``temporalio`` modules first (the official SDK then runs the
 very same source; it is never imported by tempyral code). Prints ``READY`` once its worker runs;
 SIGTERM shuts it down gracefully, as does closing its stdin; it prints ``STOPPED`` and exits 0.
-``--workflows`` serves another file written the same way (``WORKFLOWS`` and ``ACTIVITIES``).
 """
 
 from __future__ import annotations
@@ -28,18 +30,22 @@ def load_shared(sdk: str, path: Path = SHARED) -> Any:
     if sdk == "official":
         import temporalio.activity
         import temporalio.common
+        import temporalio.converter
         import temporalio.exceptions
+        import temporalio.worker
         import temporalio.workflow
 
         sys.modules["tempyral.workflow"] = temporalio.workflow
         sys.modules["tempyral.activity"] = temporalio.activity
         sys.modules["tempyral.common"] = temporalio.common
         sys.modules["tempyral.exceptions"] = temporalio.exceptions
-    spec = importlib.util.spec_from_file_location("shared_workflows", path)
+        sys.modules["tempyral.converter"] = temporalio.converter
+        sys.modules["tempyral.worker"] = temporalio.worker
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["shared_workflows"] = module
+    sys.modules[path.stem] = module
     spec.loader.exec_module(module)
     return module
 
@@ -51,6 +57,7 @@ def make_worker(sdk: str, args: argparse.Namespace, client: Any, shared: Any) ->
         "activities": shared.ACTIVITIES,
         "max_cached_workflows": args.max_cached,
         "graceful_shutdown_timeout": timedelta(milliseconds=args.graceful_ms),
+        "interceptors": getattr(shared, "INTERCEPTORS", []),
     }
     if sdk == "official":
         from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -70,7 +77,9 @@ async def main() -> None:
     parser.add_argument("--graceful-ms", type=int, default=0)
     parser.add_argument("--workflows", type=Path, default=SHARED)
     args = parser.parse_args()
-    shared = load_shared(args.sdk, args.workflows)
+    # A bare name is a file beside shared_workflows.py; a path is taken as it is.
+    workflows = args.workflows if args.workflows.is_absolute() else SHARED.parent / args.workflows
+    shared = load_shared(args.sdk, workflows)
     if args.sdk == "official":
         from temporalio.client import Client
 

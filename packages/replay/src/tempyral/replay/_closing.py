@@ -85,6 +85,8 @@ def continue_as_new_command(
         attrs.memo.fields[key].CopyFrom(converter.to_payloads([value])[0])
     if options.get("search_attributes"):
         encode_search_attributes(options["search_attributes"], attrs.search_attributes)
+    for key, header in (options.get("headers") or {}).items():  # from workflow interceptors
+        attrs.header.fields[key].CopyFrom(header)
     return Command(
         command_type=CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
         continue_as_new_workflow_execution_command_attributes=attrs,

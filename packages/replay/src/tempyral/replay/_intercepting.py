@@ -11,7 +11,7 @@ inner ends, :py:class:`_EngineInbound` runs the workflow's own code and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from tempyral.replay._interceptor_api import (
@@ -31,12 +31,19 @@ from tempyral.replay._interceptor_api import (
 from tempyral.workflow._activities import ActivityHandle, ActivityOptions
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
 from tempyral.workflow._context import ContinueAsNewError, Info
+from tempyral.workflow._definition import _Definition
 from tempyral.workflow._local_activities import LocalActivityOptions
 
 if TYPE_CHECKING:
     from tempyral.replay._runtime import WorkflowRuntime
 
-__all__ = ["WorkflowInterceptors", "activity_input", "child_input", "local_activity_input"]
+__all__ = [
+    "WorkflowInterceptors",
+    "activity_input",
+    "child_input",
+    "continue_as_new_input",
+    "local_activity_input",
+]
 
 
 class WorkflowInterceptors:
@@ -124,6 +131,7 @@ class _EngineOutbound(WorkflowOutboundInterceptor):
             search_attributes=input.search_attributes,
             workflow=input.workflow,
             backoff_start_interval=input.backoff_start_interval,
+            headers=input.headers,
         )
 
     def info(self) -> Info:
@@ -286,4 +294,29 @@ def child_input(options: ChildWorkflowOptions) -> StartChildWorkflowInput:
         priority=options.priority,
         arg_types=None,
         ret_type=options.result_type,
+    )
+
+
+def continue_as_new_input(
+    args: Sequence[Any], options: Mapping[str, Any], info: Info
+) -> ContinueAsNewInput:
+    """What the outbound chain sees of a ``continue_as_new`` call (no headers yet); a workflow
+    given as its run method is named, as officially."""
+    workflow = options.get("workflow")
+    if workflow is not None and not isinstance(workflow, str):
+        defn = _Definition.from_run_fn(workflow)
+        workflow = defn.name if defn is not None and defn.name else info.workflow_type
+    return ContinueAsNewInput(
+        workflow=workflow,
+        args=args,
+        task_queue=options.get("task_queue"),
+        run_timeout=options.get("run_timeout"),
+        task_timeout=options.get("task_timeout"),
+        backoff_start_interval=options.get("backoff_start_interval"),
+        retry_policy=options.get("retry_policy"),
+        memo=options.get("memo"),
+        search_attributes=options.get("search_attributes"),
+        headers={},
+        versioning_intent=options.get("versioning_intent"),
+        initial_versioning_behavior=options.get("initial_versioning_behavior"),
     )

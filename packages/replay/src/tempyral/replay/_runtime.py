@@ -38,6 +38,7 @@ from tempyral.replay._intercepting import (
     WorkflowInterceptors,
     activity_input,
     child_input,
+    continue_as_new_input,
     local_activity_input,
 )
 from tempyral.replay._interceptor_api import (
@@ -419,6 +420,9 @@ class WorkflowRuntime:
 
     def workflow_is_continue_as_new_suggested(self) -> bool:
         return self.properties.history.continue_as_new_suggested
+
+    def workflow_continue_as_new(self, args: Sequence[Any], options: Mapping[str, Any]) -> NoReturn:
+        self.interceptors.outbound.continue_as_new(continue_as_new_input(args, options, self.info))
 
     def get_handler(self, kind: HandlerKind, name: str | None) -> Callable[..., Any] | None:
         if kind == "update":

@@ -277,16 +277,20 @@ def continue_as_new(
     runtime = _Runtime.current()
     runtime.assert_not_read_only("continue as new")
     values = list(args) if arg is _unset else [arg]
-    raise ContinueAsNewError(
-        *values,
-        task_queue=task_queue,
-        run_timeout=run_timeout,
-        task_timeout=task_timeout,
-        retry_policy=retry_policy,
-        memo=memo,
-        search_attributes=search_attributes,
-        workflow=workflow,
-        backoff_start_interval=backoff_start_interval,
+    runtime.workflow_continue_as_new(
+        values,
+        {
+            "task_queue": task_queue,
+            "run_timeout": run_timeout,
+            "task_timeout": task_timeout,
+            "retry_policy": retry_policy,
+            "memo": memo,
+            "search_attributes": search_attributes,
+            "workflow": workflow,
+            "versioning_intent": versioning_intent,
+            "backoff_start_interval": backoff_start_interval,
+            "initial_versioning_behavior": initial_versioning_behavior,
+        },
     )
 
 

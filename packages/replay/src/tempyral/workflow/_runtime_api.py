@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
 if TYPE_CHECKING:
     from tempyral.common import MetricMeter
@@ -79,6 +79,10 @@ class WorkflowRuntimeAPI(Protocol):
     def workflow_get_current_history_size(self) -> int: ...
 
     def workflow_is_continue_as_new_suggested(self) -> bool: ...
+
+    def workflow_continue_as_new(self, args: Sequence[Any], options: Mapping[str, Any]) -> NoReturn:
+        """Raise ``ContinueAsNewError`` through the outbound interceptors (which may add headers);
+        ``options`` are ``continue_as_new``'s keyword arguments."""
 
     def assert_not_read_only(self, action: str, *, allow_internal: bool = False) -> None:
         """Raise ``ReadOnlyContextError`` when called from a query handler."""
