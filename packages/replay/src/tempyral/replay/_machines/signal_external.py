@@ -9,12 +9,17 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import ClassVar
 
+from tempyral.api.enums.v1.failed_cause_pb2 import SignalExternalWorkflowExecutionFailedCause
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._jobs import Job, ResolveSignalExternal
 from tempyral.replay._machines._base import Command, Handler, HistoryEvent, Machine, require
 
 __all__ = ["SignalExternalMachine"]
+
+_CAUSES = SignalExternalWorkflowExecutionFailedCause
+_CAUSE_PREFIX = "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_"
+_NOT_FOUND = {"EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND", "NAMESPACE_NOT_FOUND"}
 
 
 class S(Enum):
@@ -68,14 +73,17 @@ class SignalExternalMachine(Machine):
     def on_signal_external_workflow_execution_failed(self, event: HistoryEvent | None) -> list[Job]:
         event = self.recorded(event)
         attrs = require(event, "signal_external_workflow_execution_failed_event_attributes")
+        # As the official SDKs: the failure's type names the server's cause (the workflow signalling
+        # itself is refused as not found), e.g. ExternalWorkflowExecutionNotFound.
+        cause = _CAUSES.Name(attrs.cause).removeprefix(_CAUSE_PREFIX)
         failure = failure_pb2.Failure(
             message="Unable to signal external workflow because it was not found",
             application_failure_info=failure_pb2.ApplicationFailureInfo(
-                type="SignalExternalWorkflowExecutionFailed"
+                type="".join(word.capitalize() for word in cause.split("_"))
             ),
         )
-        if attrs.cause:
-            failure.message += f" (cause {attrs.cause})"
+        if cause not in _NOT_FOUND:
+            failure.message = f"Unable to signal external workflow: {cause.lower()}"
         return [ResolveSignalExternal(self.seq, failure)]
 
     def on_cancel(self, event: HistoryEvent | None) -> list[Job]:

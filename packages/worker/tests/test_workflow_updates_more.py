@@ -1,0 +1,83 @@
+"""The remaining update cases end to end, each held to what the official SDK does.
+
+``update_workflows.py`` runs on a worker process of each SDK (``scripts/workflow_worker.py``): an
+update handler that signals its own workflow (the server refuses a signal from a workflow to
+itself, so the update fails with ExternalWorkflowExecutionNotFound under both SDKs). Both SDKs
+must give the same outcome and write the same history event types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+
+from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+
+from .update_workflows import SelfSignaling
+
+pytestmark = pytest.mark.integration
+
+E = EventType
+SDKS = ("official", "tempyral")
+
+
+async def event_types(handle: WorkflowHandle[Any, Any]) -> list[str]:
+    history = await handle.fetch_history()
+    return [E.Name(event.event_type) for event in history.events]
+
+
+async def started_worker(start_process: Any, sdk: str, target: str, task_queue: str) -> Any:
+    worker = start_process(sdk, target, task_queue, "--workflows", "update_workflows.py")
+    await worker.wait_ready()
+    return worker
+
+
+async def stop(worker: Any) -> None:
+    """Graceful shutdown; only tempyral's exit code is held to 0 (see test_workflow_interop)."""
+    code = await asyncio.to_thread(worker.terminate)
+    if worker.sdk == "tempyral":
+        assert code == 0, worker.output()
+
+
+async def self_signaling_on(
+    client: Client, start_process: Any, target: str, sdk: str
+) -> tuple[Any, list[str]]:
+    task_queue = f"self-signal-{sdk}-{uuid.uuid4()}"
+    worker = await started_worker(start_process, sdk, target, task_queue)
+    try:
+        handle = await client.start_workflow(
+            SelfSignaling.run, id=f"self-signal-{uuid.uuid4()}", task_queue=task_queue
+        )
+        # The update comes after the first task, so both SDKs see it in a task of its own.
+        for _ in range(600):
+            if "EVENT_TYPE_WORKFLOW_TASK_COMPLETED" in await event_types(handle):
+                break
+            await asyncio.sleep(0.05)
+        with pytest.raises(WorkflowUpdateFailedError) as failed:
+            await asyncio.wait_for(handle.execute_update(SelfSignaling.poke_self, "me"), 30)
+        # The server refuses a workflow's signal to itself: the signal's failure fails the update.
+        answer = str(failed.value.cause)
+        await handle.signal(SelfSignaling.poked, "client")
+        result = await asyncio.wait_for(handle.result(), 30)
+    finally:
+        await stop(worker)
+    return (answer, result), await event_types(handle)
+
+
+async def test_an_update_signals_its_own_workflow_as_on_the_official_sdk(
+    client: Client, tempyral_target: str, workflow_worker_process: Any
+) -> None:
+    outcomes = {
+        sdk: await self_signaling_on(client, workflow_worker_process, tempyral_target, sdk)
+        for sdk in SDKS
+    }
+    assert outcomes["official"][0] == (
+        "ExternalWorkflowExecutionNotFound: Unable to signal external workflow because it was not"
+        " found",
+        ["client"],
+    )
+    assert outcomes["tempyral"] == outcomes["official"]
