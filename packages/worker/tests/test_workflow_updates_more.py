@@ -3,21 +3,26 @@
 ``update_workflows.py`` runs on a worker process of each SDK (``scripts/workflow_worker.py``): an
 update handler that signals its own workflow (the server refuses a signal from a workflow to
 itself, so the update fails with ExternalWorkflowExecutionNotFound under both SDKs). Both SDKs
-must give the same outcome and write the same history event types.
+must give the same outcome and write the same history event types. A run that completes while an
+update handler still runs warns with the official [TMPRL1102] message, unless the handler's
+policy is ABANDON.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+import warnings
 from typing import Any
 
 import pytest
 
 from tempyral.api.enums.v1.event_type_pb2 import EventType
-from tempyral.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from tempyral.client import Client, WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
+from tempyral.worker import Worker
+from tempyral.workflow import UnfinishedUpdateHandlersWarning
 
-from .update_workflows import SelfSignaling
+from .update_workflows import LeavesUpdateRunning, SelfSignaling
 
 pytestmark = pytest.mark.integration
 
@@ -81,3 +86,33 @@ async def test_an_update_signals_its_own_workflow_as_on_the_official_sdk(
         ["client"],
     )
     assert outcomes["tempyral"] == outcomes["official"]
+
+
+async def leave_update_running(client: Client, update: Any) -> Any:
+    """Runs ``LeavesUpdateRunning`` with ``update`` still running when the run completes."""
+    task_queue = f"unfinished-{uuid.uuid4()}"
+    async with Worker(client, task_queue=task_queue, workflows=[LeavesUpdateRunning]):
+        handle = await client.start_workflow(
+            LeavesUpdateRunning.run, id=f"unfinished-{uuid.uuid4()}", task_queue=task_queue
+        )
+        await handle.start_update(
+            update, id="left-running", wait_for_stage=WorkflowUpdateStage.ACCEPTED
+        )
+        return await asyncio.wait_for(handle.result(), 30)
+
+
+async def test_a_run_ending_with_an_update_running_warns(client: Client) -> None:
+    with pytest.warns(UnfinishedUpdateHandlersWarning) as warned:
+        assert await leave_update_running(client, LeavesUpdateRunning.warned) == "done"
+    [message] = [str(w.message) for w in warned]
+    assert message.startswith(
+        "[TMPRL1102] Workflow finished while update handlers are still running."
+    )
+    assert '[{"name": "warned", "id": "left-running"}]' in message
+
+
+async def test_an_abandoned_update_left_running_does_not_warn(client: Client) -> None:
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert await leave_update_running(client, LeavesUpdateRunning.abandoned) == "done"
+    assert [w for w in seen if issubclass(w.category, UnfinishedUpdateHandlersWarning)] == []

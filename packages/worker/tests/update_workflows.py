@@ -36,5 +36,28 @@ class SelfSignaling:
         return f"signalled {source}"
 
 
-WORKFLOWS = [SelfSignaling]
+@workflow.defn
+class LeavesUpdateRunning:
+    """Completes as soon as an update handler has started, leaving that handler running."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    @workflow.run
+    async def run(self) -> str:
+        await workflow.wait_condition(lambda: self.started)
+        return "done"
+
+    @workflow.update
+    async def warned(self) -> None:
+        self.started = True
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.update(unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
+    async def abandoned(self) -> None:
+        self.started = True
+        await workflow.wait_condition(lambda: False)
+
+
+WORKFLOWS = [SelfSignaling, LeavesUpdateRunning]
 ACTIVITIES: list[Any] = []
