@@ -5,7 +5,8 @@ update handler that signals its own workflow (the server refuses a signal from a
 itself, so the update fails with ExternalWorkflowExecutionNotFound under both SDKs). Both SDKs
 must give the same outcome and write the same history event types. A run that completes while an
 update handler still runs warns with the official [TMPRL1102] message, unless the handler's
-policy is ABANDON.
+policy is ABANDON. An update id is deduplicated within a run; sent again after the run continued
+as new, it reaches the new run's handler, under both SDKs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tempyral.client import Client, WorkflowHandle, WorkflowUpdateFailedError, W
 from tempyral.worker import Worker
 from tempyral.workflow import UnfinishedUpdateHandlersWarning
 
-from .update_workflows import LeavesUpdateRunning, SelfSignaling
+from .update_workflows import ContinuesWithUpdates, LeavesUpdateRunning, SelfSignaling
 
 pytestmark = pytest.mark.integration
 
@@ -116,3 +117,56 @@ async def test_an_abandoned_update_left_running_does_not_warn(client: Client) ->
         warnings.simplefilter("always")
         assert await leave_update_running(client, LeavesUpdateRunning.abandoned) == "done"
     assert [w for w in seen if issubclass(w.category, UnfinishedUpdateHandlersWarning)] == []
+
+
+async def new_run(client: Client, handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, Any]:
+    """The handle of the run ``handle``'s run continued as."""
+    for _ in range(600):
+        latest = await client.get_workflow_handle(handle.id).describe()
+        if latest.run_id != handle.result_run_id:
+            return client.get_workflow_handle(handle.id, run_id=latest.run_id)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} never continued as new")
+
+
+async def same_update_id_across_continue_as_new(
+    client: Client, start_process: Any, target: str, sdk: str
+) -> dict[str, Any]:
+    task_queue = f"can-updates-{sdk}-{uuid.uuid4()}"
+    worker = await started_worker(start_process, sdk, target, task_queue)
+    try:
+        first = await client.start_workflow(
+            ContinuesWithUpdates.run, 0, id=f"can-updates-{uuid.uuid4()}", task_queue=task_queue
+        )
+        answers = [await first.execute_update(ContinuesWithUpdates.record, "a", id="dup")]
+        # Delivered again to the same run: the server answers from the first outcome.
+        answers.append(await first.execute_update(ContinuesWithUpdates.record, "b", id="dup"))
+        await first.signal(ContinuesWithUpdates.proceed)
+        second = await new_run(client, first)
+        # The same id sent to the run it continued as.
+        answers.append(await second.execute_update(ContinuesWithUpdates.record, "c", id="dup"))
+        await second.signal(ContinuesWithUpdates.proceed)
+        result = await asyncio.wait_for(second.result(), 30)
+        histories = [await event_types(first), await event_types(second)]
+    finally:
+        await stop(worker)
+    return {"answers": answers, "result": result, "histories": histories}
+
+
+async def test_an_update_id_across_continue_as_new_as_on_the_official_sdk(
+    client: Client, tempyral_target: str, workflow_worker_process: Any
+) -> None:
+    outcomes = {
+        sdk: await same_update_id_across_continue_as_new(
+            client, workflow_worker_process, tempyral_target, sdk
+        )
+        for sdk in SDKS
+    }
+    # The server deduplicates an update id within a run only: the new run runs the handler again.
+    assert outcomes["official"]["answers"] == [
+        "a on the first run",
+        "a on the first run",
+        "c on the new run",
+    ]
+    assert outcomes["official"]["result"] == {"generation": 1, "seen": ["dup:c"]}
+    assert outcomes["tempyral"] == outcomes["official"]

@@ -59,5 +59,34 @@ class LeavesUpdateRunning:
         await workflow.wait_condition(lambda: False)
 
 
-WORKFLOWS = [SelfSignaling, LeavesUpdateRunning]
+@workflow.defn
+class ContinuesWithUpdates:
+    """Generation 0 continues as new once told to; each update records its id and its run."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.proceed_now = False
+
+    @workflow.run
+    async def run(self, generation: int) -> dict[str, Any]:
+        await workflow.wait_condition(lambda: self.proceed_now)
+        if generation == 0:
+            workflow.continue_as_new(1)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return {"generation": generation, "seen": self.seen}
+
+    @workflow.signal
+    def proceed(self) -> None:
+        self.proceed_now = True
+
+    @workflow.update
+    def record(self, value: str) -> str:
+        info = workflow.current_update_info()
+        assert info is not None
+        self.seen.append(f"{info.id}:{value}")
+        run = "new" if workflow.info().continued_run_id else "first"
+        return f"{value} on the {run} run"
+
+
+WORKFLOWS = [SelfSignaling, LeavesUpdateRunning, ContinuesWithUpdates]
 ACTIVITIES: list[Any] = []
