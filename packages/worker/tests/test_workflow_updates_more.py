@@ -6,7 +6,8 @@ itself, so the update fails with ExternalWorkflowExecutionNotFound under both SD
 must give the same outcome and write the same history event types. A run that completes while an
 update handler still runs warns with the official [TMPRL1102] message, unless the handler's
 policy is ABANDON. An update id is deduplicated within a run; sent again after the run continued
-as new, it reaches the new run's handler, under both SDKs.
+as new, it reaches the new run's handler, under both SDKs; an update sent while the run's task
+continues as new is held by the server and reaches the new run.
 """
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ async def started_worker(start_process: Any, sdk: str, target: str, task_queue: 
     return worker
 
 
+async def first_task_done(handle: WorkflowHandle[Any, Any]) -> None:
+    """Until the run's first task completed: what the test sends next gets a task of its own
+    (else the history would depend on timing, not on the SDK)."""
+    for _ in range(600):
+        if "EVENT_TYPE_WORKFLOW_TASK_COMPLETED" in await event_types(handle):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} never completed its first task")
+
+
 async def stop(worker: Any) -> None:
     """Graceful shutdown; only tempyral's exit code is held to 0 (see test_workflow_interop)."""
     code = await asyncio.to_thread(worker.terminate)
@@ -58,11 +69,7 @@ async def self_signaling_on(
         handle = await client.start_workflow(
             SelfSignaling.run, id=f"self-signal-{uuid.uuid4()}", task_queue=task_queue
         )
-        # The update comes after the first task, so both SDKs see it in a task of its own.
-        for _ in range(600):
-            if "EVENT_TYPE_WORKFLOW_TASK_COMPLETED" in await event_types(handle):
-                break
-            await asyncio.sleep(0.05)
+        await first_task_done(handle)
         with pytest.raises(WorkflowUpdateFailedError) as failed:
             await asyncio.wait_for(handle.execute_update(SelfSignaling.poke_self, "me"), 30)
         # The server refuses a workflow's signal to itself: the signal's failure fails the update.
@@ -138,6 +145,7 @@ async def same_update_id_across_continue_as_new(
         first = await client.start_workflow(
             ContinuesWithUpdates.run, 0, id=f"can-updates-{uuid.uuid4()}", task_queue=task_queue
         )
+        await first_task_done(first)
         answers = [await first.execute_update(ContinuesWithUpdates.record, "a", id="dup")]
         # Delivered again to the same run: the server answers from the first outcome.
         answers.append(await first.execute_update(ContinuesWithUpdates.record, "b", id="dup"))
@@ -147,7 +155,8 @@ async def same_update_id_across_continue_as_new(
         answers.append(await second.execute_update(ContinuesWithUpdates.record, "c", id="dup"))
         await second.signal(ContinuesWithUpdates.proceed)
         result = await asyncio.wait_for(second.result(), 30)
-        histories = [await event_types(first), await event_types(second)]
+        first_run = client.get_workflow_handle(first.id, run_id=first.result_run_id)
+        histories = [await event_types(first_run), await event_types(second)]
     finally:
         await stop(worker)
     return {"answers": answers, "result": result, "histories": histories}
@@ -169,4 +178,63 @@ async def test_an_update_id_across_continue_as_new_as_on_the_official_sdk(
         "c on the new run",
     ]
     assert outcomes["official"]["result"] == {"generation": 1, "seen": ["dup:c"]}
+    continued = "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
+    assert outcomes["official"]["histories"][0][-1] == continued
+    assert outcomes["tempyral"] == outcomes["official"]
+
+
+async def wait_for_task_started_after_signal(handle: WorkflowHandle[Any, Any]) -> None:
+    for _ in range(300):
+        kinds = await event_types(handle)
+        if "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED" in kinds:
+            signaled = kinds.index("EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED")
+            if "EVENT_TYPE_WORKFLOW_TASK_STARTED" in kinds[signaled:]:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} never started the task after its signal")
+
+
+async def update_during_continue_as_new(
+    client: Client, start_process: Any, target: str, sdk: str
+) -> dict[str, Any]:
+    task_queue = f"can-during-{sdk}-{uuid.uuid4()}"
+    worker = await started_worker(start_process, sdk, target, task_queue)
+    try:
+        first = await client.start_workflow(
+            ContinuesWithUpdates.run, 0, id=f"can-during-{uuid.uuid4()}", task_queue=task_queue
+        )
+        await first_task_done(first)
+        await first.signal(ContinuesWithUpdates.proceed, True)
+        await wait_for_task_started_after_signal(first)
+        latest = client.get_workflow_handle(first.id)
+        try:
+            answer = await asyncio.wait_for(
+                latest.execute_update(ContinuesWithUpdates.record, "b", id="during"), 30
+            )
+        except Exception as error:
+            answer = f"{type(error).__name__}: {error}"
+        second = await new_run(client, first)
+        await second.signal(ContinuesWithUpdates.proceed)
+        result = await asyncio.wait_for(second.result(), 30)
+        first_run = client.get_workflow_handle(first.id, run_id=first.result_run_id)
+        histories = [await event_types(first_run), await event_types(second)]
+    finally:
+        await stop(worker)
+    return {"answer": answer, "result": result, "histories": histories}
+
+
+async def test_an_update_during_continue_as_new_as_on_the_official_sdk(
+    client: Client, tempyral_target: str, workflow_worker_process: Any
+) -> None:
+    outcomes = {
+        sdk: await update_during_continue_as_new(
+            client, workflow_worker_process, tempyral_target, sdk
+        )
+        for sdk in SDKS
+    }
+    # The update the server held while the first run's task continued as new went to the new run.
+    assert outcomes["official"]["answer"] == "b on the new run"
+    assert outcomes["official"]["result"] == {"generation": 1, "seen": ["during:b"]}
+    continued = "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
+    assert outcomes["official"]["histories"][0][-1] == continued
     assert outcomes["tempyral"] == outcomes["official"]

@@ -7,6 +7,7 @@ official ``temporalio`` modules there), so each case is checked against what the
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tempyral import workflow
@@ -66,18 +67,24 @@ class ContinuesWithUpdates:
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.proceed_now = False
+        self.slow = False
 
     @workflow.run
     async def run(self, generation: int) -> dict[str, Any]:
         await workflow.wait_condition(lambda: self.proceed_now)
         if generation == 0:
+            if self.slow:
+                # Blocks the task a moment, so that an update arrives while it continues as new.
+                with workflow.unsafe.sandbox_unrestricted():
+                    time.sleep(1)  # noqa: ASYNC251 (deliberate)
             workflow.continue_as_new(1)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return {"generation": generation, "seen": self.seen}
 
     @workflow.signal
-    def proceed(self) -> None:
+    def proceed(self, slow: bool = False) -> None:
         self.proceed_now = True
+        self.slow = slow
 
     @workflow.update
     def record(self, value: str) -> str:
