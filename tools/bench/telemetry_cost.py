@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -33,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from worker_cpu import cpu_seconds, load_workflows, run_batch
+from worker_cpu import WorkerProcess, cpu_seconds, load_workflows, run_batch
 
 
 async def serve(target: str, task_queue: str, port: int) -> None:
@@ -72,43 +71,10 @@ def scrape(port: int) -> bytes:
         return body
 
 
-class WorkerProcess:
-    def __init__(self, target: str, task_queue: str, port: int) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", target, task_queue, str(port)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.expect("READY")
-
-    def expect(self, prefix: str) -> str:
-        assert self.process.stdout is not None
-        while True:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"worker process ended before printing {prefix}")
-            if line.startswith(prefix):
-                return line
-
-    def cpu(self) -> float:
-        assert self.process.stdin is not None
-        self.process.stdin.write("cpu\n")
-        self.process.stdin.flush()
-        return float(self.expect("CPU ").split()[1])
-
-    def stop(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=60)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-
-
 async def measure(client: Any, target: str, metrics: bool, count: int) -> float:
     port = free_port() if metrics else 0
     task_queue = f"telemetry-{uuid.uuid4()}"
-    worker = await asyncio.to_thread(WorkerProcess, target, task_queue, port)
+    worker = await asyncio.to_thread(WorkerProcess, target, task_queue, str(port), script=__file__)
     try:
         await run_batch(client, task_queue, 20)  # warm-up, not counted
         before = await asyncio.to_thread(worker.cpu)

@@ -107,9 +107,12 @@ async def serve(sdk: str, target: str, task_queue: str) -> None:
 
 
 class WorkerProcess:
-    def __init__(self, sdk: str, target: str, task_queue: str, *extra: str) -> None:
+    """A benchmark script run with ``--serve ARGS`` in a process of its own: it prints READY once
+    its worker runs and ``CPU <seconds>`` for each line read; closing its stdin stops it."""
+
+    def __init__(self, *args: str, script: str = __file__) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", sdk, target, task_queue, *extra],
+            [sys.executable, script, "--serve", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -139,6 +142,8 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
 
 
 async def run_batch(client: Any, task_queue: str, count: int) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tempyral.service._logging import logger
+from tempyral.common._logging import logger
 
 if sys.version_info >= (3, 11):
     import tomllib

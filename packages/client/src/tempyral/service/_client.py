@@ -31,10 +31,10 @@ except ImportError as missing:  # tempyral.service is the first to import grpc i
     ) from missing
 
 from tempyral.api.workflowservice.v1.request_response_pb2 import GetSystemInfoRequest
+from tempyral.common._logging import logger
 from tempyral.service._config import ConnectConfig, RetryConfig
 from tempyral.service._errors import RPCError, RPCStatusCode, rpc_error_from_grpc
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
-from tempyral.service._logging import logger
 from tempyral.service._metrics import RpcMetrics
 from tempyral.service._retry import RetryPlan, call_type
 from tempyral.service._rpc import NO_METADATA, lookup

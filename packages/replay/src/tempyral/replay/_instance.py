@@ -30,13 +30,13 @@ from tempyral.common import MetricMeter
 from tempyral.converter import DataConverter
 from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
+from tempyral.replay._closing import fail_command
 from tempyral.replay._driver import WorkflowMachines
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
 from tempyral.replay._interceptor_api import WorkflowInboundInterceptor
 from tempyral.replay._local_activities import LocalActivityWork
 from tempyral.replay._local_markers import LocalActivityResolution
 from tempyral.replay._properties import HistoryHints
-from tempyral.replay._protocol import fail_workflow_command
 from tempyral.replay._runtime import WorkflowRuntime
 from tempyral.workflow._definition import _Definition
 
@@ -169,7 +169,7 @@ class WorkflowInstance:
         if not any(isinstance(error, kind) for kind in kinds):
             return None
         return WorkflowTaskCompletion(
-            commands=[fail_workflow_command(failure)], replaying=False, finished=True
+            commands=[fail_command(failure)], replaying=False, finished=True
         )
 
     @property

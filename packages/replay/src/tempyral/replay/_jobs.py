@@ -147,7 +147,7 @@ class NotifyHasPatch:
     patch_id: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class UpdateRandomSeed:
     """The run was reset: ``workflow.random()`` is reseeded from the new run id."""
 

@@ -81,11 +81,10 @@ from tempyral.workflow._definition import (
     signal,
     update,
 )
-from tempyral.workflow._local_activities import (
-    execute_local_activity,
+from tempyral.workflow._local_activities import execute_local_activity, start_local_activity
+from tempyral.workflow._local_activity_forms import (
     execute_local_activity_class,
     execute_local_activity_method,
-    start_local_activity,
     start_local_activity_class,
     start_local_activity_method,
 )

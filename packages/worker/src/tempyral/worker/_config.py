@@ -192,14 +192,17 @@ def _refuse_unsupported(config: WorkerConfig) -> None:
             "use max_concurrent_activities (and the other max_concurrent_* options) for "
             "fixed-size slots",
         )
-    behavior = config.get("activity_task_poller_behavior")
-    if isinstance(behavior, PollerBehaviorAutoscaling) and not config.get(
-        "max_concurrent_activity_task_polls"
-    ):
-        raise _not_implemented(
-            "activity_task_poller_behavior=PollerBehaviorAutoscaling(...)",
-            "use PollerBehaviorSimpleMaximum(maximum=N)",
-        )
+    for kind in ("activity", "workflow"):
+        if kind == "workflow" and not config.get("workflows"):
+            continue  # a worker without workflows never polls for workflow tasks
+        behavior = config.get(f"{kind}_task_poller_behavior")
+        if isinstance(behavior, PollerBehaviorAutoscaling) and not config.get(
+            f"max_concurrent_{kind}_task_polls"
+        ):
+            raise _not_implemented(
+                f"{kind}_task_poller_behavior=PollerBehaviorAutoscaling(...)",
+                "use PollerBehaviorSimpleMaximum(maximum=N)",
+            )
 
 
 def _warn_if_executor_too_small(config: WorkerConfig) -> None:

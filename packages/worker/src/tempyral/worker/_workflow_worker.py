@@ -40,7 +40,7 @@ from tempyral.client import Client
 from tempyral.common import logger
 from tempyral.replay import Replayer
 from tempyral.worker._client import worker_workflow_service
-from tempyral.worker._config import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum
+from tempyral.worker._config import PollerBehaviorSimpleMaximum
 from tempyral.worker._metrics import runtime_meter, worker_metrics
 from tempyral.worker._poller import TaskPoller
 from tempyral.worker._slots import SlotPermit, SlotSupplier
@@ -76,7 +76,6 @@ class _WorkflowWorker:
         client: Client = setup.client
         self._setup = setup
         self._task_queue: str = setup.task_queue
-        _refuse_unsupported(config)
         debug = bool(config.get("debug_mode"))
         replayer = Replayer(
             workflows=config["workflows"],
@@ -286,13 +285,3 @@ def _max_polls(config: Any) -> int:
             )
         return behavior.maximum
     return 5
-
-
-def _refuse_unsupported(config: Any) -> None:
-    if isinstance(config.get("workflow_task_poller_behavior"), PollerBehaviorAutoscaling) and not (
-        config.get("max_concurrent_workflow_task_polls")
-    ):
-        raise NotImplementedError(
-            "Worker option workflow_task_poller_behavior=PollerBehaviorAutoscaling(...) is not "
-            "supported by tempyral yet: use PollerBehaviorSimpleMaximum(maximum=N)"
-        )
