@@ -12,7 +12,10 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import re
 import sys
+import time
+import urllib.request
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -102,8 +105,31 @@ async def run(sdk: str, target: str, task_queue: str, port: int) -> None:
         await client.execute_workflow(
             "MetricsContinue", 2, id=f"continue-{uuid.uuid4()}", task_queue=task_queue
         )
+        # The client learns of a run's end when the server does, which may be before the worker
+        # has seen its completion acknowledged and counted it: wait for the worker's own counts.
+        await asyncio.get_running_loop().run_in_executor(None, wait_for_counts, port)
         print("DONE", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+
+# 3 happy + 1 failing + 3 continue runs end; 3 happy + the last continue run complete.
+EXPECTED_ENDS = {"temporal_workflow_endtoend_latency_count": 7, "temporal_workflow_completed": 4}
+
+
+def wait_for_counts(port: int, deadline: float = 15.0) -> None:
+    """Until the endpoint shows every run's end (or ``deadline`` seconds pass: the test then
+    reports what is missing)."""
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        totals = dict.fromkeys(EXPECTED_ENDS, 0.0)
+        for name, value in re.findall(r"^(\w+)(?:\{.*\})? (\S+)$", text, re.MULTILINE):
+            if name in totals:
+                totals[name] += float(value)
+        if all(totals[name] >= count for name, count in EXPECTED_ENDS.items()):
+            return
+        time.sleep(0.1)
 
 
 def main() -> None:

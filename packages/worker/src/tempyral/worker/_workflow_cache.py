@@ -33,9 +33,9 @@ class CachedRun:
     last_event_id: int = 0
     """Id of the last history event the instance has been given."""
     speculative: bool = False
+    """The last task may vanish from history (an update was rejected): do not continue it."""
     started_at: float = 0.0
     """When the run started (epoch seconds, from its first event), for the end-to-end latency."""
-    """The last task may vanish from history (an update was rejected): do not continue it."""
 
 
 @dataclass
