@@ -17,6 +17,8 @@ REPLAY = [
     "NondeterminismError",
     "ReplayError",
     "Replayer",
+    "ReplayerConfig",
+    "ReplayerPlugin",
     "RestrictedWorkflowAccessError",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",
