@@ -5,8 +5,10 @@ configure and wrap replays.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -33,8 +35,6 @@ from tempyral.worker import (
     WorkerConfig,
     WorkflowReplayResult,
 )
-
-pytestmark = pytest.mark.integration
 
 WRAPPED = "binary/tempyral-plugin-test"
 
@@ -126,6 +126,7 @@ class ConnectRecorder(tempyral.client.Plugin):
         return await next(config)
 
 
+@pytest.mark.integration
 async def test_simple_plugin_on_the_client_configures_the_client_and_its_workers(
     tempyral_target: str,
 ) -> None:
@@ -204,6 +205,7 @@ class LifecyclePlugin(Plugin):
         self.events.append("replay end")
 
 
+@pytest.mark.integration
 async def test_worker_plugin_wraps_the_run_and_the_replay(client: Client) -> None:
     plugin = LifecyclePlugin()
     task_queue = f"plugins-{uuid.uuid4()}"
@@ -229,6 +231,7 @@ async def test_worker_plugin_wraps_the_run_and_the_replay(client: Client) -> Non
     assert replay_plugin.events == ["configure_replayer", "replay start", "replay end"]
 
 
+@pytest.mark.integration
 async def test_a_plugin_on_both_client_and_worker_applies_twice_with_a_warning(
     tempyral_target: str,
 ) -> None:
@@ -241,3 +244,66 @@ async def test_a_plugin_on_both_client_and_worker_applies_twice_with_a_warning(
         )
     active = worker.config(active_config=True)
     assert (active["activities"], active["workflows"]) == ([greet], [GreetWorkflow])
+
+
+class CleanupPlugin(SimplePlugin):
+    """Cleans up for ``seconds`` after the worker stopped, recording how that ended."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__("tempyral-test.cleanup")
+        self.seconds = seconds
+        self.events: list[str] = []
+
+    async def run_worker(self, worker: Worker, next: Callable[[Worker], Awaitable[None]]) -> None:
+        await next(worker)
+        try:
+            await asyncio.sleep(self.seconds)
+            self.events.append("cleaned up")
+        except asyncio.CancelledError:
+            self.events.append("cleanup cancelled")
+            raise
+
+
+@pytest.mark.integration
+async def test_leaving_async_with_waits_for_plugin_cleanup_up_to_its_timeout(
+    client: Client,
+) -> None:
+    quick = CleanupPlugin(0.2)
+    async with Worker(
+        client, task_queue=f"plugins-{uuid.uuid4()}", activities=[greet], plugins=[quick]
+    ):
+        pass
+    assert quick.events == ["cleaned up"]
+
+    slow = CleanupPlugin(60)
+    started = time.monotonic()
+    async with Worker(
+        client,
+        task_queue=f"plugins-{uuid.uuid4()}",
+        activities=[greet],
+        plugins=[slow],
+        plugin_shutdown_timeout=timedelta(seconds=0.3),
+    ):
+        pass
+    assert slow.events == ["cleanup cancelled"]
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("form", ["value", "function"])
+def test_simple_plugin_options_append_or_rewrite_what_is_configured(form: str) -> None:
+    # No server: a replayer applies its plugins as it is built.
+    @workflow.defn(name="Other")
+    class Other:
+        @workflow.run
+        async def run(self) -> None: ...
+
+    workflows: Any = [GreetWorkflow] if form == "value" else (lambda existing: [GreetWorkflow])
+    replayer = Replayer(
+        workflows=[Other],
+        plugins=[SimplePlugin("p", workflows=workflows, data_converter=WRAPPING_CONVERTER)],
+    )
+    active = replayer.config(active_config=True)
+    expected = [Other, GreetWorkflow] if form == "value" else [GreetWorkflow]
+    assert active["workflows"] == expected
+    assert replayer.data_converter is WRAPPING_CONVERTER
+    assert replayer.config()["workflows"] == [Other]

@@ -479,7 +479,17 @@ class Worker:
             raise RuntimeError("Never started")
         await self.shutdown()
         self._async_context_exiting = True
-        await asyncio.wait([run_task])
+        # Plugins' run_worker may clean up after the worker stopped: wait that long for it.
+        timeout = self._config.get("plugin_shutdown_timeout", timedelta(seconds=60))
+        try:
+            await asyncio.wait([run_task], timeout=timeout.total_seconds() if timeout else None)
+        except asyncio.CancelledError:
+            run_task.cancel()
+            raise
+        if not run_task.done():
+            logger.warning("Plugin cleanup outlived plugin_shutdown_timeout; cancelling it")
+            run_task.cancel()
+            await asyncio.wait([run_task])
         if exc_type is asyncio.CancelledError and self._async_context_run_exception:
             raise self._async_context_run_exception
 
