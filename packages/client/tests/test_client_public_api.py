@@ -66,6 +66,7 @@ EXPECTED_NAMES = sorted(
         "OutboundInterceptor",
         "ParamType",
         "PauseScheduleInput",
+        "Plugin",
         "QueryWorkflowInput",
         "RPCError",
         "RPCStatusCode",
@@ -228,7 +229,6 @@ MISSING_NAMES = {
         _STORAGE,
     ),
     "CloudOperationsClient": "the Cloud Ops API is not generated in tempyral.api",
-    "Plugin": "client plugins are not supported yet",
     "PayloadLimitsConfig": "tempyral.service has no payload size warnings",
     "_fix_history_enum": "enum spellings are fixed from the message descriptors (_history)",
     "_fix_history_failure": "enum spellings are fixed from the message descriptors (_history)",
@@ -312,9 +312,7 @@ MISSING_METHODS = {
     ),
 }
 MISSING_PARAMETERS = {
-    "Client.__init__": {"plugins": "client plugins are not supported yet"},
     "Client.connect": {
-        "plugins": "client plugins are not supported yet",
         "payload_limits": "tempyral.service has no payload size warnings",
     },
 }

@@ -49,10 +49,12 @@ SNAPSHOT: dict[str, list[str]] = {
         "HandleSignalInput",
         "HandleUpdateInput",
         "Interceptor",
+        "Plugin",
         "PollerBehavior",
         "PollerBehaviorAutoscaling",
         "PollerBehaviorSimpleMaximum",
         "Replayer",
+        "ReplayerConfig",
         "SandboxedWorkflowRunner",
         "SignalChildWorkflowInput",
         "SignalExternalWorkflowInput",
@@ -73,6 +75,7 @@ SNAPSHOT: dict[str, list[str]] = {
         "load_default_build_id",
     ],
     "tempyral.worker.workflow_sandbox": ["SandboxRestrictions", "SandboxedWorkflowRunner"],
+    "tempyral.plugin": ["PluginParameter", "SimplePlugin"],
 }
 
 _WORKFLOW_SIDE = {
@@ -80,8 +83,6 @@ _WORKFLOW_SIDE = {
     "PatchActivationInput",
     "WorkflowInstance",
     "WorkflowInstanceDetails",
-    # The Replayer's config dict (tempyral's Replayer takes keywords only).
-    "ReplayerConfig",
 }
 _NOT_BUILT = {
     # Nexus, plugins, slot tuners and process-pool activities.
@@ -90,7 +91,6 @@ _NOT_BUILT = {
     "NexusOperationInboundInterceptor",
     "StartNexusOperationInput",
     "NexusSlotInfo",
-    "Plugin",
     "ActivitySlotInfo",
     "CustomSlotSupplier",
     "FixedSizeSlotSupplier",
@@ -110,6 +110,8 @@ _NOT_BUILT = {
 }
 NOT_SUPPORTED_YET: dict[str, set[str]] = {
     "temporalio.worker": _WORKFLOW_SIDE | _NOT_BUILT,
+    # The TypeVar of its annotations, which the official module leaves public by accident.
+    "temporalio.plugin": {"T"},
     # The sandbox's own errors and matchers: tempyral has no sandbox.
     "temporalio.worker.workflow_sandbox": {
         "RestrictedWorkflowAccessError",
@@ -169,12 +171,11 @@ DESCRIBE = textwrap.dedent(
 OFFICIAL_MODULES = [name.replace("tempyral", "temporalio", 1) for name in SNAPSHOT]
 # Parameters of shared names that tempyral does not take (the official SDK's are listed).
 MISSING_PARAMETERS: dict[tuple[str, str, str], set[str]] = {
-    # tempyral.replay's Replayer takes these as **kwargs and ignores them (no runner, no plugins).
+    # tempyral.replay's Replayer takes these as **kwargs and ignores them (no runner).
     ("temporalio.worker", "Replayer", "__init__"): {
         "workflow_task_executor",
         "workflow_runner",
         "unsandboxed_workflow_runner",
-        "plugins",
         "build_id",
         "identity",
         "runtime",
@@ -199,7 +200,6 @@ _RUNNER_METHODS = {
     "set_worker_level_failure_exception_types",
 }
 MISSING_METHODS: dict[tuple[str, str], set[str]] = {
-    ("temporalio.worker", "Replayer"): {"config"},
     ("temporalio.worker", "WorkflowRunner"): _RUNNER_METHODS,
     ("temporalio.worker", "UnsandboxedWorkflowRunner"): _RUNNER_METHODS,
     ("temporalio.worker.workflow_sandbox", "SandboxedWorkflowRunner"): _RUNNER_METHODS,

@@ -165,7 +165,7 @@ def test_workflow_options_tempyral_cannot_honour_are_refused(client: Any) -> Non
 def test_unsupported_options_are_refused(client: Any) -> None:
     with pytest.raises(NotImplementedError, match="nexus_service_handlers"):
         make(client, activities=[one], nexus_service_handlers=[object()])
-    with pytest.raises(NotImplementedError, match="plugins"):
+    with pytest.raises(TypeError, match=r"tempyral\.worker\.Plugin instances, got object"):
         make(client, activities=[one], plugins=[object()])
     with pytest.raises(NotImplementedError, match="tuner"):
         make(client, activities=[one], tuner=object())

@@ -8,7 +8,7 @@ describe, history), list and count them, complete activities asynchronously
 through :py:class:`Interceptor` chains, as in the official SDK.
 
 Not provided (yet): standalone activities and Nexus operations started from the client, cloud
-operations, worker build-id versioning calls, client plugins, external payload storage.
+operations, worker build-id versioning calls, external payload storage.
 
 Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 
@@ -103,6 +103,7 @@ if TYPE_CHECKING:
     from tempyral.client._list import (
         WorkflowHistoryEventAsyncIterator as WorkflowHistoryEventAsyncIterator,
     )
+    from tempyral.client._plugin import Plugin as Plugin
     from tempyral.client._schedule import Schedule as Schedule
     from tempyral.client._schedule import ScheduleBackfill as ScheduleBackfill
     from tempyral.client._schedule import ScheduleCalendarSpec as ScheduleCalendarSpec
@@ -218,6 +219,7 @@ _DEFINED_IN: dict[str, str] = {
     "MethodSyncOrAsyncSingleParam": "tempyral.client._types",
     "MultiParamSpec": "tempyral.client._types",
     "OutboundInterceptor": "tempyral.client._interceptor",
+    "Plugin": "tempyral.client._plugin",
     "ParamType": "tempyral.client._types",
     "PauseScheduleInput": "tempyral.client._inputs",
     "QueryWorkflowInput": "tempyral.client._inputs",

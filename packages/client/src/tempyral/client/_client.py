@@ -34,6 +34,7 @@ from tempyral.client._inputs import (
 )
 from tempyral.client._interceptor import Interceptor, OutboundInterceptor
 from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
+from tempyral.client._plugin import Plugin
 from tempyral.client._schedule import Schedule, ScheduleBackfill, ScheduleHandle
 from tempyral.client._schedule_describe import ScheduleAsyncIterator
 from tempyral.client._types import ReturnType
@@ -72,6 +73,7 @@ class ClientConnectConfig(TypedDict, total=False):
     namespace: str
     api_key: str | None
     data_converter: DataConverter
+    plugins: Sequence[Plugin]
     interceptors: Sequence[Interceptor]
     default_workflow_query_reject_condition: QueryRejectCondition | None
     tls: bool | TLSConfig | None
@@ -93,6 +95,7 @@ class ClientConfig(TypedDict, total=False):
     service_client: Required[ServiceClient]
     namespace: Required[str]
     data_converter: Required[DataConverter]
+    plugins: Required[Sequence[Plugin]]
     interceptors: Required[Sequence[Interceptor]]
     default_workflow_query_reject_condition: Required[QueryRejectCondition | None]
     header_codec_behavior: Required[HeaderCodecBehavior]
@@ -113,6 +116,7 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
         namespace: str = "default",
         api_key: str | None = None,
         data_converter: DataConverter = DataConverter.default,
+        plugins: Sequence[Plugin] = (),
         interceptors: Sequence[Interceptor] = (),
         default_workflow_query_reject_condition: QueryRejectCondition | None = None,
         tls: bool | TLSConfig | None = None,
@@ -136,6 +140,8 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
             api_key: Sent as ``authorization: Bearer <key>`` (unless ``rpc_metadata`` has an
                 ``authorization`` key); turns TLS on unless ``tls=False``.
             data_converter: Converts values to and from payloads.
+            plugins: Client plugins; earlier ones wrap later ones. Those that are also
+                ``tempyral.worker.Plugin`` apply to every worker built on this client too.
             interceptors: Client interceptors; earlier ones wrap later ones.
             default_workflow_query_reject_condition: Reject condition of queries that give none.
             tls: ``True`` for TLS with system roots, a :py:class:`TLSConfig`, ``False`` for
@@ -171,9 +177,10 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
             runtime=runtime,
         )
         return cls(
-            await ServiceClient.connect(config),
+            await _connect_through(plugins, config),
             namespace=namespace,
             data_converter=data_converter,
+            plugins=plugins,
             interceptors=interceptors,
             default_workflow_query_reject_condition=default_workflow_query_reject_condition,
             header_codec_behavior=header_codec_behavior,
@@ -185,21 +192,27 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
         *,
         namespace: str = "default",
         data_converter: DataConverter = DataConverter.default,
+        plugins: Sequence[Plugin] = (),
         interceptors: Sequence[Interceptor] = (),
         default_workflow_query_reject_condition: QueryRejectCondition | None = None,
         header_codec_behavior: HeaderCodecBehavior = HeaderCodecBehavior.NO_CODEC,
     ) -> None:
         """Create a client over an existing service client (see :py:meth:`connect`)."""
-        self._config = ClientConfig(
+        config = ClientConfig(
             service_client=service_client,
             namespace=namespace,
             data_converter=data_converter,
+            plugins=list(plugins),
             interceptors=list(interceptors),
             default_workflow_query_reject_condition=default_workflow_query_reject_condition,
             header_codec_behavior=header_codec_behavior,
         )
+        self._initial_config = copy.copy(config)
+        for plugin in plugins:
+            config = plugin.configure_client(config)
+        self._config = config
         self._impl: OutboundInterceptor = _ClientImpl(self)
-        for interceptor in reversed(list(interceptors)):
+        for interceptor in reversed(list(config["interceptors"])):
             self._impl = interceptor.intercept_client(self._impl)
         # Set by a tempyral worker sharing this client: whether it can run a workflow task of
         # this task queue right away, which is what eager workflow start needs.
@@ -211,9 +224,9 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
     def config(self, *, active_config: bool = False) -> ClientConfig:
         """A shallow copy of the configuration this client was created with.
 
-        ``active_config`` is accepted for compatibility: without plugins both are the same.
+        With ``active_config``, the configuration in use: what the plugins made of it.
         """
-        config = copy.copy(self._config)
+        config = copy.copy(self._config if active_config else self._initial_config)
         config["interceptors"] = list(config["interceptors"])
         return config
 
@@ -436,3 +449,21 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
                 query=query,
             )
         )
+
+
+async def _connect_through(plugins: Sequence[Plugin], config: ConnectConfig) -> ServiceClient:
+    """Connect with each plugin's ``connect_service_client`` wrapped around the next one."""
+    connect: Callable[[ConnectConfig], Awaitable[ServiceClient]] = ServiceClient.connect
+    for plugin in reversed(plugins):
+        connect = _wrapped_connect(plugin, connect)
+    return await connect(config)
+
+
+def _wrapped_connect(
+    plugin: Plugin, next_connect: Callable[[ConnectConfig], Awaitable[ServiceClient]]
+) -> Callable[[ConnectConfig], Awaitable[ServiceClient]]:
+    # A function per plugin binds this plugin and its successor (a lambda in the loop would not).
+    def connect(config: ConnectConfig) -> Awaitable[ServiceClient]:
+        return plugin.connect_service_client(config, next_connect)
+
+    return connect

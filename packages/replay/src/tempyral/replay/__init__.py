@@ -39,6 +39,7 @@ from tempyral.replay._interceptor_api import (
 )
 from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
+from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin
 
 __all__ = [
     "ContinueAsNewInput",
@@ -52,6 +53,8 @@ __all__ = [
     "NondeterminismError",
     "ReplayError",
     "Replayer",
+    "ReplayerConfig",
+    "ReplayerPlugin",
     "RestrictedWorkflowAccessError",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",

@@ -10,6 +10,10 @@ Typical use, in CI::
 :py:class:`CorruptHistoryError`, or the error that failed a workflow task) unless
 ``raise_on_replay_failure=False``; ``replay_workflows`` does the same over many histories, failing
 fast or collecting every failure.
+
+Plugins (``plugins=``, usually ``tempyral.worker.Plugin``) first rewrite the configuration
+(``configure_replayer``), then wrap every replay (``run_replayer``): the async replays all go
+through :py:meth:`Replayer.workflow_replay_iterator`, which chains them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.client import WorkflowHistory
@@ -34,6 +38,7 @@ from tempyral.replay._interceptor_api import (
     WorkflowInterceptorClassInput,
 )
 from tempyral.replay._poison import as_exception
+from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin, ReplayNext
 from tempyral.workflow._definition import _Definition
 
 __all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
@@ -67,12 +72,34 @@ class Replayer:
         namespace: str = "ReplayNamespace",
         data_converter: DataConverter | None = None,
         interceptors: Sequence[Any] = (),
+        plugins: Sequence[ReplayerPlugin] = (),
         workflow_failure_exception_types: Sequence[type[BaseException]] = (),
         determinism_guard: bool = True,
         debug_mode: bool = False,
         header_codec_behavior: HeaderCodecBehavior = HeaderCodecBehavior.NO_CODEC,
         **_ignored: Any,
     ) -> None:
+        config = ReplayerConfig(
+            workflows=list(workflows),
+            namespace=namespace,
+            data_converter=data_converter or DataConverter.default,
+            interceptors=list(interceptors),
+            workflow_failure_exception_types=list(workflow_failure_exception_types),
+            determinism_guard=determinism_guard,
+            debug_mode=debug_mode,
+            header_codec_behavior=header_codec_behavior,
+        )
+        # The official options tempyral has no use for stay in the config for plugins to see.
+        config.update(cast(ReplayerConfig, _ignored))
+        self._initial_config = config.copy()
+        self.plugins = list(plugins)
+        for plugin in self.plugins:
+            config = plugin.configure_replayer(config)
+        self._config = config
+        self._init_from_config(config)
+
+    def _init_from_config(self, config: ReplayerConfig) -> None:
+        workflows = config.get("workflows") or ()
         if not workflows:
             raise ValueError("Replayer needs at least one workflow class")
         self._definitions: dict[str | None, _Definition] = {}
@@ -81,20 +108,32 @@ class Replayer:
             if definition.name in self._definitions:
                 raise ValueError(f"more than one workflow named {definition.name!r}")
             self._definitions[definition.name] = definition
-        self.namespace = namespace
-        self.data_converter = data_converter or DataConverter.default
+        self.namespace = config.get("namespace", "ReplayNamespace")
+        self.data_converter = config.get("data_converter") or DataConverter.default
         # The data converter's payload codec, applied around the engine (see ``_codec``).
-        self.task_codec = TaskCodec.for_converter(self.data_converter, header_codec_behavior)
-        self.failure_exception_types = tuple(workflow_failure_exception_types)
+        self.task_codec = TaskCodec.for_converter(
+            self.data_converter,
+            config.get("header_codec_behavior", HeaderCodecBehavior.NO_CODEC),
+        )
+        self.failure_exception_types = tuple(config.get("workflow_failure_exception_types", ()))
         # Worker interceptors (``tempyral.worker.Interceptor``, duck-typed: that class lives a
         # layer up) that intercept workflows; the first is the outermost.
-        self.interceptor_classes = _workflow_interceptor_classes(interceptors)
+        self.interceptor_classes = _workflow_interceptor_classes(config.get("interceptors", ()))
         # debug_mode: tempyral runs workflow code on a plain loop with no deadlock timer, so
         # debuggers and coverage work either way; accepted for compatibility.
-        self.determinism_guard = determinism_guard and not debug_mode
+        self.determinism_guard = config.get("determinism_guard", True) and not config.get(
+            "debug_mode", False
+        )
         # The meter behind workflow.metric_meter(): a worker sets its runtime's; replays record
         # nothing anyway (the meter drops records made while replaying).
         self.metric_meter: MetricMeter = MetricMeter.noop
+
+    def config(self, *, active_config: bool = False) -> ReplayerConfig:
+        """A shallow copy of the configuration given, or with ``active_config`` of the one in use
+        (what the plugins made of it)."""
+        config = self._config.copy() if active_config else self._initial_config.copy()
+        config["workflows"] = list(config.get("workflows", ()))
+        return config
 
     def _definition(self, workflow_type: str) -> _Definition:
         definition = self._definitions.get(workflow_type) or self._definitions.get(None)
@@ -135,7 +174,7 @@ class Replayer:
         With a payload codec, which is async, it must not be called from a running event loop:
         use ``replay_workflow`` there.
         """
-        if self.task_codec.codec is None:
+        if self.task_codec.codec is None and not self.plugins:
             return self._replay_decoded(history, history.events, raise_on_replay_failure)
         replaying = self.replay_workflow(history, raise_on_replay_failure=raise_on_replay_failure)
         return asyncio.run(replaying)
@@ -166,6 +205,17 @@ class Replayer:
         self, history: WorkflowHistory, *, raise_on_replay_failure: bool = True
     ) -> WorkflowReplayResult:
         """Replay one history; raise its failure unless ``raise_on_replay_failure=False``."""
+        if not self.plugins:
+            return await self._replay_one(history, raise_on_replay_failure)
+        async with self.workflow_replay_iterator([history]) as results:
+            result = await anext(results)
+        if raise_on_replay_failure and result.replay_failure is not None:
+            raise result.replay_failure
+        return result
+
+    async def _replay_one(
+        self, history: WorkflowHistory, raise_on_replay_failure: bool
+    ) -> WorkflowReplayResult:
         started = time.perf_counter()
         try:
             events = await self.task_codec.decode_events(history.events)
@@ -177,19 +227,25 @@ class Replayer:
             )
         return self._replay_decoded(history, events, raise_on_replay_failure)
 
-    @contextlib.asynccontextmanager
-    async def workflow_replay_iterator(
+    def workflow_replay_iterator(
         self, histories: Iterable[WorkflowHistory] | AsyncIterable[WorkflowHistory]
-    ) -> AsyncIterator[AsyncIterator[WorkflowReplayResult]]:
-        """As the official SDK's: iterate results one history at a time (failures collected)."""
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[WorkflowReplayResult]]:
+        """As the official SDK's: iterate results one history at a time (failures collected).
 
+        Each plugin's ``run_replayer`` wraps the later ones; the first plugin is the outermost.
+        """
+        replay: ReplayNext = _replay_without_plugins
+        for plugin in reversed(self.plugins):
+            replay = _wrapped_replay(plugin, replay)
+        return replay(self, _as_async_iterator(histories))
+
+    @contextlib.asynccontextmanager
+    async def _replay_iterator(
+        self, histories: AsyncIterator[WorkflowHistory]
+    ) -> AsyncIterator[AsyncIterator[WorkflowReplayResult]]:
         async def results() -> AsyncIterator[WorkflowReplayResult]:
-            if isinstance(histories, AsyncIterable):
-                async for history in histories:
-                    yield await self.replay_workflow(history, raise_on_replay_failure=False)
-            else:
-                for history in histories:
-                    yield await self.replay_workflow(history, raise_on_replay_failure=False)
+            async for history in histories:
+                yield await self._replay_one(history, raise_on_replay_failure=False)
 
         yield results()
 
@@ -202,18 +258,43 @@ class Replayer:
         """Replay many histories: stop at the first failure (default) or collect them all."""
         failures: dict[str, Exception] = {}
         results: list[WorkflowReplayResult] = []
-        if isinstance(histories, AsyncIterable):
-            items = [h async for h in histories]
-        else:
-            items = list(histories)
-        for history in items:
-            result = await self.replay_workflow(
-                history, raise_on_replay_failure=raise_on_replay_failure
-            )
-            results.append(result)
-            if result.replay_failure is not None:
-                failures[_key(history)] = result.replay_failure
+        async with self.workflow_replay_iterator(histories) as replayed:
+            async for result in replayed:
+                results.append(result)
+                if result.replay_failure is None:
+                    continue
+                if raise_on_replay_failure:
+                    raise result.replay_failure
+                failures[_key(result.history)] = result.replay_failure
         return WorkflowReplayResults(failures, results)
+
+
+def _replay_without_plugins(
+    replayer: Replayer, histories: AsyncIterator[WorkflowHistory]
+) -> contextlib.AbstractAsyncContextManager[AsyncIterator[WorkflowReplayResult]]:
+    """The end of the plugin chain: the replayer's own replay."""
+    return replayer._replay_iterator(histories)
+
+
+def _wrapped_replay(plugin: ReplayerPlugin, next_replay: ReplayNext) -> ReplayNext:
+    # A function per plugin binds this plugin and its successor (a lambda in the loop would not).
+    def replay(
+        replayer: Replayer, histories: AsyncIterator[WorkflowHistory]
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[WorkflowReplayResult]]:
+        return plugin.run_replayer(replayer, histories, next_replay)
+
+    return replay
+
+
+async def _as_async_iterator(
+    histories: Iterable[WorkflowHistory] | AsyncIterable[WorkflowHistory],
+) -> AsyncIterator[WorkflowHistory]:
+    if isinstance(histories, AsyncIterable):
+        async for history in histories:
+            yield history
+    else:
+        for history in histories:
+            yield history
 
 
 def _workflow_interceptor_classes(

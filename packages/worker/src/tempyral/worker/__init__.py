@@ -6,7 +6,7 @@ the workflows (on tempyral's engine, ``tempyral.replay``) and activities; ``awai
 ``tempyral.replay``'s, re-exported here under the official names, as are the workflow
 interceptor classes and inputs (the engine calls them).
 
-Differences from ``temporalio.worker``: ``nexus_service_handlers``, ``plugins``, ``tuner``,
+Differences from ``temporalio.worker``: ``nexus_service_handlers``, ``tuner``,
 autoscaling pollers and process-pool activity executors raise ``NotImplementedError``;
 ``SandboxedWorkflowRunner`` / ``UnsandboxedWorkflowRunner`` are accepted for source
 compatibility (tempyral has no per-run sandbox); ``workflow_deadlock_timeout`` is tempyral's
@@ -21,6 +21,7 @@ from tempyral.replay import (
     HandleSignalInput,
     HandleUpdateInput,
     Replayer,
+    ReplayerConfig,
     SignalChildWorkflowInput,
     SignalExternalWorkflowInput,
     StartActivityInput,
@@ -44,6 +45,7 @@ from tempyral.worker._interceptor import (
     ExecuteActivityInput,
     Interceptor,
 )
+from tempyral.worker._plugin import Plugin
 from tempyral.worker._runners import (
     SandboxedWorkflowRunner,
     UnsandboxedWorkflowRunner,
@@ -62,10 +64,12 @@ __all__ = [
     "HandleSignalInput",
     "HandleUpdateInput",
     "Interceptor",
+    "Plugin",
     "PollerBehavior",
     "PollerBehaviorAutoscaling",
     "PollerBehaviorSimpleMaximum",
     "Replayer",
+    "ReplayerConfig",
     "SandboxedWorkflowRunner",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",

@@ -13,13 +13,16 @@ import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from tempyral.client import Client
 from tempyral.common import VersioningBehavior
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._runners import WorkflowRunner
 from tempyral.worker._versioning import WorkerDeploymentConfig
+
+if TYPE_CHECKING:
+    from tempyral.worker._plugin import Plugin
 
 __all__ = [
     "PollerBehavior",
@@ -76,7 +79,7 @@ class WorkerConfig(TypedDict, total=False):
     nexus_task_executor: concurrent.futures.ThreadPoolExecutor | None
     workflow_runner: WorkflowRunner
     unsandboxed_workflow_runner: WorkflowRunner
-    plugins: Sequence[Any]
+    plugins: Sequence[Plugin]
     interceptors: Sequence[Interceptor]
     build_id: str | None
     identity: str | None
@@ -184,8 +187,6 @@ def _check_deadlock_timeout(config: WorkerConfig) -> None:
 def _refuse_unsupported(config: WorkerConfig) -> None:
     if config.get("nexus_service_handlers"):
         raise _not_implemented("nexus_service_handlers", "tempyral workers run no Nexus operations")
-    if config.get("plugins"):
-        raise _not_implemented("plugins", "worker plugins are not implemented")
     if config.get("tuner") is not None:
         raise _not_implemented(
             "tuner",

@@ -42,6 +42,7 @@ from tempyral.worker._config import (
 )
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._metrics import worker_metrics
+from tempyral.worker._plugin import Plugin, worker_plugins
 from tempyral.worker._runners import (
     SandboxedWorkflowRunner,
     UnsandboxedWorkflowRunner,
@@ -104,7 +105,7 @@ class Worker:
         nexus_task_executor: concurrent.futures.ThreadPoolExecutor | None = None,
         workflow_runner: WorkflowRunner = SandboxedWorkflowRunner(),  # noqa: B008
         unsandboxed_workflow_runner: WorkflowRunner = UnsandboxedWorkflowRunner(),  # noqa: B008
-        plugins: Sequence[Any] = (),
+        plugins: Sequence[Plugin] = (),
         interceptors: Sequence[Interceptor] = (),
         build_id: str | None = None,
         identity: str | None = None,
@@ -146,8 +147,11 @@ class Worker:
 
         The arguments are the official ``temporalio.worker.Worker``'s; see its documentation.
         tempyral raises :py:class:`NotImplementedError` for the options it cannot honour yet
-        (``nexus_service_handlers``, ``plugins``, ``tuner``, autoscaling pollers, non-thread
-        activity executors).
+        (``nexus_service_handlers``, ``tuner``, autoscaling pollers, non-thread activity
+        executors).
+
+        ``plugins`` follow the plugins of ``client`` that are worker plugins too; each one's
+        ``configure_worker`` rewrites the configuration before it is checked and used.
 
         One argument is tempyral's own: ``workflow_deadlock_timeout``, how long workflow code may
         hold its thread before its task fails with a deadlock error showing where it is stuck
@@ -203,12 +207,24 @@ class Worker:
             max_workflow_task_external_storage_concurrency=max_workflow_task_external_storage_concurrency,
             workflow_deadlock_timeout=workflow_deadlock_timeout,
         )
-        validate_config(config)
         self._initial_config = config.copy()
+        self._plugins = worker_plugins(client, plugins)
+        for plugin in self._plugins:
+            config = plugin.configure_worker(config)
+        validate_config(config)
         self._config = config
+        # From here on only the configuration counts: plugins may have changed any of it.
+        client = config["client"]
+        activities = config.get("activities") or ()
+        workflows = config.get("workflows") or ()
+        activity_executor = config.get("activity_executor")
+        build_id = config.get("build_id")
+        use_worker_versioning = config.get("use_worker_versioning", False)
+        deployment_config = config.get("deployment_config")
         self._instance_key = str(uuid.uuid4())
-        from_client = [i for i in client.config()["interceptors"] if isinstance(i, Interceptor)]
-        self._interceptors = [*from_client, *interceptors]
+        client_interceptors = client.config(active_config=True)["interceptors"]
+        from_client = [i for i in client_interceptors if isinstance(i, Interceptor)]
+        self._interceptors = [*from_client, *(config.get("interceptors") or ())]
         self._versioning = VersioningStrategy(
             build_id=(deployment_config.version.build_id if deployment_config else build_id) or "",
             use_build_id_versioning=use_worker_versioning,
@@ -315,8 +331,15 @@ class Worker:
 
         Returns once shutdown is complete: every activity has finished (or been cancelled after
         the graceful timeout) and been reported. Raises a fatal worker error, if one occurred.
-        Cancelling the task running this also shuts the worker down.
+        Cancelling the task running this also shuts the worker down. Each plugin's
+        ``run_worker`` wraps the later ones' and the worker's own run.
         """
+        run: Callable[[Worker], Awaitable[None]] = _run_without_plugins
+        for plugin in reversed(self._plugins):
+            run = _wrapped_run(plugin, run)
+        await run(self)
+
+    async def _run(self) -> None:
         if self._started:
             raise RuntimeError("Already started")
         try:
@@ -456,6 +479,31 @@ class Worker:
             raise RuntimeError("Never started")
         await self.shutdown()
         self._async_context_exiting = True
-        await asyncio.wait([run_task])
+        # Plugins' run_worker may clean up after the worker stopped: wait that long for it.
+        timeout = self._config.get("plugin_shutdown_timeout", timedelta(seconds=60))
+        try:
+            await asyncio.wait([run_task], timeout=timeout.total_seconds() if timeout else None)
+        except asyncio.CancelledError:
+            run_task.cancel()
+            raise
+        if not run_task.done():
+            logger.warning("Plugin cleanup outlived plugin_shutdown_timeout; cancelling it")
+            run_task.cancel()
+            await asyncio.wait([run_task])
         if exc_type is asyncio.CancelledError and self._async_context_run_exception:
             raise self._async_context_run_exception
+
+
+async def _run_without_plugins(worker: Worker) -> None:
+    """The end of the plugin chain: the worker's own run."""
+    await worker._run()
+
+
+def _wrapped_run(
+    plugin: Plugin, next_run: Callable[[Worker], Awaitable[None]]
+) -> Callable[[Worker], Awaitable[None]]:
+    # A function per plugin binds this plugin and its successor (a lambda in the loop would not).
+    def run(worker: Worker) -> Awaitable[None]:
+        return plugin.run_worker(worker, next_run)
+
+    return run
