@@ -1,0 +1,113 @@
+"""Tracing with ``tempyral.contrib.opentelemetry`` on a real dev server, tempyral on both ends.
+
+A traced client starts a workflow on a traced worker; the workflow runs an activity and a child,
+handles a signal and answers a query. Every span lands in one trace, with the official contrib's
+names and parents. Replaying the same history with the interceptor records nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, Tracer
+
+from tempyral.client import Client
+from tempyral.contrib.opentelemetry import TracingInterceptor
+from tempyral.worker import Replayer, Worker
+
+from .tracing_workflows import ACTIVITIES, WORKFLOWS, TracedParent
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def exporter() -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    yield exporter
+    exporter.shutdown()
+
+
+@pytest.fixture
+def tracer(exporter: InMemorySpanExporter) -> Tracer:
+    # A provider of the test's own: the global one is not touched.
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider.get_tracer("tempyral-tests")
+
+
+def tree(spans: tuple[ReadableSpan, ...]) -> list[tuple[str, str | None]]:
+    """Sorted (span, parent span) by name; a parent outside ``spans`` (remote) shows as ``"?"``."""
+    names = {span.context.span_id: span.name for span in spans if span.context is not None}
+    return sorted(
+        (span.name, None if span.parent is None else names.get(span.parent.span_id, "?"))
+        for span in spans
+    )
+
+
+async def test_a_workflow_its_activity_child_signal_and_query_make_one_trace(
+    tempyral_target: str, exporter: InMemorySpanExporter, tracer: Tracer
+) -> None:
+    client = await Client.connect(tempyral_target, interceptors=[TracingInterceptor(tracer)])
+    queue = f"otel-{uuid.uuid4()}"
+    workflow_id = f"otel-{uuid.uuid4()}"
+    async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ACTIVITIES):
+        with tracer.start_as_current_span("test"):
+            handle = await client.start_workflow(
+                TracedParent.run, args=[queue, queue], id=workflow_id, task_queue=queue
+            )
+            assert await handle.query(TracedParent.state) == "waiting"
+            await handle.signal(TracedParent.proceed)
+            result = await asyncio.wait_for(handle.result(), 30)
+    assert result == ["step parent", "step child"]
+
+    spans = exporter.get_finished_spans()
+    assert len({span.context.trace_id for span in spans if span.context is not None}) == 1
+    # Workflow spans hang off the starter's span (the workflow's context), as in the official
+    # contrib; an activity's or child's spans off the span that started it. Each span once:
+    # nothing was recorded twice (a replay would re-emit workflow spans).
+    assert tree(spans) == sorted(
+        [
+            ("test", None),
+            ("StartWorkflow:TracedParent", "test"),
+            ("RunWorkflow:TracedParent", "StartWorkflow:TracedParent"),
+            ("StartActivity:traced_step", "StartWorkflow:TracedParent"),
+            ("RunActivity:traced_step", "StartActivity:traced_step"),
+            ("QueryWorkflow:state", "test"),
+            ("HandleQuery:state", "QueryWorkflow:state"),
+            ("SignalWorkflow:proceed", "test"),
+            ("HandleSignal:proceed", "StartWorkflow:TracedParent"),
+            ("StartChildWorkflow:TracedChild", "StartWorkflow:TracedParent"),
+            ("RunWorkflow:TracedChild", "StartChildWorkflow:TracedChild"),
+            ("StartActivity:traced_step", "StartChildWorkflow:TracedChild"),
+            ("RunActivity:traced_step", "StartActivity:traced_step"),
+            ("CompleteWorkflow:TracedChild", "StartChildWorkflow:TracedChild"),
+            ("CompleteWorkflow:TracedParent", "StartWorkflow:TracedParent"),
+        ]
+    )
+    by_name = {span.name: span for span in spans}
+    run = by_name["RunWorkflow:TracedParent"]
+    assert run.kind is SpanKind.SERVER
+    assert run.attributes is not None
+    assert run.attributes["temporalWorkflowID"] == workflow_id
+    assert run.attributes["temporalRunID"] == handle.first_execution_run_id
+    # Workflow spans take no time: they start and end at the workflow task's time.
+    assert run.start_time == run.end_time
+    assert by_name["StartWorkflow:TracedParent"].kind is SpanKind.CLIENT
+    assert by_name["RunActivity:traced_step"].attributes is not None
+    assert by_name["RunActivity:traced_step"].attributes["temporalActivityID"]
+    # The signal's span is linked to the sender's.
+    signal = by_name["HandleSignal:proceed"]
+    sender = by_name["SignalWorkflow:proceed"]
+    assert [link.context.span_id for link in signal.links] == [sender.context.span_id]
+
+    # Replaying the history with the interceptor records no workflow span again.
+    exporter.clear()
+    replayer = Replayer(workflows=WORKFLOWS, interceptors=[TracingInterceptor(tracer)])
+    await replayer.replay_workflow(await handle.fetch_history())
+    assert exporter.get_finished_spans() == ()
