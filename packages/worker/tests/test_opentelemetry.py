@@ -8,8 +8,11 @@ names and parents. Replaying the same history with the interceptor records nothi
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -111,3 +114,79 @@ async def test_a_workflow_its_activity_child_signal_and_query_make_one_trace(
     replayer = Replayer(workflows=WORKFLOWS, interceptors=[TracingInterceptor(tracer)])
     await replayer.replay_workflow(await handle.fetch_history())
     assert exporter.get_finished_spans() == ()
+
+
+OFFICIAL_TRACING = Path(__file__).parent / "scripts" / "official_tracing.py"
+TAGS = {"RESULT", "SPANS "}  # the script's output lines worth reading
+
+
+async def test_one_trace_crosses_an_official_client_a_tempyral_worker_and_an_official_worker(
+    tempyral_target: str, exporter: InMemorySpanExporter, tracer: Tracer
+) -> None:
+    """An official client (its own process, official ``TracingInterceptor``) starts the parent on
+    a tempyral worker (here); the parent's activities run here and its child on the official
+    client's own worker. The spans of both processes join into one trace, parents right."""
+    client = await Client.connect(tempyral_target, interceptors=[TracingInterceptor(tracer)])
+    queue = f"otel-tempyral-{uuid.uuid4()}"
+    official_queue = f"otel-official-{uuid.uuid4()}"
+    async with Worker(client, task_queue=queue, workflows=WORKFLOWS, activities=ACTIVITIES):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(OFFICIAL_TRACING),
+            "--target",
+            tempyral_target,
+            "--workflow-queue",
+            queue,
+            "--official-queue",
+            official_queue,
+            "--id",
+            f"otel-cross-{uuid.uuid4()}",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 120)
+    output = out.decode()
+    assert process.returncode == 0, output
+    lines = dict(line.split(" ", 1) for line in output.splitlines() if line[:6] in TAGS)
+    assert json.loads(lines["RESULT"]) == {
+        "state": "waiting",
+        "result": ["step parent", "step child"],
+    }
+
+    spans = [dict(span, sdk="official") for span in json.loads(lines["SPANS"])]
+    for span in exporter.get_finished_spans():
+        assert span.context is not None
+        spans.append(
+            {
+                "name": span.name,
+                "trace_id": f"{span.context.trace_id:032x}",
+                "span_id": f"{span.context.span_id:016x}",
+                "parent_id": None if span.parent is None else f"{span.parent.span_id:016x}",
+                "sdk": "tempyral",
+            }
+        )
+    assert len({span["trace_id"] for span in spans}) == 1, spans
+    names = {span["span_id"]: span["name"] for span in spans}
+    joined = sorted(
+        (span["name"], span["sdk"], span["parent_id"] and names.get(span["parent_id"], "?"))
+        for span in spans
+    )
+    assert joined == sorted(
+        [
+            ("official-client", "official", None),
+            ("StartWorkflow:TracedParent", "official", "official-client"),
+            ("RunWorkflow:TracedParent", "tempyral", "StartWorkflow:TracedParent"),
+            ("StartActivity:traced_step", "tempyral", "StartWorkflow:TracedParent"),
+            ("RunActivity:traced_step", "tempyral", "StartActivity:traced_step"),
+            ("QueryWorkflow:state", "official", "official-client"),
+            ("HandleQuery:state", "tempyral", "QueryWorkflow:state"),
+            ("SignalWorkflow:proceed", "official", "official-client"),
+            ("HandleSignal:proceed", "tempyral", "StartWorkflow:TracedParent"),
+            ("StartChildWorkflow:TracedChild", "tempyral", "StartWorkflow:TracedParent"),
+            ("RunWorkflow:TracedChild", "official", "StartChildWorkflow:TracedChild"),
+            ("StartActivity:traced_step", "official", "StartChildWorkflow:TracedChild"),
+            ("RunActivity:traced_step", "tempyral", "StartActivity:traced_step"),
+            ("CompleteWorkflow:TracedChild", "official", "StartChildWorkflow:TracedChild"),
+            ("CompleteWorkflow:TracedParent", "tempyral", "StartWorkflow:TracedParent"),
+        ]
+    ), output
