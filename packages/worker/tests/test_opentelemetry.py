@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -20,8 +21,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Tracer
 
+from tempyral import workflow
 from tempyral.client import Client
 from tempyral.contrib.opentelemetry import TracingInterceptor
+from tempyral.contrib.opentelemetry.workflow import completed_span
 from tempyral.worker import Replayer, Worker
 
 from .tracing_workflows import ACTIVITIES, WORKFLOWS, TracedParent
@@ -190,3 +193,65 @@ async def test_one_trace_crosses_an_official_client_a_tempyral_worker_and_an_off
             ("CompleteWorkflow:TracedParent", "tempyral", "StartWorkflow:TracedParent"),
         ]
     ), output
+
+
+@workflow.defn
+class Marked:
+    @workflow.run
+    async def run(self) -> str:
+        await workflow.sleep(0.1)  # a second workflow task: the first one is replayed in it
+        completed_span("Mark", attributes={"step": 1})
+        return "marked"
+
+
+async def run_marked(client: Client, *interceptors: TracingInterceptor) -> Any:
+    """Run ``Marked`` on a worker with the client's interceptors and ``interceptors``."""
+    queue = f"otel-marked-{uuid.uuid4()}"
+    async with Worker(client, task_queue=queue, workflows=[Marked], interceptors=interceptors):
+        handle = await client.start_workflow(
+            Marked.run, id=f"otel-marked-{uuid.uuid4()}", task_queue=queue
+        )
+        assert await asyncio.wait_for(handle.result(), 30) == "marked"
+    return handle
+
+
+async def test_completed_span_records_in_workflow_code_and_a_replay_records_nothing(
+    tempyral_target: str, exporter: InMemorySpanExporter, tracer: Tracer
+) -> None:
+    client = await Client.connect(tempyral_target, interceptors=[TracingInterceptor(tracer)])
+    with tracer.start_as_current_span("test"):
+        handle = await run_marked(client)
+    spans = exporter.get_finished_spans()
+    assert tree(spans) == sorted(
+        [
+            ("test", None),
+            ("StartWorkflow:Marked", "test"),
+            ("RunWorkflow:Marked", "StartWorkflow:Marked"),
+            ("Mark", "StartWorkflow:Marked"),
+            ("CompleteWorkflow:Marked", "StartWorkflow:Marked"),
+        ]
+    )
+    mark = next(span for span in spans if span.name == "Mark")
+    assert mark.attributes is not None
+    assert mark.attributes["step"] == 1
+    assert mark.attributes["temporalWorkflowID"] == handle.id
+
+    exporter.clear()
+    replayer = Replayer(workflows=[Marked], interceptors=[TracingInterceptor(tracer)])
+    await replayer.replay_workflow(await handle.fetch_history())
+    assert exporter.get_finished_spans() == ()
+
+
+async def test_workflow_spans_need_a_traced_starter_unless_always_created(
+    tempyral_target: str, exporter: InMemorySpanExporter, tracer: Tracer
+) -> None:
+    untraced = await Client.connect(tempyral_target)  # the CLI or a schedule, say
+    await run_marked(untraced, TracingInterceptor(tracer))
+    assert exporter.get_finished_spans() == ()
+
+    await run_marked(untraced, TracingInterceptor(tracer, always_create_workflow_spans=True))
+    assert tree(exporter.get_finished_spans()) == [
+        ("CompleteWorkflow:Marked", None),
+        ("Mark", None),
+        ("RunWorkflow:Marked", None),
+    ]
