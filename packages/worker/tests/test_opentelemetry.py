@@ -255,3 +255,76 @@ async def test_workflow_spans_need_a_traced_starter_unless_always_created(
         ("Mark", None),
         ("RunWorkflow:Marked", None),
     ]
+
+
+@workflow.defn
+class Counter:
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self.done)
+        return self.total
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+    @workflow.update
+    def add(self, amount: int) -> int:
+        self.total += amount
+        return self.total
+
+    @add.validator
+    def check(self, amount: int) -> None:
+        if amount < 0:
+            raise ValueError("only positive amounts")
+
+
+async def test_signal_with_start_and_an_update_are_traced_as_the_official_contrib_does(
+    tempyral_target: str, exporter: InMemorySpanExporter, tracer: Tracer
+) -> None:
+    client = await Client.connect(tempyral_target, interceptors=[TracingInterceptor(tracer)])
+    queue = f"otel-update-{uuid.uuid4()}"
+    async with Worker(client, task_queue=queue, workflows=[Counter]):
+        with tracer.start_as_current_span("test"):
+            handle = await client.start_workflow(
+                Counter.run,
+                id=f"otel-update-{uuid.uuid4()}",
+                task_queue=queue,
+                start_signal="finish",
+            )
+            # The run may already be done by now: an update to a closed run is refused, so
+            # the update goes to a second run started plainly.
+            assert await asyncio.wait_for(handle.result(), 30) == 0
+            second = await client.start_workflow(
+                Counter.run, id=f"otel-update-{uuid.uuid4()}", task_queue=queue
+            )
+            assert await second.execute_update(Counter.add, 5) == 5
+            await second.signal(Counter.finish)
+            assert await asyncio.wait_for(second.result(), 30) == 5
+    spans = exporter.get_finished_spans()
+    assert tree(spans) == sorted(
+        [
+            ("test", None),
+            ("SignalWithStartWorkflow:Counter", "test"),
+            ("HandleSignal:finish", "SignalWithStartWorkflow:Counter"),
+            ("RunWorkflow:Counter", "SignalWithStartWorkflow:Counter"),
+            ("CompleteWorkflow:Counter", "SignalWithStartWorkflow:Counter"),
+            ("StartWorkflow:Counter", "test"),
+            ("RunWorkflow:Counter", "StartWorkflow:Counter"),
+            ("StartWorkflowUpdate:add", "test"),
+            ("ValidateUpdate:add", "StartWorkflow:Counter"),
+            ("HandleUpdate:add", "StartWorkflow:Counter"),
+            ("SignalWorkflow:finish", "test"),
+            ("HandleSignal:finish", "StartWorkflow:Counter"),
+            ("CompleteWorkflow:Counter", "StartWorkflow:Counter"),
+        ]
+    )
+    # The update's spans are linked to the caller's.
+    caller = next(span for span in spans if span.name == "StartWorkflowUpdate:add")
+    for name in ("ValidateUpdate:add", "HandleUpdate:add"):
+        span = next(span for span in spans if span.name == name)
+        assert [link.context.span_id for link in span.links] == [caller.context.span_id]
