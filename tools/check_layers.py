@@ -44,7 +44,7 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "replay": ("1b", ("replay", "workflow", "activity")),
-    "worker": ("2", ("worker", "plugin")),
+    "worker": ("2", ("worker", "plugin", "contrib.opentelemetry")),
     "testing": ("3", ("testing",)),
     "cli": ("3", ("cli",)),
 }
@@ -65,8 +65,11 @@ def owner_of(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != "tempyral" or len(parts) < 2:
         return None
-    for package, (_layer, tops) in PACKAGES.items():
-        if parts[1] in tops:
+    # A dotted entry (``contrib.opentelemetry``) claims a subpackage of a shared namespace, so it
+    # is matched before the one-part entries (``contrib`` belongs to the client package otherwise).
+    entries = [(top, package) for package, (_layer, tops) in PACKAGES.items() for top in tops]
+    for top, package in sorted(entries, key=lambda entry: -entry[0].count(".")):
+        if parts[1 : 2 + top.count(".")] == top.split("."):
             return package
     return "unknown"
 

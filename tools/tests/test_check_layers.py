@@ -49,3 +49,12 @@ def test_upward_sideways_and_private_imports_are_reported(tmp_path: Path) -> Non
     assert any("private tempyral.client._connect" in v for v in found)
     assert any("tempyral.nothing, which no package owns" in v for v in found)
     assert all(v.startswith("packages/") for v in found)
+
+
+def test_a_contrib_subpackage_belongs_to_the_package_that_claims_it() -> None:
+    tool = load_tool()
+    # tempyral.contrib is a namespace shared by the client (pydantic) and the worker (tracing).
+    assert tool.owner_of("tempyral.contrib.pydantic") == "client"
+    assert tool.owner_of("tempyral.contrib.opentelemetry") == "worker"
+    assert tool.owner_of("tempyral.contrib.opentelemetry.workflow") == "worker"
+    assert tool.owner_of("tempyral.contrib") == "client"

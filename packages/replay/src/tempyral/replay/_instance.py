@@ -16,7 +16,7 @@ while the run's thread may still be inside workflow code, :py:meth:`~WorkflowIns
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
@@ -258,13 +258,17 @@ class WorkflowInstance:
         arguments: Sequence[common_pb2.Payload] = (),
         *,
         query_id: str = "query",
+        headers: Mapping[str, common_pb2.Payload] | None = None,
     ) -> common_pb2.Payload:
-        """Run a query handler read-only against the current state; returns its answer payload."""
+        """Run a query handler read-only against the current state; returns its answer payload.
+
+        ``headers`` are the query's (a caller's trace context, say): the interceptors see them.
+        """
         runtime = self.runtime
         if runtime is None:
             raise RuntimeError("the workflow has not started yet; feed it history first")
         runtime.activate(
-            [j.QueryWorkflow(query_id, query_type, list(arguments))],
+            [j.QueryWorkflow(query_id, query_type, list(arguments), dict(headers or {}))],
             time_ns=runtime.time_ns,
             replaying=True,
         )

@@ -346,7 +346,13 @@ class WorkflowTaskHandler:
         try:
             arguments = await codec.decode_payloads(query.query_args.payloads)
             payload = await self._runner.run(
-                partial(instance.query, query.query_type, arguments, query_id=query_id)
+                partial(
+                    instance.query,
+                    query.query_type,
+                    arguments,
+                    query_id=query_id,
+                    headers=query.header.fields,
+                )
             )
             return query_answer(await codec.encode_payload(payload))
         except Exception as err:

@@ -1,0 +1,80 @@
+"""How a trace context travels in Temporal headers: the one place that encodes and decodes it.
+
+The official contrib puts the propagator's carrier (a ``dict[str, str]`` such as
+``{"traceparent": "00-..."}``) under the header key ``_tracer-data``, encoded by the default
+payload converter (JSON). Doing exactly the same here lets one trace cross official and tempyral
+clients and workers in either direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeAlias
+
+import opentelemetry.context
+import opentelemetry.propagators.textmap
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from tempyral.api.common.v1.message_pb2 import Payload
+from tempyral.converter import PayloadConverter
+
+__all__ = [
+    "DEFAULT_HEADER_KEY",
+    "Carrier",
+    "HasHeaders",
+    "TraceHeaders",
+    "default_text_map_propagator",
+]
+
+DEFAULT_HEADER_KEY = "_tracer-data"
+"""The header the official contrib uses; a different key would break cross-SDK traces."""
+
+Carrier: TypeAlias = dict[str, opentelemetry.propagators.textmap.CarrierValT]
+
+default_text_map_propagator: opentelemetry.propagators.textmap.TextMapPropagator = (
+    CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
+)
+"""Default text map propagator used by :py:class:`TracingInterceptor` (W3C trace context and
+baggage, as in the official contrib)."""
+
+
+class TraceHeaders(Protocol):
+    """What both tracing interceptors configure (subclasses may change all three)."""
+
+    header_key: str
+    text_map_propagator: opentelemetry.propagators.textmap.TextMapPropagator
+    payload_converter: PayloadConverter
+
+
+class HasHeaders(Protocol):
+    """An interceptor input whose headers travel with the call (client or workflow side)."""
+
+    headers: Mapping[str, Payload]
+
+
+def carrier_from_headers(owner: TraceHeaders, headers: Mapping[str, Payload]) -> Carrier | None:
+    """The carrier in ``headers``, or None when there is none (or it is empty)."""
+    payload = headers.get(owner.header_key)
+    if not payload:
+        return None
+    carrier: Any = owner.payload_converter.from_payloads([payload])[0]
+    return carrier if isinstance(carrier, dict) and carrier else None
+
+
+def carrier_to_headers(
+    owner: TraceHeaders, carrier: Carrier, headers: Mapping[str, Payload]
+) -> Mapping[str, Payload]:
+    """``headers`` with ``carrier`` added under the header key (unchanged for an empty one)."""
+    if not carrier:
+        return headers
+    return {**headers, owner.header_key: owner.payload_converter.to_payloads([carrier])[0]}
+
+
+def current_carrier(
+    owner: TraceHeaders, context: opentelemetry.context.Context | None = None
+) -> Carrier:
+    """The current (or given) OpenTelemetry context, injected into a fresh carrier."""
+    carrier: Carrier = {}
+    owner.text_map_propagator.inject(carrier, context)
+    return carrier
