@@ -174,7 +174,6 @@ def test_unsupported_options_are_refused(client: Any) -> None:
         make(client, activities=[one], plugins=[object()])
 
 
-
 def test_tuner_and_autoscaling_are_checked(client: Any) -> None:
     with pytest.raises(TypeError, match="tuner must be a WorkerTuner"):
         make(client, activities=[one], tuner=object())
