@@ -237,6 +237,22 @@ def test_resource_config_errors_are_clear() -> None:
         slots_of(bad)
 
 
+def test_resource_suppliers_of_one_worker_share_their_targets() -> None:
+    def supplier(cpu: float) -> ResourceBasedSlotSupplier:
+        return ResourceBasedSlotSupplier(
+            ResourceBasedSlotConfig(), ResourceBasedTunerConfig(0.5, cpu)
+        )
+
+    tuner = WorkerTuner.create_composite(
+        workflow_supplier=supplier(0.5),
+        activity_supplier=supplier(0.7),
+        local_activity_supplier=FixedSizeSlotSupplier(1),
+        nexus_supplier=FixedSizeSlotSupplier(1),
+    )
+    with pytest.raises(ValueError, match="must have the same ResourceBasedTunerOptions"):
+        slots_of(tuner)
+
+
 def test_resource_monitor_reads_real_usage() -> None:
     memory, cpu = ResourceMonitor().usage()
     assert 0 < memory < 1

@@ -87,6 +87,23 @@ async def test_one_activity_slot_runs_one_activity_at_a_time(client: Client) -> 
     assert _running["most"] == 1
 
 
+async def test_a_resource_based_tuner_runs_workflows_and_activities(client: Client) -> None:
+    task_queue = f"tuner-resource-{uuid.uuid4()}"
+    # Targets at 100%: the machine's load must not decide whether the test passes.
+    tuner = WorkerTuner.create_resource_based(target_memory_usage=1.0, target_cpu_usage=1.0)
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[FanOut],
+        activities=[overlap_probe],
+        tuner=tuner,
+    ):
+        result = await client.execute_workflow(
+            FanOut.run, 3, id=f"resource-{uuid.uuid4()}", task_queue=task_queue
+        )
+    assert result == [0, 1, 2]
+
+
 class Recording(CustomSlotSupplier):
     """Unlimited slots; records what it is told, and raises everywhere when ``broken``."""
 

@@ -51,6 +51,22 @@ def tuner_of(config: Any) -> WorkerTuner:
     )
 
 
+def _check_one_resource_target(tuner: WorkerTuner) -> None:
+    specs = (
+        tuner._get_workflow_task_slot_supplier(),
+        tuner._get_activity_task_slot_supplier(),
+        tuner._get_local_activity_task_slot_supplier(),
+        tuner._get_nexus_slot_supplier(),
+    )
+    targets = {s.tuner_config for s in specs if isinstance(s, ResourceBasedSlotSupplier)}
+    if len(targets) > 1:
+        raise ValueError(
+            "All resource-based slot suppliers must have the same ResourceBasedTunerOptions: "
+            f"got {sorted(map(str, targets))}; give every ResourceBasedSlotSupplier of the worker "
+            "the same ResourceBasedTunerConfig"
+        )
+
+
 def worker_slots(
     config: Any,
     *,
@@ -60,6 +76,7 @@ def worker_slots(
 ) -> WorkerSlots:
     """Build the pools of the worker configured by ``config`` (a ``WorkerConfig``)."""
     tuner = tuner_of(config)
+    _check_one_resource_target(tuner)
     monitor = ResourceMonitor()
 
     def build(spec: SlotSupplierSpec, slot_type: _SlotType, kind: str) -> SlotPool:
