@@ -157,7 +157,7 @@ def test_workflow_options_tempyral_cannot_honour_are_refused(client: Any) -> Non
         @workflow.run
         async def run(self) -> None: ...
 
-    with pytest.raises(ValueError, match="minimum <= initial <= maximum"):
+    with pytest.raises(ValueError, match="initial must be between minimum and maximum"):
         make(
             client,
             workflows=[Plain],
@@ -184,11 +184,19 @@ def test_tuner_and_autoscaling_are_checked(client: Any) -> None:
             tuner=WorkerTuner.create_fixed(activity_slots=2),
             max_concurrent_activities=3,
         )
-    with pytest.raises(ValueError, match="minimum <= initial <= maximum"):
+    with pytest.raises(ValueError, match="initial must be between minimum and maximum"):
         make(
             client,
             activities=[one],
             activity_task_poller_behavior=PollerBehaviorAutoscaling(maximum=2, initial=5),
+        )
+    with pytest.raises(ValueError, match="minimum poller behavior must be at least 1"):
+        make(client, activities=[one], activity_task_poller_behavior=PollerBehaviorAutoscaling(0))
+    with pytest.raises(ValueError, match="maximum must be greater than or equal to minimum"):
+        make(
+            client,
+            activities=[one],
+            activity_task_poller_behavior=PollerBehaviorAutoscaling(minimum=3, maximum=2),
         )
     # Valid ones are accepted.
     make(client, activities=[one], tuner=WorkerTuner.create_fixed(activity_slots=2))

@@ -223,10 +223,18 @@ def _check_tuner(config: WorkerConfig) -> None:
 
 
 def _check_autoscaling(option: str, behavior: PollerBehaviorAutoscaling) -> None:
-    if not 1 <= behavior.minimum <= behavior.initial <= behavior.maximum:
+    # The official core's three checks, in its order and words, plus the values given.
+    problem = None
+    if behavior.minimum < 1:
+        problem = "Autoscaling minimum poller behavior must be at least 1"
+    elif behavior.maximum < behavior.minimum:
+        problem = "Autoscaling maximum must be greater than or equal to minimum"
+    elif not behavior.minimum <= behavior.initial <= behavior.maximum:
+        problem = "Autoscaling initial must be between minimum and maximum"
+    if problem is not None:
         raise ValueError(
-            f"{option}: PollerBehaviorAutoscaling needs 1 <= minimum <= initial <= maximum, got "
-            f"minimum={behavior.minimum}, initial={behavior.initial}, maximum={behavior.maximum}"
+            f"{option}: {problem} (got minimum={behavior.minimum}, initial={behavior.initial}, "
+            f"maximum={behavior.maximum})"
         )
 
 
