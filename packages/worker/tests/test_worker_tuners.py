@@ -299,6 +299,8 @@ async def test_autoscaling_poller_grows_on_tasks_and_shrinks_on_empty_polls() ->
         has_task=lambda task: task,
         on_task=on_task,
     )
+    targets: list[int] = []
+    poller.on_scaled = targets.append  # the num_pollers gauge
     running = asyncio.create_task(poller.run())
     await asyncio.sleep(0.05)
     assert poller.running_loops == 2
@@ -311,6 +313,7 @@ async def test_autoscaling_poller_grows_on_tasks_and_shrinks_on_empty_polls() ->
         queue.put_nowait(False)
         await asyncio.sleep(0.01)
     assert poller.running_loops == 1
+    assert targets == [3, 4, 5, 6, 5, 4, 3, 2, 1]
     assert len(got) == 10
     poller.initiate_shutdown()
     await asyncio.wait_for(running, 2)

@@ -169,7 +169,10 @@ class ActivityWorker:
             rate_limiter=RateLimiter(rate) if rate is not None else None,
         )
         metrics = worker_metrics(self.client, self._options.task_queue)
-        metrics.watch_activity_worker(self._slots, self.local_slots, self._options.max_pollers)
+        metrics.watch_activity_worker(self._slots, self.local_slots, self._poller.scaler.target)
+        self._poller.on_scaled = lambda count: metrics.gauge(
+            "num_pollers", count, {"poller_type": "activity_task"}
+        )
         if self._shutting_down:
             self._poller.initiate_shutdown()
         polling = asyncio.create_task(self._poller.run(), name="activity polling")

@@ -56,6 +56,8 @@ class TaskPoller(Generic[TaskT]):
             scaler = PollerScaler.fixed(count)
         self.name = name
         self.scaler = scaler
+        self.on_scaled: Callable[[int], None] | None = None
+        """Told the new target when autoscaling moves it (the ``num_pollers`` gauge)."""
         self._sticky = sticky
         self._loops: set[asyncio.Task[None]] = set()
         self._loops_changed = asyncio.Event()
@@ -156,7 +158,10 @@ class TaskPoller(Generic[TaskT]):
                 raise
             got_task = task is not None and self._has_task(task)
             if task is not None:
+                before = self.scaler.target
                 self.scaler.observe(task, has_task=got_task)
+                if self.scaler.target != before and self.on_scaled is not None:
+                    self.on_scaled(self.scaler.target)
                 self._start_loops()
             if task is not None and got_task:
                 self._on_task(task, permit)

@@ -154,12 +154,15 @@ class _WorkflowWorker:
         normal, sticky = self._scalers
         metrics = worker_metrics(self.client, self._task_queue)
         metrics.watch_slots(self._slots, "WorkflowWorker")
-        metrics.gauge("num_pollers", normal.target, {"poller_type": "workflow_task"})
-        if sticky:
-            metrics.gauge("num_pollers", sticky.target, {"poller_type": "sticky_workflow_task"})
         self._pollers = [self._poller("workflow", normal, sticky=False)]
         if sticky:
             self._pollers.append(self._poller("sticky workflow", sticky, sticky=True))
+        for poller, poller_type in zip(
+            self._pollers, ("workflow_task", "sticky_workflow_task"), strict=False
+        ):
+            attributes = {"poller_type": poller_type}
+            metrics.gauge("num_pollers", poller.scaler.target, attributes)
+            poller.on_scaled = lambda count, a=attributes: metrics.gauge("num_pollers", count, a)
         if self._stopping:
             for poller in self._pollers:
                 poller.initiate_shutdown()
