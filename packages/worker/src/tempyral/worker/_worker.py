@@ -51,6 +51,7 @@ from tempyral.worker._runners import (
 from tempyral.worker._server import ServerFacts, server_facts, shutdown_worker
 from tempyral.worker._slot_suppliers import worker_slots
 from tempyral.worker._slots import SlotPool
+from tempyral.worker._tuner import WorkerTuner
 from tempyral.worker._versioning import (
     VersioningStrategy,
     WorkerDeploymentConfig,
@@ -118,7 +119,7 @@ class Worker:
         max_concurrent_activities: int | None = None,
         max_concurrent_local_activities: int | None = None,
         max_concurrent_nexus_tasks: int | None = None,
-        tuner: Any = None,
+        tuner: WorkerTuner | None = None,
         max_concurrent_workflow_task_polls: int | None = None,
         nonsticky_to_sticky_poll_ratio: float = 0.2,
         max_concurrent_activity_task_polls: int | None = None,
@@ -151,8 +152,7 @@ class Worker:
 
         The arguments are the official ``temporalio.worker.Worker``'s; see its documentation.
         tempyral raises :py:class:`NotImplementedError` for the options it cannot honour yet
-        (``nexus_service_handlers``, ``plugins``, ``tuner``, autoscaling pollers, non-thread
-        activity executors).
+        (``nexus_service_handlers``, ``plugins``, non-thread activity executors).
 
         One argument is tempyral's own: ``workflow_deadlock_timeout``, how long workflow code may
         hold its thread before its task fails with a deadlock error showing where it is stuck
