@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from tempyral.common import WorkerDeploymentVersion, logger
 from tempyral.worker._slots import SlotPermit, SlotPool
@@ -102,7 +102,7 @@ class CustomSlots(SlotPool):
     def _mark_used(self, permit: SlotPermit) -> None:
         try:
             self._supplier.mark_slot_used(
-                MarkUsedContext(slot_info=permit.info, permit=permit.user_permit)  # type: ignore[arg-type]
+                MarkUsedContext(slot_info=_info(permit), permit=_user_permit(permit))
             )
         except Exception:
             logger.opt(exception=True).warning(
@@ -114,9 +114,22 @@ class CustomSlots(SlotPool):
         self._changed()
         try:
             self._supplier.release_slot(
-                SlotReleaseContext(slot_info=permit.info, permit=permit.user_permit)  # type: ignore[arg-type]
+                SlotReleaseContext(
+                    slot_info=_info(permit) if permit.info is not None else None,
+                    permit=_user_permit(permit),
+                )
             )
         except Exception:
             logger.opt(exception=True).warning(
                 "Error in custom slot supplier `release_slot` ({} slot)", self.kind
             )
+
+
+def _info(permit: SlotPermit) -> SlotInfo:
+    # Set by the task handlers to the *Slot dataclasses of ``_slots``, which match the protocols.
+    return cast("SlotInfo", permit.info)
+
+
+def _user_permit(permit: SlotPermit) -> UserSlotPermit:
+    # Whatever the user's reserve_slot returned is handed back to it unchanged.
+    return cast("UserSlotPermit", permit.user_permit)
