@@ -82,7 +82,7 @@ class TaskPoller(Generic[TaskT]):
     @property
     def running_loops(self) -> int:
         """How many poll loops are running now."""
-        return len(self._loops)
+        return self._live_loops()
 
     async def run(self) -> None:
         """Poll until shut down; raises the first fatal poll error (stopping the other loops)."""
@@ -112,15 +112,18 @@ class TaskPoller(Generic[TaskT]):
 
     def _start_loops(self) -> None:
         """Start loops up to the scaler's target (never while stopping)."""
-        while len(self._loops) < self.scaler.target and not self._stopping.is_set():
+        while self._live_loops() < self.scaler.target and not self._stopping.is_set():
             loop = asyncio.create_task(self._loop(), name=f"{self.name} poller")
             self._loops.add(loop)
             self._loops_changed.set()
 
+    def _live_loops(self) -> int:
+        # Loops that ended stay in the set until run() collects them: they do not count.
+        return sum(1 for loop in self._loops if not loop.done())
+
     def _above_target(self) -> bool:
         """Whether the calling loop should stop, there being more loops than wanted."""
-        live = sum(1 for loop in self._loops if not loop.done())
-        return live > self.scaler.target
+        return self._live_loops() > self.scaler.target
 
     async def _until_stopped(self, awaitable: Awaitable[_T]) -> _T:
         """Await ``awaitable`` unless the poller stops first (then cancel it, raise _Stopped)."""
