@@ -18,6 +18,7 @@ from tempyral.worker import (
     UnsandboxedWorkflowRunner,
     Worker,
     WorkerDeploymentConfig,
+    WorkerTuner,
 )
 from tempyral.worker.workflow_sandbox import SandboxRestrictions
 
@@ -156,8 +157,12 @@ def test_workflow_options_tempyral_cannot_honour_are_refused(client: Any) -> Non
         @workflow.run
         async def run(self) -> None: ...
 
-    with pytest.raises(NotImplementedError, match="PollerBehaviorAutoscaling"):
-        make(client, workflows=[Plain], workflow_task_poller_behavior=PollerBehaviorAutoscaling())
+    with pytest.raises(ValueError, match="initial must be between minimum and maximum"):
+        make(
+            client,
+            workflows=[Plain],
+            workflow_task_poller_behavior=PollerBehaviorAutoscaling(minimum=3, initial=2),
+        )
     with pytest.raises(ValueError, match="workflow_deadlock_timeout must be positive"):
         make(client, workflows=[Plain], workflow_deadlock_timeout=timedelta())
 
@@ -167,10 +172,35 @@ def test_unsupported_options_are_refused(client: Any) -> None:
         make(client, activities=[one], nexus_service_handlers=[object()])
     with pytest.raises(TypeError, match=r"tempyral\.worker\.Plugin instances, got object"):
         make(client, activities=[one], plugins=[object()])
-    with pytest.raises(NotImplementedError, match="tuner"):
+
+
+def test_tuner_and_autoscaling_are_checked(client: Any) -> None:
+    with pytest.raises(TypeError, match="tuner must be a WorkerTuner"):
         make(client, activities=[one], tuner=object())
-    with pytest.raises(NotImplementedError, match="PollerBehaviorAutoscaling"):
-        make(client, activities=[one], activity_task_poller_behavior=PollerBehaviorAutoscaling())
+    with pytest.raises(ValueError, match="when also specifying tuner"):
+        make(
+            client,
+            activities=[one],
+            tuner=WorkerTuner.create_fixed(activity_slots=2),
+            max_concurrent_activities=3,
+        )
+    with pytest.raises(ValueError, match="initial must be between minimum and maximum"):
+        make(
+            client,
+            activities=[one],
+            activity_task_poller_behavior=PollerBehaviorAutoscaling(maximum=2, initial=5),
+        )
+    with pytest.raises(ValueError, match="minimum poller behavior must be at least 1"):
+        make(client, activities=[one], activity_task_poller_behavior=PollerBehaviorAutoscaling(0))
+    with pytest.raises(ValueError, match="maximum must be greater than or equal to minimum"):
+        make(
+            client,
+            activities=[one],
+            activity_task_poller_behavior=PollerBehaviorAutoscaling(minimum=3, maximum=2),
+        )
+    # Valid ones are accepted.
+    make(client, activities=[one], tuner=WorkerTuner.create_fixed(activity_slots=2))
+    make(client, activities=[one], activity_task_poller_behavior=PollerBehaviorAutoscaling())
 
 
 def test_option_combinations(client: Any) -> None:

@@ -6,8 +6,8 @@ the workflows (on tempyral's engine, ``tempyral.replay``) and activities; ``awai
 ``tempyral.replay``'s, re-exported here under the official names, as are the workflow
 interceptor classes and inputs (the engine calls them).
 
-Differences from ``temporalio.worker``: ``nexus_service_handlers``, ``tuner``,
-autoscaling pollers and process-pool activity executors raise ``NotImplementedError``;
+Differences from ``temporalio.worker``: ``nexus_service_handlers`` and process-pool activity
+executors raise ``NotImplementedError`` (a tuner's Nexus supplier is accepted and unused);
 ``SandboxedWorkflowRunner`` / ``UnsandboxedWorkflowRunner`` are accepted for source
 compatibility (tempyral has no per-run sandbox); ``workflow_deadlock_timeout`` is tempyral's
 own. Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
@@ -51,28 +51,58 @@ from tempyral.worker._runners import (
     UnsandboxedWorkflowRunner,
     WorkflowRunner,
 )
+from tempyral.worker._tuner import (
+    ActivitySlotInfo,
+    CustomSlotSupplier,
+    FixedSizeSlotSupplier,
+    LocalActivitySlotInfo,
+    NexusSlotInfo,
+    ResourceBasedSlotConfig,
+    ResourceBasedSlotSupplier,
+    ResourceBasedTunerConfig,
+    SlotInfo,
+    SlotMarkUsedContext,
+    SlotPermit,
+    SlotReleaseContext,
+    SlotReserveContext,
+    WorkerTuner,
+    WorkflowSlotInfo,
+)
 from tempyral.worker._versioning import WorkerDeploymentConfig, load_default_build_id
 from tempyral.worker._worker import Worker
 
 __all__ = [
     "ActivityInboundInterceptor",
     "ActivityOutboundInterceptor",
+    "ActivitySlotInfo",
     "ContinueAsNewInput",
+    "CustomSlotSupplier",
     "ExecuteActivityInput",
     "ExecuteWorkflowInput",
+    "FixedSizeSlotSupplier",
     "HandleQueryInput",
     "HandleSignalInput",
     "HandleUpdateInput",
     "Interceptor",
+    "LocalActivitySlotInfo",
+    "NexusSlotInfo",
     "Plugin",
     "PollerBehavior",
     "PollerBehaviorAutoscaling",
     "PollerBehaviorSimpleMaximum",
     "Replayer",
     "ReplayerConfig",
+    "ResourceBasedSlotConfig",
+    "ResourceBasedSlotSupplier",
+    "ResourceBasedTunerConfig",
     "SandboxedWorkflowRunner",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",
+    "SlotInfo",
+    "SlotMarkUsedContext",
+    "SlotPermit",
+    "SlotReleaseContext",
+    "SlotReserveContext",
     "StartActivityInput",
     "StartChildWorkflowInput",
     "StartLocalActivityInput",
@@ -81,11 +111,13 @@ __all__ = [
     "WorkerConfig",
     "WorkerDeploymentConfig",
     "WorkerDeploymentVersion",
+    "WorkerTuner",
     "WorkflowInboundInterceptor",
     "WorkflowInterceptorClassInput",
     "WorkflowOutboundInterceptor",
     "WorkflowReplayResult",
     "WorkflowReplayResults",
     "WorkflowRunner",
+    "WorkflowSlotInfo",
     "load_default_build_id",
 ]

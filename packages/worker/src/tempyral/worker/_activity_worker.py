@@ -55,6 +55,7 @@ from tempyral.worker._activity_run import (
 )
 from tempyral.worker._activity_watch import arm_local_timeout, heartbeat_failed, new_throttler
 from tempyral.worker._client import worker_workflow_service
+from tempyral.worker._config import PollerBehavior, PollerBehaviorSimpleMaximum
 from tempyral.worker._interceptor import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
@@ -62,7 +63,8 @@ from tempyral.worker._interceptor import (
 )
 from tempyral.worker._metrics import activity_labels, runtime_meter, worker_metrics
 from tempyral.worker._poller import TaskPoller
-from tempyral.worker._slots import RateLimiter, SlotPermit, SlotSupplier
+from tempyral.worker._poller_scaling import PollerScaler
+from tempyral.worker._slots import ActivitySlot, RateLimiter, SlotPermit, SlotPool, SlotSupplier
 from tempyral.worker._versioning import VersioningStrategy
 
 if TYPE_CHECKING:
@@ -81,6 +83,12 @@ class ActivityWorkerOptions:
     max_concurrent_activities: int = 100
     max_concurrent_local_activities: int = 100
     max_pollers: int = 5
+    pollers: PollerBehavior | None = None
+    """How many polls run (None: ``max_pollers`` of them)."""
+    slots: SlotPool | None = None
+    """Activity slots (None: fixed, ``max_concurrent_activities`` of them)."""
+    local_slots: SlotPool | None = None
+    """Local activity slots (None: fixed, ``max_concurrent_local_activities`` of them)."""
     max_activities_per_second: float | None = None
     max_task_queue_activities_per_second: float | None = None
     default_heartbeat_throttle_interval: timedelta = timedelta(seconds=30)
@@ -113,8 +121,12 @@ class ActivityWorker:
         self._running: dict[bytes, RunningActivity] = {}
         self._local_running: set[RunningActivity] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
-        self._slots = SlotSupplier("activity", options.max_concurrent_activities)
-        self.local_slots = SlotSupplier("local activity", options.max_concurrent_local_activities)
+        self._slots: SlotPool = options.slots or SlotSupplier(
+            "activity", options.max_concurrent_activities
+        )
+        self.local_slots: SlotPool = options.local_slots or SlotSupplier(
+            "local activity", options.max_concurrent_local_activities
+        )
         self._poller: TaskPoller[PollActivityTaskQueueResponse] | None = None
         self._worker_shutdown_event: CompositeEvent | None = None
         self._fatal: asyncio.Future[BaseException] | None = None
@@ -129,7 +141,7 @@ class ActivityWorker:
         return self.client.namespace
 
     @property
-    def slots(self) -> SlotSupplier:
+    def slots(self) -> SlotPool:
         return self._slots
 
     def _ensure_loop_state(self) -> None:
@@ -147,7 +159,9 @@ class ActivityWorker:
         rate = self._options.max_activities_per_second
         self._poller = TaskPoller(
             name="activity",
-            count=self._options.max_pollers,
+            scaler=PollerScaler.for_behavior(
+                self._options.pollers or PollerBehaviorSimpleMaximum(self._options.max_pollers)
+            ),
             slots=self._slots,
             poll=self._poll,
             has_task=lambda task: bool(task.task_token),
@@ -155,7 +169,10 @@ class ActivityWorker:
             rate_limiter=RateLimiter(rate) if rate is not None else None,
         )
         metrics = worker_metrics(self.client, self._options.task_queue)
-        metrics.watch_activity_worker(self._slots, self.local_slots, self._options.max_pollers)
+        metrics.watch_activity_worker(self._slots, self.local_slots, self._poller.scaler.target)
+        self._poller.on_scaled = lambda count: metrics.gauge(
+            "num_pollers", count, {"poller_type": "activity_task"}
+        )
         if self._shutting_down:
             self._poller.initiate_shutdown()
         polling = asyncio.create_task(self._poller.run(), name="activity polling")
@@ -284,6 +301,7 @@ class ActivityWorker:
         return response
 
     def _start_task(self, task: PollActivityTaskQueueResponse, permit: SlotPermit) -> None:
+        permit.mark_used(ActivitySlot(activity_type=task.activity_type.name))
         running = RunningActivity(task_token=task.task_token)
         self._running[task.task_token] = running
         handler = asyncio.create_task(self._handle(task, running, permit), name="activity")

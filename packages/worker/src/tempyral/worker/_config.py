@@ -19,6 +19,7 @@ from tempyral.client import Client
 from tempyral.common import VersioningBehavior
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._runners import WorkflowRunner
+from tempyral.worker._tuner import WorkerTuner, slot_supplier_max
 from tempyral.worker._versioning import WorkerDeploymentConfig
 
 if TYPE_CHECKING:
@@ -53,7 +54,13 @@ class PollerBehaviorSimpleMaximum:
 
 @dataclass(frozen=True)
 class PollerBehaviorAutoscaling:
-    """Scale the number of pollers on the server's feedback (not implemented by tempyral yet)."""
+    """Scale the number of pollers between ``minimum`` and ``maximum`` on what polls return.
+
+    A slot must be free before each poll. tempyral starts ``initial`` polls, adds one when a
+    poll brings a task (work is waiting), drops one when a poll comes back empty (the queue is
+    idle), and follows the server's own suggestion when a poll carries one (see
+    ``_poller_scaling.py``).
+    """
 
     minimum: int = 1
     """At least this many poll calls will always be attempted (assuming slots are available)."""
@@ -88,7 +95,7 @@ class WorkerConfig(TypedDict, total=False):
     max_concurrent_activities: int | None
     max_concurrent_local_activities: int | None
     max_concurrent_nexus_tasks: int | None
-    tuner: Any
+    tuner: WorkerTuner | None
     max_concurrent_workflow_task_polls: int | None
     nonsticky_to_sticky_poll_ratio: float
     max_concurrent_activity_task_polls: int | None
@@ -187,28 +194,69 @@ def _check_deadlock_timeout(config: WorkerConfig) -> None:
 def _refuse_unsupported(config: WorkerConfig) -> None:
     if config.get("nexus_service_handlers"):
         raise _not_implemented("nexus_service_handlers", "tempyral workers run no Nexus operations")
-    if config.get("tuner") is not None:
-        raise _not_implemented(
-            "tuner",
-            "use max_concurrent_activities (and the other max_concurrent_* options) for "
-            "fixed-size slots",
-        )
+    _check_tuner(config)
     for kind in ("activity", "workflow"):
-        if kind == "workflow" and not config.get("workflows"):
-            continue  # a worker without workflows never polls for workflow tasks
-        behavior = config.get(f"{kind}_task_poller_behavior")
-        if isinstance(behavior, PollerBehaviorAutoscaling) and not config.get(
-            f"max_concurrent_{kind}_task_polls"
-        ):
-            raise _not_implemented(
-                f"{kind}_task_poller_behavior=PollerBehaviorAutoscaling(...)",
-                "use PollerBehaviorSimpleMaximum(maximum=N)",
-            )
+        behavior = poller_behavior(config, kind)
+        if isinstance(behavior, PollerBehaviorAutoscaling):
+            _check_autoscaling(f"{kind}_task_poller_behavior", behavior)
+
+
+def _check_tuner(config: WorkerConfig) -> None:
+    tuner = config.get("tuner")
+    if tuner is None:
+        return
+    if not isinstance(tuner, WorkerTuner):
+        raise TypeError(
+            f"tuner must be a WorkerTuner (WorkerTuner.create_fixed, create_resource_based or "
+            f"create_composite), got {type(tuner).__name__}"
+        )
+    if (
+        config.get("max_concurrent_workflow_tasks")
+        or config.get("max_concurrent_activities")
+        or config.get("max_concurrent_local_activities")
+        or config.get("max_concurrent_nexus_tasks")
+    ):
+        raise ValueError(
+            "Cannot specify max_concurrent_workflow_tasks, max_concurrent_activities, "
+            "max_concurrent_local_activities, or max_concurrent_nexus_tasks when also "
+            "specifying tuner"
+        )
+
+
+def _check_autoscaling(option: str, behavior: PollerBehaviorAutoscaling) -> None:
+    # The official core's three checks, in its order and words, plus the values given.
+    problem = None
+    if behavior.minimum < 1:
+        problem = "Autoscaling minimum poller behavior must be at least 1"
+    elif behavior.maximum < behavior.minimum:
+        problem = "Autoscaling maximum must be greater than or equal to minimum"
+    elif not behavior.minimum <= behavior.initial <= behavior.maximum:
+        problem = "Autoscaling initial must be between minimum and maximum"
+    if problem is not None:
+        raise ValueError(
+            f"{option}: {problem} (got minimum={behavior.minimum}, initial={behavior.initial}, "
+            f"maximum={behavior.maximum})"
+        )
+
+
+def poller_behavior(config: Any, kind: str) -> PollerBehavior:
+    """How ``kind`` ("workflow", "activity") tasks are polled: ``max_concurrent_*_task_polls``
+    when given (it wins, as in the official SDK), else ``*_task_poller_behavior``."""
+    explicit = config.get(f"max_concurrent_{kind}_task_polls")
+    if explicit:
+        return PollerBehaviorSimpleMaximum(maximum=int(explicit))
+    behavior: PollerBehavior = config.get(
+        f"{kind}_task_poller_behavior", PollerBehaviorSimpleMaximum()
+    )
+    return behavior
 
 
 def _warn_if_executor_too_small(config: WorkerConfig) -> None:
     max_workers = getattr(config.get("activity_executor"), "_max_workers", None)
     concurrent_activities = config.get("max_concurrent_activities")
+    tuner = config.get("tuner")
+    if isinstance(tuner, WorkerTuner):
+        concurrent_activities = slot_supplier_max(tuner._get_activity_task_slot_supplier())
     if isinstance(max_workers, int) and max_workers < (concurrent_activities or 0):
         warnings.warn(
             f"Worker max_concurrent_activities is {concurrent_activities} "
@@ -223,6 +271,8 @@ def activity_poller_count(config: WorkerConfig) -> int:
     if explicit:
         return explicit
     behavior = config.get("activity_task_poller_behavior")
+    if isinstance(behavior, PollerBehaviorAutoscaling):
+        return behavior.initial
     if isinstance(behavior, PollerBehaviorSimpleMaximum):
         if behavior.maximum < 1:
             raise ValueError(

@@ -49,7 +49,7 @@ from tempyral.replay import LocalActivityRequest, LocalActivityResolution, Workf
 from tempyral.worker._activity_report import Outcome
 from tempyral.worker._activity_run import RunningActivity
 from tempyral.worker._activity_worker import ActivityWorker
-from tempyral.worker._slots import SlotPermit
+from tempyral.worker._slots import LocalActivitySlot, SlotPermit
 
 __all__ = ["LocalActivitiesInterrupted", "LocalActivityRunner", "WorkflowRef"]
 
@@ -214,6 +214,7 @@ class LocalActivityRunner:
             permit = await self._slot(worker, request, first=attempt == first_attempt)
             if permit is None:
                 return ended.timed_out(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START)
+            permit.mark_used(LocalActivitySlot(activity_type=request.activity_type))
             started = time.monotonic()
             try:
                 outcome, timed_out = await self._attempt(

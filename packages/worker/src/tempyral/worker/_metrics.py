@@ -28,7 +28,7 @@ from tempyral.client import Client
 from tempyral.common import MetricAttributes, MetricMeter
 from tempyral.replay import NondeterminismError
 from tempyral.runtime import Runtime
-from tempyral.worker._slots import SlotSupplier
+from tempyral.worker._slots import SlotPool
 
 __all__ = [
     "WorkerMetrics",
@@ -133,14 +133,16 @@ class WorkerMetrics:
 
     # -- composite events ------------------------------------------------------------------
 
-    def watch_slots(self, slots: SlotSupplier, worker_type: str) -> None:
+    def watch_slots(self, slots: SlotPool, worker_type: str) -> None:
         """Keep the slot gauges of ``slots`` (``WorkflowWorker``, ``ActivityWorker``, ...)."""
         if not self.enabled:
             return
         attributes = {"worker_type": worker_type}
 
-        def changed(supplier: SlotSupplier) -> None:
-            self.gauge("worker_task_slots_available", supplier.size - supplier.in_use, attributes)
+        def changed(supplier: SlotPool) -> None:
+            if supplier.size is not None:  # a custom supplier's capacity is unknown
+                available = supplier.size - supplier.in_use
+                self.gauge("worker_task_slots_available", available, attributes)
             self.gauge("worker_task_slots_used", supplier.in_use, attributes)
 
         slots.on_change = changed
@@ -162,9 +164,7 @@ class WorkerMetrics:
                 waited = _between(task.current_attempt_scheduled_time, task.started_time)
                 self.duration("activity_schedule_to_start_latency", waited)
 
-    def watch_activity_worker(
-        self, slots: SlotSupplier, local_slots: SlotSupplier, pollers: int
-    ) -> None:
+    def watch_activity_worker(self, slots: SlotPool, local_slots: SlotPool, pollers: int) -> None:
         self.watch_slots(slots, "ActivityWorker")
         self.watch_slots(local_slots, "LocalActivityWorker")
         self.gauge("num_pollers", pollers, {"poller_type": "activity_task"})

@@ -1,10 +1,12 @@
 """Long polls for tasks: several at once, each holding a slot, stopped cleanly on shutdown.
 
-Each of ``count`` loops reserves a slot, waits its turn under the rate limit, then sends one
+Each loop reserves a slot, waits its turn under the rate limit, then sends one
 long poll. A poll that brings a task hands it and its slot to ``on_task``; an empty poll (the
 server's long-poll timeout) gives the slot back. Failed polls are retried by the service layer
 (forever for retryable codes, with backoff up to 10 s, so a restarting server is waited for);
 an error that survives those retries is fatal and ends :py:meth:`TaskPoller.run` with it.
+How many loops run is a :py:class:`PollerScaler`'s target: fixed (``count``), or moved by each
+poll's outcome (autoscaling); a loop above the target stops after its poll.
 
 On shutdown, polls are cancelled at once, or, when the server completes outstanding polls after
 ``ShutdownWorker`` (``worker_poll_complete_on_shutdown``), given ``drain_seconds`` to return. A
@@ -19,7 +21,8 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from tempyral.common import logger
-from tempyral.worker._slots import RateLimiter, SlotPermit, SlotSupplier
+from tempyral.worker._poller_scaling import PollerScaler
+from tempyral.worker._slots import RateLimiter, SlotPermit, SlotPool
 
 __all__ = ["TaskPoller"]
 
@@ -32,23 +35,32 @@ class _Stopped(Exception):
 
 
 class TaskPoller(Generic[TaskT]):
-    """``count`` concurrent long-poll loops feeding tasks to ``on_task``."""
+    """Concurrent long-poll loops (``count``, or as ``scaler`` says) feeding ``on_task``."""
 
     def __init__(
         self,
         *,
         name: str,
-        count: int,
-        slots: SlotSupplier,
+        slots: SlotPool,
         poll: Callable[[], Awaitable[TaskT]],
         has_task: Callable[[TaskT], bool],
         on_task: Callable[[TaskT, SlotPermit], None],
+        count: int | None = None,
+        scaler: PollerScaler | None = None,
         rate_limiter: RateLimiter | None = None,
+        sticky: bool = False,
     ) -> None:
-        if count < 1:
-            raise ValueError(f"{name}: at least one poller is needed, got {count}")
+        if scaler is None:
+            if count is None or count < 1:
+                raise ValueError(f"{name}: at least one poller is needed, got {count}")
+            scaler = PollerScaler.fixed(count)
         self.name = name
-        self._count = count
+        self.scaler = scaler
+        self.on_scaled: Callable[[int], None] | None = None
+        """Told the new target when autoscaling moves it (the ``num_pollers`` gauge)."""
+        self._sticky = sticky
+        self._loops: set[asyncio.Task[None]] = set()
+        self._loops_changed = asyncio.Event()
         self._slots = slots
         self._poll = poll
         self._has_task = has_task
@@ -67,25 +79,51 @@ class TaskPoller(Generic[TaskT]):
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    @property
+    def running_loops(self) -> int:
+        """How many poll loops are running now."""
+        return self._live_loops()
+
     async def run(self) -> None:
         """Poll until shut down; raises the first fatal poll error (stopping the other loops)."""
-        loops = [
-            asyncio.create_task(self._loop(), name=f"{self.name} poller {index}")
-            for index in range(self._count)
-        ]
+        self._start_loops()
         try:
-            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)
-            failed = next((t for t in done if not t.cancelled() and t.exception()), None)
-            if failed is not None:
-                self._stopping.set()
-                await asyncio.gather(*loops, return_exceptions=True)
-                error = failed.exception()
-                assert error is not None
-                raise error
+            while self._loops:
+                changed = asyncio.create_task(self._loops_changed.wait())
+                try:
+                    done, _ = await asyncio.wait(
+                        {*self._loops, changed}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    changed.cancel()
+                self._loops_changed.clear()
+                for loop in done - {changed}:
+                    self._loops.discard(loop)
+                    if not loop.cancelled() and loop.exception() is not None:
+                        self._stopping.set()
+                        await asyncio.gather(*self._loops, return_exceptions=True)
+                        error = loop.exception()
+                        assert error is not None
+                        raise error
         finally:
-            for loop in loops:
+            for loop in self._loops:
                 loop.cancel()
-            await asyncio.gather(*loops, return_exceptions=True)
+            await asyncio.gather(*self._loops, return_exceptions=True)
+
+    def _start_loops(self) -> None:
+        """Start loops up to the scaler's target (never while stopping)."""
+        while self._live_loops() < self.scaler.target and not self._stopping.is_set():
+            loop = asyncio.create_task(self._loop(), name=f"{self.name} poller")
+            self._loops.add(loop)
+            self._loops_changed.set()
+
+    def _live_loops(self) -> int:
+        # Loops that ended stay in the set until run() collects them: they do not count.
+        return sum(1 for loop in self._loops if not loop.done())
+
+    def _above_target(self) -> bool:
+        """Whether the calling loop should stop, there being more loops than wanted."""
+        return self._live_loops() > self.scaler.target
 
     async def _until_stopped(self, awaitable: Awaitable[_T]) -> _T:
         """Await ``awaitable`` unless the poller stops first (then cancel it, raise _Stopped)."""
@@ -105,8 +143,10 @@ class TaskPoller(Generic[TaskT]):
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
+            if self._above_target():
+                return
             try:
-                permit = await self._until_stopped(self._slots.reserve())
+                permit = await self._until_stopped(self._slots.reserve(sticky=self._sticky))
             except _Stopped:
                 return
             try:
@@ -119,7 +159,14 @@ class TaskPoller(Generic[TaskT]):
             except BaseException:
                 permit.release()
                 raise
-            if task is not None and self._has_task(task):
+            got_task = task is not None and self._has_task(task)
+            if task is not None:
+                before = self.scaler.target
+                self.scaler.observe(task, has_task=got_task)
+                if self.scaler.target != before and self.on_scaled is not None:
+                    self.on_scaled(self.scaler.target)
+                self._start_loops()
+            if task is not None and got_task:
                 self._on_task(task, permit)
             else:
                 permit.release()

@@ -38,6 +38,7 @@ from tempyral.worker._config import (
     WorkerConfig,
     activity_poller_count,
     debug_mode_from_environment,
+    poller_behavior,
     validate_config,
 )
 from tempyral.worker._interceptor import Interceptor
@@ -49,6 +50,9 @@ from tempyral.worker._runners import (
     WorkflowRunner,
 )
 from tempyral.worker._server import ServerFacts, server_facts, shutdown_worker
+from tempyral.worker._slot_suppliers import worker_slots
+from tempyral.worker._slots import SlotPool
+from tempyral.worker._tuner import WorkerTuner
 from tempyral.worker._versioning import (
     VersioningStrategy,
     WorkerDeploymentConfig,
@@ -76,6 +80,8 @@ class WorkflowWorkerSetup:
     activity_worker: ActivityWorker | None
     """For eager activities (``try_reserve_eager_slot`` / ``dispatch_eager``) and checking local
     activity names (``registry.assert_valid``)."""
+    slots: SlotPool | None = None
+    """The workflow task slots (None: fixed, from ``max_concurrent_workflow_tasks``)."""
 
 
 class _WorkflowWorkerLike(Protocol):
@@ -114,7 +120,7 @@ class Worker:
         max_concurrent_activities: int | None = None,
         max_concurrent_local_activities: int | None = None,
         max_concurrent_nexus_tasks: int | None = None,
-        tuner: Any = None,
+        tuner: WorkerTuner | None = None,
         max_concurrent_workflow_task_polls: int | None = None,
         nonsticky_to_sticky_poll_ratio: float = 0.2,
         max_concurrent_activity_task_polls: int | None = None,
@@ -147,8 +153,7 @@ class Worker:
 
         The arguments are the official ``temporalio.worker.Worker``'s; see its documentation.
         tempyral raises :py:class:`NotImplementedError` for the options it cannot honour yet
-        (``nexus_service_handlers``, ``tuner``, autoscaling pollers, non-thread activity
-        executors).
+        (``nexus_service_handlers``, non-thread activity executors).
 
         ``plugins`` follow the plugins of ``client`` that are worker plugins too; each one's
         ``configure_worker`` rewrites the configuration before it is checked and used.
@@ -230,6 +235,12 @@ class Worker:
             use_build_id_versioning=use_worker_versioning,
             deployment=deployment_config,
         )
+        self._slots = worker_slots(
+            config,
+            identity=self.identity,
+            build_id=self._versioning.build_id,
+            deployment_version=deployment_config.version if deployment_config else None,
+        )
         self._activity_worker: ActivityWorker | None = None
         if activities:
             self._activity_worker = ActivityWorker(
@@ -261,6 +272,9 @@ class Worker:
             max_concurrent_activities=config.get("max_concurrent_activities") or 100,
             max_concurrent_local_activities=config.get("max_concurrent_local_activities") or 100,
             max_pollers=activity_poller_count(config),
+            pollers=poller_behavior(config, "activity"),
+            slots=self._slots.activity,
+            local_slots=self._slots.local_activity,
             max_activities_per_second=config.get("max_activities_per_second"),
             max_task_queue_activities_per_second=config.get("max_task_queue_activities_per_second"),
             default_heartbeat_throttle_interval=config["default_heartbeat_throttle_interval"],
@@ -280,6 +294,7 @@ class Worker:
             interceptors=self._interceptors,
             versioning=self._versioning,
             activity_worker=self._activity_worker,
+            slots=self._slots.workflow,
         )
         return _WorkflowWorker(setup)
 

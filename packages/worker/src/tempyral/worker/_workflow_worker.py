@@ -40,10 +40,11 @@ from tempyral.client import Client
 from tempyral.common import logger
 from tempyral.replay import Replayer
 from tempyral.worker._client import worker_workflow_service
-from tempyral.worker._config import PollerBehaviorSimpleMaximum
+from tempyral.worker._config import PollerBehaviorAutoscaling, poller_behavior
 from tempyral.worker._metrics import runtime_meter, worker_metrics
 from tempyral.worker._poller import TaskPoller
-from tempyral.worker._slots import SlotPermit, SlotSupplier
+from tempyral.worker._poller_scaling import PollerScaler
+from tempyral.worker._slots import SlotPermit, SlotPool, SlotSupplier, WorkflowSlot
 from tempyral.worker._workflow_activation import ActivationRunner
 from tempyral.worker._workflow_cache import WorkflowCache
 from tempyral.worker._workflow_task import TaskSettings, WorkflowTaskHandler, task_logger
@@ -87,21 +88,23 @@ class _WorkflowWorker:
             interceptors=setup.interceptors,
         )
         replayer.metric_meter = runtime_meter(client)
-        self._slots = SlotSupplier(
+        given: SlotPool | None = getattr(setup, "slots", None)
+        self._slots: SlotPool = given or SlotSupplier(
             "workflow task", config.get("max_concurrent_workflow_tasks") or _DEFAULT_WORKFLOW_SLOTS
         )
         max_cached = config.get("max_cached_workflows", 1000)
         # A sticky queue needs a poll of its own besides the task queue's, so at least two slots.
         self.sticky_task_queue = (
             f"{setup.identity}-{uuid.uuid4().hex}"
-            if max_cached > 0 and self._slots.size > 1
+            if max_cached > 0 and (self._slots.size or 2) > 1
             else ""
         )
         executor = config.get("workflow_task_executor")
         self._own_executor: concurrent.futures.ThreadPoolExecutor | None = None
         if executor is None and not debug:
             executor = self._own_executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=self._slots.size, thread_name_prefix="tempyral_workflow_"
+                max_workers=self._slots.size or _DEFAULT_WORKFLOW_SLOTS,
+                thread_name_prefix="tempyral_workflow_",
             )
         deadlock: timedelta | None = config.get("workflow_deadlock_timeout", timedelta(seconds=2))
         runner = ActivationRunner(
@@ -132,8 +135,8 @@ class _WorkflowWorker:
         self._pollers: list[TaskPoller[PollWorkflowTaskQueueResponse]] = []
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
-        self._poll_counts = workflow_poller_counts(
-            _max_polls(config),
+        self._scalers = _poller_scalers(
+            config,
             config.get("nonsticky_to_sticky_poll_ratio", 0.2),
             sticky=bool(self.sticky_task_queue),
         )
@@ -148,15 +151,18 @@ class _WorkflowWorker:
 
     async def run(self) -> None:
         """Poll and handle workflow tasks until :py:meth:`notify_shutdown`; raise if fatal."""
-        normal, sticky = self._poll_counts
+        normal, sticky = self._scalers
         metrics = worker_metrics(self.client, self._task_queue)
         metrics.watch_slots(self._slots, "WorkflowWorker")
-        metrics.gauge("num_pollers", normal, {"poller_type": "workflow_task"})
-        if sticky:
-            metrics.gauge("num_pollers", sticky, {"poller_type": "sticky_workflow_task"})
         self._pollers = [self._poller("workflow", normal, sticky=False)]
         if sticky:
             self._pollers.append(self._poller("sticky workflow", sticky, sticky=True))
+        for poller, poller_type in zip(
+            self._pollers, ("workflow_task", "sticky_workflow_task"), strict=False
+        ):
+            attributes = {"poller_type": poller_type}
+            metrics.gauge("num_pollers", poller.scaler.target, attributes)
+            poller.on_scaled = lambda count, a=attributes: metrics.gauge("num_pollers", count, a)
         if self._stopping:
             for poller in self._pollers:
                 poller.initiate_shutdown()
@@ -192,7 +198,7 @@ class _WorkflowWorker:
     # -- polling -------------------------------------------------------------------------------
 
     def _poller(
-        self, name: str, count: int, *, sticky: bool
+        self, name: str, scaler: PollerScaler, *, sticky: bool
     ) -> TaskPoller[PollWorkflowTaskQueueResponse]:
         if sticky:
             queue = TaskQueue(
@@ -221,14 +227,18 @@ class _WorkflowWorker:
 
         return TaskPoller(
             name=name,
-            count=count,
+            scaler=scaler,
             slots=self._slots,
             poll=poll,
             has_task=lambda task: bool(task.task_token),
-            on_task=self._start,
+            on_task=lambda task, permit: self._start(task, permit, sticky=sticky),
+            sticky=sticky,
         )
 
-    def _start(self, task: PollWorkflowTaskQueueResponse, permit: SlotPermit) -> None:
+    def _start(
+        self, task: PollWorkflowTaskQueueResponse, permit: SlotPermit, *, sticky: bool = False
+    ) -> None:
+        permit.mark_used(WorkflowSlot(workflow_type=task.workflow_type.name, is_sticky=sticky))
         handler = asyncio.create_task(self._handle(task, permit), name="workflow task")
         self._handlers.add(handler)
         handler.add_done_callback(self._handlers.discard)
@@ -260,12 +270,13 @@ class _WorkflowWorker:
                 client._eager_workflow_task_hook = None
 
     def _can_start_eagerly(self, task_queue: str) -> bool:
-        free = self._slots.in_use < self._slots.size
+        free = self._slots.may_have_free()
         return task_queue == self._task_queue and not self._stopping and free
 
     def _run_eager_task(self, task: PollWorkflowTaskQueueResponse) -> None:
         async def run() -> None:
             permit = await self._slots.reserve()
+            permit.mark_used(WorkflowSlot(workflow_type=task.workflow_type.name, is_sticky=False))
             await self._handle(task, permit)
 
         handler = asyncio.create_task(run(), name="eager workflow task")
@@ -273,15 +284,24 @@ class _WorkflowWorker:
         handler.add_done_callback(self._handlers.discard)
 
 
-def _max_polls(config: Any) -> int:
-    explicit = config.get("max_concurrent_workflow_task_polls")
-    if explicit:
-        return int(explicit)
-    behavior = config.get("workflow_task_poller_behavior")
-    if isinstance(behavior, PollerBehaviorSimpleMaximum):
-        if behavior.maximum < 1:
-            raise ValueError(
-                f"workflow_task_poller_behavior maximum must be at least 1, got {behavior.maximum}"
-            )
-        return behavior.maximum
-    return 5
+def _poller_scalers(
+    config: Any, ratio: float, *, sticky: bool
+) -> tuple[PollerScaler, PollerScaler | None]:
+    """Pollers of the task queue and of the sticky queue (None without one).
+
+    Autoscaling scales each queue's pollers on its own, each within the behavior's bounds; a
+    fixed maximum is split between them by ``ratio`` (as Temporal's core SDK does).
+    """
+    behavior = poller_behavior(config, "workflow")
+    if isinstance(behavior, PollerBehaviorAutoscaling):
+        normal = PollerScaler.for_behavior(behavior)
+        return normal, PollerScaler.for_behavior(behavior) if sticky else None
+    if behavior.maximum < 1:
+        raise ValueError(
+            f"workflow_task_poller_behavior maximum must be at least 1, got {behavior.maximum}"
+        )
+    normal_count, sticky_count = workflow_poller_counts(behavior.maximum, ratio, sticky=sticky)
+    return (
+        PollerScaler.fixed(normal_count),
+        PollerScaler.fixed(sticky_count) if sticky_count else None,
+    )
