@@ -138,7 +138,9 @@ def import_section(found: dict[str, Any]) -> list[str]:
         for sdk, figures in found["median"].items()
     ]
     ratio = found["tempyral_ratio"]
-    rows.append(["tempyral / official", number(ratio["import_ms"]), number(ratio["import_rss_mib"])])
+    rows.append(
+        ["tempyral / official", number(ratio["import_ms"]), number(ratio["import_rss_mib"])]
+    )
     return [
         "## Start-up: importing a client and a worker",
         "",
