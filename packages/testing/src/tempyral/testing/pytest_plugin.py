@@ -195,11 +195,13 @@ async def workflow_environment(
         server = _tempyral_server_environments[kind]
         env = server.get()
     base: Client = env.client
+    # The environment's own interceptors stay (the time-skipping one unlocks the test server's
+    # clock while a result is awaited); the recorder is added after them.
     client = Client(
         base.service_client,
         namespace=base.namespace,
         data_converter=base.data_converter,
-        interceptors=[recorder],
+        interceptors=[*base.config()["interceptors"], recorder],
     )
     environment = TestEnvironment(kind, env, client, recorder, server)
     try:
