@@ -19,7 +19,13 @@ from types import ModuleType
 import pytest
 
 from tempyral.api.enums.v1.event_type_pb2 import EventType
-from tempyral.client import WorkflowUpdateFailedError, WorkflowUpdateStage
+from tempyral.client import (
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
+)
+from tempyral.common import WorkflowIDConflictPolicy
+from tempyral.exceptions import WorkflowAlreadyStartedError
 from tempyral.testing._in_process import InProcessWorkflowEnvironment, start_in_process
 from tempyral.worker import Replayer, Worker
 
@@ -166,6 +172,42 @@ async def test_an_update_of_a_closed_run_is_refused(env: InProcessWorkflowEnviro
         await handle.execute_update(Counter.add, 1)
 
 
+def start_counter(
+    workflow_id: str, policy: WorkflowIDConflictPolicy
+) -> WithStartWorkflowOperation[Counter, int]:
+    return WithStartWorkflowOperation(
+        Counter.run, id=workflow_id, task_queue="updates", id_conflict_policy=policy
+    )
+
+
+async def test_update_with_start_starts_the_run_or_updates_the_running_one(
+    env: InProcessWorkflowEnvironment,
+) -> None:
+    first = start_counter("with-start", WorkflowIDConflictPolicy.USE_EXISTING)
+    assert (
+        await env.client.execute_update_with_start_workflow(
+            Counter.add, 2, start_workflow_operation=first
+        )
+        == 2
+    )
+    again = start_counter("with-start", WorkflowIDConflictPolicy.USE_EXISTING)
+    assert (
+        await env.client.execute_update_with_start_workflow(
+            Counter.add, 1, start_workflow_operation=again
+        )
+        == 3
+    )
+    handle = await first.workflow_handle()
+    assert (await again.workflow_handle()).result_run_id == handle.result_run_id
+    refused = start_counter("with-start", WorkflowIDConflictPolicy.FAIL)
+    with pytest.raises(WorkflowAlreadyStartedError):
+        await env.client.execute_update_with_start_workflow(
+            Counter.add, 1, start_workflow_operation=refused
+        )
+    await handle.signal(Counter.finish)
+    assert await handle.result() == 3
+
+
 async def test_the_official_replayer_accepts_in_process_histories_with_updates(
     tmp_path: Path,
 ) -> None:
@@ -183,8 +225,15 @@ async def test_the_official_replayer_accepts_in_process_histories_with_updates(
             assert await started.result() == 3
             await handle.signal(Counter.finish)
             assert await handle.result() == 3
-            quick = await env.client.start_workflow(Counter.run, id="quick", task_queue="updates")
-            assert await quick.execute_update(Counter.add, 4) == 4
+            # Update-with-start: the update arrives with the run's first workflow task.
+            start = start_counter("quick", WorkflowIDConflictPolicy.FAIL)
+            assert (
+                await env.client.execute_update_with_start_workflow(
+                    Counter.add, 4, start_workflow_operation=start
+                )
+                == 4
+            )
+            quick = await start.workflow_handle()
             await quick.signal(Counter.finish)
             await quick.result()
         histories = env.workflow_histories()

@@ -26,7 +26,11 @@ from tempyral.api.enums.v1 import failed_cause_pb2 as fc
 from tempyral.api.enums.v1 import query_pb2 as qp
 from tempyral.api.enums.v1 import workflow_pb2 as wf
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_NORMAL
-from tempyral.api.errordetails.v1.message_pb2 import WorkflowExecutionAlreadyStartedFailure
+from tempyral.api.errordetails.v1.message_pb2 import (
+    MultiOperationExecutionFailure,
+    WorkflowExecutionAlreadyStartedFailure,
+)
+from tempyral.api.failure.v1.message_pb2 import MultiOperationExecutionAborted
 from tempyral.api.history.v1 import message_pb2 as h
 from tempyral.api.namespace.v1.message_pb2 import NamespaceInfo
 from tempyral.api.query.v1.message_pb2 import QueryRejected
@@ -83,6 +87,7 @@ class MemoryServer:
             "QueryWorkflow": self._query,
             "UpdateWorkflowExecution": self._update,
             "PollWorkflowExecutionUpdate": self._poll_update,
+            "ExecuteMultiOperation": self._update_with_start,
             "PollWorkflowTaskQueue": self._poll_workflow_task,
             "RespondWorkflowTaskCompleted": self._workflow_task_completed,
             "RespondWorkflowTaskFailed": self._workflow_task_failed,
@@ -366,6 +371,11 @@ class MemoryServer:
         self, request: ws.UpdateWorkflowExecutionRequest
     ) -> ws.UpdateWorkflowExecutionResponse:
         run = self._open_run(request.namespace, request.workflow_execution)
+        return await self._admit_update(run, request)
+
+    async def _admit_update(
+        self, run: Execution, request: ws.UpdateWorkflowExecutionRequest
+    ) -> ws.UpdateWorkflowExecutionResponse:
         update = self.updates.admit(run, request.request)
         with self.state.clock.skipping_wanted():
             await update.wait_for(request.wait_policy.lifecycle_stage)
@@ -375,6 +385,33 @@ class MemoryServer:
         if update.outcome is not None:
             response.outcome.CopyFrom(update.outcome)
         return response
+
+    async def _update_with_start(
+        self, request: ws.ExecuteMultiOperationRequest
+    ) -> ws.ExecuteMultiOperationResponse:
+        """Update-with-start: the start (or, by its conflict policy, the running run), then the
+        update on that run. A start that fails aborts the update, reported as the server does."""
+        operations = list(request.operations)
+        if [operation.WhichOneof("operation") for operation in operations] != [
+            "start_workflow",
+            "update_workflow",
+        ]:
+            raise RPCError(
+                "the in-process test environment supports ExecuteMultiOperation only as "
+                "update-with-start (a start_workflow, then an update_workflow operation)",
+                RPCStatusCode.INVALID_ARGUMENT,
+                b"",
+            )
+        try:
+            started = self._start_workflow(operations[0].start_workflow)
+        except RPCError as err:
+            raise _multi_operation_failure(err) from err
+        run = self.state.runs[started.run_id]
+        updated = await self._admit_update(run, operations[1].update_workflow)
+        Response = ws.ExecuteMultiOperationResponse.Response
+        return ws.ExecuteMultiOperationResponse(
+            responses=[Response(start_workflow=started), Response(update_workflow=updated)]
+        )
 
     async def _poll_update(
         self, request: ws.PollWorkflowExecutionUpdateRequest
@@ -574,6 +611,32 @@ def _already_started(run: Execution, message: str) -> RPCError:
     packed.Pack(details, type_url_prefix="type.googleapis.com/")
     status = GrpcStatus(code=RPCStatusCode.ALREADY_EXISTS.value, message=message, details=[packed])
     return RPCError(message, RPCStatusCode.ALREADY_EXISTS, status.SerializeToString())
+
+
+def _multi_operation_failure(start_error: RPCError) -> RPCError:
+    """The start's error as the first operation's status; the update's: aborted."""
+    Status = MultiOperationExecutionFailure.OperationStatus
+    aborted = AnyProto()
+    aborted.Pack(MultiOperationExecutionAborted(), type_url_prefix="type.googleapis.com/")
+    failure = MultiOperationExecutionFailure(
+        statuses=[
+            Status(
+                code=start_error.status.value,
+                message=start_error.message,
+                details=start_error.grpc_status.details,
+            ),
+            Status(
+                code=RPCStatusCode.ABORTED.value,
+                message="operation was aborted",
+                details=[aborted],
+            ),
+        ]
+    )
+    packed = AnyProto()
+    packed.Pack(failure, type_url_prefix="type.googleapis.com/")
+    message = f"update-with-start failed: {start_error.message}"
+    status = GrpcStatus(code=start_error.status.value, message=message, details=[packed])
+    return RPCError(message, start_error.status, status.SerializeToString())
 
 
 def _unsupported_option(what: str) -> RPCError:
