@@ -33,6 +33,8 @@ It prints one JSON object.
 Measured on a shared 2-core machine (3 tests per kind, temporalio 1.35.0, test server 1.40.0):
 tempyral_local 1.66 s, tempyral_time_skipping 0.14 s, official_time_skipping 0.15 s per test:
 ratios 11.1 (the dev server's start dominates) and 0.92. Numbers move with the machine's load.
+A 100-test suite (same machine, other jobs running): in-process 5.4 s, local 16.6 s,
+time-skipping 6.8 s, official time-skipping 5.9 s: ratios 0.91, 2.83 and 1.15.
 """
 
 from __future__ import annotations
