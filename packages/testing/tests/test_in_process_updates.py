@@ -99,6 +99,13 @@ async def env() -> AsyncIterator[InProcessWorkflowEnvironment]:
     assert not results.replay_failures, f"histories that do not replay: {results.replay_failures}"
 
 
+def event_names(env: InProcessWorkflowEnvironment, workflow_id: str) -> list[str]:
+    return [
+        EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+        for event in env.history_of(workflow_id)
+    ]
+
+
 def update_events(env: InProcessWorkflowEnvironment, workflow_id: str) -> list[str]:
     return [
         EventType.Name(event.event_type).removeprefix("EVENT_TYPE_WORKFLOW_EXECUTION_")
@@ -162,6 +169,24 @@ async def test_an_update_id_sent_twice_runs_its_handler_once(
     assert first == second == 2
     await handle.signal(Counter.finish)
     assert await handle.result() == 2
+
+
+async def test_an_update_that_arrives_while_the_closing_task_runs_is_handled_first(
+    env: InProcessWorkflowEnvironment,
+) -> None:
+    handle = await env.client.start_workflow(Counter.run, id="late", task_queue="updates")
+    await handle.signal(Counter.finish_slowly)
+    # Wait until the task that handles the signal (and would complete the run) is running.
+    running = ["WORKFLOW_EXECUTION_SIGNALED", "WORKFLOW_TASK_STARTED"]
+    for _ in range(300):  # the history has no change event to wait on here
+        if event_names(env, "late")[-2:] == running:
+            break
+        await asyncio.sleep(0.01)
+    assert event_names(env, "late")[-2:] == running
+    # The server fails that task (UNHANDLED_COMMAND) so the workflow sees the update first.
+    assert await handle.execute_update(Counter.add, 1) == 1
+    assert await handle.result() == 1
+    assert "WORKFLOW_TASK_FAILED" in event_names(env, "late")
 
 
 async def test_an_update_of_a_closed_run_is_refused(env: InProcessWorkflowEnvironment) -> None:

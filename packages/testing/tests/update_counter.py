@@ -8,6 +8,7 @@ aliased to ``temporalio``.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from tempyral import workflow
 
@@ -41,4 +42,11 @@ class Counter:
 
     @workflow.signal
     def finish(self) -> None:
+        self.done = True
+
+    @workflow.signal
+    def finish_slowly(self) -> None:
+        # Holds the workflow task (real time), so that an update can arrive while it runs.
+        with workflow.unsafe.sandbox_unrestricted():
+            time.sleep(0.5)
         self.done = True
