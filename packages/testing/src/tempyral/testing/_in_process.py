@@ -14,11 +14,12 @@ itself while the test waits on a workflow result (or ``env.sleep``) and nothing 
 so a workflow that sleeps 30 days finishes at once.
 
 What it models: starts (id reuse and conflict policies, start delay), signals, signal-with-start,
-queries, cancellation, termination, describe, history (with long poll), activities (retries,
-timeouts, heartbeats, cancellation, fakes), timers, child workflows (parent close policy),
-external signals and cancels, continue-as-new, markers, search attribute and memo upserts. What
-it does not (an UNIMPLEMENTED error names the call or option): updates, schedules, visibility
-(list/count), cron, workflow retry policies, Nexus, task queue and deployment APIs.
+queries, updates (validators, waiting for acceptance or completion, polling the outcome,
+update-with-start), cancellation, termination, describe, history (with long poll), activities
+(retries, timeouts, heartbeats, cancellation, fakes), timers, child workflows (parent close
+policy), external signals and cancels, continue-as-new, markers, search attribute and memo
+upserts. What it does not (an UNIMPLEMENTED error names the call or option): schedules,
+visibility (list/count), cron, workflow retry policies, Nexus, task queue and deployment APIs.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 ``MemoryServer(namespace=...)`` is a ``MockTransport`` handler: ``handler(rpc, request)`` answers
 the RPCs a ``Client`` and a tempyral ``Worker`` make (start, signal, query, cancel, terminate,
-describe, history with long poll; workflow and activity task polls and responses, heartbeats,
-queries) from the state in ``_memory_server_state`` and its collaborators (activities, commands).
+describe, history with long poll, updates; workflow and activity task polls and responses,
+heartbeats, queries) from the state in ``_memory_server_state`` and its collaborators
+(activities, commands, updates).
 Any other RPC fails with UNIMPLEMENTED and a message naming it and saying where it runs.
 
 Time is virtual (``_memory_server_clock``): waiting on a result lets idle time jump ahead.
@@ -25,7 +26,11 @@ from tempyral.api.enums.v1 import failed_cause_pb2 as fc
 from tempyral.api.enums.v1 import query_pb2 as qp
 from tempyral.api.enums.v1 import workflow_pb2 as wf
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_NORMAL
-from tempyral.api.errordetails.v1.message_pb2 import WorkflowExecutionAlreadyStartedFailure
+from tempyral.api.errordetails.v1.message_pb2 import (
+    MultiOperationExecutionFailure,
+    WorkflowExecutionAlreadyStartedFailure,
+)
+from tempyral.api.failure.v1.message_pb2 import MultiOperationExecutionAborted
 from tempyral.api.history.v1 import message_pb2 as h
 from tempyral.api.namespace.v1.message_pb2 import NamespaceInfo
 from tempyral.api.query.v1.message_pb2 import QueryRejected
@@ -42,6 +47,7 @@ from tempyral.testing._memory_server_commands import (
 )
 from tempyral.testing._memory_server_execution import Execution, timestamp
 from tempyral.testing._memory_server_state import QueryTask, RunStart, ServerState, not_found
+from tempyral.testing._memory_server_updates import UpdateBook
 
 __all__ = ["MemoryServer"]
 
@@ -60,7 +66,9 @@ class MemoryServer:
     ) -> None:
         self.state = ServerState(namespace=namespace, start_time=start_time)
         self.activities = ActivityBook(self.state, converter=data_converter)
+        self.updates = UpdateBook()
         self.state.on_close.append(self._apply_parent_close_policy)
+        self.state.on_close.append(self.updates.on_close)
         self._query_tasks: dict[bytes, QueryTask] = {}
         self._handlers: dict[str, Callable[[Any], Message | Awaitable[Message]]] = {
             "GetSystemInfo": self._get_system_info,
@@ -77,6 +85,9 @@ class MemoryServer:
             "DescribeWorkflowExecution": self._describe,
             "GetWorkflowExecutionHistory": self._history,
             "QueryWorkflow": self._query,
+            "UpdateWorkflowExecution": self._update,
+            "PollWorkflowExecutionUpdate": self._poll_update,
+            "ExecuteMultiOperation": self._update_with_start,
             "PollWorkflowTaskQueue": self._poll_workflow_task,
             "RespondWorkflowTaskCompleted": self._workflow_task_completed,
             "RespondWorkflowTaskFailed": self._workflow_task_failed,
@@ -356,6 +367,67 @@ class MemoryServer:
             completed.error_message or "query failed", RPCStatusCode.INVALID_ARGUMENT, b""
         )
 
+    async def _update(
+        self, request: ws.UpdateWorkflowExecutionRequest
+    ) -> ws.UpdateWorkflowExecutionResponse:
+        run = self._open_run(request.namespace, request.workflow_execution)
+        return await self._admit_update(run, request)
+
+    async def _admit_update(
+        self, run: Execution, request: ws.UpdateWorkflowExecutionRequest
+    ) -> ws.UpdateWorkflowExecutionResponse:
+        update = self.updates.admit(run, request.request)
+        with self.state.clock.skipping_wanted():
+            await update.wait_for(request.wait_policy.lifecycle_stage)
+        response = ws.UpdateWorkflowExecutionResponse(stage=update.stage)  # type: ignore[arg-type]
+        response.update_ref.workflow_execution.CopyFrom(run.execution)
+        response.update_ref.update_id = update.update_id
+        if update.outcome is not None:
+            response.outcome.CopyFrom(update.outcome)
+        return response
+
+    async def _update_with_start(
+        self, request: ws.ExecuteMultiOperationRequest
+    ) -> ws.ExecuteMultiOperationResponse:
+        """Update-with-start: the start (or, by its conflict policy, the running run), then the
+        update on that run. A start that fails aborts the update, reported as the server does."""
+        operations = list(request.operations)
+        if [operation.WhichOneof("operation") for operation in operations] != [
+            "start_workflow",
+            "update_workflow",
+        ]:
+            raise RPCError(
+                "the in-process test environment supports ExecuteMultiOperation only as "
+                "update-with-start (a start_workflow, then an update_workflow operation)",
+                RPCStatusCode.INVALID_ARGUMENT,
+                b"",
+            )
+        try:
+            started = self._start_workflow(operations[0].start_workflow)
+        except RPCError as err:
+            raise _multi_operation_failure(err) from err
+        run = self.state.runs[started.run_id]
+        updated = await self._admit_update(run, operations[1].update_workflow)
+        Response = ws.ExecuteMultiOperationResponse.Response
+        return ws.ExecuteMultiOperationResponse(
+            responses=[Response(start_workflow=started), Response(update_workflow=updated)]
+        )
+
+    async def _poll_update(
+        self, request: ws.PollWorkflowExecutionUpdateRequest
+    ) -> ws.PollWorkflowExecutionUpdateResponse:
+        reference = request.update_ref
+        run = self.state.run(request.namespace, reference.workflow_execution)
+        update = self.updates.find(run, reference.update_id)
+        with self.state.clock.skipping_wanted():
+            await update.wait_for(request.wait_policy.lifecycle_stage)
+        response = ws.PollWorkflowExecutionUpdateResponse(stage=update.stage)  # type: ignore[arg-type]
+        response.update_ref.CopyFrom(reference)
+        response.update_ref.workflow_execution.run_id = run.run_id
+        if update.outcome is not None:
+            response.outcome.CopyFrom(update.outcome)
+        return response
+
     async def _dispatch_query(self, task: QueryTask) -> None:
         # A query waits for a running workflow task to finish, as on the server, so the worker
         # never has the run's task and a query in hand at once.
@@ -374,6 +446,12 @@ class MemoryServer:
             item = await queue.poll()
             response = self.state.hand_out(item, request.task_queue.name, request.identity)
             if response is not None:
+                if isinstance(item, Execution):
+                    response.messages.extend(
+                        self.updates.messages_for_task(
+                            item, response.task_token, response.started_event_id
+                        )
+                    )
                 return response
 
     def _workflow_task_completed(
@@ -384,11 +462,10 @@ class MemoryServer:
         error = unsupported_command(commands)
         if error is not None:
             raise error
-        if request.messages:
-            raise _unsupported_option("workflow update protocol messages")
         closing = any(command.command_type in CLOSING_COMMANDS for command in commands)
-        if closing and run.has_buffered_events():
-            # New events arrived while the task ran: the workflow must see them before closing.
+        unsent_updates = self.updates.unsent(run, request.task_token)
+        if closing and (run.has_buffered_events() or unsent_updates):
+            # New events or updates arrived while the task ran: the workflow must see them first.
             failure_cause = fc.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND
             run.fail_workflow_task(
                 cause=failure_cause, failure=None, identity=request.identity, retry_in=None
@@ -407,8 +484,28 @@ class MemoryServer:
             metering_metadata=request.metering_metadata,
         )
         completed_id = run.begin_completion(completed)
-        after = apply_commands(self.state, self.activities, run, commands, completed_id)
-        run.end_completion(new_task=request.force_create_new_workflow_task)
+        messages = {message.id: message for message in request.messages}
+        answered: set[str] = set()
+
+        def on_protocol_message(message_id: str) -> None:
+            message = messages.get(message_id)
+            if message is None:
+                raise RPCError(
+                    f"a protocol-message command names message {message_id!r}, which the "
+                    "task's completion does not carry",
+                    RPCStatusCode.INVALID_ARGUMENT,
+                    b"",
+                )
+            answered.add(message_id)
+            self.updates.apply(run, message)
+
+        after = apply_commands(
+            self.state, self.activities, run, commands, completed_id, on_protocol_message
+        )
+        for message in request.messages:  # those without a command (rejections) come last
+            if message.id not in answered:
+                self.updates.apply(run, message)
+        run.end_completion(new_task=request.force_create_new_workflow_task or unsent_updates)
         for action in after:
             action()
         self.state.clock.poke()
@@ -514,6 +611,32 @@ def _already_started(run: Execution, message: str) -> RPCError:
     packed.Pack(details, type_url_prefix="type.googleapis.com/")
     status = GrpcStatus(code=RPCStatusCode.ALREADY_EXISTS.value, message=message, details=[packed])
     return RPCError(message, RPCStatusCode.ALREADY_EXISTS, status.SerializeToString())
+
+
+def _multi_operation_failure(start_error: RPCError) -> RPCError:
+    """The start's error as the first operation's status; the update's: aborted."""
+    Status = MultiOperationExecutionFailure.OperationStatus
+    aborted = AnyProto()
+    aborted.Pack(MultiOperationExecutionAborted(), type_url_prefix="type.googleapis.com/")
+    failure = MultiOperationExecutionFailure(
+        statuses=[
+            Status(
+                code=start_error.status.value,
+                message=start_error.message,
+                details=start_error.grpc_status.details,
+            ),
+            Status(
+                code=RPCStatusCode.ABORTED.value,
+                message="operation was aborted",
+                details=[aborted],
+            ),
+        ]
+    )
+    packed = AnyProto()
+    packed.Pack(failure, type_url_prefix="type.googleapis.com/")
+    message = f"update-with-start failed: {start_error.message}"
+    status = GrpcStatus(code=start_error.status.value, message=message, details=[packed])
+    return RPCError(message, start_error.status, status.SerializeToString())
 
 
 def _unsupported_option(what: str) -> RPCError:

@@ -7,8 +7,10 @@ run, the next run of a continue-as-new, the close of this run. Effects that conc
 (a child started, a signal delivered) happen after this task's events are written, as they do on
 a server, where they are separate transfer tasks.
 
-A command the in-memory server does not model (Nexus operations, update protocol messages) fails
-the call with a message that names it.
+A protocol-message command (an update's acceptance or response) is handed to the caller's
+``on_protocol_message``, which writes the update's event at that place among the others. A command
+the in-memory server does not model (Nexus operations) fails the call with a message that names
+it.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ _SUPPORTED = frozenset(
         ct.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
         ct.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
         ct.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES,
+        ct.COMMAND_TYPE_PROTOCOL_MESSAGE,
     }
 )
 
@@ -83,6 +86,7 @@ class _Task:
     activities: ActivityBook
     run: Execution
     completed_id: int  # the WorkflowTaskCompleted event's id
+    on_protocol_message: Callable[[str], None]
     after: list[After] = field(default_factory=list)
 
 
@@ -92,9 +96,12 @@ def apply_commands(
     run: Execution,
     commands: list[Command],
     completed_id: int,
+    on_protocol_message: Callable[[str], None],
 ) -> list[After]:
-    """Write the commands' events; return what to do once the task's events are all written."""
-    task = _Task(state, activities, run, completed_id)
+    """Write the commands' events; return what to do once the task's events are all written.
+
+    ``on_protocol_message(message_id)`` answers a protocol-message command (updates)."""
+    task = _Task(state, activities, run, completed_id, on_protocol_message)
     for command in commands:
         _apply(task, command)
     return task.after
@@ -522,7 +529,12 @@ def _continue_as_new(task: _Task, command: Command) -> None:
     )
 
 
+def _protocol_message(task: _Task, command: Command) -> None:
+    task.on_protocol_message(command.protocol_message_command_attributes.message_id)
+
+
 _HANDLERS: dict[int, Callable[[_Task, Command], None]] = {
+    ct.COMMAND_TYPE_PROTOCOL_MESSAGE: _protocol_message,
     ct.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: _schedule_activity_task,
     ct.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: _request_cancel_activity_task,
     ct.COMMAND_TYPE_START_TIMER: _start_timer,

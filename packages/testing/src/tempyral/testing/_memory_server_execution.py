@@ -196,6 +196,18 @@ class Execution:
         elif self.workflow_task is None:
             self.schedule_workflow_task()
 
+    def want_workflow_task(self) -> None:
+        """Something that is no event needs the workflow (an update): a task, if none is coming.
+
+        A scheduled task will carry it; for a running one the server asks for the next task when
+        that one completes."""
+        if not self.running:
+            return
+        if self._completing:
+            self._needs_task = True
+        elif self.workflow_task is None:
+            self.schedule_workflow_task()
+
     def has_buffered_events(self) -> bool:
         return bool(self._buffer)
 

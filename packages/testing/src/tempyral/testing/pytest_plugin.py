@@ -32,6 +32,7 @@ Tests on ``local`` or ``time-skipping`` environments are marked ``tempyral_serve
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
@@ -45,10 +46,33 @@ if TYPE_CHECKING:
     from tempyral.client import Client, WorkflowHistory
     from tempyral.testing._plugin_envs import ServerEnvironment, TestEnvironment
 
+_MISSING_PYTEST_ASYNCIO = (
+    "the tempyral fixture {fixture!r} is async and needs pytest-asyncio, which is not "
+    "installed in this environment ({python}); install it with "
+    "`pip install 'pytest-asyncio>=0.25,<2'` (tempyral-testing depends on it: a "
+    "`pip install --no-deps` or a later uninstall left it out)"
+)
+
+
+def _needs_pytest_asyncio(function: Callable[..., Any]) -> Any:
+    """Without pytest-asyncio, a fixture of the same name that fails with what to install
+    (instead of pytest's generic complaint about an unhandled coroutine)."""
+    name = function.__name__
+
+    def missing_pytest_asyncio() -> None:
+        pytest.fail(
+            _MISSING_PYTEST_ASYNCIO.format(fixture=name, python=sys.executable), pytrace=False
+        )
+
+    missing_pytest_asyncio.__doc__ = function.__doc__
+    return pytest.fixture(name=name)(missing_pytest_asyncio)
+
+
+_async_fixture: Callable[[Callable[..., Any]], Any]
 try:  # async fixtures need pytest-asyncio; its decorator also works in its strict mode
     from pytest_asyncio import fixture as _async_fixture
-except ImportError:  # pragma: no cover - without it, pytest says async fixtures need a plugin
-    _async_fixture = pytest.fixture  # type: ignore[assignment]
+except ImportError:  # the plugin still loads: only tests that use its fixtures fail
+    _async_fixture = _needs_pytest_asyncio
 
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 _ENV_KINDS = ("in-process", "local", "time-skipping")
@@ -171,11 +195,13 @@ async def workflow_environment(
         server = _tempyral_server_environments[kind]
         env = server.get()
     base: Client = env.client
+    # The environment's own interceptors stay (the time-skipping one unlocks the test server's
+    # clock while a result is awaited); the recorder is added after them.
     client = Client(
         base.service_client,
         namespace=base.namespace,
         data_converter=base.data_converter,
-        interceptors=[recorder],
+        interceptors=[*base.config()["interceptors"], recorder],
     )
     environment = TestEnvironment(kind, env, client, recorder, server)
     try:
