@@ -4,7 +4,7 @@
     python tools/docs_screenshots.py [--site site] [--out DIR]
 
 Serves the built site (``site/``) on a free loopback port and saves a PNG of the home page, a
-guide and an API reference page, for a person to look at. Needs Debian's ``chromium`` package
+guide, an API reference page and the performance page, for a person to look at. Needs Debian's ``chromium`` package
 (``apt-get install chromium``), or ``--chromium PATH``.
 """
 
@@ -25,6 +25,7 @@ PAGES = {
     "home": "",
     "guide-workflows": "guides/workflows/",
     "api-workflow": "api/workflow/",
+    "performance": "performance/",
 }
 
 
