@@ -4,8 +4,8 @@
     python tools/docs_screenshots.py [--site site] [--out DIR]
 
 Serves the built site (``site/``) on a free loopback port and saves a PNG of the home page, a
-guide, an API reference page and the performance page, for a person to look at. Needs Debian's ``chromium`` package
-(``apt-get install chromium``), or ``--chromium PATH``.
+guide, an API reference page and the performance page, for a person to look at. Needs Debian's
+``chromium`` package (``apt-get install chromium``), or ``--chromium PATH``.
 """
 
 from __future__ import annotations

@@ -193,8 +193,9 @@ print(json.dumps(sorted(tempyral.__path__)))
 """
 
 
-# Every package of every wheel is imported, tempyral.contrib.pydantic too: it needs the extra.
-_SMOKE_EXTRAS = {"tempyral-client": "[grpc,pydantic]"}
+# Every package of every wheel is imported: tempyral.contrib.pydantic and
+# tempyral.contrib.opentelemetry too, which need their extras.
+_SMOKE_EXTRAS = {"tempyral-client": "[grpc,pydantic]", "tempyral-worker": "[opentelemetry]"}
 
 
 def smoke(wheels: list[Wheel], pip_args: list[str], workdir: Path) -> list[str]:

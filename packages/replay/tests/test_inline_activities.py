@@ -73,7 +73,11 @@ def test_the_official_replayer_replays_the_tempyral_history() -> None:
         history = WorkflowHistory.from_json("ship-p-7", open({str(HISTORY)!r}).read())
         replayer = Replayer(workflows=[ShipParcel], workflow_runner=UnsandboxedWorkflowRunner())
         asyncio.run(replayer.replay_workflow(history))
-        print("replayed")
+        print("replayed", flush=True)
+        # The official SDK's native runtime can abort while the interpreter finalizes
+        # (PyGILState_Release) after its work is done: leave before finalization.
+        import os
+        os._exit(0)
         """
     )
     result = subprocess.run(

@@ -59,7 +59,7 @@ class SampleChild:
 
 OFFICIAL_REPLAY = textwrap.dedent(
     """
-    import asyncio, json, sys
+    import asyncio, json, os, sys
     from datetime import timedelta
     from temporalio import activity, workflow
     from temporalio.client import WorkflowHistory
@@ -113,6 +113,10 @@ OFFICIAL_REPLAY = textwrap.dedent(
 
     if __name__ == "__main__":
         asyncio.run(main())
+        # The official SDK's native runtime can abort while the interpreter finalizes
+        # (PyGILState_Release) after its work is done: leave before finalization.
+        sys.stdout.flush()
+        os._exit(0)
     """
 )
 

@@ -47,7 +47,7 @@ Counter = load_sample().Counter
 
 OFFICIAL_REPLAY = textwrap.dedent(
     """
-    import asyncio, importlib.util, json, sys
+    import asyncio, importlib.util, json, os, sys
     import temporalio.workflow
     from temporalio.client import WorkflowHistory
     from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
@@ -74,6 +74,10 @@ OFFICIAL_REPLAY = textwrap.dedent(
         print(json.dumps({"replayed": len(histories), "failures": failures}))
 
     asyncio.run(main())
+    # The official SDK's native runtime can abort while the interpreter finalizes
+    # (PyGILState_Release) after its work is done: leave before finalization.
+    sys.stdout.flush()
+    os._exit(0)
     """
 )
 

@@ -86,7 +86,7 @@ SCENARIOS: dict[str, tuple[str, list[Any]]] = {
 }
 
 OFFICIAL_REPLAY = """
-import asyncio, importlib.util, json, sys
+import asyncio, importlib.util, json, os, sys
 from pathlib import Path
 import temporalio.common, temporalio.exceptions, temporalio.workflow
 sys.modules["tempyral.workflow"] = temporalio.workflow
@@ -115,6 +115,10 @@ async def main():
     print(json.dumps({"replayed": len(index), "failures": failures}))
 
 asyncio.run(main())
+# The official SDK's native runtime can abort while the interpreter finalizes
+# (PyGILState_Release) after its work is done: leave before finalization.
+sys.stdout.flush()
+os._exit(0)
 """
 
 
