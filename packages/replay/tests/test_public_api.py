@@ -139,6 +139,21 @@ WORKFLOW = [
     "uuid4",
     "wait",
     "wait_condition",
+    # Options dicts and versioning enums.
+    "ActivityConfig",
+    "ChildWorkflowConfig",
+    "ContinueAsNewVersioningBehavior",
+    "LocalActivityConfig",
+    "VersioningIntent",
+    "LoggerAdapter",
+    # The previous run's outcome (cron, schedules) and deterministic randomness.
+    "get_last_completion_result",
+    "get_last_failure",
+    "has_last_completion_result",
+    "new_random",
+    "random_seed",
+    "register_random_seed_callback",
+    "uuid7",
 ]
 
 
@@ -198,6 +213,14 @@ SIGNATURES_CHECKED = [
     "set_dynamic_update_handler",
     "current_update_info",
     "all_handlers_finished",
+    "get_last_completion_result",
+    "has_last_completion_result",
+    "get_last_failure",
+    "new_random",
+    "random_seed",
+    "register_random_seed_callback",
+    "uuid7",
+    "LoggerAdapter",
 ]
 
 
@@ -235,26 +258,14 @@ WORKFLOW_NOT_BUILT: dict[str, str] = {
     "NexusOperationCancellationType": _NEXUS,
     "NexusOperationHandle": _NEXUS,
     "create_nexus_client": _NEXUS,
-    "signal_with_start_workflow": _NEXUS + " (a Nexus system operation)",
-    "LoggerAdapter": _SANDBOX + "; workflow.logger is a loguru-based logger of its own",
+    "signal_with_start_workflow": _NEXUS
+    + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
     "SandboxImportNotificationPolicy": _SANDBOX,
     "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
-    "ActivityConfig": "options dicts for **kwargs calls: not built yet",
-    "LocalActivityConfig": "options dicts for **kwargs calls: not built yet",
-    "ChildWorkflowConfig": "options dicts for **kwargs calls: not built yet",
     "DynamicWorkflowConfig": "dynamic workflow configuration (@workflow.dynamic_config): not built",
     "dynamic_config": "dynamic workflow configuration (@workflow.dynamic_config): not built",
     "EventGroup": "event groups need engine support: not built",
     "create_event_group": "event groups need engine support: not built",
-    "ContinueAsNewVersioningBehavior": "continue-as-new versioning options: not built",
-    "VersioningIntent": "build-id versioning intents (deprecated upstream): not built",
-    "get_last_completion_result": "schedule/cron last results need engine support: not built",
-    "has_last_completion_result": "schedule/cron last results need engine support: not built",
-    "get_last_failure": "schedule/cron last results need engine support: not built",
-    "new_random": "seeded random streams beyond workflow.random(): not built",
-    "random_seed": "seeded random streams beyond workflow.random(): not built",
-    "register_random_seed_callback": "seeded random streams beyond workflow.random(): not built",
-    "uuid7": "deterministic uuid7 needs the seeded random stream: not built",
 }
 
 

@@ -50,6 +50,7 @@ from tempyral.replay._interceptor_api import (
 from tempyral.replay._local_activity_calls import LocalActivityCalls
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import ExternalCalls
+from tempyral.replay._previous_run import PreviousRun
 from tempyral.replay._properties import RunProperties
 from tempyral.replay._source import caller_location
 from tempyral.replay._update_calls import UpdateCalls
@@ -103,6 +104,8 @@ class WorkflowRuntime:
         self.deleting = False
         self.read_only = False
         self.random = random.Random(init.randomness_seed)  # noqa: S311 (deterministic on purpose)
+        self.random_seed = init.randomness_seed
+        self.random_seed_callbacks: list[Callable[[int], None]] = []
         self.intents: list[i.Intent] = []
         self.activation_error: BaseException | None = None
         self.violations: list[_guard.RestrictedWorkflowAccessError] = []
@@ -115,6 +118,9 @@ class WorkflowRuntime:
         self.primary_task: asyncio.Task[None] | None = None
         self._timer_summary: str | None = None
         self.attributes = init.attributes
+        self.previous_run = PreviousRun(
+            init.attributes, self.payload_converter, self.failure_converter
+        )
         self.info = make_info(init, workflow_id=workflow_id, namespace=namespace, run_id=run_id)
         # Engine diagnostics (not the user's workflow.logger), tagged with the run.
         self.log = logger.bind(
@@ -376,6 +382,21 @@ class WorkflowRuntime:
     def workflow_random(self) -> random.Random:
         self.assert_not_read_only("random")
         return self.random
+
+    def workflow_random_seed(self) -> int:
+        return self.random_seed
+
+    def workflow_register_random_seed_callback(self, callback: Callable[[int], None]) -> None:
+        self.random_seed_callbacks.append(callback)
+
+    def workflow_has_last_completion_result(self) -> bool:
+        return self.previous_run.has_completion_result()
+
+    def workflow_last_completion_result(self, type_hint: type | None) -> Any | None:
+        return self.previous_run.completion_result(type_hint)
+
+    def workflow_last_failure(self) -> BaseException | None:
+        return self.previous_run.failure()
 
     def workflow_uuid4(self) -> uuid.UUID:
         return uuid.UUID(bytes=self.random.getrandbits(128).to_bytes(16, "big"), version=4)

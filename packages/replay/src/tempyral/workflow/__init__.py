@@ -33,9 +33,17 @@ from tempyral.workflow._children import (
     get_external_workflow_handle_for,
     start_child_workflow,
 )
+from tempyral.workflow._config import (
+    ActivityConfig,
+    ChildWorkflowConfig,
+    ContinueAsNewVersioningBehavior,
+    LocalActivityConfig,
+    VersioningIntent,
+)
 from tempyral.workflow._context import (
     ContinueAsNewError,
     Info,
+    LoggerAdapter,
     ParentInfo,
     ReadOnlyContextError,
     RootInfo,
@@ -88,6 +96,17 @@ from tempyral.workflow._local_activity_forms import (
     start_local_activity_class,
     start_local_activity_method,
 )
+from tempyral.workflow._previous_run import (
+    get_last_completion_result,
+    get_last_failure,
+    has_last_completion_result,
+)
+from tempyral.workflow._randomness import (
+    new_random,
+    random_seed,
+    register_random_seed_callback,
+    uuid7,
+)
 from tempyral.workflow._typing import (
     AnyType,
     CallableAsyncNoParam,
@@ -131,6 +150,7 @@ _install_guard()
 
 __all__ = [
     "ActivityCancellationType",
+    "ActivityConfig",
     "ActivityHandle",
     "AnyType",
     "CallableAsyncNoParam",
@@ -142,12 +162,16 @@ __all__ = [
     "CallableSyncSingleParam",
     "CallableType",
     "ChildWorkflowCancellationType",
+    "ChildWorkflowConfig",
     "ChildWorkflowHandle",
     "ClassType",
     "ContinueAsNewError",
+    "ContinueAsNewVersioningBehavior",
     "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
+    "LocalActivityConfig",
+    "LoggerAdapter",
     "MethodAsyncNoParam",
     "MethodAsyncSingleParam",
     "MethodSyncNoParam",
@@ -168,6 +192,7 @@ __all__ = [
     "UnfinishedUpdateHandlersWarning",
     "UpdateInfo",
     "UpdateMethodMultiParam",
+    "VersioningIntent",
     "all_handlers_finished",
     "as_completed",
     "cancellation_reason",
@@ -188,9 +213,12 @@ __all__ = [
     "get_dynamic_update_handler",
     "get_external_workflow_handle",
     "get_external_workflow_handle_for",
+    "get_last_completion_result",
+    "get_last_failure",
     "get_query_handler",
     "get_signal_handler",
     "get_update_handler",
+    "has_last_completion_result",
     "in_workflow",
     "info",
     "init",
@@ -200,11 +228,14 @@ __all__ = [
     "memo",
     "memo_value",
     "metric_meter",
+    "new_random",
     "now",
     "patched",
     "payload_converter",
     "query",
     "random",
+    "random_seed",
+    "register_random_seed_callback",
     "run",
     "set_current_details",
     "set_dynamic_query_handler",
@@ -229,6 +260,7 @@ __all__ = [
     "upsert_memo",
     "upsert_search_attributes",
     "uuid4",
+    "uuid7",
     "wait",
     "wait_condition",
 ]
