@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tempyral import workflow
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.replay import Replayer, WorkflowHistory
+from tempyral.replay._seed import randomness_seed
 
 from .conftest import load_module, workflow_classes
 
@@ -58,6 +61,7 @@ def test_every_scenario_has_a_golden_history() -> None:
         "tally_second",
         "reseed_base",
         "reseed_reset_first",
+        "reseed_reset_middle",
         "reseed_reset_last",
     }
 
@@ -108,27 +112,45 @@ def test_new_random_and_uuid7_draw_as_documented() -> None:
     """Unnamed ``new_random()`` starts as ``random()``, a named one does not; ``uuid7()`` is a
     version-7 UUID whose first 48 bits are the workflow time in milliseconds."""
     history = BY_NAME["reseed_base"]
-    _, before, _ = _recorded_result("reseed_base")
-    named, plain, default, made = before
+    _, start, *_ = _recorded_result("reseed_base")
+    named, plain, default, made = start
     assert plain == default
     assert named != plain
     value = uuid.UUID(made)
     assert value.version == 7
-    first_task = history.events[2].event_time.ToMilliseconds()
-    assert value.int >> 80 == first_task
+    assert value.int >> 80 == history.events[2].event_time.ToMilliseconds()
 
 
-def test_a_reset_run_reseeds_and_tells_the_registered_callbacks() -> None:
-    """What the official worker did on each reset, which tempyral reproduces above: reset to
-    the first task, the code runs again from a seed of the new run (random_seed() shows it);
-    reset to the last task, the code after the reset point draws from where it drew before or
-    from the new seed, and callbacks hear of every seed change."""
-    base_seeds, base_before, base_after = _recorded_result("reseed_base")
-    first_seeds, first_before, _ = _recorded_result("reseed_reset_first")
-    assert len(base_seeds) == len(first_seeds) == 1
-    assert first_seeds != base_seeds
-    assert first_before != base_before
-    last_seeds, last_before, last_after = _recorded_result("reseed_reset_last")
-    assert last_before == base_before
-    # Each seed the callback heard of changed what the streams drew after it.
-    assert (len(last_seeds) > 1) == (last_after[:3] != base_after[:3])
+def test_a_reset_to_the_first_task_runs_the_code_from_the_new_runs_seed() -> None:
+    base_seeds, *base_draws = _recorded_result("reseed_base")
+    seeds, *draws = _recorded_result("reseed_reset_first")
+    started = BY_NAME["reseed_reset_first"].events[0].workflow_execution_started_event_attributes
+    failed = BY_NAME["reseed_reset_first"].events[3].workflow_task_failed_event_attributes
+    assert seeds == [str(randomness_seed(failed.new_run_id))]  # random_seed() shows it
+    assert seeds != base_seeds == [str(randomness_seed(started.original_execution_run_id))]
+    assert all(ours != theirs for ours, theirs in zip(draws, base_draws, strict=True))
+
+
+@pytest.mark.parametrize("name", ["reseed_reset_middle", "reseed_reset_last"])
+def test_a_later_reset_tells_the_seed_callbacks_of_the_new_seed(
+    wf: ModuleType, replayer: Replayer, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Reset to a later task, the reset run's code replays the base run's draws (as the official
+    worker's did: same result); the new run's seed then reaches the registered callbacks."""
+    draws = [draw[:3] for draw in _recorded_result(name)[1:]]  # uuid7's time differs
+    assert draws == [draw[:3] for draw in _recorded_result("reseed_base")[1:]]
+    heard: list[int] = []
+    register = workflow.register_random_seed_callback
+
+    def spy(callback: Callable[[int], None]) -> None:
+        register(lambda seed: (heard.append(seed), callback(seed)))
+
+    monkeypatch.setattr(wf.workflow, "register_random_seed_callback", spy)
+    history = BY_NAME[name]
+    replayer.replay_workflow_sync(history)
+    [failed] = [
+        e.workflow_task_failed_event_attributes
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+    ]
+    assert heard == [randomness_seed(failed.new_run_id)]

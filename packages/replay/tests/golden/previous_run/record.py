@@ -55,9 +55,6 @@ def _load(path: Path, name: str) -> Any:
     return module
 
 
-shared = _load(HERE.parent / "record.py", "golden_record")  # wait_started
-
-
 def load_workflows_under_official_sdk() -> Any:
     sys.modules["tempyral.workflow"] = temporalio.workflow
     sys.modules["tempyral.exceptions"] = temporalio.exceptions
@@ -69,6 +66,17 @@ async def save(handle: WorkflowHandle[Any, Any], name: str, index: dict[str, str
     (OUT / f"{name}.json").write_text(history.to_json() + "\n")
     index[name] = handle.id
     print(f"  {name}: {len(history.events)} events")
+
+
+async def completed_tasks(handle: WorkflowHandle[Any, Any], count: int) -> None:
+    """Poll history until it has ``count`` completed workflow tasks."""
+    for _ in range(200):
+        events = (await handle.fetch_history()).events
+        done = [e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]
+        if len(done) >= count:
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"{handle.id} never completed {count} workflow tasks")
 
 
 async def scheduled_runs(client: Client, schedule_id: str, count: int) -> list[str]:
@@ -120,18 +128,21 @@ async def record(client: Client, wf: Any) -> dict[str, str]:
     base = await client.start_workflow(
         wf.Reseeded.run, id=f"golden-reseeded-{run}", task_queue=TASK_QUEUE
     )
-    await shared.wait_started(base, "WORKFLOW_TASK_COMPLETED")
-    await base.signal(wf.Reseeded.proceed)
+    for count in (1, 2):  # each signal in a task of its own
+        await completed_tasks(base, count)
+        await base.signal(wf.Reseeded.proceed)
     await base.result()
     await save(client.get_workflow_handle(base.id, run_id=base.result_run_id), "reseed_base", index)
     events = (await base.fetch_history()).events
     completed = [
         e.event_id for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
     ]
-    # Reset to the first task (all code runs again) and to the last (only the code after the
-    # signal runs again, after the seed callback's registration).
+    # Reset to the first task (all code runs again, from the new seed), to the task of the first
+    # signal (the second signal is reapplied: the code after it draws from the new seed, and the
+    # callback registered at the start hears of it), and to the last task.
     for name, finish_event_id in (
         ("reseed_reset_first", completed[0]),
+        ("reseed_reset_middle", completed[1]),
         ("reseed_reset_last", completed[-1]),
     ):
         reset = await client.workflow_service.reset_workflow_execution(

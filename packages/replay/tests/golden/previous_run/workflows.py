@@ -43,15 +43,16 @@ class Tally:
 
 @workflow.defn
 class Reseeded:
-    """Draws from named and unnamed ``new_random()`` streams and ``uuid7()`` before and after a
-    signal, and keeps every seed it is told of: a reset run gets a second seed."""
+    """Draws from named and unnamed ``new_random()`` streams, ``random()`` and ``uuid7()`` at
+    its start and after each of two signals, and keeps every seed it is told of: the code after
+    a reset point draws from the reset run's seed, and the callback hears of it."""
 
     def __init__(self) -> None:
-        self.go = False
+        self.signals = 0
 
     @workflow.signal
     def proceed(self) -> None:
-        self.go = True
+        self.signals += 1
 
     def draw(self, named: Any, plain: Any) -> list[Any]:
         return [
@@ -67,10 +68,11 @@ class Reseeded:
         workflow.register_random_seed_callback(seeds.append)
         named = workflow.new_random("named")
         plain = workflow.new_random()
-        before = self.draw(named, plain)
-        await workflow.wait_condition(lambda: self.go)
-        after = self.draw(named, plain)
-        return [[str(seed) for seed in seeds], before, after]
+        draws = [self.draw(named, plain)]
+        for count in (1, 2):
+            await workflow.wait_condition(lambda count=count: self.signals >= count)
+            draws.append(self.draw(named, plain))
+        return [[str(seed) for seed in seeds], *draws]
 
 
 WORKFLOWS = [Retried, Tally, Reseeded]
