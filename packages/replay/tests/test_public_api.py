@@ -146,6 +146,8 @@ WORKFLOW = [
     "LocalActivityConfig",
     "VersioningIntent",
     "LoggerAdapter",
+    "DynamicWorkflowConfig",
+    "dynamic_config",
     # The previous run's outcome (cron, schedules) and deterministic randomness.
     "get_last_completion_result",
     "get_last_failure",
@@ -221,6 +223,7 @@ SIGNATURES_CHECKED = [
     "register_random_seed_callback",
     "uuid7",
     "LoggerAdapter",
+    "dynamic_config",
 ]
 
 
@@ -262,8 +265,6 @@ WORKFLOW_NOT_BUILT: dict[str, str] = {
     + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
     "SandboxImportNotificationPolicy": _SANDBOX,
     "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
-    "DynamicWorkflowConfig": "dynamic workflow configuration (@workflow.dynamic_config): not built",
-    "dynamic_config": "dynamic workflow configuration (@workflow.dynamic_config): not built",
     "EventGroup": "event groups need engine support: not built",
     "create_event_group": "event groups need engine support: not built",
 }

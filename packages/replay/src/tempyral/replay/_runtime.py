@@ -58,6 +58,7 @@ from tempyral.workflow._activities import ActivityHandle, ActivityOptions
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
 from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
 from tempyral.workflow._definition import _Definition
+from tempyral.workflow._dynamic_config import DynamicWorkflowConfig
 from tempyral.workflow._local_activities import LocalActivityOptions
 from tempyral.workflow._metrics import ReplaySafeMeter
 
@@ -94,6 +95,9 @@ class WorkflowRuntime:
         self.failure_converter = data_converter.failure_converter
         self.flags = flags
         self.guard = guard and definition.sandboxed
+        # The workflow's own (from @workflow.defn, or its dynamic_config) and the worker's.
+        self.workflow_failure_exception_types = definition.failure_exception_types
+        self._worker_failure_exception_types = tuple(failure_exception_types)
         self.failure_exception_types = (
             *definition.failure_exception_types,
             *failure_exception_types,
@@ -276,7 +280,22 @@ class WorkflowRuntime:
         cls = self.definition.cls
         return cls(*self.args) if self.definition.init_takes_args else cls()
 
+    def _apply_dynamic_config(self, config: DynamicWorkflowConfig) -> None:
+        if not isinstance(config, DynamicWorkflowConfig):
+            raise TypeError(
+                "@workflow.dynamic_config method must return a workflow.DynamicWorkflowConfig,"
+                f" not {type(config).__name__}"
+            )
+        if config.failure_exception_types is not None:
+            self.workflow_failure_exception_types = tuple(config.failure_exception_types)
+            self.failure_exception_types = (
+                *config.failure_exception_types,
+                *self._worker_failure_exception_types,
+            )
+
     async def _execute(self) -> Any:
+        if self.definition.dynamic_config_fn is not None:  # in the loop: it may read info()
+            self._apply_dynamic_config(self.definition.dynamic_config_fn(self.object))
         run = functools.partial(self.definition.run_fn, self.object)
         args = [self.args] if self.definition.name is None else self.args
         headers = dict(self.attributes.header.fields)

@@ -89,6 +89,7 @@ from tempyral.workflow._definition import (
     signal,
     update,
 )
+from tempyral.workflow._dynamic_config import DynamicWorkflowConfig, dynamic_config
 from tempyral.workflow._local_activities import execute_local_activity, start_local_activity
 from tempyral.workflow._local_activity_forms import (
     execute_local_activity_class,
@@ -167,6 +168,7 @@ __all__ = [
     "ClassType",
     "ContinueAsNewError",
     "ContinueAsNewVersioningBehavior",
+    "DynamicWorkflowConfig",
     "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
@@ -200,6 +202,7 @@ __all__ = [
     "current_update_info",
     "defn",
     "deprecate_patch",
+    "dynamic_config",
     "execute_activity",
     "execute_activity_class",
     "execute_activity_method",
