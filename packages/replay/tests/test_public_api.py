@@ -254,6 +254,10 @@ def test_signatures_take_the_official_parameter_names() -> None:
 
 _NEXUS = "tempyral runs no Nexus operations"
 _SANDBOX = "tempyral has no per-run sandbox"
+_EVENT_GROUPS = (
+    "event groups (experimental upstream) put markers on every kind of command and on inbound"
+    " signals and updates, engine-wide: not built"
+)
 # Official public names of temporalio.workflow that tempyral.workflow does not offer, and why.
 WORKFLOW_NOT_BUILT: dict[str, str] = {
     "annotations": "the official module's `from __future__ import annotations`, not API",
@@ -265,8 +269,8 @@ WORKFLOW_NOT_BUILT: dict[str, str] = {
     + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
     "SandboxImportNotificationPolicy": _SANDBOX,
     "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
-    "EventGroup": "event groups need engine support: not built",
-    "create_event_group": "event groups need engine support: not built",
+    "EventGroup": _EVENT_GROUPS,
+    "create_event_group": _EVENT_GROUPS,
 }
 
 

@@ -22,7 +22,7 @@ import pytest
 FLOORS: dict[str, int] = {
     "client": 66,
     "worker": 56,
-    "workflow": 91,
+    "workflow": 92,
     "activity": 95,
     "converter": 78,
     "common": 100,
