@@ -297,3 +297,33 @@ def test_official_workflow_names_are_offered_or_listed_as_not_built() -> None:
     assert not unexplained, f"official workflow names missing here: {sorted(unexplained)}"
     stale = {name for name in WORKFLOW_NOT_BUILT if name in ours or name not in official}
     assert not stale, f"listed as not built but offered here, or no longer official: {stale}"
+
+
+def test_option_dicts_enums_and_config_match_the_official_ones() -> None:
+    """The TypedDicts take the same keys, the enums have the same members and values, and
+    ``DynamicWorkflowConfig`` the same fields, as the official module's."""
+    import dataclasses
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import dataclasses, json, temporalio.workflow as w;"
+        " print(json.dumps({"
+        " 'dicts': {n: sorted(getattr(w, n).__annotations__) for n in"
+        " ('ActivityConfig', 'LocalActivityConfig', 'ChildWorkflowConfig')},"
+        " 'enums': {n: {m.name: m.value for m in getattr(w, n)} for n in"
+        " ('VersioningIntent', 'ContinueAsNewVersioningBehavior')},"
+        " 'fields': sorted(f.name for f in dataclasses.fields(w.DynamicWorkflowConfig))}))"
+    )
+    theirs = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        ).stdout
+    )
+    w = tempyral.workflow
+    for name, keys in theirs["dicts"].items():
+        assert sorted(getattr(w, name).__annotations__) == keys, name
+    for name, members in theirs["enums"].items():
+        assert {m.name: m.value for m in getattr(w, name)} == members, name
+    assert sorted(f.name for f in dataclasses.fields(w.DynamicWorkflowConfig)) == theirs["fields"]
