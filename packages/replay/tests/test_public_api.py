@@ -139,6 +139,23 @@ WORKFLOW = [
     "uuid4",
     "wait",
     "wait_condition",
+    # Options dicts and versioning enums.
+    "ActivityConfig",
+    "ChildWorkflowConfig",
+    "ContinueAsNewVersioningBehavior",
+    "LocalActivityConfig",
+    "VersioningIntent",
+    "LoggerAdapter",
+    "DynamicWorkflowConfig",
+    "dynamic_config",
+    # The previous run's outcome (cron, schedules) and deterministic randomness.
+    "get_last_completion_result",
+    "get_last_failure",
+    "has_last_completion_result",
+    "new_random",
+    "random_seed",
+    "register_random_seed_callback",
+    "uuid7",
 ]
 
 
@@ -198,6 +215,15 @@ SIGNATURES_CHECKED = [
     "set_dynamic_update_handler",
     "current_update_info",
     "all_handlers_finished",
+    "get_last_completion_result",
+    "has_last_completion_result",
+    "get_last_failure",
+    "new_random",
+    "random_seed",
+    "register_random_seed_callback",
+    "uuid7",
+    "LoggerAdapter",
+    "dynamic_config",
 ]
 
 
@@ -228,6 +254,10 @@ def test_signatures_take_the_official_parameter_names() -> None:
 
 _NEXUS = "tempyral runs no Nexus operations"
 _SANDBOX = "tempyral has no per-run sandbox"
+_EVENT_GROUPS = (
+    "event groups (experimental upstream) put markers on every kind of command and on inbound"
+    " signals and updates, engine-wide: not built"
+)
 # Official public names of temporalio.workflow that tempyral.workflow does not offer, and why.
 WORKFLOW_NOT_BUILT: dict[str, str] = {
     "annotations": "the official module's `from __future__ import annotations`, not API",
@@ -235,26 +265,12 @@ WORKFLOW_NOT_BUILT: dict[str, str] = {
     "NexusOperationCancellationType": _NEXUS,
     "NexusOperationHandle": _NEXUS,
     "create_nexus_client": _NEXUS,
-    "signal_with_start_workflow": _NEXUS + " (a Nexus system operation)",
-    "LoggerAdapter": _SANDBOX + "; workflow.logger is a loguru-based logger of its own",
+    "signal_with_start_workflow": _NEXUS
+    + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
     "SandboxImportNotificationPolicy": _SANDBOX,
     "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
-    "ActivityConfig": "options dicts for **kwargs calls: not built yet",
-    "LocalActivityConfig": "options dicts for **kwargs calls: not built yet",
-    "ChildWorkflowConfig": "options dicts for **kwargs calls: not built yet",
-    "DynamicWorkflowConfig": "dynamic workflow configuration (@workflow.dynamic_config): not built",
-    "dynamic_config": "dynamic workflow configuration (@workflow.dynamic_config): not built",
-    "EventGroup": "event groups need engine support: not built",
-    "create_event_group": "event groups need engine support: not built",
-    "ContinueAsNewVersioningBehavior": "continue-as-new versioning options: not built",
-    "VersioningIntent": "build-id versioning intents (deprecated upstream): not built",
-    "get_last_completion_result": "schedule/cron last results need engine support: not built",
-    "has_last_completion_result": "schedule/cron last results need engine support: not built",
-    "get_last_failure": "schedule/cron last results need engine support: not built",
-    "new_random": "seeded random streams beyond workflow.random(): not built",
-    "random_seed": "seeded random streams beyond workflow.random(): not built",
-    "register_random_seed_callback": "seeded random streams beyond workflow.random(): not built",
-    "uuid7": "deterministic uuid7 needs the seeded random stream: not built",
+    "EventGroup": _EVENT_GROUPS,
+    "create_event_group": _EVENT_GROUPS,
 }
 
 
@@ -281,3 +297,33 @@ def test_official_workflow_names_are_offered_or_listed_as_not_built() -> None:
     assert not unexplained, f"official workflow names missing here: {sorted(unexplained)}"
     stale = {name for name in WORKFLOW_NOT_BUILT if name in ours or name not in official}
     assert not stale, f"listed as not built but offered here, or no longer official: {stale}"
+
+
+def test_option_dicts_enums_and_config_match_the_official_ones() -> None:
+    """The TypedDicts take the same keys, the enums have the same members and values, and
+    ``DynamicWorkflowConfig`` the same fields, as the official module's."""
+    import dataclasses
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import dataclasses, json, temporalio.workflow as w;"
+        " print(json.dumps({"
+        " 'dicts': {n: sorted(getattr(w, n).__annotations__) for n in"
+        " ('ActivityConfig', 'LocalActivityConfig', 'ChildWorkflowConfig')},"
+        " 'enums': {n: {m.name: m.value for m in getattr(w, n)} for n in"
+        " ('VersioningIntent', 'ContinueAsNewVersioningBehavior')},"
+        " 'fields': sorted(f.name for f in dataclasses.fields(w.DynamicWorkflowConfig))}))"
+    )
+    theirs = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        ).stdout
+    )
+    w = tempyral.workflow
+    for name, keys in theirs["dicts"].items():
+        assert sorted(getattr(w, name).__annotations__) == keys, name
+    for name, members in theirs["enums"].items():
+        assert {m.name: m.value for m in getattr(w, name)} == members, name
+    assert sorted(f.name for f in dataclasses.fields(w.DynamicWorkflowConfig)) == theirs["fields"]

@@ -1,11 +1,12 @@
 """How much of each official user-facing module's public surface tempyral offers, per module.
 
 Each module's public names are computed in a separate process (``__all__`` when the module has
-one, else its non-underscore attributes that are not modules), for ``temporalio.X`` and
-``tempyral.X`` alike. The share is the fraction of the official names that tempyral's module also
-has. Each module's floor is the share measured when the floor was set, rounded down to a whole
-percent: building more raises the share, and a name that disappears fails the test. Raise a floor
-when a module gains names; never lower one without saying why in the commit.
+one, else its attributes that are not modules; underscore names never count), for
+``temporalio.X`` and ``tempyral.X`` alike. The share is the fraction of the official names
+that tempyral's module also has. Each module's floor is the share measured when the floor was
+set, rounded down to a whole percent: building more raises the share, and a name that
+disappears fails the test. Raise a floor when a module gains names; never lower one without
+saying why in the commit.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 FLOORS: dict[str, int] = {
     "client": 66,
     "worker": 56,
-    "workflow": 68,
+    "workflow": 92,
     "activity": 95,
     "converter": 78,
     "common": 100,
@@ -60,7 +61,8 @@ PUBLIC_NAMES = textwrap.dedent(
                 and n not in ("annotations", "TYPE_CHECKING")
                 and is_own(getattr(module, n), module_name)
             ]
-        return sorted(set(names))
+        # Private names are not surface, even where an __all__ lists some.
+        return sorted({n for n in names if not n.startswith("_")})
 
     print(json.dumps({name: public(name) for name in sys.argv[1:]}))
     """

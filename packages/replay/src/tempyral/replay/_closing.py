@@ -81,6 +81,8 @@ def continue_as_new_command(
         attrs.backoff_start_interval.FromTimedelta(options["backoff_start_interval"])
     if isinstance(options.get("retry_policy"), RetryPolicy):
         options["retry_policy"].apply_to_proto(attrs.retry_policy)
+    if options.get("initial_versioning_behavior"):  # a ContinueAsNewVersioningBehavior
+        attrs.initial_versioning_behavior = int(options["initial_versioning_behavior"])  # type: ignore[assignment]
     for key, value in (options.get("memo") or {}).items():
         attrs.memo.fields[key].CopyFrom(converter.to_payloads([value])[0])
     if options.get("search_attributes"):

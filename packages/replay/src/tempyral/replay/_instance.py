@@ -165,7 +165,7 @@ class WorkflowInstance:
             return None
         kinds = list(self.failure_exception_types)
         if self.runtime is not None:
-            kinds.extend(self.runtime.definition.failure_exception_types)
+            kinds.extend(self.runtime.workflow_failure_exception_types)
         if not any(isinstance(error, kind) for kind in kinds):
             return None
         return WorkflowTaskCompletion(

@@ -131,6 +131,7 @@ class _EngineOutbound(WorkflowOutboundInterceptor):
             search_attributes=input.search_attributes,
             workflow=input.workflow,
             backoff_start_interval=input.backoff_start_interval,
+            initial_versioning_behavior=input.initial_versioning_behavior,
             headers=input.headers,
         )
 

@@ -61,7 +61,12 @@ class RunProperties:
         if isinstance(job, j.NotifyHasPatch):
             self.patches_notified.add(job.patch_id)
         else:  # the run was reset: the official SDKs reseed at this point of the activation
-            self._runtime.random.seed(job.randomness_seed)
+            runtime = self._runtime
+            runtime.random.seed(job.randomness_seed)
+            runtime.random_seed = job.randomness_seed
+            # workflow.new_random() instances (and the user's own) follow the new seed.
+            for callback in runtime.random_seed_callbacks:
+                callback(job.randomness_seed)
 
     # -- patches ------------------------------------------------------------------------------
     def patch(self, patch_id: str, *, deprecated: bool) -> bool:

@@ -50,6 +50,7 @@ from tempyral.replay._interceptor_api import (
 from tempyral.replay._local_activity_calls import LocalActivityCalls
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
 from tempyral.replay._outbound import ExternalCalls
+from tempyral.replay._previous_run import PreviousRun
 from tempyral.replay._properties import RunProperties
 from tempyral.replay._source import caller_location
 from tempyral.replay._update_calls import UpdateCalls
@@ -57,6 +58,7 @@ from tempyral.workflow._activities import ActivityHandle, ActivityOptions
 from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
 from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
 from tempyral.workflow._definition import _Definition
+from tempyral.workflow._dynamic_config import DynamicWorkflowConfig
 from tempyral.workflow._local_activities import LocalActivityOptions
 from tempyral.workflow._metrics import ReplaySafeMeter
 
@@ -93,6 +95,9 @@ class WorkflowRuntime:
         self.failure_converter = data_converter.failure_converter
         self.flags = flags
         self.guard = guard and definition.sandboxed
+        # The workflow's own (from @workflow.defn, or its dynamic_config) and the worker's.
+        self.workflow_failure_exception_types = definition.failure_exception_types
+        self._worker_failure_exception_types = tuple(failure_exception_types)
         self.failure_exception_types = (
             *definition.failure_exception_types,
             *failure_exception_types,
@@ -103,6 +108,8 @@ class WorkflowRuntime:
         self.deleting = False
         self.read_only = False
         self.random = random.Random(init.randomness_seed)  # noqa: S311 (deterministic on purpose)
+        self.random_seed = init.randomness_seed
+        self.random_seed_callbacks: list[Callable[[int], None]] = []
         self.intents: list[i.Intent] = []
         self.activation_error: BaseException | None = None
         self.violations: list[_guard.RestrictedWorkflowAccessError] = []
@@ -115,6 +122,9 @@ class WorkflowRuntime:
         self.primary_task: asyncio.Task[None] | None = None
         self._timer_summary: str | None = None
         self.attributes = init.attributes
+        self.previous_run = PreviousRun(
+            init.attributes, self.payload_converter, self.failure_converter
+        )
         self.info = make_info(init, workflow_id=workflow_id, namespace=namespace, run_id=run_id)
         # Engine diagnostics (not the user's workflow.logger), tagged with the run.
         self.log = logger.bind(
@@ -270,7 +280,22 @@ class WorkflowRuntime:
         cls = self.definition.cls
         return cls(*self.args) if self.definition.init_takes_args else cls()
 
+    def _apply_dynamic_config(self, config: DynamicWorkflowConfig) -> None:
+        if not isinstance(config, DynamicWorkflowConfig):
+            raise TypeError(
+                "@workflow.dynamic_config method must return a workflow.DynamicWorkflowConfig,"
+                f" not {type(config).__name__}"
+            )
+        if config.failure_exception_types is not None:
+            self.workflow_failure_exception_types = tuple(config.failure_exception_types)
+            self.failure_exception_types = (
+                *config.failure_exception_types,
+                *self._worker_failure_exception_types,
+            )
+
     async def _execute(self) -> Any:
+        if self.definition.dynamic_config_fn is not None:  # in the loop: it may read info()
+            self._apply_dynamic_config(self.definition.dynamic_config_fn(self.object))
         run = functools.partial(self.definition.run_fn, self.object)
         args = [self.args] if self.definition.name is None else self.args
         headers = dict(self.attributes.header.fields)
@@ -376,6 +401,21 @@ class WorkflowRuntime:
     def workflow_random(self) -> random.Random:
         self.assert_not_read_only("random")
         return self.random
+
+    def workflow_random_seed(self) -> int:
+        return self.random_seed
+
+    def workflow_register_random_seed_callback(self, callback: Callable[[int], None]) -> None:
+        self.random_seed_callbacks.append(callback)
+
+    def workflow_has_last_completion_result(self) -> bool:
+        return self.previous_run.has_completion_result()
+
+    def workflow_last_completion_result(self, type_hint: type | None) -> Any | None:
+        return self.previous_run.completion_result(type_hint)
+
+    def workflow_last_failure(self) -> BaseException | None:
+        return self.previous_run.failure()
 
     def workflow_uuid4(self) -> uuid.UUID:
         return uuid.UUID(bytes=self.random.getrandbits(128).to_bytes(16, "big"), version=4)

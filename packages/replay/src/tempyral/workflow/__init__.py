@@ -33,9 +33,17 @@ from tempyral.workflow._children import (
     get_external_workflow_handle_for,
     start_child_workflow,
 )
+from tempyral.workflow._config import (
+    ActivityConfig,
+    ChildWorkflowConfig,
+    ContinueAsNewVersioningBehavior,
+    LocalActivityConfig,
+    VersioningIntent,
+)
 from tempyral.workflow._context import (
     ContinueAsNewError,
     Info,
+    LoggerAdapter,
     ParentInfo,
     ReadOnlyContextError,
     RootInfo,
@@ -81,12 +89,24 @@ from tempyral.workflow._definition import (
     signal,
     update,
 )
+from tempyral.workflow._dynamic_config import DynamicWorkflowConfig, dynamic_config
 from tempyral.workflow._local_activities import execute_local_activity, start_local_activity
 from tempyral.workflow._local_activity_forms import (
     execute_local_activity_class,
     execute_local_activity_method,
     start_local_activity_class,
     start_local_activity_method,
+)
+from tempyral.workflow._previous_run import (
+    get_last_completion_result,
+    get_last_failure,
+    has_last_completion_result,
+)
+from tempyral.workflow._randomness import (
+    new_random,
+    random_seed,
+    register_random_seed_callback,
+    uuid7,
 )
 from tempyral.workflow._typing import (
     AnyType,
@@ -131,6 +151,7 @@ _install_guard()
 
 __all__ = [
     "ActivityCancellationType",
+    "ActivityConfig",
     "ActivityHandle",
     "AnyType",
     "CallableAsyncNoParam",
@@ -142,12 +163,17 @@ __all__ = [
     "CallableSyncSingleParam",
     "CallableType",
     "ChildWorkflowCancellationType",
+    "ChildWorkflowConfig",
     "ChildWorkflowHandle",
     "ClassType",
     "ContinueAsNewError",
+    "ContinueAsNewVersioningBehavior",
+    "DynamicWorkflowConfig",
     "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
+    "LocalActivityConfig",
+    "LoggerAdapter",
     "MethodAsyncNoParam",
     "MethodAsyncSingleParam",
     "MethodSyncNoParam",
@@ -168,6 +194,7 @@ __all__ = [
     "UnfinishedUpdateHandlersWarning",
     "UpdateInfo",
     "UpdateMethodMultiParam",
+    "VersioningIntent",
     "all_handlers_finished",
     "as_completed",
     "cancellation_reason",
@@ -175,6 +202,7 @@ __all__ = [
     "current_update_info",
     "defn",
     "deprecate_patch",
+    "dynamic_config",
     "execute_activity",
     "execute_activity_class",
     "execute_activity_method",
@@ -188,9 +216,12 @@ __all__ = [
     "get_dynamic_update_handler",
     "get_external_workflow_handle",
     "get_external_workflow_handle_for",
+    "get_last_completion_result",
+    "get_last_failure",
     "get_query_handler",
     "get_signal_handler",
     "get_update_handler",
+    "has_last_completion_result",
     "in_workflow",
     "info",
     "init",
@@ -200,11 +231,14 @@ __all__ = [
     "memo",
     "memo_value",
     "metric_meter",
+    "new_random",
     "now",
     "patched",
     "payload_converter",
     "query",
     "random",
+    "random_seed",
+    "register_random_seed_callback",
     "run",
     "set_current_details",
     "set_dynamic_query_handler",
@@ -229,6 +263,7 @@ __all__ = [
     "upsert_memo",
     "upsert_search_attributes",
     "uuid4",
+    "uuid7",
     "wait",
     "wait_condition",
 ]

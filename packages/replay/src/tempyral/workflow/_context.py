@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ContinueAsNewError",
     "Info",
+    "LoggerAdapter",
     "ParentInfo",
     "ReadOnlyContextError",
     "RootInfo",
@@ -332,31 +333,64 @@ else:  # not subscriptable at run time before Python 3.11
     _LoggerAdapter = logging.LoggerAdapter
 
 
-class _ReplaySafeLogger(_LoggerAdapter):
-    """``workflow.logger``: silent while replaying, with workflow details in ``extra``."""
+class LoggerAdapter(_LoggerAdapter):
+    """The class of ``workflow.logger``: adds the running workflow's details to each record and,
+    by default, stays silent while the workflow replays (so each line is logged once).
 
-    def __init__(self) -> None:
-        super().__init__(logging.getLogger("tempyral.workflow"), {})
+    Attributes:
+        workflow_info_on_message: append the workflow's details to each message (default True).
+        workflow_info_on_extra: put them under ``temporal_workflow`` in the record's ``extra``
+            (default True).
+        full_workflow_info_on_extra: put the whole ``workflow.info()`` under ``workflow_info``
+            in ``extra`` (default False).
+        log_during_replay: log while replaying too (default False).
+
+    A logging call's own ``extra`` values win over the ones added here.
+    """
+
+    def __init__(self, logger: logging.Logger, extra: Mapping[str, Any] | None) -> None:
+        super().__init__(logger, extra or {})
+        self.workflow_info_on_message = True
+        self.workflow_info_on_extra = True
         self.full_workflow_info_on_extra = False
+        self.log_during_replay = False
+        # Kept for code written against the official SDK; tempyral has no sandbox to disable.
+        self.disable_sandbox = False
 
     def isEnabledFor(self, level: int) -> bool:
         runtime = _Runtime.maybe_current()
-        if runtime is not None and runtime.is_replaying:
+        if not self.log_during_replay and runtime is not None and runtime.is_replaying:
             return False
         return super().isEnabledFor(level)
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         runtime = _Runtime.maybe_current()
-        if runtime is not None:
-            details = runtime.workflow_info()._logger_details()
-            extra = dict(kwargs.get("extra") or {})
-            extra.setdefault("temporal_workflow", details)
-            kwargs["extra"] = extra
+        if runtime is None:
+            return msg, kwargs
+        info = runtime.workflow_info()
+        details = dict(info._logger_details())
+        extra: dict[str, Any] = {}
+        if self.workflow_info_on_extra:
+            extra["temporal_workflow"] = details
+        if self.full_workflow_info_on_extra:
+            extra["workflow_info"] = info
+        kwargs["extra"] = {**extra, **(kwargs.get("extra") or {})}
+        if self.workflow_info_on_message:
             msg = f"{msg} ({details})"
         return msg, kwargs
 
+    @property
+    def base_logger(self) -> logging.Logger:
+        """The wrapped logger (to add handlers or formatters to)."""
+        return self.logger
 
-logger = _ReplaySafeLogger()
+    def unsafe_disable_sandbox(self, value: bool = True) -> None:
+        """Accepted for compatibility: tempyral runs workflows without a sandbox to disable."""
+        self.disable_sandbox = value
+
+
+logger = LoggerAdapter(logging.getLogger("tempyral.workflow"), None)
+"""``workflow.logger``: workflow details on each record; silent while replaying."""
 
 
 def patched(id: str, *, event_groups: Any = None) -> bool:

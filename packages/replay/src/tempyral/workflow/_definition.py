@@ -33,6 +33,7 @@ _INIT_ATTR = "__tempyral_workflow_init"
 _SIGNAL_ATTR = "__tempyral_signal_definition"
 _QUERY_ATTR = "__tempyral_query_definition"
 _UPDATE_ATTR = "__tempyral_update_definition"
+_DYNAMIC_CONFIG_ATTR = "__tempyral_workflow_dynamic_config"
 
 
 class HandlerUnfinishedPolicy(Enum):
@@ -142,6 +143,7 @@ class _Definition:
     init_takes_args: bool = False
     arg_types: list[Any] | None = None
     ret_type: Any = None
+    dynamic_config_fn: Callable[[Any], Any] | None = None  # @workflow.dynamic_config
 
     @staticmethod
     def from_class(workflow_class: type) -> _Definition | None:
@@ -182,12 +184,15 @@ def _build(
     signals: dict[str | None, _SignalDefinition] = {}
     queries: dict[str | None, _QueryDefinition] = {}
     updates: dict[str | None, _UpdateDefinition] = {}
+    dynamic_config_fn: Callable[[Any], Any] | None = None
     problems: list[str] = []
     for base in reversed(cls.__mro__):
         for attr, member in base.__dict__.items():
             fn = member
             if getattr(fn, _RUN_ATTR, False) and (base is cls or run_fn is None):
                 run_fn = fn
+            if getattr(fn, _DYNAMIC_CONFIG_ATTR, False):
+                dynamic_config_fn = fn
             if (sig := getattr(fn, _SIGNAL_ATTR, None)) is not None:
                 signals[sig.name] = sig
             if (qry := getattr(fn, _QUERY_ATTR, None)) is not None:
@@ -199,6 +204,10 @@ def _build(
         problems.append("no @workflow.run method")
     elif not inspect.iscoroutinefunction(run_fn):
         problems.append(f"@workflow.run method {run_fn.__name__} must be an async def")
+    if dynamic_config_fn is not None and name is not None:
+        problems.append(
+            "@workflow.dynamic_config is only for dynamic workflows (@workflow.defn(dynamic=True))"
+        )
     if problems:
         raise ValueError(f"Invalid workflow class {cls.__qualname__}: {', '.join(problems)}")
     assert run_fn is not None
@@ -216,6 +225,7 @@ def _build(
         init_takes_args=bool(init is not None and getattr(init, _INIT_ATTR, False)),
         arg_types=arg_types,
         ret_type=ret_type,
+        dynamic_config_fn=dynamic_config_fn,
     )
 
 
