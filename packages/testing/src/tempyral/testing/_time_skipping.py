@@ -51,6 +51,8 @@ async def start_time_skipping_environment(
     existing_path: str | None,
     extra_args: Sequence[str],
     startup_timeout: timedelta | None,
+    plugins: Sequence[Any],
+    runtime: Any,
 ) -> WorkflowEnvironment:
     """Start the test server and return the environment around it (see ``start_time_skipping``)."""
     server = TestServer(
@@ -70,6 +72,8 @@ async def start_time_skipping_environment(
             retry_config=retry_config,
             rpc_metadata=rpc_metadata,
             identity=identity,
+            plugins=plugins,
+            runtime=runtime,
         )
     except BaseException:
         server.stop()

