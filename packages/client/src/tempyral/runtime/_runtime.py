@@ -14,6 +14,7 @@ from tempyral.common import MetricMeter
 from tempyral.runtime._buffer import MetricBuffer
 from tempyral.runtime._config import OpenTelemetryConfig, PrometheusConfig, TelemetryConfig
 from tempyral.runtime._meter import MetricSink, RecordingMeter
+from tempyral.runtime._otlp import OtlpSink
 from tempyral.runtime._prometheus import PrometheusSink
 
 __all__ = ["Runtime"]
@@ -89,7 +90,11 @@ class Runtime:
             telemetry.metric_prefix if telemetry.metric_prefix is not None else _DEFAULT_PREFIX
         )
         self._prometheus: PrometheusSink | None = None
+        self._otlp: OtlpSink | None = None
         sink: MetricSink | None = None
+        tags: dict[str, str] = {}
+        if telemetry.attach_service_name:
+            tags["service_name"] = _SERVICE_NAME
         metrics = telemetry.metrics
         if isinstance(metrics, PrometheusConfig):
             self._prometheus = PrometheusSink(metrics, self.metric_prefix)
@@ -98,18 +103,12 @@ class Runtime:
         elif isinstance(metrics, MetricBuffer):
             sink = metrics
         elif isinstance(metrics, OpenTelemetryConfig):
-            raise ValueError(
-                "OpenTelemetryConfig (OTLP metrics export) is not supported by tempyral yet: "
-                "use PrometheusConfig or a MetricBuffer"
-            )
-        if sink is None:
-            self._metric_meter = MetricMeter.noop
-        else:
-            tags: dict[str, str] = {}
-            if telemetry.attach_service_name:
-                tags["service_name"] = _SERVICE_NAME
+            # The official SDK puts the global tags on the OTLP resource, not on each point.
+            self._otlp = OtlpSink(metrics, self.metric_prefix, telemetry.global_tags)
+            sink = self._otlp
+        if not isinstance(metrics, OpenTelemetryConfig):
             tags.update(telemetry.global_tags)
-            self._metric_meter = RecordingMeter(sink, tags)
+        self._metric_meter = MetricMeter.noop if sink is None else RecordingMeter(sink, tags)
 
     @property
     def metric_meter(self) -> MetricMeter:
@@ -117,6 +116,9 @@ class Runtime:
         return self._metric_meter
 
     def close(self) -> None:
-        """Stop the Prometheus endpoint, if any (a tempyral addition)."""
+        """Stop the Prometheus endpoint or push a last OTLP export (a tempyral addition)."""
         if self._prometheus is not None:
             self._prometheus.close()
+        if self._otlp is not None:
+            self._otlp.close()
+            self._otlp = None
