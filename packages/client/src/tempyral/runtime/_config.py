@@ -63,7 +63,13 @@ class LogForwardingConfig:
 
 @dataclass(frozen=True)
 class LoggingConfig:
-    """SDK log settings (tempyral's own logs go to standard ``logging`` in every case)."""
+    """SDK log settings (tempyral's logs go to standard ``logging`` in every case).
+
+    ``format=LoggingFormat.JSON`` (without ``forwarding``) also writes tempyral's workflow,
+    activity and worker logs to stderr, one JSON object per line with the run's context as
+    fields, from the level of ``filter`` (``TelemetryFilter.core_level``, or the
+    ``temporal_sdk_core=`` directive of a string filter) up. Other formats change nothing.
+    """
 
     filter: TelemetryFilter | str
     forwarding: LogForwardingConfig | None = None
