@@ -129,3 +129,25 @@ def test_an_unknown_filter_level_is_refused() -> None:
                 logging=LoggingConfig(filter="temporal_sdk_core=LOUD", format=LoggingFormat.JSON)
             )
         )
+
+
+def test_tempyral_diagnostics_with_an_exception_are_one_json_object(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Code logging through tempyral's loguru logger from a tempyral module, as the worker does.
+    source = (
+        "from tempyral.common import logger\n"
+        "try:\n"
+        "    1 / 0\n"
+        "except ZeroDivisionError:\n"
+        "    logger.bind(workflow_id='wf-9').exception('task failed')\n"
+    )
+    runtime = _json_runtime("INFO")
+    try:
+        exec(compile(source, "fake_poller.py", "exec"), {"__name__": "tempyral.worker._fake"})
+    finally:
+        runtime.close()
+    (line,) = _json_lines(capsys.readouterr().err)
+    assert line["logger"] == "tempyral.worker._fake"
+    assert (line["level"], line["message"], line["workflow_id"]) == ("ERROR", "task failed", "wf-9")
+    assert line["exception"].endswith("ZeroDivisionError: division by zero")
