@@ -118,8 +118,14 @@ def _to_global_loguru(message: Message) -> None:
     loguru.logger.patch(patch).opt(exception=error).log(record["level"].name, "{}", text)
 
 
-# The id of the handler forwarding to standard logging (None: not forwarding).
+# The id of the handler forwarding to standard logging (None: not forwarding), and its level.
 _stdlib_handler: list[int] = []
+_stdlib_level: list[str | int | None] = ["WARNING"]
+
+
+def forwarded_level() -> str | int | None:
+    """The level given to the last :py:func:`configure_logging` call (to restore it later)."""
+    return _stdlib_level[0]
 
 
 def configure_logging(*, level: str | int | None = "WARNING") -> None:
@@ -131,6 +137,7 @@ def configure_logging(*, level: str | int | None = "WARNING") -> None:
     """
     while _stdlib_handler:
         logger.remove(_stdlib_handler.pop())
+    _stdlib_level[0] = level
     if level is not None:
         _stdlib_handler.append(
             logger.add(_to_stdlib, level=level, format="{message}", diagnose=False, backtrace=False)

@@ -63,7 +63,13 @@ class LogForwardingConfig:
 
 @dataclass(frozen=True)
 class LoggingConfig:
-    """SDK log settings (tempyral's own logs go to standard ``logging`` in every case)."""
+    """SDK log settings (tempyral's logs go to standard ``logging`` in every case).
+
+    ``format=LoggingFormat.JSON`` (without ``forwarding``) also writes tempyral's workflow,
+    activity and worker logs to stderr, one JSON object per line with the run's context as
+    fields, from the level of ``filter`` (``TelemetryFilter.core_level``, or the
+    ``temporal_sdk_core=`` directive of a string filter) up. Other formats change nothing.
+    """
 
     filter: TelemetryFilter | str
     forwarding: LogForwardingConfig | None = None
@@ -86,7 +92,18 @@ class OpenTelemetryMetricTemporality(Enum):
 
 @dataclass(frozen=True)
 class OpenTelemetryConfig:
-    """Export metrics over OTLP (not supported by tempyral yet: the runtime refuses it)."""
+    """Push metrics to an OpenTelemetry collector over OTLP (needs ``tempyral-client[otel]``).
+
+    Args:
+        url: The collector's endpoint: ``http://host:4317`` for gRPC, the full
+            ``http://host:4318/v1/metrics`` for HTTP.
+        headers: Sent with every export (authentication, routing).
+        metric_periodicity: Time between exports (1 second when ``None``).
+        metric_temporality: Cumulative (default) or delta sums and histograms.
+        durations_as_seconds: Durations as float seconds instead of integer milliseconds.
+        http: OTLP/HTTP with protobuf bodies instead of gRPC.
+        histogram_bucket_overrides: Bucket boundaries for the metrics whose name contains a key.
+    """
 
     url: str
     headers: Mapping[str, str] | None = None

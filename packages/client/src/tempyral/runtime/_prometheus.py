@@ -17,29 +17,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tempyral.runtime._buckets import default_buckets
 from tempyral.runtime._config import PrometheusConfig
 from tempyral.runtime._meter import MetricKind
 
 __all__ = ["PrometheusSink"]
-
-# Bucket boundaries in milliseconds, per metric name without prefix (the official SDK's choice).
-_WORKFLOW_LATENCY_MS = (100, 500, 1000, 1500, 2000, 5000, 10_000, 30_000, 60_000, 120_000,
-                        300_000, 600_000, 1_800_000, 3_600_000, 30_600_000, 86_400_000)  # fmt: skip
-_TASK_MS = (1, 10, 20, 50, 100, 200, 500, 1000)
-_ACTIVITY_MS = (50, 100, 500, 1000, 5000, 10_000, 60_000)
-_SCHEDULE_TO_START_MS = (100, 500, 1000, 5000, 10_000, 100_000, 1_000_000)
-_DEFAULT_MS = (50, 100, 500, 1000, 2500, 10_000)
-_BUCKETS_MS: Mapping[str, Sequence[float]] = {
-    "workflow_endtoend_latency": _WORKFLOW_LATENCY_MS,
-    "workflow_task_execution_latency": _TASK_MS,
-    "workflow_task_replay_latency": _TASK_MS,
-    "workflow_task_schedule_to_start_latency": _SCHEDULE_TO_START_MS,
-    "activity_schedule_to_start_latency": _SCHEDULE_TO_START_MS,
-    "activity_execution_latency": _ACTIVITY_MS,
-    "activity_succeed_endtoend_latency": _ACTIVITY_MS,
-    "local_activity_execution_latency": _ACTIVITY_MS,
-    "local_activity_succeed_endtoend_latency": _ACTIVITY_MS,
-}
 
 _Labels = tuple[tuple[str, str], ...]
 
@@ -107,8 +89,7 @@ class PrometheusSink:
         overrides = self._config.histogram_bucket_overrides or {}
         if short in overrides or name in overrides:
             return tuple(overrides.get(short) or overrides[name])
-        millis = _BUCKETS_MS.get(short, _DEFAULT_MS)
-        return tuple(b / 1000 for b in millis) if self.durations_as_seconds else millis
+        return default_buckets(short, seconds=self.durations_as_seconds)
 
     def record(
         self,

@@ -7,19 +7,61 @@ and its workers record into the same runtime.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
 from tempyral.common import MetricMeter
+from tempyral.common._json_logs import disable_json_logs, enable_json_logs
 from tempyral.runtime._buffer import MetricBuffer
-from tempyral.runtime._config import OpenTelemetryConfig, PrometheusConfig, TelemetryConfig
+from tempyral.runtime._config import (
+    LoggingConfig,
+    LoggingFormat,
+    OpenTelemetryConfig,
+    PrometheusConfig,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from tempyral.runtime._meter import MetricSink, RecordingMeter
+from tempyral.runtime._otlp import OtlpSink
 from tempyral.runtime._prometheus import PrometheusSink
 
 __all__ = ["Runtime"]
 
 _DEFAULT_PREFIX = "temporal_"
 _SERVICE_NAME = "temporal-core-sdk"
+# The Rust core's level names (in filters) as standard logging levels.
+_LEVELS = {
+    "TRACE": logging.DEBUG,
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARN": logging.WARNING,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+}
+
+
+def _filter_level(filter: TelemetryFilter | str) -> int:
+    """The level a filter gives the SDK's own logs (``temporal_sdk_core=...`` in a string)."""
+    if isinstance(filter, TelemetryFilter):
+        name = filter.core_level
+    else:
+        directives = [part.strip() for part in filter.split(",") if part.strip()]
+        core = [d.split("=", 1)[1] for d in directives if d.startswith("temporal_sdk_core=")]
+        bare = [d for d in directives if "=" not in d]
+        name = (core or bare or ["WARN"])[0]
+    level = _LEVELS.get(name.upper())
+    if level is None:
+        raise ValueError(
+            f"LoggingConfig.filter has an unknown level {name!r}: use one of {', '.join(_LEVELS)}"
+        )
+    return level
+
+
+def _json_logs(config: LoggingConfig | None) -> logging.Handler | None:
+    if config is None or config.format is not LoggingFormat.JSON or config.forwarding is not None:
+        return None
+    return enable_json_logs(_filter_level(config.filter))
 
 
 class _DefaultRef:
@@ -89,7 +131,11 @@ class Runtime:
             telemetry.metric_prefix if telemetry.metric_prefix is not None else _DEFAULT_PREFIX
         )
         self._prometheus: PrometheusSink | None = None
+        self._otlp: OtlpSink | None = None
         sink: MetricSink | None = None
+        tags: dict[str, str] = {}
+        if telemetry.attach_service_name:
+            tags["service_name"] = _SERVICE_NAME
         metrics = telemetry.metrics
         if isinstance(metrics, PrometheusConfig):
             self._prometheus = PrometheusSink(metrics, self.metric_prefix)
@@ -98,18 +144,13 @@ class Runtime:
         elif isinstance(metrics, MetricBuffer):
             sink = metrics
         elif isinstance(metrics, OpenTelemetryConfig):
-            raise ValueError(
-                "OpenTelemetryConfig (OTLP metrics export) is not supported by tempyral yet: "
-                "use PrometheusConfig or a MetricBuffer"
-            )
-        if sink is None:
-            self._metric_meter = MetricMeter.noop
-        else:
-            tags: dict[str, str] = {}
-            if telemetry.attach_service_name:
-                tags["service_name"] = _SERVICE_NAME
+            # The official SDK puts the global tags on the OTLP resource, not on each point.
+            self._otlp = OtlpSink(metrics, self.metric_prefix, telemetry.global_tags)
+            sink = self._otlp
+        if not isinstance(metrics, OpenTelemetryConfig):
             tags.update(telemetry.global_tags)
-            self._metric_meter = RecordingMeter(sink, tags)
+        self._metric_meter = MetricMeter.noop if sink is None else RecordingMeter(sink, tags)
+        self._json_logs = _json_logs(telemetry.logging)
 
     @property
     def metric_meter(self) -> MetricMeter:
@@ -117,6 +158,12 @@ class Runtime:
         return self._metric_meter
 
     def close(self) -> None:
-        """Stop the Prometheus endpoint, if any (a tempyral addition)."""
+        """Stop the metrics endpoint or push a last export; stop JSON logs (a tempyral addition)."""
         if self._prometheus is not None:
             self._prometheus.close()
+        if self._otlp is not None:
+            self._otlp.close()
+            self._otlp = None
+        if self._json_logs is not None:
+            disable_json_logs(self._json_logs)
+            self._json_logs = None
