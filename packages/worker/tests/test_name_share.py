@@ -21,7 +21,7 @@ import pytest
 # Module (after ``temporalio.`` / ``tempyral.``) -> floor, in percent.
 FLOORS: dict[str, int] = {
     "client": 66,
-    "worker": 56,
+    "worker": 83,
     "workflow": 92,
     "activity": 95,
     "converter": 78,
