@@ -1,0 +1,55 @@
+"""Importing a client and a worker stays cheap: what is needed only once a worker runs (or logs)
+is imported then, not by ``import tempyral.worker``.
+
+Not a timing test (timings on a shared machine are noise): each case lists, in a fresh
+interpreter, the modules an import brought in, and checks that the heavy ones deferred on
+purpose are absent; a companion case proves the check sees them once they are used.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+# Deferred on purpose, each imported on first use:
+DEFERRED = (
+    "loguru",  # tempyral's logger is built on its first use (tempyral.common._logging)
+    "importlib.metadata",  # versions reported to the server, read when first needed
+)
+
+
+def loaded_after(statements: str) -> set[str]:
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        {statements}
+        print(json.dumps(sorted(sys.modules)))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_importing_a_client_and_a_worker_leaves_the_deferred_modules_out() -> None:
+    loaded = loaded_after(
+        "from tempyral.client import Client\n"
+        "        from tempyral.worker import Worker\n"
+        "        import tempyral.workflow, tempyral.activity"
+    )
+    assert "tempyral.worker._worker" in loaded  # the import really happened
+    assert [name for name in DEFERRED if name in loaded] == []
+
+
+def test_the_deferred_modules_come_with_their_first_use() -> None:
+    loaded = loaded_after(
+        "from tempyral.worker import Worker\n"
+        "        from tempyral.common import logger\n"
+        "        logger.debug('first use')\n"
+        "        from tempyral.service import __version__"
+    )
+    assert [name for name in DEFERRED if name not in loaded] == []
