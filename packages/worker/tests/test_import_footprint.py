@@ -17,6 +17,11 @@ import textwrap
 DEFERRED = (
     "loguru",  # tempyral's logger is built on its first use (tempyral.common._logging)
     "importlib.metadata",  # versions reported to the server, read when first needed
+    # the workflow engine proper, loaded with a worker's first workflow instance
+    "tempyral.replay._instance",
+    "tempyral.replay._driver",
+    "tempyral.replay._runtime",
+    "tempyral.replay._machines",
 )
 
 
@@ -50,6 +55,7 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "from tempyral.worker import Worker\n"
         "        from tempyral.common import logger\n"
         "        logger.debug('first use')\n"
-        "        from tempyral.service import __version__"
+        "        from tempyral.service import __version__\n"
+        "        from tempyral.replay import WorkflowInstance"
     )
     assert [name for name in DEFERRED if name not in loaded] == []

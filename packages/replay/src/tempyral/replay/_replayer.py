@@ -23,7 +23,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.client import WorkflowHistory
@@ -32,7 +32,6 @@ from tempyral.converter import DataConverter
 from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
 from tempyral.replay._history_check import check_history
-from tempyral.replay._instance import WorkflowInstance
 from tempyral.replay._interceptor_api import (
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
@@ -40,6 +39,9 @@ from tempyral.replay._interceptor_api import (
 from tempyral.replay._poison import as_exception
 from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin, ReplayNext
 from tempyral.workflow._definition import _Definition
+
+if TYPE_CHECKING:
+    from tempyral.replay._instance import WorkflowInstance
 
 __all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
 
@@ -153,6 +155,9 @@ class Replayer:
         A worker drives such instances on its workflow tasks; ``sdk_version`` is what new tasks
         record in ``sdk_metadata``.
         """
+        # Imported here: the engine loads with the first instance, not with the Replayer.
+        from tempyral.replay._instance import WorkflowInstance
+
         return WorkflowInstance(
             self._definition,
             workflow_id=workflow_id,
