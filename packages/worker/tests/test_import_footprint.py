@@ -22,6 +22,10 @@ DEFERRED = (
     "tempyral.replay._driver",
     "tempyral.replay._runtime",
     "tempyral.replay._machines",
+    # the workflow API: workflow code imports it; the engine imports it with the first instance
+    "tempyral.workflow",
+    # the Prometheus exporter's HTTP server, imported when a Runtime is configured with one
+    "http.server",
 )
 
 
@@ -42,12 +46,20 @@ def loaded_after(statements: str) -> set[str]:
 
 def test_importing_a_client_and_a_worker_leaves_the_deferred_modules_out() -> None:
     loaded = loaded_after(
-        "from tempyral.client import Client\n"
-        "        from tempyral.worker import Worker\n"
-        "        import tempyral.workflow, tempyral.activity"
+        "from tempyral.client import Client\n        from tempyral.worker import Worker"
     )
     assert "tempyral.worker._worker" in loaded  # the import really happened
     assert [name for name in DEFERRED if name in loaded] == []
+
+
+def test_a_worker_program_with_workflows_and_activities_still_defers_the_engine() -> None:
+    loaded = loaded_after(
+        "from tempyral import activity, workflow\n"
+        "        from tempyral.client import Client\n"
+        "        from tempyral.worker import Worker"
+    )
+    assert "tempyral.workflow" in loaded
+    assert [name for name in DEFERRED if name in loaded and name != "tempyral.workflow"] == []
 
 
 def test_the_deferred_modules_come_with_their_first_use() -> None:
@@ -56,6 +68,7 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "        from tempyral.common import logger\n"
         "        logger.debug('first use')\n"
         "        from tempyral.service import __version__\n"
-        "        from tempyral.replay import WorkflowInstance"
+        "        from tempyral.replay import WorkflowInstance\n"
+        "        import tempyral.runtime._prometheus"
     )
     assert [name for name in DEFERRED if name not in loaded] == []

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from tempyral.common import MetricMeter
 from tempyral.runtime._buffer import MetricBuffer
 from tempyral.runtime._config import OpenTelemetryConfig, PrometheusConfig, TelemetryConfig
 from tempyral.runtime._meter import MetricSink, RecordingMeter
-from tempyral.runtime._prometheus import PrometheusSink
+
+if TYPE_CHECKING:
+    from tempyral.runtime._prometheus import PrometheusSink
 
 __all__ = ["Runtime"]
 
@@ -92,6 +95,9 @@ class Runtime:
         sink: MetricSink | None = None
         metrics = telemetry.metrics
         if isinstance(metrics, PrometheusConfig):
+            # Imported here: the exporter's HTTP server stack is needed only when configured.
+            from tempyral.runtime._prometheus import PrometheusSink
+
             self._prometheus = PrometheusSink(metrics, self.metric_prefix)
             self._prometheus.start()
             sink = self._prometheus

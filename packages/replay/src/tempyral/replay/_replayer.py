@@ -38,10 +38,10 @@ from tempyral.replay._interceptor_api import (
 )
 from tempyral.replay._poison import as_exception
 from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin, ReplayNext
-from tempyral.workflow._definition import _Definition
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowInstance
+    from tempyral.workflow._definition import _Definition
 
 __all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
 
@@ -104,6 +104,10 @@ class Replayer:
         workflows = config.get("workflows") or ()
         if not workflows:
             raise ValueError("Replayer needs at least one workflow class")
+        # Imported here: importing a worker need not import the workflow API; a program with
+        # workflow classes has imported it already.
+        from tempyral.workflow._definition import _Definition
+
         self._definitions: dict[str | None, _Definition] = {}
         for cls in workflows:
             definition = _Definition.must_from_class(cls)
