@@ -24,6 +24,9 @@ DEFERRED = (
     "tempyral.replay._machines",
     # the workflow API: workflow code imports it; the engine imports it with the first instance
     "tempyral.workflow",
+    # schedules, loaded by a client's first schedule call
+    "tempyral.client._schedule",
+    "tempyral.client._schedule_describe",
     # the Prometheus exporter's HTTP server, imported when a Runtime is configured with one
     "http.server",
 )
@@ -69,6 +72,7 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "        logger.debug('first use')\n"
         "        from tempyral.service import __version__\n"
         "        from tempyral.replay import WorkflowInstance\n"
-        "        import tempyral.runtime._prometheus"
+        "        import tempyral.runtime._prometheus\n"
+        "        from tempyral.client import ScheduleAsyncIterator, ScheduleHandle"
     )
     assert [name for name in DEFERRED if name not in loaded] == []
