@@ -2,8 +2,11 @@
 
 Each round imports ``<sdk>.client`` and ``<sdk>.worker`` (what a worker program imports first)
 in a fresh interpreter, the SDKs alternating, and reads the time the imports took and the
-process's peak RSS, minus that of an interpreter that imports nothing. Run from the repository
-root::
+process's peak RSS, minus that of an interpreter that imports nothing. Both SDKs import from
+cached bytecode, as installed packages do: the probes share a fresh ``PYTHONPYCACHEPREFIX``
+filled by an untimed first round, whatever ``PYTHONDONTWRITEBYTECODE`` says (with it set, an
+editable tempyral would be compiled from source on every import while the official wheel
+reads its ``.pyc`` files, a third of the difference). Run from the repository root::
 
     hatch run python tools/bench/import_cost.py [--rounds 15]
 
@@ -14,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 
 PROBE = """
 import resource, sys, time
@@ -33,9 +38,9 @@ MODULES = {
 }
 
 
-def probe(modules: list[str]) -> tuple[float, float]:
+def probe(modules: list[str], env: dict[str, str]) -> tuple[float, float]:
     output = subprocess.run(
-        [sys.executable, "-c", PROBE, *modules], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE, *modules], capture_output=True, text=True, check=True, env=env
     ).stdout.split()
     return float(output[0]), int(output[1]) / 1024
 
@@ -45,9 +50,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     samples: dict[str, list[tuple[float, float]]] = {sdk: [] for sdk in MODULES}
-    for _ in range(args.rounds):
-        for sdk, modules in MODULES.items():
-            samples[sdk].append(probe(modules))
+    with tempfile.TemporaryDirectory(prefix="import-cost-pyc-") as cache:
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = cache
+        for modules in MODULES.values():  # untimed: writes the bytecode the rounds read
+            probe(modules, env)
+        for _ in range(args.rounds):
+            for sdk, modules in MODULES.items():
+                samples[sdk].append(probe(modules, env))
     base_rss = statistics.median(rss for _, rss in samples["none"])
     median = {
         sdk: {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Required, Self, TypedDict
 
@@ -35,8 +35,6 @@ from tempyral.client._inputs import (
 from tempyral.client._interceptor import Interceptor, OutboundInterceptor
 from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
 from tempyral.client._plugin import Plugin
-from tempyral.client._schedule import Schedule, ScheduleBackfill, ScheduleHandle
-from tempyral.client._schedule_describe import ScheduleAsyncIterator
 from tempyral.client._types import ReturnType
 from tempyral.client._with_start import _UpdateWithStartCalls
 from tempyral.client._workflow_calls import _WorkflowStartCalls
@@ -62,6 +60,10 @@ from tempyral.service import (
     TLSConfig,
     WorkflowService,
 )
+
+if TYPE_CHECKING:
+    from tempyral.client._schedule import Schedule, ScheduleBackfill, ScheduleHandle
+    from tempyral.client._schedule_describe import ScheduleAsyncIterator
 
 __all__ = ["Client", "ClientConfig", "ClientConnectConfig"]
 
@@ -427,6 +429,9 @@ class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
 
     def get_schedule_handle(self, id: str) -> ScheduleHandle:
         """A handle to the schedule with this id."""
+        # Imported here: schedules load with their first use, not with every client.
+        from tempyral.client._schedule import ScheduleHandle
+
         return ScheduleHandle(self, id)
 
     async def list_schedules(

@@ -27,13 +27,6 @@ from tempyral.client._inputs import (
     UnpauseScheduleInput,
     UpdateScheduleInput,
 )
-from tempyral.client._schedule import ScheduleHandle
-from tempyral.client._schedule_describe import (
-    ScheduleAsyncIterator,
-    ScheduleDescription,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
-)
 from tempyral.converter import encode_search_attributes
 from tempyral.service import RPCError, RPCStatusCode
 
@@ -41,10 +34,17 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from tempyral.client._client import Client
+    from tempyral.client._schedule import ScheduleHandle
+    from tempyral.client._schedule_describe import (
+        ScheduleAsyncIterator,
+        ScheduleDescription,
+    )
 
 __all__ = ["_ScheduleCalls"]
 
 
+# The schedule classes are imported by the calls that use them: a client loads them with its
+# first schedule call, not when it is imported.
 class _ScheduleCalls:
     _client: Client
 
@@ -87,9 +87,13 @@ class _ScheduleCalls:
             ):
                 raise ScheduleAlreadyRunningError() from err
             raise
+        from tempyral.client._schedule import ScheduleHandle
+
         return ScheduleHandle(client, input.id)
 
     def list_schedules(self, input: ListSchedulesInput) -> ScheduleAsyncIterator:
+        from tempyral.client._schedule_describe import ScheduleAsyncIterator
+
         return ScheduleAsyncIterator(self._client, input)
 
     async def _patch(
@@ -153,6 +157,8 @@ class _ScheduleCalls:
             metadata=metadata,
             timeout=timeout,
         )
+        from tempyral.client._schedule_describe import ScheduleDescription
+
         return ScheduleDescription._from_proto(schedule_id, response, self._client.data_converter)
 
     async def describe_schedule(self, input: DescribeScheduleInput) -> ScheduleDescription:
@@ -160,6 +166,8 @@ class _ScheduleCalls:
 
     async def update_schedule(self, input: UpdateScheduleInput) -> None:
         description = await self._describe(input.id, input.rpc_metadata, input.rpc_timeout)
+        from tempyral.client._schedule_describe import ScheduleUpdate, ScheduleUpdateInput
+
         update = input.updater(ScheduleUpdateInput(description=description))
         if inspect.isawaitable(update):
             update = await update

@@ -12,6 +12,9 @@ handler nor depends on the order in which the application configures things. Its
 - loguru's global logger, for applications that use loguru and call ``logger.enable("tempyral")``
   (before or after importing tempyral: the import no longer silences an enabled ``tempyral``).
 
+loguru is imported, and the handlers attached, on the logger's first use (not when tempyral is
+imported): importing a client or worker stays cheap, and the choice described above is read then.
+
 Nothing tempyral logs renders local variables of a traceback (loguru's ``diagnose``): tracebacks
 are formatted by :py:mod:`traceback`, and every message and traceback passes through
 :py:func:`~tempyral.common._redact.redact` first.
@@ -20,11 +23,9 @@ are formatted by :py:mod:`traceback`, and every message and traceback passes thr
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
-from typing import TYPE_CHECKING, cast
-
-import loguru
-from loguru import _logger as _loguru_impl
+from typing import TYPE_CHECKING, Any, cast
 
 from tempyral.common._redact import redact
 
@@ -37,22 +38,60 @@ __all__ = ["configure_logging", "logger"]
 _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 _PREFIX = "tempyral."
 
-logger: Logger = cast(
-    "Logger",
-    _loguru_impl.Logger(  # type: ignore[no-untyped-call]
-        core=_loguru_impl.Core(),  # type: ignore[no-untyped-call]
-        exception=None,
-        depth=0,
-        record=False,
-        lazy=False,
-        colors=False,
-        raw=False,
-        capture=True,
-        patchers=[],
-        extra={},
-    ),
-)
+
+class _LazyLogger:
+    """Stands for tempyral's loguru logger until its first use, then forwards to it.
+
+    Modules hold this object (``from tempyral.common import logger``); the first attribute read
+    builds the real logger, so a program that never logs never imports loguru.
+    """
+
+    __slots__ = ("_lock", "_real")
+
+    def __init__(self) -> None:
+        self._real: Logger | None = None
+        # Activity threads may log first at the same time: one logger, one set of handlers.
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        real = self._real
+        if real is None:
+            with self._lock:
+                real = self._real
+                if real is None:
+                    real = self._real = _build_logger()
+        return getattr(real, name)
+
+    def __repr__(self) -> str:
+        return repr(self._real) if self._real is not None else "<tempyral logger (not used yet)>"
+
+
+logger: Logger = cast("Logger", _LazyLogger())
 """tempyral's loguru logger (its own handlers: see the module docstring)."""
+
+
+def _build_logger() -> Logger:
+    from loguru import _logger as _loguru_impl
+
+    real = cast(
+        "Logger",
+        _loguru_impl.Logger(  # type: ignore[no-untyped-call]
+            core=_loguru_impl.Core(),  # type: ignore[no-untyped-call]
+            exception=None,
+            depth=0,
+            record=False,
+            lazy=False,
+            colors=False,
+            raw=False,
+            capture=True,
+            patchers=[],
+            extra={},
+        ),
+    )
+    _respect_global_activation()
+    _configure_stdlib_forwarding(real, "WARNING")
+    real.add(_to_global_loguru, level=0, format="{message}", diagnose=False, backtrace=False)
+    return real
 
 
 def _formatted_exception(record: Record) -> str | None:
@@ -115,6 +154,8 @@ def _to_global_loguru(message: Message) -> None:
     def patch(target: Record) -> None:
         target.update(original)  # type: ignore[typeddict-item]
 
+    import loguru
+
     loguru.logger.patch(patch).opt(exception=error).log(record["level"].name, "{}", text)
 
 
@@ -135,12 +176,16 @@ def configure_logging(*, level: str | int | None = "WARNING") -> None:
     lets them through (``logging.getLogger("tempyral").setLevel(...)``): this only chooses what
     tempyral hands over.
     """
+    _configure_stdlib_forwarding(logger, level)
+
+
+def _configure_stdlib_forwarding(target: Logger, level: str | int | None) -> None:
     while _stdlib_handler:
-        logger.remove(_stdlib_handler.pop())
+        target.remove(_stdlib_handler.pop())
     _stdlib_level[0] = level
     if level is not None:
         _stdlib_handler.append(
-            logger.add(_to_stdlib, level=level, format="{message}", diagnose=False, backtrace=False)
+            target.add(_to_stdlib, level=level, format="{message}", diagnose=False, backtrace=False)
         )
 
 
@@ -148,15 +193,12 @@ def _respect_global_activation() -> None:
     """Silence ``tempyral`` on loguru's global logger unless the application already chose.
 
     Libraries using loguru stay quiet on its global handlers until the application enables
-    them; an application that enabled (or disabled) ``tempyral`` before this import keeps its
-    choice.
+    them; an application that enabled (or disabled) ``tempyral`` before the logger's first use
+    keeps its choice.
     """
+    import loguru
+
     activation = getattr(getattr(loguru.logger, "_core", None), "activation_list", None)
     if activation is not None and any(_PREFIX.startswith(name) for name, _ in activation):
         return
     loguru.logger.disable("tempyral")
-
-
-_respect_global_activation()
-configure_logging()
-logger.add(_to_global_loguru, level=0, format="{message}", diagnose=False, backtrace=False)

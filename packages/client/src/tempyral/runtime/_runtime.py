@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from tempyral.common import MetricMeter
 from tempyral.common._json_logs import disable_json_logs, enable_json_logs
@@ -23,8 +24,10 @@ from tempyral.runtime._config import (
     TelemetryFilter,
 )
 from tempyral.runtime._meter import MetricSink, RecordingMeter
-from tempyral.runtime._otlp import OtlpSink
-from tempyral.runtime._prometheus import PrometheusSink
+
+if TYPE_CHECKING:
+    from tempyral.runtime._otlp import OtlpSink
+    from tempyral.runtime._prometheus import PrometheusSink
 
 __all__ = ["Runtime"]
 
@@ -138,12 +141,17 @@ class Runtime:
             tags["service_name"] = _SERVICE_NAME
         metrics = telemetry.metrics
         if isinstance(metrics, PrometheusConfig):
+            # Imported here: the exporter's HTTP server stack is needed only when configured.
+            from tempyral.runtime._prometheus import PrometheusSink
+
             self._prometheus = PrometheusSink(metrics, self.metric_prefix)
             self._prometheus.start()
             sink = self._prometheus
         elif isinstance(metrics, MetricBuffer):
             sink = metrics
         elif isinstance(metrics, OpenTelemetryConfig):
+            from tempyral.runtime._otlp import OtlpSink  # on first use, as the Prometheus sink
+
             # The official SDK puts the global tags on the OTLP resource, not on each point.
             self._otlp = OtlpSink(metrics, self.metric_prefix, telemetry.global_tags)
             sink = self._otlp

@@ -18,6 +18,8 @@ Diagnostics go through ``tempyral.common.logger``: warnings and errors reach sta
 :py:mod:`logging` (see ``tempyral.common.configure_logging``), secrets redacted.
 """
 
+from typing import TYPE_CHECKING
+
 from tempyral.service._client import ServiceClient, ServiceRequest, ServiceResponse
 from tempyral.service._config import (
     ConnectConfig,
@@ -32,7 +34,18 @@ from tempyral.service._errors import RPCError, RPCStatusCode
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
 from tempyral.service._mock import MockHandler, MockTransport
 from tempyral.service._services import HealthService, OperatorService, TestService, WorkflowService
-from tempyral.service._transport import CLIENT_VERSION as __version__
+from tempyral.service._transport import client_version
+
+if TYPE_CHECKING:
+    __version__: str
+
+
+def __getattr__(name: str) -> str:
+    # PEP 562: the version is read from the installed metadata only when asked for.
+    if name == "__version__":
+        return client_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ConnectConfig",

@@ -47,9 +47,9 @@ from tempyral.service._services import (
 from tempyral.service._tls import TLSFacts
 from tempyral.service._transport import (
     CLIENT_NAME,
-    CLIENT_VERSION,
     ChannelSettings,
     Transport,
+    client_version,
     new_transport,
 )
 
@@ -242,7 +242,7 @@ class _GrpcServiceClient(ServiceClient):
             if isinstance(namespace, str) and namespace:
                 merged.setdefault("temporal-namespace", namespace)
         merged.setdefault("client-name", CLIENT_NAME)
-        merged.setdefault("client-version", CLIENT_VERSION)
+        merged.setdefault("client-version", client_version())
         return list(merged.items())
 
     async def _rpc_call(

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import warnings
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -38,6 +38,7 @@ __all__ = [
     "ChannelSettings",
     "ThreadTransport",
     "Transport",
+    "client_version",
     "in_forked_child",
     "new_transport",
 ]
@@ -48,15 +49,20 @@ Metadata = Sequence[tuple[str, str | bytes]]
 _DEFAULT_MAX_INCOMING_BYTES = 128 * 1024 * 1024
 
 
-def _version() -> str:
+@functools.cache
+def client_version() -> str:
+    """tempyral-client's version, as sent to the server (read on first use: see below)."""
+    # Imported here: importlib.metadata costs more to import than the rest of a worker's
+    # transport, and a program needs the version only once it connects.
+    from importlib import metadata
+
     try:
-        return importlib_metadata.version("tempyral-client")
-    except importlib_metadata.PackageNotFoundError:  # running from a source tree
+        return metadata.version("tempyral-client")
+    except metadata.PackageNotFoundError:  # running from a source tree
         return "0.0.0"
 
 
 CLIENT_NAME = "tempyral-python"
-CLIENT_VERSION = _version()
 
 
 def _max_incoming_bytes() -> int:
@@ -94,7 +100,7 @@ class ChannelSettings:
         options: list[tuple[str, Any]] = [
             ("grpc.max_receive_message_length", _max_incoming_bytes()),
             ("grpc.max_send_message_length", -1),
-            ("grpc.primary_user_agent", f"{CLIENT_NAME}/{CLIENT_VERSION}"),
+            ("grpc.primary_user_agent", f"{CLIENT_NAME}/{client_version()}"),
             # Come back quickly once a restarted server listens again; calls retry meanwhile.
             ("grpc.initial_reconnect_backoff_ms", 100),
             ("grpc.max_reconnect_backoff_ms", 5000),

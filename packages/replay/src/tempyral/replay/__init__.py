@@ -13,6 +13,8 @@
   engine asks the worker to run, and its outcome handed back.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tempyral.client import WorkflowHistory
 from tempyral.replay._errors import (
     CorruptHistoryError,
@@ -21,7 +23,6 @@ from tempyral.replay._errors import (
     SourceLocation,
 )
 from tempyral.replay._guard import RestrictedWorkflowAccessError
-from tempyral.replay._instance import WorkflowInstance, WorkflowTaskCompletion
 from tempyral.replay._interceptor_api import (
     ContinueAsNewInput,
     ExecuteWorkflowInput,
@@ -40,6 +41,25 @@ from tempyral.replay._interceptor_api import (
 from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
 from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin
+
+if TYPE_CHECKING:
+    from tempyral.replay._instance import WorkflowInstance as WorkflowInstance
+    from tempyral.replay._instance import WorkflowTaskCompletion as WorkflowTaskCompletion
+
+# The engine proper (its machines, driver and runtime) loads with the first instance: importing
+# a worker, or this package for its interceptor classes, does not pay for it.
+_ENGINE_NAMES = frozenset({"WorkflowInstance", "WorkflowTaskCompletion"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ENGINE_NAMES:
+        from tempyral.replay import _instance
+
+        value = getattr(_instance, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ContinueAsNewInput",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import traceback
 from collections.abc import Mapping
-from importlib import metadata
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,6 +34,9 @@ class _Described(Protocol):
 
 
 def _sdk_version() -> str:
+    # Imported here: importlib.metadata is slow to import and only a stack-trace query needs it.
+    from importlib import metadata
+
     try:
         return metadata.version("tempyral-replay")
     except metadata.PackageNotFoundError:

@@ -15,17 +15,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.common import Priority, RetryPolicy, WorkflowIDReusePolicy
-from tempyral.workflow._activities import ActivityCancellationType, ActivityHandle
-from tempyral.workflow._children import (
-    ChildWorkflowCancellationType,
-    ChildWorkflowHandle,
-    ParentClosePolicy,
-)
-from tempyral.workflow._context import Info
+
+if TYPE_CHECKING:
+    # Annotations only: importing a worker (which re-exports these classes) need not import
+    # the workflow API; workflow code imports it itself.
+    from tempyral.workflow._activities import ActivityCancellationType, ActivityHandle
+    from tempyral.workflow._children import (
+        ChildWorkflowCancellationType,
+        ChildWorkflowHandle,
+        ParentClosePolicy,
+    )
+    from tempyral.workflow._context import Info
 
 __all__ = [
     "ContinueAsNewInput",

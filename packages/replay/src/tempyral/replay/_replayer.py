@@ -23,7 +23,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.client import WorkflowHistory
@@ -32,14 +32,16 @@ from tempyral.converter import DataConverter
 from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
 from tempyral.replay._history_check import check_history
-from tempyral.replay._instance import WorkflowInstance
 from tempyral.replay._interceptor_api import (
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
 )
 from tempyral.replay._poison import as_exception
 from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin, ReplayNext
-from tempyral.workflow._definition import _Definition
+
+if TYPE_CHECKING:
+    from tempyral.replay._instance import WorkflowInstance
+    from tempyral.workflow._definition import _Definition
 
 __all__ = ["Replayer", "WorkflowReplayResult", "WorkflowReplayResults"]
 
@@ -102,6 +104,10 @@ class Replayer:
         workflows = config.get("workflows") or ()
         if not workflows:
             raise ValueError("Replayer needs at least one workflow class")
+        # Imported here: importing a worker need not import the workflow API; a program with
+        # workflow classes has imported it already.
+        from tempyral.workflow._definition import _Definition
+
         self._definitions: dict[str | None, _Definition] = {}
         for cls in workflows:
             definition = _Definition.must_from_class(cls)
@@ -153,6 +159,9 @@ class Replayer:
         A worker drives such instances on its workflow tasks; ``sdk_version`` is what new tasks
         record in ``sdk_metadata``.
         """
+        # Imported here: the engine loads with the first instance, not with the Replayer.
+        from tempyral.replay._instance import WorkflowInstance
+
         return WorkflowInstance(
             self._definition,
             workflow_id=workflow_id,

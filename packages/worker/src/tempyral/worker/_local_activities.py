@@ -29,7 +29,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tempyral.activity import ActivityCancellationDetails
 from tempyral.api.common.v1.message_pb2 import (
@@ -45,11 +45,14 @@ from tempyral.api.dependencies.google.protobuf import duration_pb2, timestamp_pb
 from tempyral.api.enums.v1.workflow_pb2 import TimeoutType
 from tempyral.api.failure.v1.message_pb2 import CanceledFailureInfo, Failure, TimeoutFailureInfo
 from tempyral.api.workflowservice.v1.request_response_pb2 import PollActivityTaskQueueResponse
-from tempyral.replay import LocalActivityRequest, LocalActivityResolution, WorkflowTaskCompletion
+from tempyral.replay import LocalActivityRequest, LocalActivityResolution
 from tempyral.worker._activity_report import Outcome
 from tempyral.worker._activity_run import RunningActivity
 from tempyral.worker._activity_worker import ActivityWorker
 from tempyral.worker._slots import LocalActivitySlot, SlotPermit
+
+if TYPE_CHECKING:
+    from tempyral.replay import WorkflowTaskCompletion
 
 __all__ = ["LocalActivitiesInterrupted", "LocalActivityRunner", "WorkflowRef"]
 

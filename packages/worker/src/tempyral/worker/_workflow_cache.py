@@ -17,9 +17,12 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tempyral.common import logger
-from tempyral.replay import WorkflowInstance
+
+if TYPE_CHECKING:
+    from tempyral.replay import WorkflowInstance
 
 __all__ = ["CachedRun", "WorkflowCache"]
 

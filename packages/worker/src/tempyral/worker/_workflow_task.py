@@ -49,12 +49,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
 )
 from tempyral.client import Client
 from tempyral.common import logger
-from tempyral.replay import (
-    LocalActivityResolution,
-    Replayer,
-    WorkflowInstance,
-    WorkflowTaskCompletion,
-)
+from tempyral.replay import LocalActivityResolution, Replayer
 from tempyral.service import RPCError
 from tempyral.worker._activity_worker import ActivityWorker
 from tempyral.worker._client import worker_workflow_service
@@ -79,6 +74,8 @@ from tempyral.worker._workflow_protocol import (
 
 if TYPE_CHECKING:
     from loguru import Logger
+
+    from tempyral.replay import WorkflowInstance, WorkflowTaskCompletion
 
 __all__ = ["TaskSettings", "WorkflowTaskHandler", "task_logger"]
 

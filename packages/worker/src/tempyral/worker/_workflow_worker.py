@@ -27,7 +27,6 @@ import asyncio
 import concurrent.futures
 import uuid
 from datetime import timedelta
-from importlib import metadata
 from typing import Any
 
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_NORMAL, TASK_QUEUE_KIND_STICKY
@@ -63,6 +62,9 @@ def workflow_poller_counts(maximum: int, ratio: float, *, sticky: bool) -> tuple
 
 
 def _sdk_version() -> str:
+    # Imported here: importlib.metadata is slow to import and is needed once a worker runs.
+    from importlib import metadata
+
     try:
         return metadata.version("tempyral-worker")
     except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree

@@ -1,0 +1,78 @@
+"""Importing a client and a worker stays cheap: what is needed only once a worker runs (or logs)
+is imported then, not by ``import tempyral.worker``.
+
+Not a timing test (timings on a shared machine are noise): each case lists, in a fresh
+interpreter, the modules an import brought in, and checks that the heavy ones deferred on
+purpose are absent; a companion case proves the check sees them once they are used.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+# Deferred on purpose, each imported on first use:
+DEFERRED = (
+    "loguru",  # tempyral's logger is built on its first use (tempyral.common._logging)
+    "importlib.metadata",  # versions reported to the server, read when first needed
+    # the workflow engine proper, loaded with a worker's first workflow instance
+    "tempyral.replay._instance",
+    "tempyral.replay._driver",
+    "tempyral.replay._runtime",
+    "tempyral.replay._machines",
+    # the workflow API: workflow code imports it; the engine imports it with the first instance
+    "tempyral.workflow",
+    # schedules, loaded by a client's first schedule call
+    "tempyral.client._schedule",
+    "tempyral.client._schedule_describe",
+    # the Prometheus exporter's HTTP server, imported when a Runtime is configured with one
+    "http.server",
+)
+
+
+def loaded_after(statements: str) -> set[str]:
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        {statements}
+        print(json.dumps(sorted(sys.modules)))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_importing_a_client_and_a_worker_leaves_the_deferred_modules_out() -> None:
+    loaded = loaded_after(
+        "from tempyral.client import Client\n        from tempyral.worker import Worker"
+    )
+    assert "tempyral.worker._worker" in loaded  # the import really happened
+    assert [name for name in DEFERRED if name in loaded] == []
+
+
+def test_a_worker_program_with_workflows_and_activities_still_defers_the_engine() -> None:
+    loaded = loaded_after(
+        "from tempyral import activity, workflow\n"
+        "        from tempyral.client import Client\n"
+        "        from tempyral.worker import Worker"
+    )
+    assert "tempyral.workflow" in loaded
+    assert [name for name in DEFERRED if name in loaded and name != "tempyral.workflow"] == []
+
+
+def test_the_deferred_modules_come_with_their_first_use() -> None:
+    loaded = loaded_after(
+        "from tempyral.worker import Worker\n"
+        "        from tempyral.common import logger\n"
+        "        logger.debug('first use')\n"
+        "        from tempyral.service import __version__\n"
+        "        from tempyral.replay import WorkflowInstance\n"
+        "        import tempyral.runtime._prometheus\n"
+        "        from tempyral.client import ScheduleAsyncIterator, ScheduleHandle"
+    )
+    assert [name for name in DEFERRED if name not in loaded] == []
