@@ -8,8 +8,12 @@ import sys
 import textwrap
 from pathlib import Path
 
-import tomllib
 from packaging.requirements import Requirement
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pytest itself depends on tomli below 3.11
+    import tomli as tomllib
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
