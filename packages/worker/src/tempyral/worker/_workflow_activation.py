@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import ctypes
 import sys
 import threading
@@ -177,9 +178,13 @@ class ActivationRunner:
             try:
                 result = call()
             except BaseException as error:  # handed to the awaiting task, as an executor does
-                loop.call_soon_threadsafe(_set_exception, future, error)
+                outcome: tuple[Callable[..., None], object] = (_set_exception, error)
             else:
-                loop.call_soon_threadsafe(_set_result, future, result)
+                outcome = (_set_result, result)
+            # RuntimeError: the loop closed meanwhile (a run given up on as deadlocked came
+            # back late); nobody waits, and the thread must live on for the next call.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(outcome[0], future, outcome[1])
 
         threads.submit(on_thread)
         timeout = self._deadlock_timeout
