@@ -221,10 +221,14 @@ class AioTransport(Transport):
         key = (channel, path, response_type)
         call = self._callables.get(key)
         if call is None:
-            call = self._callables[key] = channel.unary_unary(
+            # Registered with the channel once, as grpc's generated stubs do: each call then
+            # skips the per-call method and host lookups in gRPC's core.
+            register: Any = channel.unary_unary  # grpc-stubs lack _registered_method
+            call = self._callables[key] = register(
                 path,
                 request_serializer=_serialize,
                 response_deserializer=response_type.FromString,
+                _registered_method=True,
             )
         response: ResponseT = await call(
             request, timeout=timeout, metadata=grpc.aio.Metadata(*metadata)
