@@ -9,6 +9,7 @@ workflow when the failure policy says so, and update requests rejected through t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,6 +46,7 @@ from tempyral.worker._versioning import VersioningStrategy
 from tempyral.worker._workflow_activation import ActivationRunner
 from tempyral.worker._workflow_cache import WorkflowCache
 from tempyral.worker._workflow_task import TaskSettings, WorkflowTaskHandler
+from tempyral.worker._workflow_threads import WorkflowThreads
 
 E = EventType
 TASK_QUEUE = "tq"
@@ -53,6 +55,22 @@ PAYLOADS = DataConverter.default.payload_converter
 
 
 # -- workflows ----------------------------------------------------------------------------------
+
+
+SPIN_ON_EVICTION = {"seconds": 0.0}
+
+
+@workflow.defn(sandboxed=False)  # it reads the clock on purpose
+class SpinsWhenEvicted:
+    @workflow.run
+    async def run(self) -> None:
+        try:
+            await workflow.sleep(60)
+        finally:
+            # Stuck while evicted: only the deadlock detector ends this before the deadline.
+            deadline = time.monotonic() + SPIN_ON_EVICTION["seconds"]
+            while time.monotonic() < deadline:
+                pass
 
 
 @workflow.defn
@@ -137,6 +155,7 @@ async def new_handler(
     workflows: list[type] | None = None,
     failure_types: tuple[type[BaseException], ...] = (),
     activity_worker: FakeActivityWorker | None = None,
+    runner: ActivationRunner | None = None,
 ) -> WorkflowTaskHandler:
     service = await ServiceClient.connect(
         ConnectConfig(target_host="fake:7233", lazy=True), transport=MockTransport(server.handle)
@@ -151,7 +170,7 @@ async def new_handler(
         client=lambda: client,
         replayer=replayer,
         cache=WorkflowCache(10),
-        runner=ActivationRunner(None, deadlock_timeout=None, inline=True),
+        runner=runner or ActivationRunner(None, deadlock_timeout=None, inline=True),
         settings=TaskSettings(
             task_queue=TASK_QUEUE,
             identity="unit-test",
@@ -431,3 +450,25 @@ async def test_an_update_without_handler_is_rejected_through_the_completion() ->
     # The first task's own command (its timer), and nothing for the rejected update.
     assert [c.command_type for c in request.commands] == [CommandType.COMMAND_TYPE_START_TIMER]
     assert RUN_ID not in handler.cache  # the task may vanish from history: not continued
+
+
+async def test_evicting_a_run_whose_code_gets_stuck_is_ended_by_the_deadlock_detector() -> None:
+    # A finished run is evicted without a thread; one with live workflow code must still be
+    # evicted on a workflow thread, under the detector, or this would hang the event loop.
+    server = completed_server()
+    threads = WorkflowThreads(2, name_prefix="test_workflow_")
+    runner = ActivationRunner(None, deadlock_timeout=0.3, threads=threads)
+    handler = await new_handler(server, workflows=[SpinsWhenEvicted], runner=runner)
+    try:
+        await handler.handle(poll("SpinsWhenEvicted", first_task("SpinsWhenEvicted")))
+        run = handler.cache.get(RUN_ID)
+        assert run is not None
+        assert not run.instance.evicts_without_workflow_code
+        SPIN_ON_EVICTION["seconds"] = 10.0
+        started = time.monotonic()
+        await handler.evict(run)
+        assert time.monotonic() - started < 5  # the detector's 0.3 s, not the spin's 10 s
+        assert RUN_ID not in handler.cache
+    finally:
+        SPIN_ON_EVICTION["seconds"] = 0.0
+        threads.shutdown()

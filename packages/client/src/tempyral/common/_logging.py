@@ -134,6 +134,14 @@ def _to_stdlib(message: Message) -> None:
 
 def _to_global_loguru(message: Message) -> None:
     record = message.record
+    core = getattr(loguru.logger, "_core", None)
+    # What loguru's global logger would drop anyway (no handler at this level, or "tempyral"
+    # not enabled: its cached answer for this module, which logs below) is not redacted and
+    # copied first: most records end here, one per workflow task and more.
+    if core is not None and (
+        record["level"].no < core.min_level or core.enabled.get(__name__) is False
+    ):
+        return
     text = redact(record["message"])
     formatted = _formatted_exception(record)
     if formatted is not None:

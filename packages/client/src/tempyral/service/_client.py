@@ -14,7 +14,7 @@ import asyncio
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TypeVar
 
@@ -178,12 +178,17 @@ class _GrpcServiceClient(ServiceClient):
         self._retry_config = config.retry_config or RetryConfig()
         self._api_key = config.api_key
         self._rpc_metadata = _checked_metadata(config.rpc_metadata)
+        # The metadata of calls without metadata of their own, by (service, namespace): the
+        # same for every such call until the client's metadata or API key changes.
+        self._plain_metadata: dict[tuple[str, str], tuple[tuple[str, str | bytes], ...]] = {}
         self._transport: Transport | None = None
         self._transport_pid = 0
         runtime = config.runtime
-        self._rpc_metrics = (
+        metrics = (
             RpcMetrics(runtime.metric_meter, runtime.metric_prefix) if runtime is not None else None
         )
+        # A runtime without metrics (the default): no attributes built and dropped per call.
+        self._rpc_metrics = metrics if metrics is not None and metrics.enabled else None
 
     async def _connect(self) -> None:
         """Check the server answers (GetSystemInfo), as the official SDK does on connect."""
@@ -214,10 +219,12 @@ class _GrpcServiceClient(ServiceClient):
     def update_rpc_metadata(self, metadata: Mapping[str, str | bytes]) -> None:
         """Replace the metadata sent with every call (from the next call on)."""
         self._rpc_metadata = _checked_metadata(metadata)
+        self._plain_metadata = {}
 
     def update_api_key(self, api_key: str | None) -> None:
         """Replace the API key sent with every call (from the next call on)."""
         self._api_key = api_key
+        self._plain_metadata = {}
 
     def _transport_here(self) -> Transport:
         """The transport for this process; a forked child gets its own."""
@@ -230,6 +237,20 @@ class _GrpcServiceClient(ServiceClient):
         return self._transport
 
     def _metadata(
+        self, service: str, req: Message, call_metadata: Mapping[str, str | bytes]
+    ) -> Sequence[tuple[str, str | bytes]]:
+        if call_metadata:
+            return self._merged_metadata(service, req, call_metadata)
+        namespace = getattr(req, "namespace", None) if service == "workflow" else None
+        key = (service, namespace if isinstance(namespace, str) else "")
+        cached = self._plain_metadata.get(key)
+        if cached is None:
+            cached = tuple(self._merged_metadata(service, req, call_metadata))
+            if len(self._plain_metadata) < 64:  # a few namespaces, never unbounded
+                self._plain_metadata[key] = cached
+        return cached
+
+    def _merged_metadata(
         self, service: str, req: Message, call_metadata: Mapping[str, str | bytes]
     ) -> list[tuple[str, str | bytes]]:
         merged = _checked_metadata(call_metadata) if call_metadata else {}

@@ -189,13 +189,18 @@ class AioTransport(Transport):
     def __init__(self, settings: ChannelSettings) -> None:
         super().__init__(settings)
         self._channels: dict[asyncio.AbstractEventLoop, grpc.aio.Channel] = {}
+        # Per channel, the callable of each method path: building one per call is wasted work.
+        self._callables: dict[
+            tuple[grpc.aio.Channel, str, type[Message]], grpc.aio.UnaryUnaryMultiCallable[Any, Any]
+        ] = {}
 
     def _channel(self) -> grpc.aio.Channel:
         loop = asyncio.get_running_loop()
         channel = self._channels.get(loop)
         if channel is None:
             for old in [old for old in self._channels if old.is_closed()]:
-                del self._channels[old]  # its channel is released with the loop
+                gone = self._channels.pop(old)  # its channel is released with the loop
+                self._callables = {k: v for k, v in self._callables.items() if k[0] is not gone}
             settings = self.settings
             credentials = settings.credentials()
             if credentials is None:
@@ -218,11 +223,19 @@ class AioTransport(Transport):
         timeout: float,
         metadata: Metadata,
     ) -> ResponseT:
-        call = self._channel().unary_unary(
-            path,
-            request_serializer=_serialize,
-            response_deserializer=response_type.FromString,
-        )
+        channel = self._channel()
+        key = (channel, path, response_type)
+        call = self._callables.get(key)
+        if call is None:
+            # Registered with the channel once, as grpc's generated stubs do: each call then
+            # skips the per-call method and host lookups in gRPC's core.
+            register: Any = channel.unary_unary  # grpc-stubs lack _registered_method
+            call = self._callables[key] = register(
+                path,
+                request_serializer=_serialize,
+                response_deserializer=response_type.FromString,
+                _registered_method=True,
+            )
         response: ResponseT = await call(
             request, timeout=timeout, metadata=grpc.aio.Metadata(*metadata)
         )
@@ -232,6 +245,7 @@ class AioTransport(Transport):
         """Close the channel of the running loop (others close with their loops)."""
         channel = self._channels.pop(asyncio.get_running_loop(), None)
         if channel is not None:
+            self._callables = {k: v for k, v in self._callables.items() if k[0] is not channel}
             await channel.close(None)
 
 

@@ -280,6 +280,13 @@ class WorkflowInstance:
             raise answer
         return answer
 
+    @property
+    def evicts_without_workflow_code(self) -> bool:
+        """Whether :py:meth:`evict` runs no workflow code (no task left, nothing scheduled),
+        so a worker may call it on its own thread without the deadlock detector."""
+        runtime = self.runtime
+        return runtime is None or (not runtime.tasks and runtime.loop.idle)
+
     def evict(self) -> None:
         """Drop the run (a worker's cache eviction): its tasks are cancelled, quietly."""
         runtime = self.runtime

@@ -78,6 +78,11 @@ class DeterministicLoop(asyncio.AbstractEventLoop):
         finally:
             asyncio._set_running_loop(previous)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing is scheduled to run."""
+        return not self._ready
+
     @staticmethod
     def _satisfied(fn: Callable[[], bool], fut: asyncio.Future[Any]) -> bool:
         if fn():

@@ -105,9 +105,27 @@ def activity_name(activity: Callable[..., Any] | str) -> str:
     return str(name)
 
 
+# Resolving type hints is slow, and workflows start the same few activities again and again.
+_RESULT_TYPES: dict[Any, Any] = {}
+_RESULT_TYPES_MAX = 1024
+
+
 def _result_type(activity: Callable[..., Any] | str) -> Any:
     if isinstance(activity, str):
         return None
+    try:
+        return _RESULT_TYPES[activity]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable callable: nothing to cache it by
+        return _return_hint(activity)
+    hint = _return_hint(activity)
+    if len(_RESULT_TYPES) < _RESULT_TYPES_MAX:
+        _RESULT_TYPES[activity] = hint
+    return hint
+
+
+def _return_hint(activity: Callable[..., Any]) -> Any:
     import typing
 
     try:

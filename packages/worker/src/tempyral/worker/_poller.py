@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from tempyral.common import logger
 from tempyral.worker._poller_scaling import PollerScaler
@@ -67,13 +67,28 @@ class TaskPoller(Generic[TaskT]):
         self._on_task = on_task
         self._rate_limiter = rate_limiter
         self._stopping = asyncio.Event()
+        # Done once stopping: one future every wait watches, rather than a task per wait.
+        self._stopped: asyncio.Future[None] | None = None
         self._drain_seconds = 0.0
         self.polls_in_flight = 0
 
     def initiate_shutdown(self, *, drain_seconds: float = 0.0) -> None:
         """Stop polling; in-flight polls get ``drain_seconds`` to return before being cancelled."""
         self._drain_seconds = drain_seconds
+        self._stop()
+
+    def _stop(self) -> None:
         self._stopping.set()
+        if self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(None)
+
+    def _stop_signal(self) -> asyncio.Future[None]:
+        """A future done once the poller is stopping (created in the running loop)."""
+        if self._stopped is None:
+            self._stopped = asyncio.get_running_loop().create_future()
+            if self._stopping.is_set():
+                self._stopped.set_result(None)
+        return self._stopped
 
     @property
     def stopping(self) -> bool:
@@ -100,7 +115,7 @@ class TaskPoller(Generic[TaskT]):
                 for loop in done - {changed}:
                     self._loops.discard(loop)
                     if not loop.cancelled() and loop.exception() is not None:
-                        self._stopping.set()
+                        self._stop()
                         await asyncio.gather(*self._loops, return_exceptions=True)
                         error = loop.exception()
                         assert error is not None
@@ -128,11 +143,8 @@ class TaskPoller(Generic[TaskT]):
     async def _until_stopped(self, awaitable: Awaitable[_T]) -> _T:
         """Await ``awaitable`` unless the poller stops first (then cancel it, raise _Stopped)."""
         task = asyncio.ensure_future(awaitable)
-        stop = asyncio.create_task(self._stopping.wait())
-        try:
-            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stop.cancel()
+        either: set[asyncio.Future[Any]] = {task, self._stop_signal()}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         if not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -175,11 +187,8 @@ class TaskPoller(Generic[TaskT]):
         self.polls_in_flight += 1
         poll = asyncio.ensure_future(self._poll())
         try:
-            stop = asyncio.create_task(self._stopping.wait())
-            try:
-                await asyncio.wait({poll, stop}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                stop.cancel()
+            either: set[asyncio.Future[Any]] = {poll, self._stop_signal()}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
             if not poll.done() and self._drain_seconds > 0:
                 await asyncio.wait({poll}, timeout=self._drain_seconds)
             if not poll.done():

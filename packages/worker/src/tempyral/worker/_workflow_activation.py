@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import ctypes
 import sys
 import threading
 import traceback
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from tempyral.worker._workflow_threads import WorkflowThreads
 
 __all__ = ["ActivationRunner", "DeadlockError"]
 
@@ -120,8 +123,16 @@ class _Call:
             )
 
 
+class _Expired(Exception):
+    """The deadlock timeout passed before the engine call came back."""
+
+
 class ActivationRunner:
-    """Runs engine calls on executor threads with a deadlock timeout (or inline, when debugging)."""
+    """Runs engine calls on worker threads with a deadlock timeout (or inline, when debugging).
+
+    ``threads`` (the worker's own) take the cheap path: one queue put, one timer and one
+    wake-up of the loop per call. A user's ``executor`` is used through ``run_in_executor``.
+    """
 
     def __init__(
         self,
@@ -129,8 +140,10 @@ class ActivationRunner:
         *,
         deadlock_timeout: float | None,
         inline: bool = False,
+        threads: WorkflowThreads | None = None,
     ) -> None:
         self._executor = executor
+        self._threads = threads
         self._deadlock_timeout = deadlock_timeout
         self._inline = inline
 
@@ -142,6 +155,8 @@ class ActivationRunner:
         """Call ``fn`` (an engine call) and return its result; raise DeadlockError if stuck."""
         if self._inline:
             return fn()
+        if self._threads is not None:
+            return await self._run_on_threads(self._threads, fn)
         call = _Call(fn)
         future = asyncio.get_running_loop().run_in_executor(self._executor, call)
         if self._deadlock_timeout is None:
@@ -153,6 +168,47 @@ class ActivationRunner:
         call.interrupt()
         future.add_done_callback(_retrieve)
         raise DeadlockError(self._deadlock_timeout, stack)
+
+    async def _run_on_threads(self, threads: WorkflowThreads, fn: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        call = _Call(fn)
+
+        def on_thread() -> None:
+            try:
+                result = call()
+            except BaseException as error:  # handed to the awaiting task, as an executor does
+                outcome: tuple[Callable[..., None], object] = (_set_exception, error)
+            else:
+                outcome = (_set_result, result)
+            # RuntimeError: the loop closed meanwhile (a run given up on as deadlocked came
+            # back late); nobody waits, and the thread must live on for the next call.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(outcome[0], future, outcome[1])
+
+        threads.submit(on_thread)
+        timeout = self._deadlock_timeout
+        if timeout is None:
+            return await future
+        timer = loop.call_later(timeout, _set_exception, future, _Expired())
+        try:
+            return await future
+        except _Expired:
+            stack = call.stack()
+            call.interrupt()
+            raise DeadlockError(timeout, stack) from None
+        finally:
+            timer.cancel()
+
+
+def _set_result(future: asyncio.Future[Any], result: object) -> None:
+    if not future.done():  # expired or cancelled meanwhile: nobody waits for it
+        future.set_result(result)
+
+
+def _set_exception(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
 
 
 def _retrieve(future: asyncio.Future[object]) -> None:

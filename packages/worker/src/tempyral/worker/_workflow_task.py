@@ -500,7 +500,10 @@ class WorkflowTaskHandler:
             run.instance.abandon()  # its thread may still be inside the workflow code
             return
         try:
-            await self._runner.run(run.instance.evict)
+            if run.instance.evicts_without_workflow_code:
+                run.instance.evict()  # a finished run: no thread hop needed
+            else:
+                await self._runner.run(run.instance.evict)
         except Exception as err:
             logger.bind(
                 workflow_id=run.instance.workflow_id,

@@ -47,6 +47,7 @@ from tempyral.worker._slots import SlotPermit, SlotPool, SlotSupplier, WorkflowS
 from tempyral.worker._workflow_activation import ActivationRunner
 from tempyral.worker._workflow_cache import WorkflowCache
 from tempyral.worker._workflow_task import TaskSettings, WorkflowTaskHandler, task_logger
+from tempyral.worker._workflow_threads import WorkflowThreads
 
 __all__ = ["workflow_poller_counts"]
 
@@ -101,18 +102,20 @@ class _WorkflowWorker:
             if max_cached > 0 and (self._slots.size or 2) > 1
             else ""
         )
-        executor = config.get("workflow_task_executor")
-        self._own_executor: concurrent.futures.ThreadPoolExecutor | None = None
+        executor: concurrent.futures.ThreadPoolExecutor | None = config.get(
+            "workflow_task_executor"
+        )
+        self._own_threads: WorkflowThreads | None = None
         if executor is None and not debug:
-            executor = self._own_executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=self._slots.size or _DEFAULT_WORKFLOW_SLOTS,
-                thread_name_prefix="tempyral_workflow_",
+            self._own_threads = WorkflowThreads(
+                self._slots.size or _DEFAULT_WORKFLOW_SLOTS, name_prefix="tempyral_workflow_"
             )
         deadlock: timedelta | None = config.get("workflow_deadlock_timeout", timedelta(seconds=2))
         runner = ActivationRunner(
             executor,
             deadlock_timeout=None if debug or deadlock is None else deadlock.total_seconds(),
             inline=debug,
+            threads=self._own_threads,
         )
         activity_worker = setup.activity_worker
         self._handler = WorkflowTaskHandler(
@@ -193,8 +196,8 @@ class _WorkflowWorker:
             await asyncio.gather(*list(self._handlers), return_exceptions=True)
         for run in self._handler.cache.take_all():
             await self._handler.evict(run)
-        if self._own_executor is not None:
-            self._own_executor.shutdown(wait=False)
+        if self._own_threads is not None:
+            self._own_threads.shutdown()
         logger.debug("Workflow worker of task queue {} stopped", self._task_queue)
 
     # -- polling -------------------------------------------------------------------------------
