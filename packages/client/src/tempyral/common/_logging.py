@@ -133,6 +133,8 @@ def _to_stdlib(message: Message) -> None:
 
 
 def _to_global_loguru(message: Message) -> None:
+    import loguru  # loaded already: this is one of its sinks
+
     record = message.record
     core = getattr(loguru.logger, "_core", None)
     # What loguru's global logger would drop anyway (no handler at this level, or "tempyral"
@@ -161,8 +163,6 @@ def _to_global_loguru(message: Message) -> None:
 
     def patch(target: Record) -> None:
         target.update(original)  # type: ignore[typeddict-item]
-
-    import loguru
 
     loguru.logger.patch(patch).opt(exception=error).log(record["level"].name, "{}", text)
 
