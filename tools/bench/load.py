@@ -227,10 +227,12 @@ async def run_once(
         )
     )
     port = free_port()
-    server_before = process_cpu(server_pid)
     worker = await asyncio.to_thread(WorkerProcess, kind, target, task_queue, scenario, str(port))
     try:
+        # The window opens at READY: the worker's start-up and warm-up (which only the SDK
+        # kinds have) are not the saturated run, on the worker's side or the server's.
         started = time.perf_counter()
+        server_before = process_cpu(server_pid)
         before = await asyncio.to_thread(worker.stats)
         rpcs_before = {} if kind == "floor" else scrape_rpcs(port)
         await wait_completed(client, scenario, task_queue, args.workflows)
