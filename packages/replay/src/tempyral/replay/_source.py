@@ -2,7 +2,9 @@
 
 The walk skips frames of tempyral itself and of asyncio, so the location is the user's
 ``await workflow.execute_activity(...)`` line, not the SDK's internals. It costs one frame walk per
-command, which is small next to building the command.
+command. Each code object is classified once (user code, SDK/asyncio code, or the loop's boundary)
+and remembered: a walk that finds no user frame passes a dozen asyncio frames, and comparing their
+file names on every command made up a third of replaying a timer-heavy history.
 """
 
 from __future__ import annotations
@@ -32,17 +34,41 @@ def _location(frame: FrameType) -> SourceLocation:
     return SourceLocation(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
 
 
-def _is_user(frame: FrameType) -> bool:
-    filename = frame.f_code.co_filename
-    return not filename.startswith(_SKIP_PREFIXES) and not filename.startswith("<")
+_SDK, _USER, _BOUNDARY = 0, 1, 2
+# Code object -> its kind. Code objects live as long as their functions; a program that keeps
+# compiling new workflow code (exec in a loop) could grow this without bound, hence the cap.
+_KINDS: dict[CodeType, int] = {}
+_KINDS_CAP = 50_000
+
+
+def _kind(code: CodeType) -> int:
+    kind = _KINDS.get(code)
+    if kind is None:
+        filename = code.co_filename
+        if code in BOUNDARY_CODES:
+            kind = _BOUNDARY
+        elif filename.startswith(_SKIP_PREFIXES) or filename.startswith("<"):
+            kind = _SDK
+        else:
+            kind = _USER
+        if len(_KINDS) >= _KINDS_CAP:
+            _KINDS.clear()
+        _KINDS[code] = kind
+    return kind
 
 
 def caller_location() -> SourceLocation | None:
     """The innermost user frame on the stack, else in the current workflow task's coroutines."""
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code not in BOUNDARY_CODES:
-        if _is_user(frame):
+    kinds = _KINDS
+    while frame is not None:
+        kind = kinds.get(frame.f_code)
+        if kind is None:
+            kind = _kind(frame.f_code)
+        if kind == _USER:
             return _location(frame)
+        if kind == _BOUNDARY:
+            break
         frame = frame.f_back
     # Called from a loop callback (a timer cancelled by a done callback, say): look at the
     # suspended coroutine stack of the task that is running, innermost first.
@@ -50,9 +76,11 @@ def caller_location() -> SourceLocation | None:
         task = asyncio.current_task()
     except RuntimeError:
         return None
-    if task is None:
+    if task is None or getattr(task.get_coro(), "cr_running", False):
+        # A running coroutine's frames are the ones just walked: no user frame there either.
         return None
     for stack_frame in reversed(task.get_stack()):
-        if _is_user(stack_frame):
+        kind = kinds.get(stack_frame.f_code)
+        if kind == _USER or (kind is None and _kind(stack_frame.f_code) == _USER):
             return _location(stack_frame)
     return None
