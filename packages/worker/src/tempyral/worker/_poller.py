@@ -71,6 +71,9 @@ class TaskPoller(Generic[TaskT]):
         self._stopped: asyncio.Future[None] | None = None
         self._drain_seconds = 0.0
         self.polls_in_flight = 0
+        # Counted, and logged once when the poller ends: a record per poll cost a worker shutdown
+        # about ten log records (a test suite starts and stops a worker per test).
+        self._cancelled_polls = 0
 
     def initiate_shutdown(self, *, drain_seconds: float = 0.0) -> None:
         """Stop polling; in-flight polls get ``drain_seconds`` to return before being cancelled."""
@@ -124,6 +127,10 @@ class TaskPoller(Generic[TaskT]):
             for loop in self._loops:
                 loop.cancel()
             await asyncio.gather(*self._loops, return_exceptions=True)
+            if self._cancelled_polls:
+                logger.debug(
+                    "{}: {} poll(s) cancelled for shutdown", self.name, self._cancelled_polls
+                )
 
     def _start_loops(self) -> None:
         """Start loops up to the scaler's target (never while stopping)."""
@@ -196,7 +203,7 @@ class TaskPoller(Generic[TaskT]):
                 with contextlib.suppress(asyncio.CancelledError):
                     await poll
                 if poll.cancelled():
-                    logger.debug("{}: poll cancelled for shutdown", self.name)
+                    self._cancelled_polls += 1
                     raise _Stopped
             return poll.result()
         except asyncio.CancelledError:
