@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from tempyral.common import logger
 from tempyral.worker._poller_scaling import PollerScaler
-from tempyral.worker._slots import RateLimiter, SlotPermit, SlotPool
+from tempyral.worker._slots import RateLimiter, SlotPermit, SlotPool, SlotSupplier
 
 __all__ = ["TaskPoller"]
 
@@ -164,10 +164,12 @@ class TaskPoller(Generic[TaskT]):
         while not self._stopping.is_set():
             if self._above_target():
                 return
-            try:
-                permit = await self._until_stopped(self._slots.reserve(sticky=self._sticky))
-            except _Stopped:
-                return
+            permit = self._free_fixed_slot()
+            if permit is None:
+                try:
+                    permit = await self._until_stopped(self._slots.reserve(sticky=self._sticky))
+                except _Stopped:
+                    return
             try:
                 if self._rate_limiter is not None:
                     await self._until_stopped(self._rate_limiter.wait())
@@ -189,6 +191,15 @@ class TaskPoller(Generic[TaskT]):
                 self._on_task(task, permit)
             else:
                 permit.release()
+
+    def _free_fixed_slot(self) -> SlotPermit | None:
+        """A free slot of a fixed-size pool, taken without a task and a wait, or None.
+
+        Only a fixed pool: its ``reserve`` starts with the same ``try_reserve``, whereas a custom
+        supplier's user code would see a ``try_reserve_slot`` call it does not expect."""
+        if type(self._slots) is SlotSupplier:
+            return self._slots.try_reserve(sticky=self._sticky)
+        return None
 
     async def _poll_once(self) -> TaskT | None:
         self.polls_in_flight += 1
