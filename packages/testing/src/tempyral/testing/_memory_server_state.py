@@ -76,6 +76,9 @@ class ServerState:
         self.namespace = namespace
         self.clock = VirtualClock(start=start_time, is_idle=self.is_idle)
         self.runs: dict[str, Execution] = {}
+        # The runs not closed yet: the clock asks is_idle() after every change, and a test that
+        # ran many workflows must not pay for scanning the closed ones each time.
+        self._open_runs: dict[str, Execution] = {}
         self.latest: dict[tuple[str, str], Execution] = {}
         self.workflow_queues: TaskQueues[Execution | QueryTask] = TaskQueues()
         self.busy_work = 0  # activities queued or running, fakes running
@@ -107,7 +110,9 @@ class ServerState:
     def is_idle(self) -> bool:
         if self.busy_work:
             return False
-        return not any(run.running and run.workflow_task is not None for run in self.runs.values())
+        return not any(
+            run.running and run.workflow_task is not None for run in self._open_runs.values()
+        )
 
     def next_task_id(self) -> int:
         return next(self._task_ids)
@@ -146,6 +151,7 @@ class ServerState:
                     timestamp(self.clock.now() + timeout)
                 )
         self.runs[run.run_id] = run
+        self._open_runs[run.run_id] = run
         self.latest[(start.namespace, start.workflow_id)] = run
         run.append(attributes)
         if start.signal is not None:
@@ -240,6 +246,7 @@ class ServerState:
 
     def close_run(self, run: Execution, status: wf.WorkflowExecutionStatus, spec: Message) -> None:
         run.close(status, spec)
+        self._open_runs.pop(run.run_id, None)
         for hook in self.on_close:
             hook(run)
         self._tell_parent(run, status)

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from tempyral.common import logger
 from tempyral.worker._poller_scaling import PollerScaler
-from tempyral.worker._slots import RateLimiter, SlotPermit, SlotPool
+from tempyral.worker._slots import RateLimiter, SlotPermit, SlotPool, SlotSupplier
 
 __all__ = ["TaskPoller"]
 
@@ -71,6 +71,9 @@ class TaskPoller(Generic[TaskT]):
         self._stopped: asyncio.Future[None] | None = None
         self._drain_seconds = 0.0
         self.polls_in_flight = 0
+        # Counted, and logged once when the poller ends: a record per poll cost a worker shutdown
+        # about ten log records (a test suite starts and stops a worker per test).
+        self._cancelled_polls = 0
 
     def initiate_shutdown(self, *, drain_seconds: float = 0.0) -> None:
         """Stop polling; in-flight polls get ``drain_seconds`` to return before being cancelled."""
@@ -124,6 +127,10 @@ class TaskPoller(Generic[TaskT]):
             for loop in self._loops:
                 loop.cancel()
             await asyncio.gather(*self._loops, return_exceptions=True)
+            if self._cancelled_polls:
+                logger.debug(
+                    "{}: {} poll(s) cancelled for shutdown", self.name, self._cancelled_polls
+                )
 
     def _start_loops(self) -> None:
         """Start loops up to the scaler's target (never while stopping)."""
@@ -157,10 +164,12 @@ class TaskPoller(Generic[TaskT]):
         while not self._stopping.is_set():
             if self._above_target():
                 return
-            try:
-                permit = await self._until_stopped(self._slots.reserve(sticky=self._sticky))
-            except _Stopped:
-                return
+            permit = self._free_fixed_slot()
+            if permit is None:
+                try:
+                    permit = await self._until_stopped(self._slots.reserve(sticky=self._sticky))
+                except _Stopped:
+                    return
             try:
                 if self._rate_limiter is not None:
                     await self._until_stopped(self._rate_limiter.wait())
@@ -183,6 +192,15 @@ class TaskPoller(Generic[TaskT]):
             else:
                 permit.release()
 
+    def _free_fixed_slot(self) -> SlotPermit | None:
+        """A free slot of a fixed-size pool, taken without a task and a wait, or None.
+
+        Only a fixed pool: its ``reserve`` starts with the same ``try_reserve``, whereas a custom
+        supplier's user code would see a ``try_reserve_slot`` call it does not expect."""
+        if type(self._slots) is SlotSupplier:
+            return self._slots.try_reserve(sticky=self._sticky)
+        return None
+
     async def _poll_once(self) -> TaskT | None:
         self.polls_in_flight += 1
         poll = asyncio.ensure_future(self._poll())
@@ -196,7 +214,7 @@ class TaskPoller(Generic[TaskT]):
                 with contextlib.suppress(asyncio.CancelledError):
                     await poll
                 if poll.cancelled():
-                    logger.debug("{}: poll cancelled for shutdown", self.name)
+                    self._cancelled_polls += 1
                     raise _Stopped
             return poll.result()
         except asyncio.CancelledError:

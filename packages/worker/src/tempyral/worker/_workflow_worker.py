@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -62,8 +63,11 @@ def workflow_poller_counts(maximum: int, ratio: float, *, sticky: bool) -> tuple
     return normal, max(1, maximum - normal)
 
 
+@functools.cache
 def _sdk_version() -> str:
     # Imported here: importlib.metadata is slow to import and is needed once a worker runs.
+    # Cached: reading the installed metadata costs about a millisecond, on every worker start
+    # (a test suite starts one per test).
     from importlib import metadata
 
     try:
