@@ -62,8 +62,7 @@ class RunProperties:
             self.patches_notified.add(job.patch_id)
         else:  # the run was reset: the official SDKs reseed at this point of the activation
             runtime = self._runtime
-            runtime.random.seed(job.randomness_seed)
-            runtime.random_seed = job.randomness_seed
+            runtime.reseed(job.randomness_seed)
             # workflow.new_random() instances (and the user's own) follow the new seed.
             for callback in runtime.random_seed_callbacks:
                 callback(job.randomness_seed)

@@ -107,7 +107,10 @@ class WorkflowRuntime:
         self.cancel_reason: str | None = None
         self.deleting = False
         self.read_only = False
-        self.random = random.Random(init.randomness_seed)  # noqa: S311 (deterministic on purpose)
+        # Built on first use: a Mersenne Twister holds ~2.8 KiB of state, and most cached runs
+        # never draw. Seeding resets all of it, so building it late from the current seed gives
+        # the draws an early instance reseeded at the same point would.
+        self._random: random.Random | None = None
         self.random_seed = init.randomness_seed
         self.random_seed_callbacks: list[Callable[[int], None]] = []
         self.intents: list[i.Intent] = []
@@ -401,6 +404,18 @@ class WorkflowRuntime:
     def workflow_random(self) -> random.Random:
         self.assert_not_read_only("random")
         return self.random
+
+    @property
+    def random(self) -> random.Random:
+        if self._random is None:
+            self._random = random.Random(self.random_seed)  # noqa: S311 (deterministic on purpose)
+        return self._random
+
+    def reseed(self, seed: int) -> None:
+        """The run was reset: draws continue from ``seed``."""
+        self.random_seed = seed
+        if self._random is not None:
+            self._random.seed(seed)
 
     def workflow_random_seed(self) -> int:
         return self.random_seed
