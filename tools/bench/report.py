@@ -1,7 +1,7 @@
 """The performance page of the docs, from the benchmarks' results: one command regenerates it.
 
-``--run`` runs the benchmarks first (``load.py``, ``import_cost.py``, ``guard_cost.py``), each
-writing its JSON into ``tools/bench/results/``; without it, the page is drawn again from the
+``--run`` runs the benchmarks first (``load.py``, ``import_cost.py``, ``guard_cost.py``,
+``scale.py``), each writing its JSON into ``tools/bench/results/``; without it, the page is drawn again from the
 results already there. The page (``docs/performance.md``) holds one table per benchmark and the
 plots (``docs/assets/performance/*.png``, matplotlib). Run from the repository root::
 
@@ -48,6 +48,7 @@ BENCHMARKS = {
     "load": ["load.py", "--json", str(RESULTS / "load.json")],
     "import_cost": ["import_cost.py"],
     "guard_cost": ["guard_cost.py"],
+    "scale": ["scale.py", "--json", str(RESULTS / "scale.json")],
 }
 
 
@@ -59,7 +60,7 @@ def run_benchmarks(extra_load_args: list[str]) -> None:
             args += extra_load_args
         print(f"running {' '.join(args[1:])}", file=sys.stderr)
         output = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-        if name != "load":  # load.py writes its own file
+        if name not in ("load", "scale"):  # these write their own files
             (RESULTS / f"{name}.json").write_text(output)
     meta = {
         "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -180,6 +181,57 @@ def guard_section(found: dict[str, Any]) -> list[str]:
     ]
 
 
+def scale_section(found: dict[str, Any]) -> list[str]:
+    replay_rows = [
+        [
+            f"{figures['events']:,}",
+            f"{figures['tempyral_events_per_second']:,}",
+            f"{figures['official_sandboxed_events_per_second']:,}",
+            f"{figures['official_unsandboxed_events_per_second']:,}",
+            number(figures["speed_ratio_to_official_sandboxed"]),
+            number(figures["speed_ratio_to_official_unsandboxed"]),
+        ]
+        for figures in found["replay"].values()
+    ]
+    memory = found["kib_per_cached_workflow"]
+    memory_rows = [
+        [KIND_LABELS[kind], number(memory[kind])]
+        for kind in ("tempyral", "official", "official_sandboxed")
+    ]
+    memory_rows += [
+        ["tempyral / official, unsandboxed", number(found["memory_ratio_to_official"])],
+        [
+            "tempyral / official, sandboxed (default)",
+            number(found["memory_ratio_to_official_sandboxed"]),
+        ],
+    ]
+    return [
+        "## Long histories and the workflow cache",
+        "",
+        "`tools/bench/scale.py`: histories of a workflow firing batches of 250 timers, replayed "
+        f"by each SDK (best of {found['rounds']} rounds; events per second, higher is better; "
+        "ratios are speed-ups).",
+        "",
+        table(
+            [
+                "events",
+                "tempyral ev/s",
+                "official sandboxed ev/s",
+                "official unsandboxed ev/s",
+                "speed-up vs sandboxed",
+                "speed-up vs unsandboxed",
+            ],
+            replay_rows,
+        ),
+        "",
+        f"Resident memory a worker process gains per cached workflow, {found['parked_workflows']} "
+        "workflows parked on a signal, each worker in a process of its own:",
+        "",
+        table(["", "KiB per cached workflow"], memory_rows),
+        "",
+    ]
+
+
 def plot(load: dict[str, Any]) -> None:
     import matplotlib
 
@@ -241,6 +293,9 @@ def render() -> None:
     guard = load_result("guard_cost")
     if guard is not None:
         out += guard_section(guard)
+    scale = load_result("scale")
+    if scale is not None:
+        out += scale_section(scale)
     PAGE.write_text("\n".join(out).rstrip() + "\n")
     print(f"wrote {PAGE.relative_to(ROOT)}", file=sys.stderr)
 
