@@ -1,9 +1,10 @@
 """The performance page of the docs, from the benchmarks' results: one command regenerates it.
 
 ``--run`` runs the benchmarks first (``load.py``, ``import_cost.py``, ``guard_cost.py``,
-``scale.py``), each writing its JSON into ``tools/bench/results/``; without it, the page is drawn again from the
-results already there. The page (``docs/performance.md``) holds one table per benchmark and the
-plots (``docs/assets/performance/*.png``, matplotlib). Run from the repository root::
+``scale.py``), each writing its JSON into ``tools/bench/results/``; without it, the page is
+drawn again from the results already there. The page (``docs/performance.md``) holds one
+table per benchmark and the plots (``docs/assets/performance/*.png``, matplotlib). Run from
+the repository root::
 
     hatch run bench:report            # run the benchmarks, then write the page (~30 min)
     hatch run bench:render            # write the page from the committed results
