@@ -13,6 +13,7 @@ import asyncio
 import json
 import sys
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from tempyral import workflow
 from tempyral.client import Client
 from tempyral.contrib.opentelemetry import (
     OpenTelemetryInterceptor,
@@ -29,6 +31,7 @@ from tempyral.contrib.opentelemetry import (
     ReplaySafeTracerProvider,
     create_tracer_provider,
 )
+from tempyral.contrib.opentelemetry.workflow import completed_span
 from tempyral.worker import Replayer, Worker
 
 from .otel_v2_workflows import ACTIVITIES, WORKFLOWS, V2Parent
@@ -143,3 +146,26 @@ async def test_a_worker_refuses_a_global_provider_that_is_not_replay_safe(
     with pytest.raises(ValueError, match="ReplaySafeTracerProvider"):
         async with Worker(client, task_queue=f"otel2-{uuid.uuid4()}", workflows=WORKFLOWS):
             pass
+
+
+@workflow.defn
+class LegacySpan:
+    @workflow.run
+    async def run(self) -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            completed_span("legacy")
+        return [type(warning.message).__name__ for warning in caught]
+
+
+async def test_completed_span_under_the_plugin_warns_and_records_on_the_global_tracer(
+    tempyral_target: str, exporter: InMemorySpanExporter
+) -> None:
+    client = await Client.connect(tempyral_target, plugins=[OpenTelemetryPlugin()])
+    queue = f"otel2-legacy-{uuid.uuid4()}"
+    async with Worker(client, task_queue=queue, workflows=[LegacySpan]):
+        warned = await client.execute_workflow(
+            LegacySpan.run, id=f"otel2-legacy-{uuid.uuid4()}", task_queue=queue
+        )
+    assert warned == ["DeprecationWarning"]
+    assert [span.name for span in exporter.get_finished_spans()] == ["legacy"]
