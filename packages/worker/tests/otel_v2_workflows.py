@@ -3,7 +3,8 @@
 ``test_opentelemetry_v2.py`` runs them on a tempyral worker in-process and on an official worker
 in its own process (``scripts/official_otel_v2.py``, ``tempyral`` aliased to ``temporalio``). The
 workflow traces with plain OpenTelemetry: a span around an activity and a timer (so it lasts over
-several workflow tasks), one in a signal handler, one around a child workflow.
+several workflow tasks), one in a signal handler, an update and its validator, one around a
+child workflow.
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ class V2Parent:
     def proceed(self) -> None:
         with trace.get_tracer(__name__).start_as_current_span("in-signal"):
             self.go = True
+
+    @workflow.update
+    def note(self, text: str) -> str:
+        with trace.get_tracer(__name__).start_as_current_span("in-update"):
+            return f"noted {text}"
+
+    @note.validator
+    def check_note(self, text: str) -> None:
+        with trace.get_tracer(__name__).start_as_current_span("in-validator"):
+            if not text:
+                raise ValueError("empty note")
 
     @workflow.query
     def state(self) -> str:

@@ -1,10 +1,12 @@
 """``OpenTelemetryPlugin`` (the official contrib's v2 tracing) on a real dev server.
 
 The same scenario runs on tempyral (here) and on the official SDK (``scripts/official_otel_v2.py``,
-its own process): a traced client starts ``V2Parent``, queries and signals it; the workflow traces
-with plain OpenTelemetry around an activity, a timer and a child. Workers keep no workflow cache,
-so every workflow task replays the run from the start: a span must keep its id across replays,
-be started again without being exported again, and be ended once. The span trees must be equal.
+its own process): a traced client starts ``V2Parent``, queries, updates and signals it; the
+workflow traces with plain OpenTelemetry around an activity, a timer, a child and in its handlers
+(an update's validator and a query are live even while the run is replayed). Workers keep no
+workflow cache, so every workflow task replays the run from the start: a span must keep its id
+across replays, be started again without being exported again, and be ended once. The span trees
+must be equal.
 """
 
 from __future__ import annotations
@@ -115,10 +117,11 @@ async def test_the_span_tree_is_the_official_sdks_and_a_replay_records_nothing(
                 V2Parent.run, id=f"otel2-{uuid.uuid4()}", task_queue=queue
             )
             state = await handle.query(V2Parent.state)
+            noted = await handle.execute_update(V2Parent.note, "x")
             await handle.signal(V2Parent.proceed)
             result = await asyncio.wait_for(handle.result(), 30)
     official_result, official_tree = await official_run
-    assert {"state": state, "result": result} == official_result
+    assert {"state": state, "noted": noted, "result": result} == official_result
     spans = exporter.get_finished_spans()
     ours = sorted(tree(spans), key=key)
     # One trace, every parent recorded: span ids inside workflows held across replays.
@@ -126,6 +129,8 @@ async def test_the_span_tree_is_the_official_sdks_and_a_replay_records_nothing(
     assert all(parent != "?" for _, parent, _ in ours), ours
     side_by_side = ["tempyral:", *map(str, ours), "official:", *map(str, official_tree)]
     assert ours == official_tree, "\n".join(side_by_side)
+    live = {"HandleQuery:state", "ValidateUpdate:note", "in-validator", "in-update"}
+    assert live <= {name for name, _, _ in ours}
     # Spans in workflow code last: "prepare" covers the activity and the timer.
     prepare = next(span for span in spans if span.name == "prepare")
     assert prepare.end_time is not None

@@ -5,8 +5,8 @@
 Sets a global ``create_tracer_provider()``, connects a client with the official
 ``OpenTelemetryPlugin(add_temporal_spans=True)`` and runs ``V2Parent`` (``otel_v2_workflows.py``)
 on its own worker with no workflow cache (every task replays the run from the start): under a
-span, start, query, signal, wait. Prints ``RESULT <json>`` and ``SPANS <json>``: each span as
-name, parent's name (``null`` for a root, ``"?"`` for one not recorded) and kind.
+span, start, query, update, signal, wait. Prints ``RESULT <json>`` and ``SPANS <json>``: each
+span as name, parent's name (``null`` for a root, ``"?"`` for one not recorded) and kind.
 """
 
 from __future__ import annotations
@@ -57,9 +57,10 @@ async def main() -> None:
         with trace.get_tracer("official-test").start_as_current_span("test"):
             handle = await client.start_workflow("V2Parent", id=args.id, task_queue=args.queue)
             state = await handle.query("state")
+            noted = await handle.execute_update("note", "x")
             await handle.signal("proceed")
             result = await asyncio.wait_for(handle.result(), 60)
-    print("RESULT " + json.dumps({"state": state, "result": result}), flush=True)
+    print("RESULT " + json.dumps({"state": state, "noted": noted, "result": result}), flush=True)
     spans = exporter.get_finished_spans()
     names = {span.context.span_id: span.name for span in spans if span.context is not None}
     tree = [
