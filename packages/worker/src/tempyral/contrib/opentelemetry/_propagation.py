@@ -8,6 +8,7 @@ clients and workers in either direction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeAlias
 
@@ -53,13 +54,38 @@ class HasHeaders(Protocol):
     headers: Mapping[str, Payload]
 
 
+_JSON_PLAIN = b"json/plain"
+
+
 def carrier_from_headers(owner: TraceHeaders, headers: Mapping[str, Payload]) -> Carrier | None:
     """The carrier in ``headers``, or None when there is none (or it is empty)."""
     payload = headers.get(owner.header_key)
     if not payload:
         return None
-    carrier: Any = owner.payload_converter.from_payloads([payload])[0]
+    carrier: Any
+    if (
+        owner.payload_converter is PayloadConverter.default
+        and payload.metadata.get("encoding") == _JSON_PLAIN
+    ):
+        # What the default converter would do, without its general dispatch: this runs for
+        # every activity and workflow call.
+        try:
+            carrier = json.loads(payload.data)
+        except ValueError as err:
+            raise RuntimeError(f"Failed parsing the {owner.header_key} header: {err}") from err
+    else:
+        carrier = owner.payload_converter.from_payloads([payload])[0]
     return carrier if isinstance(carrier, dict) and carrier else None
+
+
+def carrier_to_payload(owner: TraceHeaders, carrier: Carrier) -> Payload:
+    """``carrier`` encoded by the owner's payload converter."""
+    if owner.payload_converter is PayloadConverter.default:
+        # Byte for byte what the default JSON converter writes (compact, sorted keys): a carrier
+        # holds only strings, so none of the converter's type dispatch is needed.
+        data = json.dumps(carrier, separators=(",", ":"), sort_keys=True)
+        return Payload(metadata={"encoding": _JSON_PLAIN}, data=data.encode())
+    return owner.payload_converter.to_payloads([carrier])[0]
 
 
 def carrier_to_headers(
@@ -68,7 +94,7 @@ def carrier_to_headers(
     """``headers`` with ``carrier`` added under the header key (unchanged for an empty one)."""
     if not carrier:
         return headers
-    return {**headers, owner.header_key: owner.payload_converter.to_payloads([carrier])[0]}
+    return {**headers, owner.header_key: carrier_to_payload(owner, carrier)}
 
 
 def current_carrier(

@@ -24,7 +24,6 @@ from tempyral import workflow
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.contrib.opentelemetry._propagation import (
     DEFAULT_HEADER_KEY,
-    Carrier,
     HasHeaders,
     carrier_from_headers,
     carrier_to_headers,
@@ -87,7 +86,11 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
             default_text_map_propagator
         )
         self.payload_converter: PayloadConverter = PayloadConverter.default
-        self._workflow_carrier: Carrier | None = None
+        # Per run, computed on first use: the starter's context (a Context is immutable) and the
+        # attributes every span of the run carries (the SDK copies them into each span).
+        self._starter_context_found = False
+        self._starter_context: Context | None = None
+        self._run_attributes: dict[str, opentelemetry.util.types.AttributeValue] | None = None
 
     def init(self, outbound: WorkflowOutboundInterceptor) -> None:
         """Wrap the outbound chain so outbound calls carry the trace context."""
@@ -96,16 +99,15 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
     async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
         """Record ``RunWorkflow:<type>`` (and ``CompleteWorkflow:<type>`` at the end)."""
         with self._workflow_context(success_is_complete=True):
-            self._completed_span(
-                f"RunWorkflow:{workflow.info().workflow_type}", kind=SpanKind.SERVER
-            )
+            self._completed_span("RunWorkflow", workflow.info().workflow_type, kind=SpanKind.SERVER)
             return await super().execute_workflow(input)
 
     async def handle_signal(self, input: HandleSignalInput) -> None:
         """Record ``HandleSignal:<name>``, linked to the sender's span."""
         with self._workflow_context(success_is_complete=False):
             self._completed_span(
-                f"HandleSignal:{input.signal}",
+                "HandleSignal",
+                input.signal,
                 link=self._context_in(input.headers),
                 kind=SpanKind.SERVER,
             )
@@ -123,7 +125,7 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
             link = self._workflow_context_value()
         with attached(self._with_self(context)):
             self._completed_span(
-                f"HandleQuery:{input.query}", link=link, even_on_replay=True, kind=SpanKind.SERVER
+                "HandleQuery", input.query, link=link, even_on_replay=True, kind=SpanKind.SERVER
             )
             return await super().handle_query(input)
 
@@ -131,7 +133,8 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
         """Record ``ValidateUpdate:<name>``, linked to the sender's span."""
         with self._workflow_context(success_is_complete=False):
             self._completed_span(
-                f"ValidateUpdate:{input.update}",
+                "ValidateUpdate",
+                input.update,
                 link=self._context_in(input.headers),
                 kind=SpanKind.SERVER,
             )
@@ -141,7 +144,8 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
         """Record ``HandleUpdate:<name>``, linked to the sender's span."""
         with self._workflow_context(success_is_complete=False):
             self._completed_span(
-                f"HandleUpdate:{input.update}",
+                "HandleUpdate",
+                input.update,
                 link=self._context_in(input.headers),
                 kind=SpanKind.SERVER,
             )
@@ -154,11 +158,10 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
         return None if carrier is None else self.text_map_propagator.extract(carrier)
 
     def _workflow_context_value(self) -> Context | None:
-        if self._workflow_carrier is None:
-            self._workflow_carrier = carrier_from_headers(self, workflow.info().headers)
-        if self._workflow_carrier is None:
-            return None
-        return self.text_map_propagator.extract(self._workflow_carrier)
+        if not self._starter_context_found:
+            self._starter_context = self._context_in(workflow.info().headers)
+            self._starter_context_found = True
+        return self._starter_context
 
     def _with_self(self, context: Context) -> Context:
         # ``workflow.completed_span`` finds this interceptor through the current context.
@@ -180,7 +183,8 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
             finally:
                 if failure is not None or (completed and success_is_complete):
                     self._completed_span(
-                        f"CompleteWorkflow:{workflow.info().workflow_type}",
+                        "CompleteWorkflow",
+                        workflow.info().workflow_type,
                         exception=failure,
                         kind=SpanKind.INTERNAL,
                     )
@@ -190,6 +194,7 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
     def _completed_span(
         self,
         name: str,
+        subject: str | None = None,
         *,
         kind: SpanKind = SpanKind.INTERNAL,
         link: Context | None = None,
@@ -198,18 +203,19 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
         additional_attributes: opentelemetry.util.types.Attributes = None,
         exception: BaseException | None = None,
     ) -> None:
+        """Record ``name`` (``name:subject`` when given: formatted only if a span is made)."""
         if workflow.unsafe.is_replaying() and not even_on_replay:
             return
-        info = workflow.info()
-        attributes: dict[str, opentelemetry.util.types.AttributeValue] = {
-            "temporalWorkflowID": info.workflow_id,
-            "temporalRunID": info.run_id,
-        }
+        attributes = self._run_attributes
+        if attributes is None:
+            info = workflow.info()
+            attributes = {"temporalWorkflowID": info.workflow_id, "temporalRunID": info.run_id}
+            self._run_attributes = attributes
         if additional_attributes:
-            attributes.update(additional_attributes)
+            attributes = {**attributes, **additional_attributes}
         current = opentelemetry.context.get_current()
         params = CompletedSpan(
-            name=name,
+            name=name if subject is None else f"{name}:{subject}",
             context=current,
             attributes=attributes,
             time_ns=workflow.time_ns(),
@@ -247,19 +253,19 @@ class _TracingWorkflowOutboundInterceptor(WorkflowOutboundInterceptor):
 
     async def signal_child_workflow(self, input: SignalChildWorkflowInput) -> None:
         self.root._completed_span(
-            f"SignalChildWorkflow:{input.signal}", outbound=input, kind=SpanKind.SERVER
+            "SignalChildWorkflow", input.signal, outbound=input, kind=SpanKind.SERVER
         )
         await super().signal_child_workflow(input)
 
     async def signal_external_workflow(self, input: SignalExternalWorkflowInput) -> None:
         self.root._completed_span(
-            f"SignalExternalWorkflow:{input.signal}", outbound=input, kind=SpanKind.CLIENT
+            "SignalExternalWorkflow", input.signal, outbound=input, kind=SpanKind.CLIENT
         )
         await super().signal_external_workflow(input)
 
     def start_activity(self, input: StartActivityInput) -> workflow.ActivityHandle[Any]:
         self.root._completed_span(
-            f"StartActivity:{input.activity}", outbound=input, kind=SpanKind.CLIENT
+            "StartActivity", input.activity, outbound=input, kind=SpanKind.CLIENT
         )
         return super().start_activity(input)
 
@@ -267,12 +273,12 @@ class _TracingWorkflowOutboundInterceptor(WorkflowOutboundInterceptor):
         self, input: StartChildWorkflowInput
     ) -> workflow.ChildWorkflowHandle[Any, Any]:
         self.root._completed_span(
-            f"StartChildWorkflow:{input.workflow}", outbound=input, kind=SpanKind.CLIENT
+            "StartChildWorkflow", input.workflow, outbound=input, kind=SpanKind.CLIENT
         )
         return await super().start_child_workflow(input)
 
     def start_local_activity(self, input: StartLocalActivityInput) -> workflow.ActivityHandle[Any]:
         self.root._completed_span(
-            f"StartActivity:{input.activity}", outbound=input, kind=SpanKind.CLIENT
+            "StartActivity", input.activity, outbound=input, kind=SpanKind.CLIENT
         )
         return super().start_local_activity(input)

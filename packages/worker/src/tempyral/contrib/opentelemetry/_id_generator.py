@@ -1,0 +1,82 @@
+"""Span and trace ids that a workflow draws the same way on every replay.
+
+Inside workflow code the ids come from a generator seeded by the workflow (``workflow.new_random``),
+one per run, kept on the workflow instance: a span started on replay gets the id it had the first
+time, so its children (started from new code after the replay) still point at the right parent.
+Outside a workflow, and in read-only workflow code (queries, update validators, which are never
+replayed and so must not advance the run's generator), the wrapped generator is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from random import Random
+
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.trace import INVALID_SPAN_ID, INVALID_TRACE_ID
+from tempyral import workflow
+
+__all__ = ["TemporalIdGenerator", "in_read_only_workflow_code", "read_only_workflow_code"]
+
+_RANDOM_ATTRIBUTE = "__tempyral_otel_id_random"
+
+_read_only: ContextVar[bool] = ContextVar("tempyral_otel_read_only", default=False)
+
+
+@contextmanager
+def read_only_workflow_code() -> Iterator[None]:
+    """Mark the block as workflow code that history does not replay (a query, a validator)."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+def in_read_only_workflow_code() -> bool:
+    """Whether a query or an update validator is running (as marked by the interceptor)."""
+    return _read_only.get()
+
+
+def _workflow_random() -> Random | None:
+    if not workflow.in_workflow() or _read_only.get():
+        return None
+    instance = workflow.instance()
+    generator: Random | None = getattr(instance, _RANDOM_ATTRIBUTE, None)
+    if generator is None:
+        generator = workflow.new_random()
+        setattr(instance, _RANDOM_ATTRIBUTE, generator)
+    return generator
+
+
+class TemporalIdGenerator(IdGenerator):
+    """An id generator drawing from the workflow's deterministic randomness inside workflows.
+
+    Wraps ``id_generator``, which serves everywhere else.
+    """
+
+    def __init__(self, id_generator: IdGenerator) -> None:
+        """Wrap ``id_generator`` (used outside workflow code)."""
+        self._id_generator = id_generator
+
+    def generate_span_id(self) -> int:
+        """A 64-bit span id, deterministic inside a workflow."""
+        generator = _workflow_random()
+        if generator is None:
+            return self._id_generator.generate_span_id()
+        span_id = INVALID_SPAN_ID
+        while span_id == INVALID_SPAN_ID:
+            span_id = generator.getrandbits(64)
+        return span_id
+
+    def generate_trace_id(self) -> int:
+        """A 128-bit trace id, deterministic inside a workflow."""
+        generator = _workflow_random()
+        if generator is None:
+            return self._id_generator.generate_trace_id()
+        trace_id = INVALID_TRACE_ID
+        while trace_id == INVALID_TRACE_ID:
+            trace_id = generator.getrandbits(128)
+        return trace_id
