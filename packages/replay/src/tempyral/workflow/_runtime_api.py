@@ -34,6 +34,10 @@ class WorkflowRuntimeAPI(Protocol):
         """Whether the code runs to rebuild state from history."""
 
     @property
+    def read_only(self) -> bool:
+        """Whether a query handler or an update validator is running (no side effects allowed)."""
+
+    @property
     def time_ns(self) -> int:
         """Workflow time (from history), in nanoseconds since the epoch."""
 

@@ -7,7 +7,9 @@ guard (``tempyral.replay._guard``) instead of a sandbox. So:
   reads, module-level I/O) without tripping the guard;
 - ``sandbox_unrestricted()`` turns the guard off inside it: for code you vouch for;
 - ``is_sandboxed()`` / ``in_sandbox()`` say whether the guard is watching right now;
-- ``is_replaying()`` says whether the code runs to rebuild state from history.
+- ``is_replaying()`` says whether the code runs to rebuild state from history;
+  ``is_replaying_history_events()`` is the same except inside query handlers and update
+  validators, which are live calls (it is False there); ``is_read_only()`` is True there.
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ class unsafe:
 
     @staticmethod
     def is_replaying_history_events() -> bool:
-        return unsafe.is_replaying()
+        runtime = _Runtime.current()
+        return runtime.is_replaying and not runtime.read_only
+
+    @staticmethod
+    def is_read_only() -> bool:
+        return _Runtime.current().read_only
 
     @staticmethod
     def is_sandboxed() -> bool:
