@@ -1,7 +1,8 @@
 """Which schema files tools/gen_protos.py generates, trimmed of what the wire does not need.
 
-The Temporal API files (but the Cloud API and stale leftovers) and the files their types use,
-dependencies first, with option extensions stripped (see ``strip_custom_options``).
+The Temporal API files (the Cloud operations API included, stale leftovers not) and the files
+their types use, dependencies first, with option extensions stripped (see
+``strip_custom_options``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from collections.abc import Iterable, Iterator
 
 from google.protobuf import descriptor_pb2, message
 
-# Which schema files we generate: the whole Temporal API except the Cloud operations API (a
-# separate product with its own service), plus whatever those files import.
+# Which schema files we generate: the whole Temporal API (the Cloud operations API included, for
+# tempyral.service.CloudService), plus whatever those files import.
 OWN_PREFIX = "temporal/api/"
 # Prefix -> why it is left out; tools/gen_protos.py writes the reasons into the generated package
 # (tempyral.api._not_generated), where the tests that compare with the official SDK read them.
 EXCLUDED_PREFIXES = {
-    "temporal/api/cloud/": "the Temporal Cloud operations API: a separate product and service",
     "temporal/api/cluster/": (
         "a leftover in the official wheel that no service uses; it imports schema files "
         "the wheel lacks (the official package fails to import too)"

@@ -28,7 +28,7 @@ FLOORS: dict[str, int] = {
     "common": 100,
     "exceptions": 100,
     "testing": 50,
-    "service": 80,
+    "service": 85,
     "envconfig": 100,
     "runtime": 100,
     "plugin": 50,

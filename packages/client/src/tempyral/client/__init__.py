@@ -7,8 +7,10 @@ describe, history), list and count them, complete activities asynchronously
 (:py:class:`AsyncActivityHandle`) and manage schedules (:py:class:`ScheduleHandle`). Calls go
 through :py:class:`Interceptor` chains, as in the official SDK.
 
-Not provided (yet): standalone activities and Nexus operations started from the client, cloud
-operations, worker build-id versioning calls, external payload storage.
+The Temporal Cloud operations API has a client of its own: :py:class:`CloudOperationsClient`.
+
+Not provided (yet): standalone activities and Nexus operations started from the client, worker
+build-id versioning calls, external payload storage.
 
 Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 
@@ -174,6 +176,10 @@ if TYPE_CHECKING:
     from tempyral.service import ServiceClient as ServiceClient
     from tempyral.service import TLSConfig as TLSConfig
 
+if TYPE_CHECKING:
+    # The Cloud operations API client.
+    from tempyral.client._cloud import CloudOperationsClient as CloudOperationsClient
+
 # The public names (and the private ones other tempyral packages use), with the module that
 # defines each: the one list that ``__all__``, ``__getattr__`` and ``__dir__`` read.
 _DEFINED_IN: dict[str, str] = {
@@ -298,6 +304,9 @@ _DEFINED_IN: dict[str, str] = {
     "_history_from_json": "tempyral.client._history",
     "_pascal_case_match": "tempyral.client._history",
 }
+
+# The Cloud operations API client.
+_DEFINED_IN.update({"CloudOperationsClient": "tempyral.client._cloud"})
 
 __all__ = list(_DEFINED_IN)
 

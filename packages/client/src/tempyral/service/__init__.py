@@ -1,14 +1,13 @@
 """Direct access to Temporal's gRPC services (mirrors ``temporalio.service``).
 
 ``await ServiceClient.connect(ConnectConfig(target_host="localhost:7233"))`` gives a client whose
-``workflow_service``, ``operator_service``, ``test_service`` and ``health_service`` have one async
-method per RPC, named like the official SDK's (``start_workflow_execution(req, retry=False,
-metadata={}, timeout=None)``), taking and returning ``tempyral.api`` messages. Failed calls raise
-:py:class:`RPCError`.
+``workflow_service``, ``operator_service``, ``cloud_service``, ``test_service`` and
+``health_service`` have one async method per RPC, named like the official SDK's
+(``start_workflow_execution(req, retry=False, metadata={}, timeout=None)``), taking and returning
+``tempyral.api`` messages. Failed calls raise :py:class:`RPCError`.
 
-Differences from ``temporalio.service``: no ``cloud_service`` (the Cloud Ops API is not generated),
-no ``runtime``/``payload_limits`` connect options, and forked child processes get a working
-connection of their own.
+Differences from ``temporalio.service``: no ``runtime``/``payload_limits`` connect options, and
+forked child processes get a working connection of their own.
 
 Tests can run a client with no server: ``ServiceClient.connect(config,
 transport=MockTransport(handler))`` answers every call with ``handler(rpc, request)`` (see
@@ -33,7 +32,13 @@ from tempyral.service._config import (
 from tempyral.service._errors import RPCError, RPCStatusCode
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
 from tempyral.service._mock import MockHandler, MockTransport
-from tempyral.service._services import HealthService, OperatorService, TestService, WorkflowService
+from tempyral.service._services import (
+    CloudService,
+    HealthService,
+    OperatorService,
+    TestService,
+    WorkflowService,
+)
 from tempyral.service._transport import client_version
 
 if TYPE_CHECKING:
@@ -48,6 +53,7 @@ def __getattr__(name: str) -> str:
 
 
 __all__ = [
+    "CloudService",
     "ConnectConfig",
     "DnsLoadBalancingConfig",
     "GrpcCompression",

@@ -39,6 +39,7 @@ from tempyral.service._metrics import RpcMetrics
 from tempyral.service._retry import RetryPlan, call_type
 from tempyral.service._rpc import NO_METADATA, lookup
 from tempyral.service._services import (
+    CloudService,
     HealthService,
     OperatorService,
     TestService,
@@ -83,6 +84,7 @@ class ServiceClient(ABC):
         self.config = config
         self.workflow_service = WorkflowService(self)
         self.operator_service = OperatorService(self)
+        self.cloud_service = CloudService(self)
         self.test_service = TestService(self)
         self.health_service = HealthService(self)
 
@@ -191,7 +193,11 @@ class _GrpcServiceClient(ServiceClient):
         self._rpc_metrics = metrics if metrics is not None and metrics.enabled else None
 
     async def _connect(self) -> None:
-        """Check the server answers (GetSystemInfo), as the official SDK does on connect."""
+        """Check the server answers (GetSystemInfo), as the official SDK does on connect.
+
+        UNIMPLEMENTED counts as an answer: a server without the workflow service (the Cloud
+        operations API) is reachable all the same.
+        """
         timeout = self.config.connect_timeout
         try:
             try:
@@ -200,6 +206,10 @@ class _GrpcServiceClient(ServiceClient):
                 refused = err.status == RPCStatusCode.UNIMPLEMENTED and any(
                     word in err.message.lower() for word in _COMPRESSION_REFUSED
                 )
+                if err.status == RPCStatusCode.UNIMPLEMENTED and not refused:
+                    # The server answers but serves no workflow service (the Cloud operations
+                    # API): connected, as the official SDK's core treats it.
+                    return
                 if not refused or self._settings.compression is None:
                     raise
                 self._settings.compression = None  # the server cannot read gzip: send plain

@@ -6,13 +6,14 @@ Type checkers read ``_services.pyi`` instead of this module (regenerate it with
 
 from __future__ import annotations
 
+from tempyral.api.cloud.cloudservice.v1 import service_pb2 as _cloud
 from tempyral.api.operatorservice.v1 import service_pb2 as _operator
 from tempyral.api.testservice.v1 import service_pb2 as _test
 from tempyral.api.workflowservice.v1 import service_pb2 as _workflow
 from tempyral.service import _health
 from tempyral.service._rpc import ServiceStub, install_rpcs
 
-__all__ = ["HealthService", "OperatorService", "TestService", "WorkflowService"]
+__all__ = ["CloudService", "HealthService", "OperatorService", "TestService", "WorkflowService"]
 
 
 class WorkflowService(ServiceStub):
@@ -21,6 +22,10 @@ class WorkflowService(ServiceStub):
 
 class OperatorService(ServiceStub):
     """Client to the Temporal server's operator service."""
+
+
+class CloudService(ServiceStub):
+    """Client to the Temporal Cloud operations API's cloud service."""
 
 
 class TestService(ServiceStub):
@@ -35,5 +40,6 @@ class HealthService(ServiceStub):
 
 install_rpcs(WorkflowService, "workflow", _workflow.DESCRIPTOR.services_by_name["WorkflowService"])
 install_rpcs(OperatorService, "operator", _operator.DESCRIPTOR.services_by_name["OperatorService"])
+install_rpcs(CloudService, "cloud", _cloud.DESCRIPTOR.services_by_name["CloudService"])
 install_rpcs(TestService, "test", _test.DESCRIPTOR.services_by_name["TestService"])
 install_rpcs(HealthService, "health", _health.HEALTH_SERVICE)

@@ -19,12 +19,14 @@ STUB_PATH = Path(__file__).with_name("_services.pyi")
 _SERVICES: list[tuple[type[ServiceStub], str]] = [
     (_services.WorkflowService, "Client to the Temporal server's workflow service."),
     (_services.OperatorService, "Client to the Temporal server's operator service."),
+    (_services.CloudService, "Client to the Temporal Cloud operations API's cloud service."),
     (_services.TestService, "Client to the Temporal test server's test service."),
     (_services.HealthService, "Client to the Temporal server's health service."),
 ]
 
 
 def _descriptors() -> dict[str, list[RpcMethod]]:
+    from tempyral.api.cloud.cloudservice.v1 import service_pb2 as cloud
     from tempyral.api.operatorservice.v1 import service_pb2 as operator
     from tempyral.api.testservice.v1 import service_pb2 as test
     from tempyral.api.workflowservice.v1 import service_pb2 as workflow
@@ -37,6 +39,7 @@ def _descriptors() -> dict[str, list[RpcMethod]]:
         "OperatorService": rpc_methods(
             "operator", operator.DESCRIPTOR.services_by_name["OperatorService"]
         ),
+        "CloudService": rpc_methods("cloud", cloud.DESCRIPTOR.services_by_name["CloudService"]),
         "TestService": rpc_methods("test", test.DESCRIPTOR.services_by_name["TestService"]),
         "HealthService": rpc_methods("health", _health.HEALTH_SERVICE),
     }
@@ -73,7 +76,8 @@ def render() -> str:
         imports.append(f"from {package} import {name} as {_alias(module)}")
     lines += sorted(imports)
     lines += ["from tempyral.service._rpc import ServiceStub", ""]
-    lines.append('__all__ = ["HealthService", "OperatorService", "TestService", "WorkflowService"]')
+    names = ", ".join(f'"{name}"' for name in sorted(cls.__name__ for cls, _ in _SERVICES))
+    lines.append(f"__all__ = [{names}]")
     for cls, doc in _SERVICES:
         lines += ["", f"class {cls.__name__}(ServiceStub):", f'    """{doc}"""', ""]
         if cls.__name__ == "TestService":

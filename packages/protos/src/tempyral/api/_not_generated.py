@@ -6,19 +6,6 @@ tests that compare ``tempyral.api`` with the official SDK read it.
 """
 
 NOT_GENERATED: dict[str, str] = {
-    "tempyral.api.cloud.account.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.auditlog.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.billing.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.cloudservice.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.connectivityrule.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.identity.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.namespace.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.nexus.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.operation.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.region.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.resource.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.sink.v1": "the Temporal Cloud operations API: a separate product and service",
-    "tempyral.api.cloud.usage.v1": "the Temporal Cloud operations API: a separate product and service",
     "tempyral.api.cluster.v1": "a leftover in the official wheel that no service uses; it imports schema files the wheel lacks (the official package fails to import too)",
     "tempyral.api.dependencies.nexusannotations.v1": "option annotations for code generators and the HTTP gateway only; options are stripped, they do not affect gRPC",
     "tempyral.api.dependencies.protoc_gen_openapiv2.options": "option annotations for code generators and the HTTP gateway only; options are stripped, they do not affect gRPC",

@@ -1,0 +1,1 @@
+"""Generated package tempyral.api.cloud.region."""
