@@ -84,9 +84,16 @@ class ServiceClient(ABC):
         self.config = config
         self.workflow_service = WorkflowService(self)
         self.operator_service = OperatorService(self)
-        self.cloud_service = CloudService(self)
+        self._cloud_service: CloudService | None = None
         self.test_service = TestService(self)
         self.health_service = HealthService(self)
+
+    @property
+    def cloud_service(self) -> CloudService:
+        """The Cloud operations API's service (its RPCs loaded on first use)."""
+        if self._cloud_service is None:
+            self._cloud_service = CloudService(self)
+        return self._cloud_service
 
     async def check_health(
         self,
