@@ -109,6 +109,10 @@ EXPECTED_NAMES = sorted(
         "StartWorkflowInput",
         "StartWorkflowUpdateInput",
         "StartWorkflowUpdateWithStartInput",
+        "StorageDriverActivityInfo",
+        "StorageDriverSelectContext",
+        "StorageDriverStoreContext",
+        "StorageDriverWorkflowInfo",
         "TLSConfig",
         "TerminateWorkflowInput",
         "TriggerScheduleInput",
@@ -149,7 +153,6 @@ EXPECTED_NAMES = sorted(
 _STANDALONE_ACTIVITIES = "standalone activities (started by the client, not a workflow): not built"
 _NEXUS = "Nexus operations started by the client: not built"
 _BUILD_IDS = "worker build-id versioning (deprecated by the server's worker deployments)"
-_STORAGE = "external payload storage: tempyral.converter has none"
 
 # Official names tempyral.client does not have, and why.
 MISSING_NAMES = {
@@ -219,15 +222,6 @@ MISSING_NAMES = {
             "WorkerTaskReachability",
         ],
         _BUILD_IDS,
-    ),
-    **dict.fromkeys(
-        [
-            "StorageDriverActivityInfo",
-            "StorageDriverSelectContext",
-            "StorageDriverStoreContext",
-            "StorageDriverWorkflowInfo",
-        ],
-        _STORAGE,
     ),
     "PayloadLimitsConfig": "tempyral.service has no payload size warnings",
     "_fix_history_enum": "enum spellings are fixed from the message descriptors (_history)",

@@ -231,5 +231,5 @@ async def test_codec_receives_the_serialization_context() -> None:
 async def test_externally_stored_payloads_are_reported_not_misread(metadata: Any) -> None:
     payload = Payload(metadata=metadata, data=b"{}")
 
-    with pytest.raises(RuntimeError, match=r"TMPRL1105.*does not support external storage"):
+    with pytest.raises(RuntimeError, match=r"TMPRL1105.*has no external_storage"):
         await DataConverter(payload_codec=Base64Codec()).decode([payload])

@@ -29,6 +29,7 @@ SNAPSHOT: dict[str, list[str]] = {
         "DefaultFailureConverterWithEncodedAttributes",
         "DefaultPayloadConverter",
         "EncodingPayloadConverter",
+        "ExternalStorage",
         "FailureConverter",
         "JSONPlainPayloadConverter",
         "JSONProtoPayloadConverter",
@@ -38,6 +39,14 @@ SNAPSHOT: dict[str, list[str]] = {
         "PayloadCodec",
         "PayloadConverter",
         "SerializationContext",
+        "StorageDriver",
+        "StorageDriverActivityInfo",
+        "StorageDriverClaim",
+        "StorageDriverRetrieveContext",
+        "StorageDriverSelectContext",
+        "StorageDriverStoreContext",
+        "StorageDriverWorkflowInfo",
+        "StorageWarning",
         "TransferTypeConverter",
         "WithSerializationContext",
         "WorkflowSerializationContext",
@@ -121,22 +130,10 @@ SNAPSHOT: dict[str, list[str]] = {
     ],
 }
 
-# Official names tempyral does not offer yet: the experimental external payload storage.
-NOT_SUPPORTED_YET = {
-    "temporalio.converter": {
-        "ExternalStorage",
-        "StorageDriver",
-        "StorageDriverActivityInfo",
-        "StorageDriverClaim",
-        "StorageDriverRetrieveContext",
-        "StorageDriverSelectContext",
-        "StorageDriverStoreContext",
-        "StorageDriverWorkflowInfo",
-        "StorageWarning",
-    },
-}
+# Official names tempyral does not offer yet.
+NOT_SUPPORTED_YET: dict[str, set[str]] = {}
 # Parameters of shared names that tempyral does not take yet.
-MISSING_PARAMETERS = {("temporalio.converter", "DataConverter", "__init__"): {"external_storage"}}
+MISSING_PARAMETERS: dict[tuple[str, str, str], set[str]] = {}
 
 # Describes a module's public API as JSON: parameters (name, kind, whether defaulted) of each
 # function, class constructor and public method, and the members of each enum.

@@ -163,6 +163,10 @@ if TYPE_CHECKING:
     from tempyral.converter import ActivitySerializationContext as ActivitySerializationContext
     from tempyral.converter import DataConverter as DataConverter
     from tempyral.converter import SerializationContext as SerializationContext
+    from tempyral.converter import StorageDriverActivityInfo as StorageDriverActivityInfo
+    from tempyral.converter import StorageDriverSelectContext as StorageDriverSelectContext
+    from tempyral.converter import StorageDriverStoreContext as StorageDriverStoreContext
+    from tempyral.converter import StorageDriverWorkflowInfo as StorageDriverWorkflowInfo
     from tempyral.converter import WithSerializationContext as WithSerializationContext
     from tempyral.converter import WorkflowSerializationContext as WorkflowSerializationContext
     from tempyral.service import ConnectConfig as ConnectConfig
@@ -303,6 +307,11 @@ _DEFINED_IN: dict[str, str] = {
     "_encode_user_metadata": "tempyral.client._helpers",
     "_history_from_json": "tempyral.client._history",
     "_pascal_case_match": "tempyral.client._history",
+    # External payload storage, as the official client re-exports it.
+    "StorageDriverActivityInfo": "tempyral.converter",
+    "StorageDriverSelectContext": "tempyral.converter",
+    "StorageDriverStoreContext": "tempyral.converter",
+    "StorageDriverWorkflowInfo": "tempyral.converter",
 }
 
 # The Cloud operations API client.

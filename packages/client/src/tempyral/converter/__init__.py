@@ -5,6 +5,8 @@
   writes the encodings every Temporal SDK reads (``binary/null``, ``binary/plain``,
   ``json/protobuf``, ``binary/protobuf``, ``json/plain``).
 - :py:class:`PayloadCodec` transforms payload bytes (compression, encryption).
+- :py:class:`ExternalStorage` with :py:class:`StorageDriver` keeps large payloads outside
+  the history, leaving references in their place.
 - :py:class:`FailureConverter` turns exceptions into ``Failure`` protos and back.
 - :py:class:`DataConverter` holds the three; :py:attr:`DataConverter.default` is what the
   client and workers use unless told otherwise.
@@ -19,6 +21,17 @@ from tempyral.converter._context import (
     WorkflowSerializationContext,
 )
 from tempyral.converter._data import DataConverter, default
+from tempyral.converter._external_storage import (
+    ExternalStorage,
+    StorageDriver,
+    StorageDriverActivityInfo,
+    StorageDriverClaim,
+    StorageDriverRetrieveContext,
+    StorageDriverSelectContext,
+    StorageDriverStoreContext,
+    StorageDriverWorkflowInfo,
+    StorageWarning,
+)
 from tempyral.converter._failure import (
     DefaultFailureConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -67,6 +80,7 @@ __all__ = [
     "DefaultFailureConverterWithEncodedAttributes",
     "DefaultPayloadConverter",
     "EncodingPayloadConverter",
+    "ExternalStorage",
     "FailureConverter",
     "JSONPlainPayloadConverter",
     "JSONProtoPayloadConverter",
@@ -76,6 +90,14 @@ __all__ = [
     "PayloadCodec",
     "PayloadConverter",
     "SerializationContext",
+    "StorageDriver",
+    "StorageDriverActivityInfo",
+    "StorageDriverClaim",
+    "StorageDriverRetrieveContext",
+    "StorageDriverSelectContext",
+    "StorageDriverStoreContext",
+    "StorageDriverWorkflowInfo",
+    "StorageWarning",
     "TransferTypeConverter",
     "WithSerializationContext",
     "WorkflowSerializationContext",

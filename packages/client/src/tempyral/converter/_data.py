@@ -1,7 +1,8 @@
-"""``DataConverter``: the payload converter, payload codec and failure converter together.
+"""``DataConverter``: the payload converter, payload codec, external storage and failure converter.
 
-Encoding runs the payload converter then the codec; decoding runs the codec then the payload
-converter. Failures are converted and then have every payload inside them run through the codec.
+Encoding runs the payload converter, then the codec, then external storage (large payloads become
+references); decoding runs them the other way round. Failures are converted and then have every
+payload inside them run through the codec and storage.
 """
 
 from __future__ import annotations
@@ -17,18 +18,26 @@ from tempyral.api.common.v1.message_pb2 import Memo, Payload, Payloads
 from tempyral.api.failure.v1.message_pb2 import Failure
 from tempyral.common._helpers import _arg_unset
 from tempyral.converter._codec import PayloadCodec, _apply_to_failure_payloads
-from tempyral.converter._context import SerializationContext, WithSerializationContext
+from tempyral.converter._context import (
+    ActivitySerializationContext,
+    SerializationContext,
+    WithSerializationContext,
+    WorkflowSerializationContext,
+)
+from tempyral.converter._external_storage import (
+    ExternalStorage,
+    StorageDriverActivityInfo,
+    StorageDriverStoreContext,
+    StorageDriverWorkflowInfo,
+    has_reference_marker,
+    is_reference_payload,
+    unmarked_copy,
+)
 from tempyral.converter._failure import DefaultFailureConverter, FailureConverter
 from tempyral.converter._payload import DefaultPayloadConverter, PayloadConverter
 from tempyral.converter._transfer import _TransferTypePayloadConverter
 
 __all__ = ["DataConverter", "default"]
-
-# The official SDK's external storage (experimental) writes payloads that only point at the
-# data; tempyral cannot fetch them, so it says so instead of failing with "unknown encoding".
-_EXTERNAL_REFERENCE_ENCODING = b"json/external-storage-reference"
-_EXTERNAL_REFERENCE_MARKER = "__temporal_external_storage_reference"
-_EXTERNAL_REFERENCE_MESSAGE_TYPE = b"temporal.api.sdk.v1.ExternalStorageReference"
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,13 @@ class DataConverter(WithSerializationContext):
     failure_converter: FailureConverter = dataclasses.field(init=False)
     """Failure converter created from :py:attr:`failure_converter_class`."""
 
+    external_storage: ExternalStorage | None = None
+    """Where large payloads go instead of the history; ``None`` keeps every payload inline.
+
+    .. warning::
+        This API is experimental.
+    """
+
     default: ClassVar[DataConverter]
     """Singleton default data converter."""
 
@@ -71,13 +87,15 @@ class DataConverter(WithSerializationContext):
         Returns:
             Payloads: at least one, and no more than values given.
         """
-        return await self._encode_payload_sequence(self.payload_converter.to_payloads(values))
+        encoded = await self._encode_payload_sequence(self.payload_converter.to_payloads(values))
+        return await self._external_store_payload_sequence(encoded)
 
     async def decode(
         self, payloads: Sequence[Payload], type_hints: list[type] | None = None
     ) -> list[Any]:
         """Decode payloads with the codec, then convert them to values of the type hints."""
-        decoded = await self._decode_payload_sequence(payloads)
+        retrieved = await self._external_retrieve_payload_sequence(payloads)
+        decoded = await self._decode_payload_sequence(retrieved)
         return self.payload_converter.from_payloads(decoded, type_hints)
 
     async def encode_wrapper(self, values: Sequence[Any]) -> Payloads:
@@ -95,7 +113,7 @@ class DataConverter(WithSerializationContext):
     async def encode_failure(self, exception: BaseException, failure: Failure) -> None:
         """Convert the exception into ``failure``, then encode the payloads inside it."""
         self.failure_converter.to_failure(exception, self.payload_converter, failure)
-        if self.payload_codec:
+        if self.payload_codec or self.external_storage:
             await _apply_to_failure_payloads(failure, self._transform_outbound_payloads)
 
     async def decode_failure(self, failure: Failure) -> BaseException:
@@ -104,7 +122,11 @@ class DataConverter(WithSerializationContext):
         return self.failure_converter.from_failure(failure, self.payload_converter)
 
     def with_context(self, context: SerializationContext) -> Self:
-        """This converter with the context given to every component that takes one."""
+        """This converter with the context given to every component that takes one.
+
+        External storage without a store context gets one naming the context's workflow (or
+        standalone activity), so drivers learn what they store for.
+        """
         components = {
             "payload_converter": self.payload_converter,
             "payload_codec": self.payload_codec,
@@ -118,20 +140,41 @@ class DataConverter(WithSerializationContext):
             )
             for name, component in components.items()
         }
-        if all(with_context[name] is components[name] for name in components):
+        storage = self.external_storage
+        if storage is not None and storage._store_context.target is None:
+            storage = storage._with_store_context(_store_context_of(context))
+        unchanged = all(with_context[name] is components[name] for name in components)
+        if unchanged and storage is self.external_storage:
             return self
         cloned = dataclasses.replace(self)
         for name, component in with_context.items():
             object.__setattr__(cloned, name, component)
+        object.__setattr__(cloned, "external_storage", storage)
         return cloned
 
     # --- helpers the client and workers of this package use, as in the official SDK ---------
 
+    def _with_store_context(self, store_ctx: StorageDriverStoreContext) -> DataConverter:
+        """This converter with external storage handing ``store_ctx`` to its drivers."""
+        if self.external_storage is None:
+            return self
+        storage = self.external_storage._with_store_context(store_ctx)
+        if storage is self.external_storage:
+            return self
+        cloned = dataclasses.replace(self)
+        object.__setattr__(cloned, "payload_converter", self.payload_converter)
+        object.__setattr__(cloned, "failure_converter", self.failure_converter)
+        object.__setattr__(cloned, "external_storage", storage)
+        return cloned
+
     def _with_contexts(
-        self, serialization_ctx: SerializationContext, store_ctx: object = None
+        self,
+        serialization_ctx: SerializationContext,
+        store_ctx: StorageDriverStoreContext | None = None,
     ) -> DataConverter:
-        """:py:meth:`with_context`; the store context is for external storage, unsupported."""
-        return self.with_context(serialization_ctx)
+        """:py:meth:`with_context`, then ``store_ctx`` (when given) for external storage."""
+        converter: DataConverter = self.with_context(serialization_ctx)
+        return converter if store_ctx is None else converter._with_store_context(store_ctx)
 
     async def _encode_payload_sequence(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Codec-encode already converted payloads."""
@@ -141,32 +184,66 @@ class DataConverter(WithSerializationContext):
 
     async def _decode_payload_sequence(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Codec-decode payloads without converting them."""
-        _reject_external_references(payloads)
         if self.payload_codec:
             return await self.payload_codec.decode(payloads)
         return list(payloads)
 
+    async def _external_store_payload_sequence(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Store the large ones of codec-encoded payloads, replacing them with references."""
+        if self.external_storage is None:
+            return list(payloads)
+        return await self.external_storage._store_payload_sequence(payloads)
+
+    async def _external_retrieve_payload_sequence(
+        self, payloads: Sequence[Payload]
+    ) -> list[Payload]:
+        """Replace references with the (codec-encoded) payloads their drivers stored."""
+        payloads = await self._decode_marked_references(payloads)
+        if self.external_storage is None:
+            _reject_external_references(payloads)
+            return list(payloads)
+        return await self.external_storage._retrieve_payload_sequence(payloads)
+
+    async def _decode_marked_references(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Codec-decode the references a sender's codec encoded (they carry a marker)."""
+        results = list(payloads)
+        for index, payload in enumerate(payloads):
+            if not has_reference_marker(payload):
+                continue
+            _reject_external_references([payload], configured=self.external_storage is not None)
+            reference = payload
+            if self.payload_codec:
+                [reference] = await self.payload_codec.decode([unmarked_copy(payload)])
+            if not is_reference_payload(reference):
+                raise RuntimeError(
+                    "[TMPRL1106] A payload is marked as an encoded external storage reference, "
+                    "but decoding it did not give a reference; configure the payload codec it "
+                    "was written with"
+                )
+            results[index] = reference
+        return results
+
     async def _transform_outbound_payload(self, payload: Payload) -> Payload:
-        """Codec-encode one already converted payload (a header, a memo value)."""
-        if self.payload_codec:
-            payload = (await self.payload_codec.encode([payload]))[0]
-        return payload
+        """Codec-encode (and maybe store) one already converted payload (a header, a memo)."""
+        return (await self._transform_outbound_sequence([payload]))[0]
 
     async def _transform_inbound_payload(self, payload: Payload) -> Payload:
-        """Codec-decode one payload without converting it."""
-        _reject_external_references([payload])
-        if self.payload_codec:
-            payload = (await self.payload_codec.decode([payload]))[0]
-        return payload
+        """Retrieve and codec-decode one payload without converting it."""
+        return (await self._transform_inbound_sequence([payload]))[0]
 
     async def _transform_outbound_payloads(self, payloads: Payloads) -> None:
-        if self.payload_codec:
-            await self.payload_codec.encode_wrapper(payloads)
+        _replace(payloads, await self._transform_outbound_sequence(payloads.payloads))
 
     async def _transform_inbound_payloads(self, payloads: Payloads) -> None:
-        _reject_external_references(payloads.payloads)
-        if self.payload_codec:
-            await self.payload_codec.decode_wrapper(payloads)
+        _replace(payloads, await self._transform_inbound_sequence(payloads.payloads))
+
+    async def _transform_outbound_sequence(self, payloads: Sequence[Payload]) -> list[Payload]:
+        encoded = await self._encode_payload_sequence(payloads)
+        return await self._external_store_payload_sequence(encoded)
+
+    async def _transform_inbound_sequence(self, payloads: Sequence[Payload]) -> list[Payload]:
+        retrieved = await self._external_retrieve_payload_sequence(payloads)
+        return await self._decode_payload_sequence(retrieved)
 
     async def _encode_memo(self, source: Mapping[str, Any]) -> Memo:
         memo = Memo()
@@ -192,23 +269,44 @@ class DataConverter(WithSerializationContext):
         return (await self.decode([payload], [type_hint] if type_hint else None))[0]
 
 
-def _reject_external_references(payloads: Sequence[Payload]) -> None:
-    for payload in payloads:
-        encoding = payload.metadata.get("encoding")
-        if (
-            encoding == _EXTERNAL_REFERENCE_ENCODING
-            or payload.metadata.get(_EXTERNAL_REFERENCE_MARKER) == b"true"
-            or (
-                encoding == b"json/protobuf"
-                and payload.metadata.get("messageType") == _EXTERNAL_REFERENCE_MESSAGE_TYPE
+def _reject_external_references(payloads: Sequence[Payload], *, configured: bool = False) -> None:
+    """Fail on references when there is no external storage to resolve them."""
+    if configured:
+        return
+    if any(is_reference_payload(p) or has_reference_marker(p) for p in payloads):
+        raise RuntimeError(
+            "[TMPRL1105] Detected externally stored payload(s), but this data converter has no "
+            "external_storage: the sender stored the payload outside the history. Set "
+            "DataConverter.external_storage with a driver named like the sender's."
+        )
+
+
+def _replace(payloads: Payloads, new: Sequence[Payload]) -> None:
+    del payloads.payloads[:]
+    payloads.payloads.extend(new)
+
+
+def _store_context_of(context: SerializationContext) -> StorageDriverStoreContext:
+    """The store context naming the workflow or standalone activity of ``context``."""
+    if isinstance(context, WorkflowSerializationContext):
+        return StorageDriverStoreContext(
+            target=StorageDriverWorkflowInfo(namespace=context.namespace, id=context.workflow_id)
+        )
+    if isinstance(context, ActivitySerializationContext):
+        if context.workflow_id:
+            return StorageDriverStoreContext(
+                target=StorageDriverWorkflowInfo(
+                    namespace=context.namespace,
+                    id=context.workflow_id,
+                    type=context.workflow_type,
+                )
             )
-        ):
-            raise RuntimeError(
-                "[TMPRL1105] Detected externally stored payload(s), but tempyral does not "
-                "support external storage: the sender's data converter stored the payload "
-                "outside the history. Read it with an SDK configured with the same external "
-                "storage, or have the sender keep payloads inline."
+        return StorageDriverStoreContext(
+            target=StorageDriverActivityInfo(
+                namespace=context.namespace, id=context.activity_id, type=context.activity_type
             )
+        )
+    return StorageDriverStoreContext()
 
 
 def default() -> DataConverter:

@@ -14,6 +14,11 @@ only events whose payloads reach workflow code are decoded (start, signals, reso
 activities, children and local activities, accepted updates): the inputs of scheduled activities
 or started children are never read back, and a patch marker's details are not a codec's.
 
+External storage (``DataConverter.external_storage``) sits at the same boundary: encoding
+stores large payloads after the codec ran, decoding retrieves them before it runs, so a
+converter with storage gets a task codec even without a payload codec; its drivers learn the
+workflow from :py:meth:`TaskCodec.for_workflow`.
+
 A codec that raises fails the workflow task (never the worker) with a
 :py:class:`PayloadCodecError` naming the codec and what it was working on.
 """
@@ -33,7 +38,12 @@ from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.api.protocol.v1.message_pb2 import Message
 from tempyral.api.update.v1 import message_pb2 as update_pb2
 from tempyral.common import HeaderCodecBehavior
-from tempyral.converter import DataConverter, PayloadCodec
+from tempyral.converter import (
+    DataConverter,
+    PayloadCodec,
+    StorageDriverStoreContext,
+    StorageDriverWorkflowInfo,
+)
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowTaskCompletion
@@ -93,10 +103,22 @@ class TaskCodec:
         header_codec_behavior: HeaderCodecBehavior = HeaderCodecBehavior.NO_CODEC,
     ) -> TaskCodec:
         """The task codec of ``converter`` (headers too unless ``NO_CODEC``, as officially)."""
-        return cls(
-            converter.payload_codec,
-            headers=header_codec_behavior != HeaderCodecBehavior.NO_CODEC,
+        headers = header_codec_behavior != HeaderCodecBehavior.NO_CODEC
+        if converter.external_storage is not None:
+            return cls(_StoringCodec(converter), headers=headers)
+        return cls(converter.payload_codec, headers=headers)
+
+    def for_workflow(
+        self, namespace: str, workflow_id: str, run_id: str, workflow_type: str
+    ) -> TaskCodec:
+        """This task codec with external storage drivers told which workflow they store for."""
+        if not isinstance(self.codec, _StoringCodec):
+            return self
+        target = StorageDriverWorkflowInfo(
+            namespace=namespace, id=workflow_id, run_id=run_id or None, type=workflow_type or None
         )
+        bound = self.codec.converter._with_store_context(StorageDriverStoreContext(target=target))
+        return TaskCodec(_StoringCodec(bound), headers=self.headers)
 
     # -- in ------------------------------------------------------------------------------------
     async def decode_events(
@@ -205,7 +227,8 @@ class TaskCodec:
     async def _visit(
         self, message: ProtoMessage, transform: _Transform, doing: str, where: str
     ) -> None:
-        name = type(self.codec).__name__
+        codec = self.codec
+        name = codec.name if isinstance(codec, _StoringCodec) else type(codec).__name__
 
         async def guarded(payloads: Sequence[Payload]) -> list[Payload]:
             try:
@@ -218,6 +241,25 @@ class TaskCodec:
                 ) from err
 
         await self._visitor.visit(message, guarded)
+
+
+class _StoringCodec(PayloadCodec):
+    """The converter's codec and external storage as one codec (storage on the outer side)."""
+
+    def __init__(self, converter: DataConverter) -> None:
+        self.converter = converter
+        inner = converter.payload_codec
+        self.name = (
+            f"{type(inner).__name__} with external storage"
+            if inner is not None
+            else "external storage"
+        )
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return await self.converter._transform_outbound_sequence(payloads)
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return await self.converter._transform_inbound_sequence(payloads)
 
 
 class _PayloadVisitor:

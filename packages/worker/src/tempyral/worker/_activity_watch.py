@@ -64,8 +64,7 @@ def new_throttler(
     assert activity_log is not None
 
     async def encode(payloads: list[Payload]) -> list[Payload]:
-        codec = converter.payload_codec
-        return await codec.encode(payloads) if codec is not None else payloads
+        return await converter._transform_outbound_sequence(payloads)
 
     async def send_one(payloads: list[Payload]) -> None:
         request = RecordActivityTaskHeartbeatRequest(

@@ -144,7 +144,7 @@ class WorkflowTaskHandler:
         if fresh:  # a new instance: the whole history
             events = await self._history(task, up_to_event_id=task.started_event_id)
             run.started_at = run_start_time(events)
-        codec = self._replayer.task_codec
+        codec = self._replayer.task_codec.for_workflow(*self._workflow_of(task))
         try:
             decoded = await codec.decode_events(events)
             messages = await codec.decode_messages(task.messages)
@@ -299,6 +299,12 @@ class WorkflowTaskHandler:
             up_to_event_id=up_to_event_id,
         )
 
+    def _workflow_of(self, task: PollWorkflowTaskQueueResponse) -> tuple[str, str, str, str]:
+        """Namespace, workflow ID, run ID and type: what external storage drivers are told."""
+        execution = task.workflow_execution
+        namespace = self._client().namespace
+        return namespace, execution.workflow_id, execution.run_id, task.workflow_type.name
+
     def _completion(
         self, task: PollWorkflowTaskQueueResponse, commands: Sequence[Command], metadata: Any
     ) -> RespondWorkflowTaskCompletedRequest:
@@ -370,7 +376,8 @@ class WorkflowTaskHandler:
         client = self._client()
         failure = to_failure(error, client.data_converter)
         try:
-            await self._replayer.task_codec.encode_failure(failure)
+            codec = self._replayer.task_codec.for_workflow(*self._workflow_of(task))
+            await codec.encode_failure(failure)
         except Exception as err:  # a broken codec: the failure goes as it is
             journal.warning("{}", err)
         service = worker_workflow_service(client)
@@ -458,9 +465,8 @@ class WorkflowTaskHandler:
             else:
                 temporary = await self._run_for(task, self._metrics())
                 instance = temporary.instance
-                events = await self._replayer.task_codec.decode_events(
-                    await self._history(task, up_to_event_id=0)
-                )
+                codec = self._replayer.task_codec.for_workflow(*self._workflow_of(task))
+                events = await codec.decode_events(await self._history(task, up_to_event_id=0))
                 completion = await self._runner.run(partial(instance.activate, events))
                 if completion.failure is not None:
                     raise completion.failure
