@@ -77,7 +77,14 @@ def worker_slots(
     """Build the pools of the worker configured by ``config`` (a ``WorkerConfig``)."""
     tuner = tuner_of(config)
     _check_one_resource_target(tuner)
-    monitor = ResourceMonitor()
+    # Only resource-based suppliers read it; building one reads /proc/stat, on every worker
+    # start (a test suite starts a worker per test).
+    monitors: list[ResourceMonitor] = []
+
+    def monitor() -> ResourceMonitor:
+        if not monitors:
+            monitors.append(ResourceMonitor())
+        return monitors[0]
 
     def build(spec: SlotSupplierSpec, slot_type: _SlotType, kind: str) -> SlotPool:
         if isinstance(spec, FixedSizeSlotSupplier):
@@ -87,7 +94,7 @@ def worker_slots(
             return ResourceSlots(
                 kind,
                 spec,
-                monitor,
+                monitor(),
                 default_minimum=5 if workflow else 1,
                 default_ramp=timedelta() if workflow else timedelta(milliseconds=50),
             )
