@@ -21,10 +21,18 @@ import pytest
 
 from tempyral import activity
 from tempyral.client import (
+    ActivityExecutionDescription,
     ActivityExecutionStatus,
     ActivityFailureError,
+    ActivityHandle,
     ActivityOptionsKeys,
     Client,
+    DescribeActivityInput,
+    Interceptor,
+    OutboundInterceptor,
+    PendingActivityState,
+    StartActivityInput,
+    TerminateActivityInput,
 )
 from tempyral.common import ActivityIDConflictPolicy, ActivityIDReusePolicy, RetryPolicy
 from tempyral.exceptions import ActivityAlreadyStartedError, ApplicationError, CancelledError
@@ -339,3 +347,67 @@ async def test_activity_started_by_the_official_client_runs_on_a_tempyral_worker
     # The official run is the one tempyral's handle sees.
     description = await client.get_activity_handle(activity_id).describe()
     assert description.activity_run_id == printed["run_id"]
+
+
+async def test_pause_and_unpause(client: Client, task_queue: str) -> None:
+    handle = await client.start_activity(
+        "not-polled",
+        id=f"pause-{uuid.uuid4()}",
+        task_queue=task_queue,
+        start_to_close_timeout=MINUTE,
+    )
+    await handle.pause(reason="maintenance")
+    paused = await handle.describe()
+    assert paused.status == ActivityExecutionStatus.PAUSED
+    assert paused.run_state == PendingActivityState.PAUSED
+    await handle.unpause(reason="done")
+    resumed = await handle.describe()
+    assert resumed.status == ActivityExecutionStatus.RUNNING
+    assert resumed.run_state != PendingActivityState.PAUSED
+    await handle.terminate()
+
+
+class _Recorder(Interceptor):
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _RecordingOutbound(next, self.calls)
+
+
+class _RecordingOutbound(OutboundInterceptor):
+    def __init__(self, next: OutboundInterceptor, calls: list[str]) -> None:
+        super().__init__(next)
+        self.calls = calls
+
+    async def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
+        self.calls.append(f"start {input.activity_type} {input.id}")
+        return await super().start_activity(input)
+
+    async def describe_activity(self, input: DescribeActivityInput) -> ActivityExecutionDescription:
+        self.calls.append(f"describe {input.activity_id}")
+        return await super().describe_activity(input)
+
+    async def terminate_activity(self, input: TerminateActivityInput) -> None:
+        self.calls.append(f"terminate {input.activity_id} {input.reason}")
+        await super().terminate_activity(input)
+
+
+async def test_client_interceptors_see_standalone_activity_calls(
+    client: Client, task_queue: str
+) -> None:
+    recorder = _Recorder()
+    config = client.config()
+    config["interceptors"] = [recorder]
+    intercepted = Client(**config)
+    activity_id = f"intercepted-{uuid.uuid4()}"
+    handle = await intercepted.start_activity(
+        "not-polled", id=activity_id, task_queue=task_queue, start_to_close_timeout=MINUTE
+    )
+    await handle.describe()
+    await handle.terminate(reason="seen")
+    assert recorder.calls == [
+        f"start not-polled {activity_id}",
+        f"describe {activity_id}",
+        f"terminate {activity_id} seen",
+    ]
