@@ -411,3 +411,48 @@ async def test_client_interceptors_see_standalone_activity_calls(
         f"describe {activity_id}",
         f"terminate {activity_id} seen",
     ]
+
+
+class Shelf:
+    def __init__(self, stock: int) -> None:
+        self.stock = stock
+
+    @activity.defn(name="shelf-take")
+    async def take(self, count: int) -> int:
+        self.stock -= count
+        return self.stock
+
+
+async def test_execute_activity_method_of_a_registered_instance(
+    client: Client, task_queue: str
+) -> None:
+    shelf = Shelf(10)
+    async with Worker(client, task_queue=task_queue, activities=[shelf.take]):
+        left = await client.execute_activity_method(
+            Shelf.take,
+            3,
+            id=f"shelf-{uuid.uuid4()}",
+            task_queue=task_queue,
+            start_to_close_timeout=MINUTE,
+        )
+    assert left == 7
+    assert shelf.stock == 7
+
+
+async def undecorated(name: str) -> str:
+    return name
+
+
+async def test_an_undecorated_function_is_refused_before_any_call(
+    client: Client, task_queue: str
+) -> None:
+    with pytest.raises(TypeError, match="@activity.defn"):
+        await client.start_activity(
+            undecorated,
+            "x",
+            id=f"x-{uuid.uuid4()}",
+            task_queue=task_queue,
+            start_to_close_timeout=MINUTE,
+        )
+    with pytest.raises(ValueError, match="restore_original_options"):
+        await client.get_activity_handle("any").update_options([])
