@@ -446,7 +446,7 @@ async def undecorated(name: str) -> str:
 async def test_an_undecorated_function_is_refused_before_any_call(
     client: Client, task_queue: str
 ) -> None:
-    with pytest.raises(TypeError, match="@activity.defn"):
+    with pytest.raises(TypeError, match=r"@activity\.defn"):
         await client.start_activity(
             undecorated,
             "x",
