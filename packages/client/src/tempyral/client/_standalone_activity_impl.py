@@ -82,7 +82,7 @@ class _StandaloneActivityCalls:
             )
         )
 
-    def _call_options(self, input: Any) -> dict[str, Any]:
+    def _activity_rpc_options(self, input: Any) -> dict[str, Any]:
         return {"retry": True, "metadata": input.rpc_metadata, "timeout": input.rpc_timeout}
 
     async def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
@@ -100,10 +100,10 @@ class _StandaloneActivityCalls:
             )
         if input.start_delay is not None and input.start_delay < timedelta(0):
             raise ValueError(f"start_delay must not be negative (got {input.start_delay!r})")
-        request = await self._start_request(input)
+        request = await self._start_activity_request(input)
         try:
             response = await self._client.workflow_service.start_activity_execution(
-                request, **self._call_options(input)
+                request, **self._activity_rpc_options(input)
             )
         except RPCError as err:
             already = _already_started(err, input)
@@ -114,7 +114,9 @@ class _StandaloneActivityCalls:
             self._client, input.id, run_id=response.run_id, result_type=input.result_type
         )
 
-    async def _start_request(self, input: StartActivityInput) -> ws.StartActivityExecutionRequest:
+    async def _start_activity_request(
+        self, input: StartActivityInput
+    ) -> ws.StartActivityExecutionRequest:
         converter = self._standalone_converter(input.id, input.activity_type, input.task_queue)
         request = ws.StartActivityExecutionRequest(
             namespace=self._client.namespace,
@@ -162,7 +164,7 @@ class _StandaloneActivityCalls:
                 request_id=str(uuid.uuid4()),
                 reason=input.reason or "",
             ),
-            **self._call_options(input),
+            **self._activity_rpc_options(input),
         )
 
     async def terminate_activity(self, input: TerminateActivityInput) -> None:
@@ -176,7 +178,7 @@ class _StandaloneActivityCalls:
                 request_id=str(uuid.uuid4()),
                 reason=input.reason or "",
             ),
-            **self._call_options(input),
+            **self._activity_rpc_options(input),
         )
 
     async def pause_activity(self, input: PauseActivityInput) -> None:
@@ -190,7 +192,7 @@ class _StandaloneActivityCalls:
                 request_id=str(uuid.uuid4()),
                 reason=input.reason or "",
             ),
-            **self._call_options(input),
+            **self._activity_rpc_options(input),
         )
 
     async def unpause_activity(self, input: UnpauseActivityInput) -> None:
@@ -206,7 +208,7 @@ class _StandaloneActivityCalls:
         if input.jitter is not None:
             request.jitter.FromTimedelta(input.jitter)
         await self._client.workflow_service.unpause_activity_execution(
-            request, **self._call_options(input)
+            request, **self._activity_rpc_options(input)
         )
 
     async def update_activity_options(
@@ -233,7 +235,7 @@ class _StandaloneActivityCalls:
         _apply_option_updates(input.updates, request.activity_options, paths)
         request.update_mask.paths.extend(paths)
         response = await self._client.workflow_service.update_activity_execution_options(
-            request, **self._call_options(input)
+            request, **self._activity_rpc_options(input)
         )
         return ActivityExecutionOptions._from_proto(response.activity_options)
 
@@ -249,7 +251,7 @@ class _StandaloneActivityCalls:
                 include_heartbeat_details=input.include_heartbeat_details,
                 include_last_failure=input.include_last_failure,
             ),
-            **self._call_options(input),
+            **self._activity_rpc_options(input),
         )
         info = response.info
         converter = self._standalone_converter(
@@ -269,6 +271,6 @@ class _StandaloneActivityCalls:
             ws.CountActivityExecutionsRequest(
                 namespace=self._client.namespace, query=input.query or ""
             ),
-            **self._call_options(input),
+            **self._activity_rpc_options(input),
         )
         return ActivityExecutionCount._from_raw(response)
