@@ -8,9 +8,10 @@ describe, history), list and count them, complete activities asynchronously
 through :py:class:`Interceptor` chains, as in the official SDK.
 
 The Temporal Cloud operations API has a client of its own: :py:class:`CloudOperationsClient`.
+Standalone activities (started by the client, no workflow) come with :py:class:`ActivityHandle`.
+Large payloads can go to external storage (``DataConverter(external_storage=...)``).
 
-Not provided (yet): standalone activities and Nexus operations started from the client, worker
-build-id versioning calls, external payload storage.
+Not provided (yet): Nexus operations started from the client, worker build-id versioning calls.
 
 Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 
@@ -142,6 +143,63 @@ if TYPE_CHECKING:
     from tempyral.client._schedule_describe import ScheduleListState as ScheduleListState
     from tempyral.client._schedule_describe import ScheduleUpdate as ScheduleUpdate
     from tempyral.client._schedule_describe import ScheduleUpdateInput as ScheduleUpdateInput
+
+    # Standalone activities.
+    from tempyral.client._standalone_activity_handle import (
+        ActivityExecutionAsyncIterator as ActivityExecutionAsyncIterator,
+    )
+    from tempyral.client._standalone_activity_handle import ActivityHandle as ActivityHandle
+    from tempyral.client._standalone_activity_info import ActivityExecution as ActivityExecution
+    from tempyral.client._standalone_activity_info import (
+        ActivityExecutionCount as ActivityExecutionCount,
+    )
+    from tempyral.client._standalone_activity_info import (
+        ActivityExecutionCountAggregationGroup as ActivityExecutionCountAggregationGroup,
+    )
+    from tempyral.client._standalone_activity_info import (
+        ActivityExecutionDescription as ActivityExecutionDescription,
+    )
+    from tempyral.client._standalone_activity_info import (
+        ActivityExecutionStatus as ActivityExecutionStatus,
+    )
+    from tempyral.client._standalone_activity_info import (
+        PendingActivityState as PendingActivityState,
+    )
+    from tempyral.client._standalone_activity_inputs import (
+        CancelActivityInput as CancelActivityInput,
+    )
+    from tempyral.client._standalone_activity_inputs import (
+        CountActivitiesInput as CountActivitiesInput,
+    )
+    from tempyral.client._standalone_activity_inputs import (
+        DescribeActivityInput as DescribeActivityInput,
+    )
+    from tempyral.client._standalone_activity_inputs import (
+        ListActivitiesInput as ListActivitiesInput,
+    )
+    from tempyral.client._standalone_activity_inputs import PauseActivityInput as PauseActivityInput
+    from tempyral.client._standalone_activity_inputs import StartActivityInput as StartActivityInput
+    from tempyral.client._standalone_activity_inputs import (
+        TerminateActivityInput as TerminateActivityInput,
+    )
+    from tempyral.client._standalone_activity_inputs import (
+        UnpauseActivityInput as UnpauseActivityInput,
+    )
+    from tempyral.client._standalone_activity_inputs import (
+        UpdateActivityOptionsInput as UpdateActivityOptionsInput,
+    )
+    from tempyral.client._standalone_activity_options import (
+        ActivityExecutionOptions as ActivityExecutionOptions,
+    )
+    from tempyral.client._standalone_activity_options import (
+        ActivityOptionsKey as ActivityOptionsKey,
+    )
+    from tempyral.client._standalone_activity_options import (
+        ActivityOptionsKeys as ActivityOptionsKeys,
+    )
+    from tempyral.client._standalone_activity_options import (
+        ActivityOptionsUpdate as ActivityOptionsUpdate,
+    )
     from tempyral.client._types import AnyType as AnyType
     from tempyral.client._types import CallableAsyncNoParam as CallableAsyncNoParam
     from tempyral.client._types import CallableAsyncSingleParam as CallableAsyncSingleParam
@@ -316,6 +374,32 @@ _DEFINED_IN: dict[str, str] = {
 
 # The Cloud operations API client.
 _DEFINED_IN.update({"CloudOperationsClient": "tempyral.client._cloud"})
+# Standalone activities.
+_DEFINED_IN.update(
+    {
+        "ActivityExecutionAsyncIterator": "tempyral.client._standalone_activity_handle",
+        "ActivityHandle": "tempyral.client._standalone_activity_handle",
+        "ActivityExecution": "tempyral.client._standalone_activity_info",
+        "ActivityExecutionCount": "tempyral.client._standalone_activity_info",
+        "ActivityExecutionCountAggregationGroup": "tempyral.client._standalone_activity_info",
+        "ActivityExecutionDescription": "tempyral.client._standalone_activity_info",
+        "ActivityExecutionStatus": "tempyral.client._standalone_activity_info",
+        "PendingActivityState": "tempyral.client._standalone_activity_info",
+        "CancelActivityInput": "tempyral.client._standalone_activity_inputs",
+        "CountActivitiesInput": "tempyral.client._standalone_activity_inputs",
+        "DescribeActivityInput": "tempyral.client._standalone_activity_inputs",
+        "ListActivitiesInput": "tempyral.client._standalone_activity_inputs",
+        "PauseActivityInput": "tempyral.client._standalone_activity_inputs",
+        "StartActivityInput": "tempyral.client._standalone_activity_inputs",
+        "TerminateActivityInput": "tempyral.client._standalone_activity_inputs",
+        "UnpauseActivityInput": "tempyral.client._standalone_activity_inputs",
+        "UpdateActivityOptionsInput": "tempyral.client._standalone_activity_inputs",
+        "ActivityExecutionOptions": "tempyral.client._standalone_activity_options",
+        "ActivityOptionsKey": "tempyral.client._standalone_activity_options",
+        "ActivityOptionsKeys": "tempyral.client._standalone_activity_options",
+        "ActivityOptionsUpdate": "tempyral.client._standalone_activity_options",
+    }
+)
 
 __all__ = list(_DEFINED_IN)
 

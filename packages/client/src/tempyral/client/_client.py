@@ -35,6 +35,7 @@ from tempyral.client._inputs import (
 from tempyral.client._interceptor import Interceptor, OutboundInterceptor
 from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
 from tempyral.client._plugin import Plugin
+from tempyral.client._standalone_activity_variants import _StandaloneActivityCalls
 from tempyral.client._types import ReturnType
 from tempyral.client._with_start import _UpdateWithStartCalls
 from tempyral.client._workflow_calls import _WorkflowStartCalls
@@ -103,7 +104,7 @@ class ClientConfig(TypedDict, total=False):
     header_codec_behavior: Required[HeaderCodecBehavior]
 
 
-class Client(_WorkflowStartCalls, _UpdateWithStartCalls):
+class Client(_WorkflowStartCalls, _UpdateWithStartCalls, _StandaloneActivityCalls):
     """Client for a Temporal namespace.
 
     Most users call :py:meth:`connect`. :py:attr:`workflow_service` and

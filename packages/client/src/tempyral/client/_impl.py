@@ -58,6 +58,7 @@ from tempyral.client._list import (
     WorkflowExecutionStatus,
     WorkflowHistoryEventAsyncIterator,
 )
+from tempyral.client._standalone_activity_impl import _StandaloneActivityCalls
 from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
 from tempyral.common import HeaderCodecBehavior
 from tempyral.common._logging import logger
@@ -94,7 +95,9 @@ def _already_started(err: RPCError, workflow_id: str, workflow_type: str) -> Exc
     )
 
 
-class _ClientImpl(_AsyncActivityCalls, _ScheduleCalls, OutboundInterceptor):
+class _ClientImpl(
+    _AsyncActivityCalls, _ScheduleCalls, _StandaloneActivityCalls, OutboundInterceptor
+):
     """The default outbound implementation: one RPC (or a few) per call."""
 
     def __init__(self, client: Client) -> None:

@@ -50,6 +50,30 @@ if TYPE_CHECKING:
     from tempyral.client._schedule_describe import ScheduleAsyncIterator, ScheduleDescription
     from tempyral.client._update import WorkflowUpdateHandle
 
+# Standalone activities.
+from tempyral.client._standalone_activity_inputs import (
+    CancelActivityInput,
+    CountActivitiesInput,
+    DescribeActivityInput,
+    ListActivitiesInput,
+    PauseActivityInput,
+    StartActivityInput,
+    TerminateActivityInput,
+    UnpauseActivityInput,
+    UpdateActivityOptionsInput,
+)
+
+if TYPE_CHECKING:
+    from tempyral.client._standalone_activity_handle import (
+        ActivityExecutionAsyncIterator,
+        ActivityHandle,
+    )
+    from tempyral.client._standalone_activity_info import (
+        ActivityExecutionCount,
+        ActivityExecutionDescription,
+    )
+    from tempyral.client._standalone_activity_options import ActivityExecutionOptions
+
 __all__ = ["Interceptor", "OutboundInterceptor"]
 
 
@@ -176,3 +200,44 @@ class OutboundInterceptor:
     async def update_schedule(self, input: UpdateScheduleInput) -> None:
         """Called for every :py:meth:`ScheduleHandle.update` call."""
         await self.next.update_schedule(input)
+
+    # -- standalone activities (started by a client, not a workflow) ---------------------------
+
+    async def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
+        """Called for every :py:meth:`Client.start_activity` call (and its variants)."""
+        return await self.next.start_activity(input)
+
+    async def cancel_activity(self, input: CancelActivityInput) -> None:
+        """Called for every :py:meth:`ActivityHandle.cancel` call."""
+        await self.next.cancel_activity(input)
+
+    async def terminate_activity(self, input: TerminateActivityInput) -> None:
+        """Called for every :py:meth:`ActivityHandle.terminate` call."""
+        await self.next.terminate_activity(input)
+
+    async def pause_activity(self, input: PauseActivityInput) -> None:
+        """Called for every :py:meth:`ActivityHandle.pause` call."""
+        await self.next.pause_activity(input)
+
+    async def unpause_activity(self, input: UnpauseActivityInput) -> None:
+        """Called for every :py:meth:`ActivityHandle.unpause` call."""
+        await self.next.unpause_activity(input)
+
+    async def update_activity_options(
+        self, input: UpdateActivityOptionsInput
+    ) -> ActivityExecutionOptions:
+        """Called for every :py:meth:`ActivityHandle.update_options` and
+        ``restore_original_options`` call."""
+        return await self.next.update_activity_options(input)
+
+    async def describe_activity(self, input: DescribeActivityInput) -> ActivityExecutionDescription:
+        """Called for every :py:meth:`ActivityHandle.describe` call."""
+        return await self.next.describe_activity(input)
+
+    def list_activities(self, input: ListActivitiesInput) -> ActivityExecutionAsyncIterator:
+        """Called for every :py:meth:`Client.list_activities` call."""
+        return self.next.list_activities(input)
+
+    async def count_activities(self, input: CountActivitiesInput) -> ActivityExecutionCount:
+        """Called for every :py:meth:`Client.count_activities` call."""
+        return await self.next.count_activities(input)
