@@ -73,6 +73,7 @@ WORKFLOW = [
     "ParentInfo",
     "ReadOnlyContextError",
     "RootInfo",
+    "SandboxImportNotificationPolicy",
     "UnfinishedSignalHandlersWarning",
     "UnfinishedUpdateHandlersWarning",
     "UpdateInfo",
@@ -267,7 +268,6 @@ WORKFLOW_NOT_BUILT: dict[str, str] = {
     "create_nexus_client": _NEXUS,
     "signal_with_start_workflow": _NEXUS
     + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
-    "SandboxImportNotificationPolicy": _SANDBOX,
     "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
     "EventGroup": _EVENT_GROUPS,
     "create_event_group": _EVENT_GROUPS,

@@ -19,6 +19,7 @@ import pytest
 SNAPSHOT: dict[str, list[str]] = {
     "tempyral.activity": [
         "ActivityCancellationDetails",
+        "CallableType",
         "Info",
         "LoggerAdapter",
         "cancellation_details",

@@ -29,13 +29,14 @@ from tempyral.activity._context import (
     wait_for_worker_shutdown,
     wait_for_worker_shutdown_sync,
 )
+from tempyral.activity._definition import CallableType, defn
 from tempyral.activity._definition import _Definition as _Definition
-from tempyral.activity._definition import defn
 from tempyral.activity._info import ActivityCancellationDetails, Info
 from tempyral.activity._logging import LoggerAdapter, logger
 
 __all__ = [
     "ActivityCancellationDetails",
+    "CallableType",
     "Info",
     "LoggerAdapter",
     "cancellation_details",

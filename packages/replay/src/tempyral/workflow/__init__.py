@@ -132,7 +132,7 @@ from tempyral.workflow._typing import (
     SelfType,
     UpdateMethodMultiParam,
 )
-from tempyral.workflow._unsafe import unsafe
+from tempyral.workflow._unsafe import SandboxImportNotificationPolicy, unsafe
 from tempyral.workflow._updates import (
     UnfinishedSignalHandlersWarning,
     UnfinishedUpdateHandlersWarning,
@@ -189,6 +189,7 @@ __all__ = [
     "ReadOnlyContextError",
     "ReturnType",
     "RootInfo",
+    "SandboxImportNotificationPolicy",
     "SelfType",
     "UnfinishedSignalHandlersWarning",
     "UnfinishedUpdateHandlersWarning",

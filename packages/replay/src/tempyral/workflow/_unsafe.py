@@ -16,10 +16,34 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from enum import Flag, auto
 
 from tempyral.workflow._context import _Runtime
 
-__all__ = ["unsafe"]
+__all__ = ["SandboxImportNotificationPolicy", "unsafe"]
+
+
+class SandboxImportNotificationPolicy(Flag):
+    """The official sandbox's reaction to imports inside workflows, kept for code that names it.
+
+    tempyral has no sandbox and imports each module once, normally: every policy behaves like
+    ``SILENT``. ``unsafe.sandbox_import_notification_policy(policy)`` records the policy so that
+    ``unsafe.current_import_notification_policy_override()`` returns it, as the official SDK does.
+    """
+
+    SILENT = auto()
+    WARN_ON_DYNAMIC_IMPORT = auto()
+    WARN_ON_UNINTENTIONAL_PASSTHROUGH = auto()
+    RAISE_ON_UNINTENTIONAL_PASSTHROUGH = auto()
+
+
+# Which escape hatch the running code is inside (per thread and per asyncio task).
+_unrestricted: ContextVar[bool] = ContextVar("tempyral_sandbox_unrestricted", default=False)
+_passed_through: ContextVar[bool] = ContextVar("tempyral_imports_passed_through", default=False)
+_policy_override: ContextVar[SandboxImportNotificationPolicy | None] = ContextVar(
+    "tempyral_import_notification_policy", default=None
+)
 
 
 class unsafe:
@@ -57,8 +81,17 @@ class unsafe:
         """Turn the determinism guard off inside this block (you vouch for the code)."""
         from tempyral.replay import _guard
 
-        with _guard.suspended():
-            yield
+        token = _unrestricted.set(True)
+        try:
+            with _guard.suspended():
+                yield
+        finally:
+            _unrestricted.reset(token)
+
+    @staticmethod
+    def is_sandbox_unrestricted() -> bool:
+        """Whether the running code is inside :py:meth:`sandbox_unrestricted`."""
+        return _unrestricted.get()
 
     @staticmethod
     @contextlib.contextmanager
@@ -66,8 +99,17 @@ class unsafe:
         """Accepted for compatibility; imports inside it may do I/O without tripping the guard."""
         from tempyral.replay import _guard
 
-        with _guard.suspended():
-            yield
+        token = _passed_through.set(True)
+        try:
+            with _guard.suspended():
+                yield
+        finally:
+            _passed_through.reset(token)
+
+    @staticmethod
+    def is_imports_passed_through() -> bool:
+        """Whether the running code is inside :py:meth:`imports_passed_through`."""
+        return _passed_through.get()
 
     @staticmethod
     @contextlib.contextmanager
@@ -76,9 +118,20 @@ class unsafe:
 
     @staticmethod
     @contextlib.contextmanager
-    def sandbox_import_notification_policy(policy: object) -> Iterator[None]:
-        del policy
-        yield
+    def sandbox_import_notification_policy(
+        policy: SandboxImportNotificationPolicy,
+    ) -> Iterator[None]:
+        """Record ``policy`` for the block (it changes nothing: tempyral has no sandbox)."""
+        token = _policy_override.set(policy)
+        try:
+            yield
+        finally:
+            _policy_override.reset(token)
+
+    @staticmethod
+    def current_import_notification_policy_override() -> SandboxImportNotificationPolicy | None:
+        """The policy of the enclosing :py:meth:`sandbox_import_notification_policy`, if any."""
+        return _policy_override.get()
 
     @staticmethod
     def _passthrough_modules() -> Sequence[str]:
