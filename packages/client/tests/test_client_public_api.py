@@ -30,6 +30,14 @@ EXPECTED_NAMES = sorted(
         "AsyncActivityHandle",
         "AsyncActivityIDReference",
         "BackfillScheduleInput",
+        "BuildIdOp",
+        "BuildIdOpAddNewCompatible",
+        "BuildIdOpAddNewDefault",
+        "BuildIdOpMergeSets",
+        "BuildIdOpPromoteBuildIdWithinSet",
+        "BuildIdOpPromoteSetByBuildId",
+        "BuildIdReachability",
+        "BuildIdVersionSet",
         "CallableAsyncNoParam",
         "CallableAsyncSingleParam",
         "CallableSyncNoParam",
@@ -50,6 +58,8 @@ EXPECTED_NAMES = sorted(
         "DnsLoadBalancingConfig",
         "FailAsyncActivityInput",
         "FetchWorkflowHistoryEventsInput",
+        "GetWorkerBuildIdCompatibilityInput",
+        "GetWorkerTaskReachabilityInput",
         "GrpcCompression",
         "HeaderCodecBehavior",
         "HeartbeatAsyncActivityInput",
@@ -114,14 +124,18 @@ EXPECTED_NAMES = sorted(
         "StorageDriverStoreContext",
         "StorageDriverWorkflowInfo",
         "TLSConfig",
+        "TaskReachabilityType",
         "TerminateWorkflowInput",
         "TriggerScheduleInput",
         "UnpauseScheduleInput",
         "UpdateScheduleInput",
         "UpdateWithStartStartWorkflowInput",
         "UpdateWithStartUpdateWorkflowInput",
+        "UpdateWorkerBuildIdCompatibilityInput",
         "WithSerializationContext",
         "WithStartWorkflowOperation",
+        "WorkerBuildIdVersionSets",
+        "WorkerTaskReachability",
         "WorkflowContinuedAsNewError",
         "WorkflowExecution",
         "WorkflowExecutionAsyncIterator",
@@ -152,7 +166,6 @@ EXPECTED_NAMES = sorted(
 
 _STANDALONE_ACTIVITIES = "standalone activities (started by the client, not a workflow): not built"
 _NEXUS = "Nexus operations started by the client: not built"
-_BUILD_IDS = "worker build-id versioning (deprecated by the server's worker deployments)"
 
 # Official names tempyral.client does not have, and why.
 MISSING_NAMES = {
@@ -203,25 +216,6 @@ MISSING_NAMES = {
             "Callback",
         ],
         _NEXUS,
-    ),
-    **dict.fromkeys(
-        [
-            "BuildIdOp",
-            "BuildIdOpAddNewCompatible",
-            "BuildIdOpAddNewDefault",
-            "BuildIdOpMergeSets",
-            "BuildIdOpPromoteBuildIdWithinSet",
-            "BuildIdOpPromoteSetByBuildId",
-            "BuildIdReachability",
-            "BuildIdVersionSet",
-            "GetWorkerBuildIdCompatibilityInput",
-            "GetWorkerTaskReachabilityInput",
-            "TaskReachabilityType",
-            "UpdateWorkerBuildIdCompatibilityInput",
-            "WorkerBuildIdVersionSets",
-            "WorkerTaskReachability",
-        ],
-        _BUILD_IDS,
     ),
     "PayloadLimitsConfig": "tempyral.service has no payload size warnings",
     "_fix_history_enum": "enum spellings are fixed from the message descriptors (_history)",
@@ -284,25 +278,6 @@ MISSING_METHODS = {
             ]
         ],
         _NEXUS,
-    ),
-    **dict.fromkeys(
-        [
-            f"Client.{name}"
-            for name in [
-                "get_worker_build_id_compatibility",
-                "get_worker_task_reachability",
-                "update_worker_build_id_compatibility",
-            ]
-        ]
-        + [
-            f"OutboundInterceptor.{name}"
-            for name in [
-                "get_worker_build_id_compatibility",
-                "get_worker_task_reachability",
-                "update_worker_build_id_compatibility",
-            ]
-        ],
-        _BUILD_IDS,
     ),
 }
 MISSING_PARAMETERS = {

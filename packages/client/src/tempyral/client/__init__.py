@@ -9,8 +9,8 @@ through :py:class:`Interceptor` chains, as in the official SDK.
 
 The Temporal Cloud operations API has a client of its own: :py:class:`CloudOperationsClient`.
 
-Not provided (yet): standalone activities and Nexus operations started from the client, worker
-build-id versioning calls, external payload storage.
+Not provided (yet): standalone activities and Nexus operations started from the client,
+external payload storage.
 
 Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 
@@ -27,6 +27,30 @@ if TYPE_CHECKING:
     # What type checkers and IDEs see; `X as X` marks each name as re-exported.
     from tempyral.client._activity import AsyncActivityHandle as AsyncActivityHandle
     from tempyral.client._activity import AsyncActivityIDReference as AsyncActivityIDReference
+    from tempyral.client._build_id import BuildIdOp as BuildIdOp
+    from tempyral.client._build_id import BuildIdOpAddNewCompatible as BuildIdOpAddNewCompatible
+    from tempyral.client._build_id import BuildIdOpAddNewDefault as BuildIdOpAddNewDefault
+    from tempyral.client._build_id import BuildIdOpMergeSets as BuildIdOpMergeSets
+    from tempyral.client._build_id import (
+        BuildIdOpPromoteBuildIdWithinSet as BuildIdOpPromoteBuildIdWithinSet,
+    )
+    from tempyral.client._build_id import (
+        BuildIdOpPromoteSetByBuildId as BuildIdOpPromoteSetByBuildId,
+    )
+    from tempyral.client._build_id import BuildIdReachability as BuildIdReachability
+    from tempyral.client._build_id import BuildIdVersionSet as BuildIdVersionSet
+    from tempyral.client._build_id import (
+        GetWorkerBuildIdCompatibilityInput as GetWorkerBuildIdCompatibilityInput,
+    )
+    from tempyral.client._build_id import (
+        GetWorkerTaskReachabilityInput as GetWorkerTaskReachabilityInput,
+    )
+    from tempyral.client._build_id import TaskReachabilityType as TaskReachabilityType
+    from tempyral.client._build_id import (
+        UpdateWorkerBuildIdCompatibilityInput as UpdateWorkerBuildIdCompatibilityInput,
+    )
+    from tempyral.client._build_id import WorkerBuildIdVersionSets as WorkerBuildIdVersionSets
+    from tempyral.client._build_id import WorkerTaskReachability as WorkerTaskReachability
     from tempyral.client._client import Client as Client
     from tempyral.client._client import ClientConfig as ClientConfig
     from tempyral.client._client import ClientConnectConfig as ClientConnectConfig
@@ -316,6 +340,29 @@ _DEFINED_IN: dict[str, str] = {
 
 # The Cloud operations API client.
 _DEFINED_IN.update({"CloudOperationsClient": "tempyral.client._cloud"})
+
+# Worker build-id compatibility (legacy worker versioning).
+_DEFINED_IN.update(
+    dict.fromkeys(
+        [
+            "BuildIdOp",
+            "BuildIdOpAddNewCompatible",
+            "BuildIdOpAddNewDefault",
+            "BuildIdOpMergeSets",
+            "BuildIdOpPromoteBuildIdWithinSet",
+            "BuildIdOpPromoteSetByBuildId",
+            "BuildIdReachability",
+            "BuildIdVersionSet",
+            "GetWorkerBuildIdCompatibilityInput",
+            "GetWorkerTaskReachabilityInput",
+            "TaskReachabilityType",
+            "UpdateWorkerBuildIdCompatibilityInput",
+            "WorkerBuildIdVersionSets",
+            "WorkerTaskReachability",
+        ],
+        "tempyral.client._build_id",
+    )
+)
 
 __all__ = list(_DEFINED_IN)
 
