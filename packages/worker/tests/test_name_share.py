@@ -27,7 +27,7 @@ FLOORS: dict[str, int] = {
     "converter": 100,
     "common": 100,
     "exceptions": 100,
-    "testing": 50,
+    "testing": 100,
     "service": 85,
     "envconfig": 100,
     "runtime": 100,
