@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -107,3 +109,49 @@ async def test_a_server_without_time_skipping_refuses_the_start(
         await start(TimeSkipper(client).client, DAY)
     assert raised.value.status == RPCStatusCode.UNIMPLEMENTED
     assert "Time-Skipping feature is not enabled" in raised.value.message
+
+
+_OFFICIAL_FAST_FORWARD = """
+import asyncio, os, sys
+from datetime import timedelta
+from temporalio.client import Client
+from temporalio.testing import TimeSkipper
+
+async def main(target, workflow_id):
+    skipper = TimeSkipper(await Client.connect(target))
+    handle = skipper.client.get_workflow_handle(workflow_id)
+    print(await skipper.fast_forward(handle, timedelta(hours=1)))
+    print((await skipper.get_current_time(handle)).isoformat())
+
+asyncio.run(main(*sys.argv[1:]))
+sys.stdout.flush()
+# The official SDK's process can abort while the interpreter finalizes (a gRPC thread releasing
+# the GIL): its work is done and printed by then, so leave without finalizing.
+os._exit(0)
+"""
+
+
+async def test_the_official_time_skipper_drives_a_workflow_ours_started(
+    client: Client, server: DevServer
+) -> None:
+    skipper = TimeSkipper(client, config=TimeSkippingConfig(enabled=False))
+    handle = await start(skipper.client, 2 * 3600)
+    before = await skipper.get_current_time(handle)
+    # In a thread: the subprocess talks to the server while this loop's worker runs the workflow.
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", _OFFICIAL_FAST_FORWARD, server.target, handle.id],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    completed, official_now = result.stdout.split()
+    assert completed == "True"
+    ours = await skipper.get_current_time(handle)
+    # Virtual time goes on at the wall clock's pace between the two reads.
+    assert timedelta(0) <= ours - datetime.fromisoformat(official_now) < timedelta(seconds=10)
+    assert ours - before >= timedelta(hours=1)
+    assert await skipper.fast_forward(handle, timedelta(hours=2)) is False
+    assert await handle.result() >= 2 * 3600
