@@ -51,6 +51,14 @@ EXPECTED_NAMES = sorted(
         "AsyncActivityHandle",
         "AsyncActivityIDReference",
         "BackfillScheduleInput",
+        "BuildIdOp",
+        "BuildIdOpAddNewCompatible",
+        "BuildIdOpAddNewDefault",
+        "BuildIdOpMergeSets",
+        "BuildIdOpPromoteBuildIdWithinSet",
+        "BuildIdOpPromoteSetByBuildId",
+        "BuildIdReachability",
+        "BuildIdVersionSet",
         "CallableAsyncNoParam",
         "CallableAsyncSingleParam",
         "CallableSyncNoParam",
@@ -71,6 +79,8 @@ EXPECTED_NAMES = sorted(
         "DnsLoadBalancingConfig",
         "FailAsyncActivityInput",
         "FetchWorkflowHistoryEventsInput",
+        "GetWorkerBuildIdCompatibilityInput",
+        "GetWorkerTaskReachabilityInput",
         "GrpcCompression",
         "HeaderCodecBehavior",
         "HeartbeatAsyncActivityInput",
@@ -135,14 +145,18 @@ EXPECTED_NAMES = sorted(
         "StorageDriverStoreContext",
         "StorageDriverWorkflowInfo",
         "TLSConfig",
+        "TaskReachabilityType",
         "TerminateWorkflowInput",
         "TriggerScheduleInput",
         "UnpauseScheduleInput",
         "UpdateScheduleInput",
         "UpdateWithStartStartWorkflowInput",
         "UpdateWithStartUpdateWorkflowInput",
+        "UpdateWorkerBuildIdCompatibilityInput",
         "WithSerializationContext",
         "WithStartWorkflowOperation",
+        "WorkerBuildIdVersionSets",
+        "WorkerTaskReachability",
         "WorkflowContinuedAsNewError",
         "WorkflowExecution",
         "WorkflowExecutionAsyncIterator",
@@ -172,7 +186,6 @@ EXPECTED_NAMES = sorted(
 )
 
 _NEXUS = "Nexus operations started by the client: not built"
-_BUILD_IDS = "worker build-id versioning (deprecated by the server's worker deployments)"
 
 # Official names tempyral.client does not have, and why.
 MISSING_NAMES = {
@@ -197,25 +210,6 @@ MISSING_NAMES = {
             "Callback",
         ],
         _NEXUS,
-    ),
-    **dict.fromkeys(
-        [
-            "BuildIdOp",
-            "BuildIdOpAddNewCompatible",
-            "BuildIdOpAddNewDefault",
-            "BuildIdOpMergeSets",
-            "BuildIdOpPromoteBuildIdWithinSet",
-            "BuildIdOpPromoteSetByBuildId",
-            "BuildIdReachability",
-            "BuildIdVersionSet",
-            "GetWorkerBuildIdCompatibilityInput",
-            "GetWorkerTaskReachabilityInput",
-            "TaskReachabilityType",
-            "UpdateWorkerBuildIdCompatibilityInput",
-            "WorkerBuildIdVersionSets",
-            "WorkerTaskReachability",
-        ],
-        _BUILD_IDS,
     ),
     "PayloadLimitsConfig": "tempyral.service has no payload size warnings",
     "_fix_history_enum": "enum spellings are fixed from the message descriptors (_history)",
@@ -247,25 +241,6 @@ MISSING_METHODS = {
             ]
         ],
         _NEXUS,
-    ),
-    **dict.fromkeys(
-        [
-            f"Client.{name}"
-            for name in [
-                "get_worker_build_id_compatibility",
-                "get_worker_task_reachability",
-                "update_worker_build_id_compatibility",
-            ]
-        ]
-        + [
-            f"OutboundInterceptor.{name}"
-            for name in [
-                "get_worker_build_id_compatibility",
-                "get_worker_task_reachability",
-                "update_worker_build_id_compatibility",
-            ]
-        ],
-        _BUILD_IDS,
     ),
 }
 MISSING_PARAMETERS = {

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-# Per-workflow ("V2") time skipping is experimental in the official SDK and needs server support
-# tempyral's protos and client do not have yet; Nexus is not built in tempyral.
-NOT_SUPPORTED_YET_NAMES = {"TimeSkipper", "TimeSkippingConfig"}
+# WorkflowEnvironment's per-workflow ("V2") time skipping (TimeSkipper exists) and Nexus are not
+# built in tempyral.
+NOT_SUPPORTED_YET_NAMES: set[str] = set()
 NOT_SUPPORTED_YET_METHODS: dict[str, set[str]] = {
     "WorkflowEnvironment": {
         "start_time_skipping_v2",
@@ -93,7 +93,9 @@ def test_every_official_name_exists(
     assert not missing, f"temporalio.testing names missing from tempyral.testing: {missing}"
 
 
-@pytest.mark.parametrize("name", ["WorkflowEnvironment", "ActivityEnvironment"])
+@pytest.mark.parametrize(
+    "name", ["WorkflowEnvironment", "ActivityEnvironment", "TimeSkipper", "TimeSkippingConfig"]
+)
 def test_environments_have_the_official_methods_and_parameters(
     both: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]], name: str
 ) -> None:

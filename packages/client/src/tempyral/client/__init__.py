@@ -11,7 +11,7 @@ The Temporal Cloud operations API has a client of its own: :py:class:`CloudOpera
 Standalone activities (started by the client, no workflow) come with :py:class:`ActivityHandle`.
 Large payloads can go to external storage (``DataConverter(external_storage=...)``).
 
-Not provided (yet): Nexus operations started from the client, worker build-id versioning calls.
+Not provided (yet): Nexus operations started from the client.
 
 Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 
@@ -28,6 +28,30 @@ if TYPE_CHECKING:
     # What type checkers and IDEs see; `X as X` marks each name as re-exported.
     from tempyral.client._activity import AsyncActivityHandle as AsyncActivityHandle
     from tempyral.client._activity import AsyncActivityIDReference as AsyncActivityIDReference
+    from tempyral.client._build_id import BuildIdOp as BuildIdOp
+    from tempyral.client._build_id import BuildIdOpAddNewCompatible as BuildIdOpAddNewCompatible
+    from tempyral.client._build_id import BuildIdOpAddNewDefault as BuildIdOpAddNewDefault
+    from tempyral.client._build_id import BuildIdOpMergeSets as BuildIdOpMergeSets
+    from tempyral.client._build_id import (
+        BuildIdOpPromoteBuildIdWithinSet as BuildIdOpPromoteBuildIdWithinSet,
+    )
+    from tempyral.client._build_id import (
+        BuildIdOpPromoteSetByBuildId as BuildIdOpPromoteSetByBuildId,
+    )
+    from tempyral.client._build_id import BuildIdReachability as BuildIdReachability
+    from tempyral.client._build_id import BuildIdVersionSet as BuildIdVersionSet
+    from tempyral.client._build_id import (
+        GetWorkerBuildIdCompatibilityInput as GetWorkerBuildIdCompatibilityInput,
+    )
+    from tempyral.client._build_id import (
+        GetWorkerTaskReachabilityInput as GetWorkerTaskReachabilityInput,
+    )
+    from tempyral.client._build_id import TaskReachabilityType as TaskReachabilityType
+    from tempyral.client._build_id import (
+        UpdateWorkerBuildIdCompatibilityInput as UpdateWorkerBuildIdCompatibilityInput,
+    )
+    from tempyral.client._build_id import WorkerBuildIdVersionSets as WorkerBuildIdVersionSets
+    from tempyral.client._build_id import WorkerTaskReachability as WorkerTaskReachability
     from tempyral.client._client import Client as Client
     from tempyral.client._client import ClientConfig as ClientConfig
     from tempyral.client._client import ClientConnectConfig as ClientConnectConfig
@@ -399,6 +423,29 @@ _DEFINED_IN.update(
         "ActivityOptionsKeys": "tempyral.client._standalone_activity_options",
         "ActivityOptionsUpdate": "tempyral.client._standalone_activity_options",
     }
+)
+
+# Worker build-id compatibility (legacy worker versioning).
+_DEFINED_IN.update(
+    dict.fromkeys(
+        [
+            "BuildIdOp",
+            "BuildIdOpAddNewCompatible",
+            "BuildIdOpAddNewDefault",
+            "BuildIdOpMergeSets",
+            "BuildIdOpPromoteBuildIdWithinSet",
+            "BuildIdOpPromoteSetByBuildId",
+            "BuildIdReachability",
+            "BuildIdVersionSet",
+            "GetWorkerBuildIdCompatibilityInput",
+            "GetWorkerTaskReachabilityInput",
+            "TaskReachabilityType",
+            "UpdateWorkerBuildIdCompatibilityInput",
+            "WorkerBuildIdVersionSets",
+            "WorkerTaskReachability",
+        ],
+        "tempyral.client._build_id",
+    )
 )
 
 __all__ = list(_DEFINED_IN)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Required, Self, TypedDict
 
 from tempyral.client._activity import AsyncActivityHandle, AsyncActivityIDReference
+from tempyral.client._build_id_calls import _BuildIdClientCalls
 from tempyral.client._definitions import (
     workflow_name_and_result_type,
 )
@@ -104,7 +105,9 @@ class ClientConfig(TypedDict, total=False):
     header_codec_behavior: Required[HeaderCodecBehavior]
 
 
-class Client(_WorkflowStartCalls, _UpdateWithStartCalls, _StandaloneActivityCalls):
+class Client(
+    _WorkflowStartCalls, _UpdateWithStartCalls, _StandaloneActivityCalls, _BuildIdClientCalls
+):
     """Client for a Temporal namespace.
 
     Most users call :py:meth:`connect`. :py:attr:`workflow_service` and

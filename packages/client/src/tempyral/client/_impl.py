@@ -26,6 +26,7 @@ from tempyral.api.update.v1.message_pb2 import Input as UpdateInputProto
 from tempyral.api.update.v1.message_pb2 import Meta, WaitPolicy
 from tempyral.api.update.v1.message_pb2 import Request as UpdateRequestProto
 from tempyral.api.workflowservice.v1 import request_response_pb2 as ws
+from tempyral.client._build_id_calls import _BuildIdImplCalls
 from tempyral.client._errors import (
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
@@ -96,7 +97,11 @@ def _already_started(err: RPCError, workflow_id: str, workflow_type: str) -> Exc
 
 
 class _ClientImpl(
-    _AsyncActivityCalls, _ScheduleCalls, _StandaloneActivityCalls, OutboundInterceptor
+    _AsyncActivityCalls,
+    _ScheduleCalls,
+    _StandaloneActivityCalls,
+    _BuildIdImplCalls,
+    OutboundInterceptor,
 ):
     """The default outbound implementation: one RPC (or a few) per call."""
 

@@ -39,6 +39,13 @@ from tempyral.client._inputs import (
 )
 
 if TYPE_CHECKING:
+    from tempyral.client._build_id import (
+        GetWorkerBuildIdCompatibilityInput,
+        GetWorkerTaskReachabilityInput,
+        UpdateWorkerBuildIdCompatibilityInput,
+        WorkerBuildIdVersionSets,
+        WorkerTaskReachability,
+    )
     from tempyral.client._handle import WorkflowHandle
     from tempyral.client._list import (
         WorkflowExecutionAsyncIterator,
@@ -241,3 +248,23 @@ class OutboundInterceptor:
     async def count_activities(self, input: CountActivitiesInput) -> ActivityExecutionCount:
         """Called for every :py:meth:`Client.count_activities` call."""
         return await self.next.count_activities(input)
+
+    # -- worker build-id compatibility (deprecated upstream) ------------------------------------
+
+    async def update_worker_build_id_compatibility(
+        self, input: UpdateWorkerBuildIdCompatibilityInput
+    ) -> None:
+        """Called for every :py:meth:`Client.update_worker_build_id_compatibility` call."""
+        await self.next.update_worker_build_id_compatibility(input)
+
+    async def get_worker_build_id_compatibility(
+        self, input: GetWorkerBuildIdCompatibilityInput
+    ) -> WorkerBuildIdVersionSets:
+        """Called for every :py:meth:`Client.get_worker_build_id_compatibility` call."""
+        return await self.next.get_worker_build_id_compatibility(input)
+
+    async def get_worker_task_reachability(
+        self, input: GetWorkerTaskReachabilityInput
+    ) -> WorkerTaskReachability:
+        """Called for every :py:meth:`Client.get_worker_task_reachability` call."""
+        return await self.next.get_worker_task_reachability(input)

@@ -13,7 +13,8 @@ test per file.
 (loaded automatically when this package is installed) provides a dev server as the session
 fixture ``tempyral_dev_server`` and the environment fixtures. ``TLSProxy`` puts a real TLS (or
 mutual-TLS) endpoint in front of the dev server, which speaks plaintext only, to test TLS client
-settings with your own certificates.
+settings with your own certificates. ``TimeSkipper`` (experimental) makes the workflows a
+client starts skip time on a real server that supports it (per-workflow time skipping).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -26,16 +27,20 @@ if TYPE_CHECKING:
     from tempyral.testing._activity_env import ActivityEnvironment
     from tempyral.testing._in_process import InProcessWorkflowEnvironment, start_in_process
     from tempyral.testing._plugin_replay import history_replay_test
+    from tempyral.testing._time_skipper import FastForwardConfig, TimeSkipper, TimeSkippingConfig
     from tempyral.testing._workflow_env import WorkflowEnvironment
 
 __all__ = [
     "ActivityEnvironment",
     "DevServer",
     "DevServerError",
+    "FastForwardConfig",
     "InProcessWorkflowEnvironment",
     "TLSProxy",
     "TestServer",
     "TestServerError",
+    "TimeSkipper",
+    "TimeSkippingConfig",
     "WorkflowEnvironment",
     "find_temporal_binary",
     "find_test_server_binary",
@@ -52,6 +57,9 @@ _LAZY = {
     "InProcessWorkflowEnvironment": "tempyral.testing._in_process",
     "start_in_process": "tempyral.testing._in_process",
     "history_replay_test": "tempyral.testing._plugin_replay",
+    "FastForwardConfig": "tempyral.testing._time_skipper",
+    "TimeSkipper": "tempyral.testing._time_skipper",
+    "TimeSkippingConfig": "tempyral.testing._time_skipper",
 }
 
 
