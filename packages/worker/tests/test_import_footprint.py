@@ -27,6 +27,16 @@ DEFERRED = (
     # schedules, loaded by a client's first schedule call
     "tempyral.client._schedule",
     "tempyral.client._schedule_describe",
+    # standalone activities' classes, loaded by a client's first standalone activity call
+    "tempyral.client._standalone_activity_handle",
+    "tempyral.client._standalone_activity_info",
+    "tempyral.client._standalone_activity_inputs",
+    "tempyral.client._standalone_activity_options",
+    # build-id compatibility's classes, loaded by a client's first build-id call
+    "tempyral.client._build_id",
+    # external payload storage, loaded with the first use of its classes
+    "tempyral.converter._external_storage",
+    "tempyral.api.sdk.v1.external_storage_pb2",
     # the Prometheus exporter's HTTP server, imported when a Runtime is configured with one
     "http.server",
 )
@@ -73,6 +83,9 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "        from tempyral.service import __version__\n"
         "        from tempyral.replay import WorkflowInstance\n"
         "        import tempyral.runtime._prometheus\n"
-        "        from tempyral.client import ScheduleAsyncIterator, ScheduleHandle"
+        "        from tempyral.client import ScheduleAsyncIterator, ScheduleHandle\n"
+        "        from tempyral.client import ActivityHandle, ActivityExecutionOptions\n"
+        "        from tempyral.client import StartActivityInput, BuildIdOp\n"
+        "        from tempyral.converter import ExternalStorage"
     )
     assert [name for name in DEFERRED if name not in loaded] == []

@@ -12,23 +12,26 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from tempyral.api.workflowservice.v1 import request_response_pb2 as ws
-from tempyral.client._build_id import (
-    BuildIdOp,
-    GetWorkerBuildIdCompatibilityInput,
-    GetWorkerTaskReachabilityInput,
-    TaskReachabilityType,
-    UpdateWorkerBuildIdCompatibilityInput,
-    WorkerBuildIdVersionSets,
-    WorkerTaskReachability,
-)
 from tempyral.client._helpers import NO_METADATA
 from tempyral.client._inputs import RpcMetadata
 
 if TYPE_CHECKING:
+    from tempyral.client._build_id import (
+        BuildIdOp,
+        GetWorkerBuildIdCompatibilityInput,
+        GetWorkerTaskReachabilityInput,
+        TaskReachabilityType,
+        UpdateWorkerBuildIdCompatibilityInput,
+        WorkerBuildIdVersionSets,
+        WorkerTaskReachability,
+    )
     from tempyral.client._client import Client
     from tempyral.client._interceptor import OutboundInterceptor
 
 __all__ = ["_BuildIdClientCalls", "_BuildIdImplCalls"]
+
+# The build-id classes are imported by the calls that use them: a client loads them with its
+# first build-id call, not when it is imported.
 
 
 class _BuildIdClientCalls:
@@ -49,6 +52,8 @@ class _BuildIdClientCalls:
         Raises:
             RPCError: The server refused the operation (an unknown build id, or the API off).
         """
+        from tempyral.client._build_id import UpdateWorkerBuildIdCompatibilityInput
+
         await self._impl.update_worker_build_id_compatibility(
             UpdateWorkerBuildIdCompatibilityInput(
                 task_queue, operation, rpc_metadata=rpc_metadata, rpc_timeout=rpc_timeout
@@ -66,6 +71,8 @@ class _BuildIdClientCalls:
 
         Deprecated by the server in favour of worker deployments.
         """
+        from tempyral.client._build_id import GetWorkerBuildIdCompatibilityInput
+
         return await self._impl.get_worker_build_id_compatibility(
             GetWorkerBuildIdCompatibilityInput(
                 task_queue, max_sets, rpc_metadata=rpc_metadata, rpc_timeout=rpc_timeout
@@ -89,6 +96,8 @@ class _BuildIdClientCalls:
         favour of worker deployments, which serves it only with
         ``frontend.workerVersioningWorkflowAPIs`` on.
         """
+        from tempyral.client._build_id import GetWorkerTaskReachabilityInput
+
         return await self._impl.get_worker_task_reachability(
             GetWorkerTaskReachabilityInput(
                 build_ids,
@@ -116,6 +125,8 @@ class _BuildIdImplCalls:
     async def get_worker_build_id_compatibility(
         self, input: GetWorkerBuildIdCompatibilityInput
     ) -> WorkerBuildIdVersionSets:
+        from tempyral.client._build_id import WorkerBuildIdVersionSets
+
         request = ws.GetWorkerBuildIdCompatibilityRequest(
             namespace=self._client.namespace,
             task_queue=input.task_queue,
@@ -129,6 +140,8 @@ class _BuildIdImplCalls:
     async def get_worker_task_reachability(
         self, input: GetWorkerTaskReachabilityInput
     ) -> WorkerTaskReachability:
+        from tempyral.client._build_id import WorkerTaskReachability
+
         request = ws.GetWorkerTaskReachabilityRequest(
             namespace=self._client.namespace,
             build_ids=input.build_ids,

@@ -57,20 +57,9 @@ if TYPE_CHECKING:
     from tempyral.client._schedule_describe import ScheduleAsyncIterator, ScheduleDescription
     from tempyral.client._update import WorkflowUpdateHandle
 
-# Standalone activities.
-from tempyral.client._standalone_activity_inputs import (
-    CancelActivityInput,
-    CountActivitiesInput,
-    DescribeActivityInput,
-    ListActivitiesInput,
-    PauseActivityInput,
-    StartActivityInput,
-    TerminateActivityInput,
-    UnpauseActivityInput,
-    UpdateActivityOptionsInput,
-)
-
 if TYPE_CHECKING:
+    # Standalone activities: their classes load with a client's first standalone activity
+    # call, not with every import of the client.
     from tempyral.client._standalone_activity_handle import (
         ActivityExecutionAsyncIterator,
         ActivityHandle,
@@ -78,6 +67,17 @@ if TYPE_CHECKING:
     from tempyral.client._standalone_activity_info import (
         ActivityExecutionCount,
         ActivityExecutionDescription,
+    )
+    from tempyral.client._standalone_activity_inputs import (
+        CancelActivityInput,
+        CountActivitiesInput,
+        DescribeActivityInput,
+        ListActivitiesInput,
+        PauseActivityInput,
+        StartActivityInput,
+        TerminateActivityInput,
+        UnpauseActivityInput,
+        UpdateActivityOptionsInput,
     )
     from tempyral.client._standalone_activity_options import ActivityExecutionOptions
 

@@ -12,23 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any, cast, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from typing_extensions import TypedDict, Unpack
 
 from tempyral.client._helpers import NO_METADATA
 from tempyral.client._inputs import RpcMetadata
 from tempyral.client._interceptor import OutboundInterceptor
-from tempyral.client._standalone_activity_handle import (
-    ActivityExecutionAsyncIterator,
-    ActivityHandle,
-)
-from tempyral.client._standalone_activity_info import ActivityExecutionCount
-from tempyral.client._standalone_activity_inputs import (
-    CountActivitiesInput,
-    ListActivitiesInput,
-    StartActivityInput,
-)
 from tempyral.client._types import (
     CallableAsyncNoParam,
     CallableAsyncSingleParam,
@@ -47,6 +37,13 @@ from tempyral.common import (
     _arg_or_args,
     _arg_unset,
 )
+
+if TYPE_CHECKING:
+    from tempyral.client._standalone_activity_handle import (
+        ActivityExecutionAsyncIterator,
+        ActivityHandle,
+    )
+    from tempyral.client._standalone_activity_info import ActivityExecutionCount
 
 __all__ = [
     "_ActivityStartOptions",
@@ -105,6 +102,8 @@ class _ActivityStartOptions(TypedDict, total=False):
     rpc_timeout: timedelta | None
 
 
+# The standalone activity classes are imported by the calls that use them: a client loads them
+# with its first standalone activity call, not when it is imported.
 class _StandaloneActivityStartCalls:
     _impl: OutboundInterceptor
 
@@ -238,6 +237,8 @@ class _StandaloneActivityStartCalls:
             ValueError: Neither ``start_to_close_timeout`` nor ``schedule_to_close_timeout`` is
                 set, or ``start_delay`` is negative.
         """
+        from tempyral.client._standalone_activity_inputs import StartActivityInput
+
         name, hinted_type = activity_name_and_result_type(activity)
         return await self._impl.start_activity(
             StartActivityInput(
@@ -404,6 +405,8 @@ class _StandaloneActivityStartCalls:
     ) -> ActivityExecutionAsyncIterator:
         """Iterate the standalone activities matching the visibility ``query`` (no call is made
         until the iteration starts; ``limit`` caps the entries)."""
+        from tempyral.client._standalone_activity_inputs import ListActivitiesInput
+
         return self._impl.list_activities(
             ListActivitiesInput(
                 query=query,
@@ -423,6 +426,8 @@ class _StandaloneActivityStartCalls:
         rpc_timeout: timedelta | None = None,
     ) -> ActivityExecutionCount:
         """Count the standalone activities matching the visibility ``query`` (all without)."""
+        from tempyral.client._standalone_activity_inputs import CountActivitiesInput
+
         return await self._impl.count_activities(
             CountActivitiesInput(query=query, rpc_metadata=rpc_metadata, rpc_timeout=rpc_timeout)
         )
@@ -443,4 +448,6 @@ class _StandaloneActivityStartCalls:
         """A handle to a standalone activity, as its caller (no RPC is made); without
         ``run_id`` it targets the latest run. To complete an activity from outside a worker,
         use :py:meth:`get_async_activity_handle`."""
+        from tempyral.client._standalone_activity_handle import ActivityHandle
+
         return ActivityHandle(self, activity_id, run_id=run_id, result_type=result_type)  # type: ignore[arg-type]

@@ -17,35 +17,32 @@ from tempyral.api.errordetails.v1.message_pb2 import ActivityExecutionAlreadySta
 from tempyral.api.taskqueue.v1.message_pb2 import TaskQueue
 from tempyral.api.workflowservice.v1 import request_response_pb2 as ws
 from tempyral.client._helpers import _encode_args, _encode_user_metadata
-from tempyral.client._standalone_activity_handle import (
-    ActivityExecutionAsyncIterator,
-    ActivityHandle,
-)
-from tempyral.client._standalone_activity_info import (
-    ActivityExecutionCount,
-    ActivityExecutionDescription,
-)
-from tempyral.client._standalone_activity_inputs import (
-    CancelActivityInput,
-    CountActivitiesInput,
-    DescribeActivityInput,
-    ListActivitiesInput,
-    PauseActivityInput,
-    StartActivityInput,
-    TerminateActivityInput,
-    UnpauseActivityInput,
-    UpdateActivityOptionsInput,
-)
-from tempyral.client._standalone_activity_options import (
-    ActivityExecutionOptions,
-    _apply_option_updates,
-)
 from tempyral.converter import ActivitySerializationContext, DataConverter, encode_search_attributes
 from tempyral.exceptions import ActivityAlreadyStartedError
 from tempyral.service import RPCError, RPCStatusCode
 
 if TYPE_CHECKING:
     from tempyral.client._client import Client
+    from tempyral.client._standalone_activity_handle import (
+        ActivityExecutionAsyncIterator,
+        ActivityHandle,
+    )
+    from tempyral.client._standalone_activity_info import (
+        ActivityExecutionCount,
+        ActivityExecutionDescription,
+    )
+    from tempyral.client._standalone_activity_inputs import (
+        CancelActivityInput,
+        CountActivitiesInput,
+        DescribeActivityInput,
+        ListActivitiesInput,
+        PauseActivityInput,
+        StartActivityInput,
+        TerminateActivityInput,
+        UnpauseActivityInput,
+        UpdateActivityOptionsInput,
+    )
+    from tempyral.client._standalone_activity_options import ActivityExecutionOptions
 
 __all__ = ["_StandaloneActivityCalls"]
 
@@ -60,6 +57,8 @@ def _already_started(err: RPCError, input: StartActivityInput) -> Exception | No
     return ActivityAlreadyStartedError(input.id, input.activity_type, run_id=details.run_id)
 
 
+# The standalone activity classes are imported by the calls that use them: a client loads them
+# with its first standalone activity call, not when it is imported.
 class _StandaloneActivityCalls:
     _client: Client
 
@@ -110,6 +109,8 @@ class _StandaloneActivityCalls:
             if already is not None:
                 raise already from err
             raise
+        from tempyral.client._standalone_activity_handle import ActivityHandle
+
         return ActivityHandle(
             self._client, input.id, run_id=response.run_id, result_type=input.result_type
         )
@@ -219,6 +220,11 @@ class _StandaloneActivityCalls:
         Raises:
             ValueError: A restore comes with updates, or the updates name an option twice.
         """
+        from tempyral.client._standalone_activity_options import (
+            ActivityExecutionOptions,
+            _apply_option_updates,
+        )
+
         if input.restore_original and input.updates:
             raise ValueError(
                 "restore_original cannot be combined with option updates; make two calls"
@@ -241,6 +247,8 @@ class _StandaloneActivityCalls:
 
     async def describe_activity(self, input: DescribeActivityInput) -> ActivityExecutionDescription:
         """Describe with ``DescribeActivityExecution``."""
+        from tempyral.client._standalone_activity_info import ActivityExecutionDescription
+
         response = await self._client.workflow_service.describe_activity_execution(
             ws.DescribeActivityExecutionRequest(
                 namespace=self._client.namespace,
@@ -263,10 +271,14 @@ class _StandaloneActivityCalls:
 
     def list_activities(self, input: ListActivitiesInput) -> ActivityExecutionAsyncIterator:
         """An iterator over ``ListActivityExecutions`` pages."""
+        from tempyral.client._standalone_activity_handle import ActivityExecutionAsyncIterator
+
         return ActivityExecutionAsyncIterator(self._client, input)
 
     async def count_activities(self, input: CountActivitiesInput) -> ActivityExecutionCount:
         """Count with ``CountActivityExecutions``."""
+        from tempyral.client._standalone_activity_info import ActivityExecutionCount
+
         response = await self._client.workflow_service.count_activity_executions(
             ws.CountActivityExecutionsRequest(
                 namespace=self._client.namespace, query=input.query or ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any, Concatenate, cast, overload
+from typing import TYPE_CHECKING, Any, Concatenate, cast, overload
 
 from typing_extensions import Unpack
 
@@ -19,7 +19,6 @@ from tempyral.client._standalone_activity_calls import (
     _ActivityStartOptions,
     _StandaloneActivityStartCalls,
 )
-from tempyral.client._standalone_activity_handle import ActivityHandle
 from tempyral.client._types import (
     CallableAsyncNoParam,
     CallableAsyncSingleParam,
@@ -42,6 +41,10 @@ from tempyral.common import (
     TypedSearchAttributes,
     _arg_unset,
 )
+
+if TYPE_CHECKING:
+    # Loaded with a client's first standalone activity call, not when the client is imported.
+    from tempyral.client._standalone_activity_handle import ActivityHandle
 
 __all__ = ["_StandaloneActivityCalls"]
 

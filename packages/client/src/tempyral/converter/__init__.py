@@ -12,6 +12,8 @@
   client and workers use unless told otherwise.
 """
 
+from typing import TYPE_CHECKING
+
 from tempyral.converter._codec import PayloadCodec
 from tempyral.converter._context import (
     ActivitySerializationContext,
@@ -21,17 +23,6 @@ from tempyral.converter._context import (
     WorkflowSerializationContext,
 )
 from tempyral.converter._data import DataConverter, default
-from tempyral.converter._external_storage import (
-    ExternalStorage,
-    StorageDriver,
-    StorageDriverActivityInfo,
-    StorageDriverClaim,
-    StorageDriverRetrieveContext,
-    StorageDriverSelectContext,
-    StorageDriverStoreContext,
-    StorageDriverWorkflowInfo,
-    StorageWarning,
-)
 from tempyral.converter._failure import (
     DefaultFailureConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -67,6 +58,37 @@ from tempyral.converter._value_to_type import (
     JSONTypeConverterUnhandled,
     value_to_type,
 )
+
+if TYPE_CHECKING:
+    # External storage is imported on first use (PEP 562 ``__getattr__`` below): most programs
+    # never configure it, and its classes would otherwise load with every client.
+    from tempyral.converter._external_storage import (
+        ExternalStorage as ExternalStorage,
+    )
+    from tempyral.converter._external_storage import (
+        StorageDriver as StorageDriver,
+    )
+    from tempyral.converter._external_storage import (
+        StorageDriverActivityInfo as StorageDriverActivityInfo,
+    )
+    from tempyral.converter._external_storage import (
+        StorageDriverClaim as StorageDriverClaim,
+    )
+    from tempyral.converter._external_storage import (
+        StorageDriverRetrieveContext as StorageDriverRetrieveContext,
+    )
+    from tempyral.converter._external_storage import (
+        StorageDriverSelectContext as StorageDriverSelectContext,
+    )
+    from tempyral.converter._external_storage import (
+        StorageDriverStoreContext as StorageDriverStoreContext,
+    )
+    from tempyral.converter._external_storage import (
+        StorageDriverWorkflowInfo as StorageDriverWorkflowInfo,
+    )
+    from tempyral.converter._external_storage import (
+        StorageWarning as StorageWarning,
+    )
 
 __all__ = [
     "ActivitySerializationContext",
@@ -126,3 +148,38 @@ DataConverter.default = DataConverter()
 PayloadConverter.default = DataConverter.default.payload_converter
 
 FailureConverter.default = DataConverter.default.failure_converter
+
+
+_EXTERNAL_STORAGE_NAMES = frozenset(
+    [
+        "ExternalStorage",
+        "StorageDriver",
+        "StorageDriverActivityInfo",
+        "StorageDriverClaim",
+        "StorageDriverRetrieveContext",
+        "StorageDriverSelectContext",
+        "StorageDriverStoreContext",
+        "StorageDriverWorkflowInfo",
+        "StorageWarning",
+    ]
+)
+
+
+def _import_on_first_use(name: str) -> object:
+    """PEP 562 module ``__getattr__``: external storage's names, imported when first asked for."""
+    if name not in _EXTERNAL_STORAGE_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from tempyral.converter import _external_storage
+
+    value: object = getattr(_external_storage, name)
+    globals()[name] = value  # later lookups find it without calling __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXTERNAL_STORAGE_NAMES})
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which would otherwise take any misspelt name as this module's.
+    __getattr__ = _import_on_first_use

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from typing_extensions import Self
 
@@ -24,18 +24,19 @@ from tempyral.converter._context import (
     WithSerializationContext,
     WorkflowSerializationContext,
 )
-from tempyral.converter._external_storage import (
-    ExternalStorage,
-    StorageDriverActivityInfo,
-    StorageDriverStoreContext,
-    StorageDriverWorkflowInfo,
+from tempyral.converter._failure import DefaultFailureConverter, FailureConverter
+from tempyral.converter._payload import DefaultPayloadConverter, PayloadConverter
+from tempyral.converter._storage_reference import (
     has_reference_marker,
     is_reference_payload,
     unmarked_copy,
 )
-from tempyral.converter._failure import DefaultFailureConverter, FailureConverter
-from tempyral.converter._payload import DefaultPayloadConverter, PayloadConverter
 from tempyral.converter._transfer import _TransferTypePayloadConverter
+
+if TYPE_CHECKING:
+    # External storage loads with the first converter that has some (or with the first use
+    # of its names from ``tempyral.converter``), not with every import of the client.
+    from tempyral.converter._external_storage import ExternalStorage, StorageDriverStoreContext
 
 __all__ = ["DataConverter", "default"]
 
@@ -288,6 +289,13 @@ def _replace(payloads: Payloads, new: Sequence[Payload]) -> None:
 
 def _store_context_of(context: SerializationContext) -> StorageDriverStoreContext:
     """The store context naming the workflow or standalone activity of ``context``."""
+    # Called only for a converter with external storage, so the module is already loaded.
+    from tempyral.converter._external_storage import (
+        StorageDriverActivityInfo,
+        StorageDriverStoreContext,
+        StorageDriverWorkflowInfo,
+    )
+
     if isinstance(context, WorkflowSerializationContext):
         return StorageDriverStoreContext(
             target=StorageDriverWorkflowInfo(namespace=context.namespace, id=context.workflow_id)

@@ -28,6 +28,10 @@ from typing import Any, ClassVar, TypeVar
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.api.sdk.v1.external_storage_pb2 import ExternalStorageReference
 from tempyral.converter._protobuf import JSONProtoPayloadConverter
+from tempyral.converter._storage_reference import (
+    LEGACY_REFERENCE_ENCODING,
+    is_reference_payload,
+)
 
 __all__ = [
     "ExternalStorage",
@@ -42,11 +46,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-
-_REFERENCE_MESSAGE_TYPE = ExternalStorageReference.DESCRIPTOR.full_name.encode()
-_LEGACY_REFERENCE_ENCODING = b"json/external-storage-reference"
-# Set on a reference the codec encoded: its encoding is then the codec's, not ours.
-_REFERENCE_MARKER_KEY = "__temporal_external_storage_reference"
 
 
 @dataclass(frozen=True)
@@ -342,32 +341,9 @@ class ExternalStorage:
         return driver
 
 
-def is_reference_payload(payload: Payload) -> bool:
-    """Whether ``payload`` is a (not codec-encoded) external storage reference."""
-    encoding = payload.metadata.get("encoding")
-    return encoding == _LEGACY_REFERENCE_ENCODING or (
-        encoding == b"json/protobuf"
-        and payload.metadata.get("messageType") == _REFERENCE_MESSAGE_TYPE
-    )
-
-
-def has_reference_marker(payload: Payload) -> bool:
-    """Whether ``payload`` is marked as a codec-encoded external storage reference."""
-    return payload.metadata.get(_REFERENCE_MARKER_KEY) == b"true"
-
-
-def unmarked_copy(payload: Payload) -> Payload:
-    """A marked reference as the codec wrote it (marker and size records removed)."""
-    copy = Payload()
-    copy.CopyFrom(payload)
-    del copy.metadata[_REFERENCE_MARKER_KEY]
-    del copy.external_payloads[:]
-    return copy
-
-
 def _read_reference(payload: Payload) -> tuple[str, StorageDriverClaim] | None:
     encoding = payload.metadata.get("encoding")
-    if encoding == _LEGACY_REFERENCE_ENCODING:
+    if encoding == LEGACY_REFERENCE_ENCODING:
         legacy: Any = json.loads(payload.data)
         claim_data = legacy["driver_claim"]["claim_data"]
         return str(legacy["driver_name"]), StorageDriverClaim(claim_data=dict(claim_data))

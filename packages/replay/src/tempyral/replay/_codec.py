@@ -38,12 +38,7 @@ from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.api.protocol.v1.message_pb2 import Message
 from tempyral.api.update.v1 import message_pb2 as update_pb2
 from tempyral.common import HeaderCodecBehavior
-from tempyral.converter import (
-    DataConverter,
-    PayloadCodec,
-    StorageDriverStoreContext,
-    StorageDriverWorkflowInfo,
-)
+from tempyral.converter import DataConverter, PayloadCodec
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowTaskCompletion
@@ -114,6 +109,10 @@ class TaskCodec:
         """This task codec with external storage drivers told which workflow they store for."""
         if not isinstance(self.codec, _StoringCodec):
             return self
+        # Imported here: only a converter with external storage gets this far, and the storage
+        # classes stay out of programs that never configure it.
+        from tempyral.converter import StorageDriverStoreContext, StorageDriverWorkflowInfo
+
         target = StorageDriverWorkflowInfo(
             namespace=namespace, id=workflow_id, run_id=run_id or None, type=workflow_type or None
         )
