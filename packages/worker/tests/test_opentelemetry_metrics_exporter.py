@@ -1,4 +1,4 @@
-"""``MetricsExporter`` without a server: a runtime's meter records, the exporter drains, a reader sees.
+"""``MetricsExporter`` without a server: a runtime's meter records, a reader sees the updates.
 
 Counters add up, histograms count their recordings, and a gauge reports the latest value of each
 attribute set (several updates between two drains, and several drains, must not add up). The
