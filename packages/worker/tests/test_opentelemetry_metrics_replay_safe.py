@@ -4,15 +4,21 @@ The workflow records on OpenTelemetry instruments and emits a log record, then r
 activities; the worker caches nothing, so each later task replays the run from the start. A
 replay-safe meter and logger record once per run; the same counter made on the wrapped (plain)
 provider counts the replays too, which proves they happened. A query runs on a replayed run yet
-is live, so what it records is kept; a ``Replayer`` replaying the history records nothing.
+is live, so what it records is kept; a ``Replayer`` replaying the history records nothing. The
+official SDK runs the same scenario (``scripts/official_replay_safe.py``, its own process) and
+must record the same values and log records.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import opentelemetry._logs
 import opentelemetry.metrics
@@ -28,6 +34,8 @@ from tempyral.contrib.opentelemetry import ReplaySafeLoggerProvider, ReplaySafeM
 from tempyral.worker import Replayer, Worker
 
 pytestmark = pytest.mark.integration
+
+OFFICIAL = Path(__file__).parent / "scripts" / "official_replay_safe.py"
 
 READER = InMemoryMetricReader()
 PLAIN_METERS = MeterProvider(metric_readers=[READER])
@@ -110,9 +118,32 @@ class RecordsOnce:
         return "seen"
 
 
+async def run_official(target: str) -> tuple[dict[str, float], list[str]]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(OFFICIAL),
+        "--target",
+        target,
+        "--queue",
+        f"replay-safe-official-{uuid.uuid4()}",
+        "--id",
+        f"replay-safe-official-{uuid.uuid4()}",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    output = out.decode()
+    assert process.returncode == 0, output
+    lines = dict(line.split(" ", 1) for line in output.splitlines() if " " in line)
+    assert "POINTS" in lines, output
+    assert "LOGS" in lines, output
+    return json.loads(lines["POINTS"]), json.loads(lines["LOGS"])
+
+
 async def test_workflow_code_records_metrics_and_logs_once_per_run_not_on_replay(
     tempyral_target: str, telemetry: Telemetry
 ) -> None:
+    official_run = asyncio.ensure_future(run_official(tempyral_target))
     client = await Client.connect(tempyral_target)
     queue = f"replay-safe-{uuid.uuid4()}"
     run_id = uuid.uuid4().hex[:8]
@@ -148,6 +179,11 @@ async def test_workflow_code_records_metrics_and_logs_once_per_run_not_on_replay
     assert replayed[f"runs_{run_id}"] == 1
     assert replayed[f"sizes_{run_id}"] == 1
     assert telemetry.log_bodies() == [f"queried {run_id}", f"started {run_id}"]
+
+    official_points, official_logs = await official_run
+    names = ["runs", "open", "sizes", "level", "queries"]
+    assert {name: replayed[f"{name}_{run_id}"] for name in names} == official_points
+    assert [body.split(" ")[0] for body in telemetry.log_bodies()] == official_logs
 
 
 def test_outside_workflows_everything_is_recorded(telemetry: Telemetry) -> None:
