@@ -19,8 +19,11 @@ import pytest
 MODULES = ["tempyral.contrib.opentelemetry", "tempyral.contrib.opentelemetry.workflow"]
 SNAPSHOT: dict[str, list[str]] = {
     "tempyral.contrib.opentelemetry": [
+        "MetricsExporter",
         "OpenTelemetryInterceptor",
         "OpenTelemetryPlugin",
+        "ReplaySafeLoggerProvider",
+        "ReplaySafeMeterProvider",
         "ReplaySafeTracerProvider",
         "TracingInterceptor",
         "TracingWorkflowInboundInterceptor",
@@ -30,15 +33,7 @@ SNAPSHOT: dict[str, list[str]] = {
     ],
     "tempyral.contrib.opentelemetry.workflow": ["completed_span"],
 }
-NOT_SUPPORTED_YET: dict[str, set[str]] = {
-    # The official v2 metrics and logs (a core metrics exporter, replay-safe meter and logger
-    # providers): tempyral's metrics are tempyral.runtime's; v2 tracing is here.
-    "temporalio.contrib.opentelemetry": {
-        "MetricsExporter",
-        "ReplaySafeLoggerProvider",
-        "ReplaySafeMeterProvider",
-    },
-}
+NOT_SUPPORTED_YET: dict[str, set[str]] = {}
 
 # Parameters (name, kind, defaulted) of each function, constructor and public method, as JSON.
 DESCRIBE = textwrap.dedent(

@@ -10,10 +10,19 @@ Two designs, as in the official contrib, both carrying the trace context in the 
   :py:class:`ReplaySafeTracerProvider` (:py:func:`create_tracer_provider`), optionally with
   Temporal's own spans too.
 
+And the v2 metrics and logs: :py:class:`MetricsExporter` drains a runtime's
+:py:class:`~tempyral.runtime.MetricBuffer` (the SDK's own metrics, ``temporal_request``,
+``temporal_workflow_completed``...) into an OpenTelemetry ``MeterProvider``;
+:py:class:`ReplaySafeMeterProvider` and :py:class:`ReplaySafeLoggerProvider` wrap global providers
+so workflow code records metrics and emits log records once per run, not again on replay.
+
 Needs the ``opentelemetry`` extra (``pip install "tempyral-worker[opentelemetry]"``).
 """
 
 from tempyral.contrib.opentelemetry._interceptor import TracingInterceptor
+from tempyral.contrib.opentelemetry._logs import ReplaySafeLoggerProvider
+from tempyral.contrib.opentelemetry._meter_provider import ReplaySafeMeterProvider
+from tempyral.contrib.opentelemetry._metrics import MetricsExporter
 from tempyral.contrib.opentelemetry._otel_interceptor import OpenTelemetryInterceptor
 from tempyral.contrib.opentelemetry._plugin import OpenTelemetryPlugin
 from tempyral.contrib.opentelemetry._propagation import default_text_map_propagator
@@ -24,8 +33,11 @@ from tempyral.contrib.opentelemetry._tracer_provider import (
 from tempyral.contrib.opentelemetry._workflow_interceptor import TracingWorkflowInboundInterceptor
 
 __all__ = [
+    "MetricsExporter",
     "OpenTelemetryInterceptor",
     "OpenTelemetryPlugin",
+    "ReplaySafeLoggerProvider",
+    "ReplaySafeMeterProvider",
     "ReplaySafeTracerProvider",
     "TracingInterceptor",
     "TracingWorkflowInboundInterceptor",

@@ -10,7 +10,7 @@ replayed and so must not advance the run's generator), the wrapped generator is 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from random import Random
 
@@ -18,7 +18,13 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import INVALID_SPAN_ID, INVALID_TRACE_ID
 from tempyral import workflow
 
-__all__ = ["TemporalIdGenerator", "in_read_only_workflow_code", "read_only_workflow_code"]
+__all__ = [
+    "TemporalIdGenerator",
+    "in_read_only_workflow_code",
+    "read_only_workflow_code",
+    "replaying_workflow_history",
+    "unguarded",
+]
 
 _RANDOM_ATTRIBUTE = "__tempyral_otel_id_random"
 
@@ -38,6 +44,24 @@ def read_only_workflow_code() -> Iterator[None]:
 def in_read_only_workflow_code() -> bool:
     """Whether a query or an update validator is running (as marked by the interceptor)."""
     return _read_only.get()
+
+
+def replaying_workflow_history() -> bool:
+    """Whether workflow code is running again to rebuild its state from history: what
+    replay-safe telemetry must not record twice. A query or an update validator is live even
+    while the run behind it is being replayed (the official SDK's meaning); code outside a
+    workflow never replays."""
+    return (
+        workflow.in_workflow()
+        and workflow.unsafe.is_replaying_history_events()
+        and not in_read_only_workflow_code()
+    )
+
+
+def unguarded() -> AbstractContextManager[None]:
+    """Suspend the determinism guard in workflow code: the OpenTelemetry SDK reads the clock
+    and takes locks to record, which is safe since it never feeds back into the workflow."""
+    return workflow.unsafe.sandbox_unrestricted() if workflow.in_workflow() else nullcontext()
 
 
 def _workflow_random() -> Random | None:

@@ -18,7 +18,7 @@ determinism guard suspended, since none of that changes what the workflow does.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 
 import opentelemetry.sdk.trace as trace_sdk
 from opentelemetry.context import Context
@@ -45,21 +45,11 @@ from opentelemetry.util import types
 from tempyral import workflow
 from tempyral.contrib.opentelemetry._id_generator import (
     TemporalIdGenerator,
-    in_read_only_workflow_code,
+    replaying_workflow_history,
+    unguarded,
 )
 
 __all__ = ["ReplaySafeTracerProvider", "create_tracer_provider"]
-
-
-def _unguarded() -> AbstractContextManager[None]:
-    """Suspend the determinism guard in workflow code (the SDK's clock and randomness)."""
-    return workflow.unsafe.sandbox_unrestricted() if workflow.in_workflow() else nullcontext()
-
-
-def _replaying_history() -> bool:
-    """In workflow code, whether history is being replayed: a query or an update validator is
-    live even while the run behind it is being replayed (the official SDK's meaning)."""
-    return workflow.unsafe.is_replaying_history_events() and not in_read_only_workflow_code()
 
 
 class _ReplaySafeSpan(Span):
@@ -75,7 +65,7 @@ class _ReplaySafeSpan(Span):
 
     def end(self, end_time: int | None = None) -> None:
         if workflow.in_workflow():
-            if _replaying_history():
+            if replaying_workflow_history():
                 return
             if self._exception is not None and not workflow.is_failure_exception(self._exception):
                 return
@@ -96,7 +86,7 @@ class _ReplaySafeSpan(Span):
     def add_event(
         self, name: str, attributes: types.Attributes = None, timestamp: int | None = None
     ) -> None:
-        with _unguarded():
+        with unguarded():
             self._span.add_event(name, attributes, timestamp)
 
     def add_link(self, context: SpanContext, attributes: types.Attributes = None) -> None:
@@ -120,7 +110,7 @@ class _ReplaySafeSpan(Span):
         escaped: bool = False,
     ) -> None:
         self._exception = exception
-        with _unguarded():
+        with unguarded():
             self._span.record_exception(exception, attributes, timestamp, escaped)
 
 
@@ -151,7 +141,7 @@ class _ReplaySafeTracer(Tracer):
                 set_status_on_exception,
             )
             return _ReplaySafeSpan(span)
-        if start_time is None and _replaying_history():
+        if start_time is None and replaying_workflow_history():
             # The wall clock now says nothing about when the replayed code first ran.
             start_time = workflow.time_ns()
         with workflow.unsafe.sandbox_unrestricted():
