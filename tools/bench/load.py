@@ -61,16 +61,16 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def load_workload(sdk: str) -> Any:
-    """The workload as an importable module (the official sandbox re-imports it by name); for
-    the official SDK, the same source with the imports renamed ``temporalio``."""
+def load_workload(sdk: str, source: Path = WORKLOAD, module: str = "load_workload") -> Any:
+    """A workload file as an importable module (the official sandbox re-imports it by name);
+    for the official SDK, the same source with the imports renamed ``temporalio``."""
     folder = Path(tempfile.mkdtemp(prefix="load-"))
-    source = WORKLOAD.read_text()
+    text = source.read_text()
     if sdk == "official":
-        source = source.replace("from tempyral import", "from temporalio import")
-    (folder / "load_workload.py").write_text(source)
+        text = text.replace("from tempyral import", "from temporalio import")
+    (folder / f"{module}.py").write_text(text)
     sys.path.insert(0, str(folder))
-    return importlib.import_module("load_workload")
+    return importlib.import_module(module)
 
 
 async def make_workers(kind: str, target: str, task_queue: str, scenario: str, port: int) -> Any:

@@ -37,6 +37,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import load  # noqa: E402 (tools/bench is not a package)
+
 WORKLOAD = HERE / "scale_workflows.py"
 PER_BATCH = 250
 EVENTS_PER_BATCH = 2 * PER_BATCH + 4
@@ -44,15 +48,8 @@ WARM_UP = 20
 
 
 def load_workload(sdk: str) -> Any:
-    """The workload as an importable module named ``scale_workload`` (the official sandbox
-    re-imports workflow modules by name); for the official SDK, the imports renamed."""
-    folder = Path(tempfile.mkdtemp(prefix="scale-"))
-    source = WORKLOAD.read_text()
-    if sdk == "official":
-        source = source.replace("from tempyral import", "from temporalio import")
-    (folder / "scale_workload.py").write_text(source)
-    sys.path.insert(0, str(folder))
-    return importlib.import_module("scale_workload")
+    """The workload as module ``scale_workload``, imports renamed for the official SDK."""
+    return load.load_workload(sdk, WORKLOAD, "scale_workload")
 
 
 def best(run: Any, rounds: int) -> float:

@@ -99,7 +99,13 @@ class UpdateCalls:
             self.updates_running[job.id] = (job.name, defn.unfinished_policy)
             inbound = runtime.interceptors.inbound
             if job.run_validator and defn.validator is not None:
-                inbound.handle_update_validator(self._input(job, defn))
+                # The whole interceptor chain is read-only, as for queries: an interceptor's
+                # own work around a validator must not issue commands or draw randomness either.
+                runtime.read_only = True
+                try:
+                    inbound.handle_update_validator(self._input(job, defn))
+                finally:
+                    runtime.read_only = False
             accepted = True
             self._respond(job, "accept")
             # Fresh arguments: the validator may have mutated the ones it was given.
@@ -134,14 +140,9 @@ class UpdateCalls:
     def validate(
         self, validator: Callable[..., Any], defn: _UpdateDefinition, args: Sequence[Any]
     ) -> None:
-        runtime = self._runtime
         if defn.is_method:
-            validator = validator.__get__(runtime.object)
-        runtime.read_only = True
-        try:
-            validator(*args)
-        finally:
-            runtime.read_only = False
+            validator = validator.__get__(self._runtime.object)
+        validator(*args)  # read-only: the caller set it around the interceptor chain
 
     def _args(self, job: j.DoUpdate, defn: _UpdateDefinition) -> list[Any]:
         if defn.name is None:  # dynamic: (name, [RawValue...])

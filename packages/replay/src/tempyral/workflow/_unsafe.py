@@ -18,10 +18,13 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from enum import Flag, auto
+from typing import TypeVar
 
 from tempyral.workflow._context import _Runtime
 
 __all__ = ["SandboxImportNotificationPolicy", "unsafe"]
+
+_T = TypeVar("_T")
 
 
 class SandboxImportNotificationPolicy(Flag):
@@ -44,6 +47,15 @@ _passed_through: ContextVar[bool] = ContextVar("tempyral_imports_passed_through"
 _policy_override: ContextVar[SandboxImportNotificationPolicy | None] = ContextVar(
     "tempyral_import_notification_policy", default=None
 )
+
+
+@contextlib.contextmanager
+def _holding(variable: ContextVar[_T], value: _T) -> Iterator[None]:
+    token = variable.set(value)
+    try:
+        yield
+    finally:
+        variable.reset(token)
 
 
 class unsafe:
@@ -81,12 +93,8 @@ class unsafe:
         """Turn the determinism guard off inside this block (you vouch for the code)."""
         from tempyral.replay import _guard
 
-        token = _unrestricted.set(True)
-        try:
-            with _guard.suspended():
-                yield
-        finally:
-            _unrestricted.reset(token)
+        with _holding(_unrestricted, True), _guard.suspended():
+            yield
 
     @staticmethod
     def is_sandbox_unrestricted() -> bool:
@@ -99,12 +107,8 @@ class unsafe:
         """Accepted for compatibility; imports inside it may do I/O without tripping the guard."""
         from tempyral.replay import _guard
 
-        token = _passed_through.set(True)
-        try:
-            with _guard.suspended():
-                yield
-        finally:
-            _passed_through.reset(token)
+        with _holding(_passed_through, True), _guard.suspended():
+            yield
 
     @staticmethod
     def is_imports_passed_through() -> bool:
@@ -122,11 +126,8 @@ class unsafe:
         policy: SandboxImportNotificationPolicy,
     ) -> Iterator[None]:
         """Record ``policy`` for the block (it changes nothing: tempyral has no sandbox)."""
-        token = _policy_override.set(policy)
-        try:
+        with _holding(_policy_override, policy):
             yield
-        finally:
-            _policy_override.reset(token)
 
     @staticmethod
     def current_import_notification_policy_override() -> SandboxImportNotificationPolicy | None:

@@ -9,9 +9,7 @@ replayed and so must not advance the run's generator), the wrapped generator is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from contextvars import ContextVar
+from contextlib import AbstractContextManager, nullcontext
 from random import Random
 
 from opentelemetry.sdk.trace.id_generator import IdGenerator
@@ -20,30 +18,11 @@ from tempyral import workflow
 
 __all__ = [
     "TemporalIdGenerator",
-    "in_read_only_workflow_code",
-    "read_only_workflow_code",
     "replaying_workflow_history",
     "unguarded",
 ]
 
 _RANDOM_ATTRIBUTE = "__tempyral_otel_id_random"
-
-_read_only: ContextVar[bool] = ContextVar("tempyral_otel_read_only", default=False)
-
-
-@contextmanager
-def read_only_workflow_code() -> Iterator[None]:
-    """Mark the block as workflow code that history does not replay (a query, a validator)."""
-    token = _read_only.set(True)
-    try:
-        yield
-    finally:
-        _read_only.reset(token)
-
-
-def in_read_only_workflow_code() -> bool:
-    """Whether a query or an update validator is running (as marked by the interceptor)."""
-    return _read_only.get()
 
 
 def replaying_workflow_history() -> bool:
@@ -51,11 +30,7 @@ def replaying_workflow_history() -> bool:
     replay-safe telemetry must not record twice. A query or an update validator is live even
     while the run behind it is being replayed (the official SDK's meaning); code outside a
     workflow never replays."""
-    return (
-        workflow.in_workflow()
-        and workflow.unsafe.is_replaying_history_events()
-        and not in_read_only_workflow_code()
-    )
+    return workflow.in_workflow() and workflow.unsafe.is_replaying_history_events()
 
 
 def unguarded() -> AbstractContextManager[None]:
@@ -65,7 +40,7 @@ def unguarded() -> AbstractContextManager[None]:
 
 
 def _workflow_random() -> Random | None:
-    if not workflow.in_workflow() or _read_only.get():
+    if not workflow.in_workflow() or workflow.unsafe.is_read_only():
         return None
     instance = workflow.instance()
     generator: Random | None = getattr(instance, _RANDOM_ATTRIBUTE, None)

@@ -11,7 +11,7 @@ thread, never in workflow code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentelemetry.context import Context
@@ -36,9 +36,20 @@ from tempyral.contrib.opentelemetry._id_generator import (
 __all__ = ["ReplaySafeMeterProvider"]
 
 
-def _context(context: Context | None) -> dict[str, Any]:
-    # Passed only when given: instruments of opentelemetry-api before 1.28 take no context.
-    return {} if context is None else {"context": context}
+def _record_live(
+    record: Callable[..., None],
+    amount: int | float,
+    attributes: Attributes | None,
+    context: Context | None,
+) -> None:
+    """Record unless workflow code is replaying history; the guard is off while the SDK records."""
+    if replaying_workflow_history():
+        return
+    # The context is passed only when given: instruments of opentelemetry-api before 1.28 take
+    # no context.
+    extra = {} if context is None else {"context": context}
+    with unguarded():
+        record(amount, attributes, **extra)
 
 
 class _ReplaySafeCounter(Counter):
@@ -54,10 +65,7 @@ class _ReplaySafeCounter(Counter):
         attributes: Attributes | None = None,
         context: Context | None = None,
     ) -> None:
-        if replaying_workflow_history():
-            return
-        with unguarded():
-            self._counter.add(amount, attributes, **_context(context))
+        _record_live(self._counter.add, amount, attributes, context)
 
 
 class _ReplaySafeUpDownCounter(UpDownCounter):
@@ -73,10 +81,7 @@ class _ReplaySafeUpDownCounter(UpDownCounter):
         attributes: Attributes | None = None,
         context: Context | None = None,
     ) -> None:
-        if replaying_workflow_history():
-            return
-        with unguarded():
-            self._counter.add(amount, attributes, **_context(context))
+        _record_live(self._counter.add, amount, attributes, context)
 
 
 class _ReplaySafeHistogram(Histogram):
@@ -92,10 +97,7 @@ class _ReplaySafeHistogram(Histogram):
         attributes: Attributes | None = None,
         context: Context | None = None,
     ) -> None:
-        if replaying_workflow_history():
-            return
-        with unguarded():
-            self._histogram.record(amount, attributes, **_context(context))
+        _record_live(self._histogram.record, amount, attributes, context)
 
 
 class _ReplaySafeGauge(_Gauge):
@@ -111,10 +113,7 @@ class _ReplaySafeGauge(_Gauge):
         attributes: Attributes | None = None,
         context: Context | None = None,
     ) -> None:
-        if replaying_workflow_history():
-            return
-        with unguarded():
-            self._gauge.set(amount, attributes, **_context(context))
+        _record_live(self._gauge.set, amount, attributes, context)
 
 
 class _ReplaySafeMeter(Meter):

@@ -33,7 +33,6 @@ from tempyral.client import (
     WorkflowHandle,
     WorkflowUpdateHandle,
 )
-from tempyral.contrib.opentelemetry._id_generator import read_only_workflow_code
 from tempyral.contrib.opentelemetry._propagation import (
     DEFAULT_HEADER_KEY,
     HasHeaders,
@@ -281,11 +280,11 @@ class _WorkflowInbound(_Spanning, WorkflowInboundInterceptor):
             await super().handle_signal(input)
 
     async def handle_query(self, input: HandleQueryInput) -> Any:
-        with read_only_workflow_code(), self._entry(input, f"HandleQuery:{input.query}"):
+        with self._entry(input, f"HandleQuery:{input.query}"):
             return await super().handle_query(input)
 
     def handle_update_validator(self, input: HandleUpdateInput) -> None:
-        with read_only_workflow_code(), self._entry(input, f"ValidateUpdate:{input.update}"):
+        with self._entry(input, f"ValidateUpdate:{input.update}"):
             super().handle_update_validator(input)
 
     async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
