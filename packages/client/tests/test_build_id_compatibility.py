@@ -193,7 +193,7 @@ async def test_interceptors_see_and_can_change_each_call(server: DevServer) -> N
 
 _OFFICIAL = textwrap.dedent(
     """
-    import asyncio, json, sys
+    import asyncio, json, os, sys
     from temporalio.client import Client
 
     async def main(target, tq):
@@ -210,6 +210,9 @@ _OFFICIAL = textwrap.dedent(
         }))
 
     asyncio.run(main(*sys.argv[1:]))
+    sys.stdout.flush()
+    # The official SDK's core threads can abort the interpreter's finalization; all is printed.
+    os._exit(0)
     """
 )
 

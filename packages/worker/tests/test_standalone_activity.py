@@ -306,7 +306,7 @@ async def test_update_and_restore_options(client: Client, task_queue: str) -> No
 
 _OFFICIAL_STARTER = textwrap.dedent(
     """
-    import asyncio, json, sys
+    import asyncio, json, os, sys
     from datetime import timedelta
     from temporalio.client import Client
 
@@ -316,9 +316,11 @@ _OFFICIAL_STARTER = textwrap.dedent(
             "price", {"item": "bread", "quantity": 4}, id=sys.argv[3], task_queue=sys.argv[2],
             start_to_close_timeout=timedelta(minutes=1),
         )
-        print(json.dumps({"run_id": handle.run_id, "result": await handle.result()}))
+        print(json.dumps({"run_id": handle.run_id, "result": await handle.result()}), flush=True)
 
     asyncio.run(main())
+    # The official SDK's core threads can abort the interpreter's finalization; all is printed.
+    os._exit(0)
     """
 )
 

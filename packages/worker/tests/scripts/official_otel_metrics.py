@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -106,3 +108,6 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    sys.stdout.flush()
+    # The official SDK's core threads can abort the interpreter's finalization; all is printed.
+    os._exit(0)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import sys
 from datetime import timedelta
 
 import opentelemetry._logs
@@ -113,3 +115,6 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    sys.stdout.flush()
+    # The official SDK's core threads can abort the interpreter's finalization; all is printed.
+    os._exit(0)
