@@ -1,14 +1,20 @@
 """A client survives ``os.fork()``: the child gets a working connection, the parent keeps its own.
 
 ``grpc.aio`` state does not survive fork (calls hang, releasing inherited channels crashes), so a
-forked child must talk through a connection of its own. The child runs in this test's process
+forked child must talk through a connection of its own. The child runs in the forking process's
 image and reports through its exit code (and a pipe for the message).
+
+Each scenario runs in a fresh interpreter (this file run as a script): grpcio 1.71's aio poller
+thread can crash the *parent* when it forks after a test session has opened and dropped hundreds
+of channels on closed event loops, a grpcio fault this test is not about. A fresh interpreter forks
+with exactly the state the scenario builds, as a user's program does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import traceback
 import warnings
@@ -17,11 +23,26 @@ from collections.abc import Callable
 import pytest
 
 from tempyral.api.workflowservice.v1 import request_response_pb2 as wf
-from tempyral.service import ConnectConfig, ServiceClient
+from tempyral.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
 
 CHILD_TIMEOUT = 60
+
+
+def run_scenario(name: str, argument: str) -> None:
+    """Run ``name(argument)`` from this file in a fresh interpreter, warnings as errors."""
+    result = subprocess.run(
+        [sys.executable, "-W", "error", __file__, name, argument],
+        capture_output=True,
+        text=True,
+        timeout=3 * CHILD_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{name} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    )
+    assert result.stdout.strip().endswith("scenario passed"), result.stdout
 
 
 def run_in_child(body: Callable[[], None]) -> tuple[int, str]:
@@ -32,7 +53,7 @@ def run_in_child(body: Callable[[], None]) -> tuple[int, str]:
         # surviving exactly that is what is tested.
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
-    if pid == 0:  # child: never return into pytest
+    if pid == 0:  # child: never return into the caller
         os.close(read_end)
         code, report = 0, "ok"
         try:
@@ -56,9 +77,9 @@ async def system_info(client: ServiceClient) -> str:
     return response.server_version
 
 
-def test_forked_child_uses_the_parents_client_and_new_ones(tempyral_target: str) -> None:
+def parent_child_and_grandchild_share_a_server(target: str) -> None:
     async def connect_and_call() -> tuple[ServiceClient, str]:
-        client = await ServiceClient.connect(ConnectConfig(target_host=tempyral_target))
+        client = await ServiceClient.connect(ConnectConfig(target_host=target))
         return client, await system_info(client)
 
     client, version = asyncio.run(connect_and_call())
@@ -69,7 +90,7 @@ def test_forked_child_uses_the_parents_client_and_new_ones(tempyral_target: str)
     def child() -> None:
         async def calls() -> None:
             assert await system_info(client) == version  # the inherited client
-            fresh = await ServiceClient.connect(ConnectConfig(target_host=tempyral_target))
+            fresh = await ServiceClient.connect(ConnectConfig(target_host=target))
             assert await system_info(fresh) == version  # a client made in the child
             assert await client.check_health()
 
@@ -90,11 +111,9 @@ def test_forked_child_uses_the_parents_client_and_new_ones(tempyral_target: str)
     parent_loop.close()
 
 
-def test_forked_child_reports_errors_as_rpc_errors(unused_tcp_port: int) -> None:
-    from tempyral.service import RPCError, RPCStatusCode
-
+def child_reports_errors_as_rpc_errors(port: str) -> None:
     client = asyncio.run(
-        ServiceClient.connect(ConnectConfig(target_host=f"127.0.0.1:{unused_tcp_port}", lazy=True))
+        ServiceClient.connect(ConnectConfig(target_host=f"127.0.0.1:{port}", lazy=True))
     )
 
     def child() -> None:
@@ -107,3 +126,20 @@ def test_forked_child_reports_errors_as_rpc_errors(unused_tcp_port: int) -> None
 
     code, report = run_in_child(child)
     assert code == 0, f"the forked child failed:\n{report}"
+
+
+def test_forked_child_uses_the_parents_client_and_new_ones(tempyral_target: str) -> None:
+    run_scenario("parent_child_and_grandchild_share_a_server", tempyral_target)
+
+
+def test_forked_child_reports_errors_as_rpc_errors(unused_tcp_port: int) -> None:
+    run_scenario("child_reports_errors_as_rpc_errors", str(unused_tcp_port))
+
+
+if __name__ == "__main__":
+    SCENARIOS = {
+        "parent_child_and_grandchild_share_a_server": parent_child_and_grandchild_share_a_server,
+        "child_reports_errors_as_rpc_errors": child_reports_errors_as_rpc_errors,
+    }
+    SCENARIOS[sys.argv[1]](sys.argv[2])
+    print("scenario passed", flush=True)

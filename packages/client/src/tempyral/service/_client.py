@@ -51,7 +51,9 @@ from tempyral.service._transport import (
     ChannelSettings,
     Transport,
     client_version,
+    failed_on_a_stale_fork_socket,
     new_transport,
+    park,
 )
 
 __all__ = ["ServiceClient", "ServiceRequest", "ServiceResponse"]
@@ -253,6 +255,11 @@ class _GrpcServiceClient(ServiceClient):
             self._transport_pid = pid
         return self._transport
 
+    def _renew_transport(self) -> None:
+        if self._given_transport is None and self._transport is not None:
+            park(self._transport)
+            self._transport = None
+
     def _metadata(
         self, service: str, req: Message, call_metadata: Mapping[str, str | bytes]
     ) -> Sequence[tuple[str, str | bytes]]:
@@ -305,6 +312,7 @@ class _GrpcServiceClient(ServiceClient):
         seconds = timeout.total_seconds() if timeout is not None else kind.default_timeout
         plan = RetryPlan(self._retry_config, kind) if retry else None
         attempt = 0
+        fork_retried = False
         while True:
             attempt += 1
             md = self._metadata(service, req, metadata)
@@ -316,6 +324,11 @@ class _GrpcServiceClient(ServiceClient):
             except grpc.RpcError as grpc_error:
                 if not hasattr(grpc_error, "code"):
                     raise
+                if not fork_retried and failed_on_a_stale_fork_socket(grpc_error):
+                    # Never sent: send it once more on a fresh channel, whatever ``retry`` says.
+                    fork_retried, attempt = True, attempt - 1
+                    self._renew_transport()
+                    continue
                 error = rpc_error_from_grpc(grpc_error, self._facts)
                 cause: grpc.RpcError = grpc_error
             else:

@@ -183,6 +183,29 @@ def in_forked_child() -> bool:
     return _PROCESS["forked"]
 
 
+def park(transport: Transport) -> None:
+    """Keep ``transport`` referenced, unused, until the process ends (never release it)."""
+    _PARKED_TRANSPORTS.append(transport)
+
+
+def failed_on_a_stale_fork_socket(error: grpc.RpcError) -> bool:
+    """True when a forked child's call failed before it was sent, on a socket fork left stale.
+
+    gRPC skips its fork handlers while another thread is inside gRPC (its aio poller often is),
+    and a channel made in the child can then hand out a socket of the parent's generation: the
+    write fails locally, so the request never reached the server and is safe to send again.
+    """
+    code = getattr(error, "code", None)
+    details = getattr(error, "details", None)
+    return (
+        in_forked_child()
+        and callable(code)
+        and code() == grpc.StatusCode.UNAVAILABLE
+        and callable(details)
+        and "Wrong file descriptor generation" in str(details())
+    )
+
+
 class AioTransport(Transport):
     """``grpc.aio`` channels, one per event loop (a channel is bound to its loop)."""
 
