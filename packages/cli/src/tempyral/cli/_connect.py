@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -89,7 +89,7 @@ def connection_options(command: F) -> F:
     wrapped: Any = gather
     for option in reversed(options):
         wrapped = option(wrapped)
-    return wrapped  # type: ignore[no-any-return]
+    return cast(F, wrapped)
 
 
 def resolve(flags: ConnectionFlags, *, lazy: bool = True) -> Connection:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from typing_extensions import Self
 
@@ -303,7 +303,9 @@ class WorkflowHistoryEventAsyncIterator(
                 maximum_page_size=page_size or self._input.page_size or 0,
                 next_page_token=self._next_page_token or b"",
                 wait_new_event=self._input.wait_new_event,
-                history_event_filter_type=int(self._input.event_filter_type),  # type: ignore[arg-type]
+                history_event_filter_type=cast(
+                    "workflow_enums.HistoryEventFilterType", int(self._input.event_filter_type)
+                ),
                 skip_archival=self._input.skip_archival,
             ),
             retry=True,

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tempyral.api.enums.v1 import schedule_pb2 as schedule_enums
 from tempyral.api.schedule.v1 import message_pb2 as schedule_pb
@@ -298,7 +298,9 @@ class ScheduleBackfill:
     overlap: ScheduleOverlapPolicy | None = None
 
     def _to_proto(self) -> schedule_pb.BackfillRequest:
-        request = schedule_pb.BackfillRequest(overlap_policy=int(self.overlap or 0))  # type: ignore[arg-type]
+        request = schedule_pb.BackfillRequest(
+            overlap_policy=cast("schedule_enums.ScheduleOverlapPolicy", int(self.overlap or 0))
+        )
         request.start_time.FromDatetime(self.start_at)
         request.end_time.FromDatetime(self.end_at)
         return request
@@ -329,7 +331,7 @@ class SchedulePolicy:
 
     def _to_proto(self) -> schedule_pb.SchedulePolicies:
         policies = schedule_pb.SchedulePolicies(
-            overlap_policy=int(self.overlap),  # type: ignore[arg-type]
+            overlap_policy=cast("schedule_enums.ScheduleOverlapPolicy", int(self.overlap)),
             pause_on_failure=self.pause_on_failure,
         )
         if self.catchup_window is not None:

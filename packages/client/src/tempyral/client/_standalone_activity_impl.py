@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tempyral.api.common.v1.message_pb2 import ActivityType, Payload
+from tempyral.api.enums.v1 import activity_pb2 as activity_enums
 from tempyral.api.errordetails.v1.message_pb2 import ActivityExecutionAlreadyStartedFailure
 from tempyral.api.taskqueue.v1.message_pb2 import TaskQueue
 from tempyral.api.workflowservice.v1 import request_response_pb2 as ws
@@ -126,8 +127,12 @@ class _StandaloneActivityCalls:
             activity_id=input.id,
             activity_type=ActivityType(name=input.activity_type),
             task_queue=TaskQueue(name=input.task_queue),
-            id_reuse_policy=int(input.id_reuse_policy),  # type: ignore[arg-type]
-            id_conflict_policy=int(input.id_conflict_policy),  # type: ignore[arg-type]
+            id_reuse_policy=cast(
+                "activity_enums.ActivityIdReusePolicy", int(input.id_reuse_policy)
+            ),
+            id_conflict_policy=cast(
+                "activity_enums.ActivityIdConflictPolicy", int(input.id_conflict_policy)
+            ),
             priority=input.priority._to_proto(),
         )
         for name in (

@@ -12,6 +12,7 @@ TLS or protocol mismatch get a sentence saying what to change (see ``_tls.diagno
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 from typing import Protocol
 
@@ -101,13 +102,9 @@ class _GrpcFailure(Protocol):
 
 def _status_details(trailing: object) -> bytes:
     """The ``grpc-status-details-bin`` trailer, or b"" when absent."""
-    if not trailing:
+    if not trailing or not isinstance(trailing, Iterable):
         return b""
-    try:
-        items = list(trailing)  # type: ignore[call-overload]
-    except TypeError:
-        return b""
-    for item in items:
+    for item in list(trailing):
         key, value = item if isinstance(item, tuple) else (item.key, item.value)
         if key == _STATUS_DETAILS_KEY and isinstance(value, bytes):
             return value

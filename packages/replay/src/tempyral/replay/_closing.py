@@ -7,10 +7,11 @@ each in its intent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
+from tempyral.api.enums.v1 import workflow_pb2 as workflow_enums
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.api.taskqueue.v1 import message_pb2 as taskqueue_pb2
@@ -82,7 +83,10 @@ def continue_as_new_command(
     if isinstance(options.get("retry_policy"), RetryPolicy):
         options["retry_policy"].apply_to_proto(attrs.retry_policy)
     if options.get("initial_versioning_behavior"):  # a ContinueAsNewVersioningBehavior
-        attrs.initial_versioning_behavior = int(options["initial_versioning_behavior"])  # type: ignore[assignment]
+        attrs.initial_versioning_behavior = cast(
+            "workflow_enums.ContinueAsNewVersioningBehavior",
+            int(options["initial_versioning_behavior"]),
+        )
     for key, value in (options.get("memo") or {}).items():
         attrs.memo.fields[key].CopyFrom(converter.to_payloads([value])[0])
     if options.get("search_attributes"):

@@ -273,10 +273,11 @@ class _PayloadVisitor:
     async def visit(self, message: ProtoMessage, transform: _Transform) -> None:
         descriptor: Any = message.DESCRIPTOR
         if descriptor.full_name == Payloads.DESCRIPTOR.full_name:
-            await _transform_list(message, transform)  # type: ignore[arg-type]
+            # Matched by full name (any pool's class); the layout is Payloads'.
+            await _transform_list(cast(Payloads, message), transform)
             return
         if descriptor.full_name == Payload.DESCRIPTOR.full_name:
-            new = await transform([message])  # type: ignore[list-item]
+            new = await transform([cast(Payload, message)])
             if new[0] is not message:
                 message.CopyFrom(new[0])
             return

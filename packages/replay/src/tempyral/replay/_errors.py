@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from google.protobuf.message import Message
+
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 
 __all__ = [
@@ -217,11 +219,11 @@ def _event_attributes(event: history_pb2.HistoryEvent) -> str:
     return compact_text(getattr(event, which))
 
 
-def compact_text(message: object) -> str:
+def compact_text(message: Message) -> str:
     """A one-line, size-capped rendering of a proto message, for error messages."""
     from google.protobuf import text_format
 
-    text = text_format.MessageToString(message, as_one_line=True)  # type: ignore[arg-type]
+    text = text_format.MessageToString(message, as_one_line=True)
     return "{" + (text if len(text) <= 400 else text[:400] + " ...") + "}"
 
 

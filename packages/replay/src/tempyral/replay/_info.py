@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta, timezone
-from typing import Any
 
+from tempyral.api.dependencies.google.protobuf.duration_pb2 import Duration
 from tempyral.common import Priority, RetryPolicy
 from tempyral.converter import decode_search_attributes, decode_typed_search_attributes
 from tempyral.replay import _jobs as j
@@ -13,10 +13,10 @@ from tempyral.workflow._context import Info, ParentInfo, RootInfo
 __all__ = ["make_info"]
 
 
-def _delta(duration: Any) -> timedelta | None:
+def _delta(duration: Duration | None) -> timedelta | None:
     if duration is None or not duration.ByteSize():
         return None
-    return duration.ToTimedelta()  # type: ignore[no-any-return]
+    return duration.ToTimedelta()
 
 
 def make_info(init: j.InitializeWorkflow, *, workflow_id: str, namespace: str, run_id: str) -> Info:

@@ -283,7 +283,7 @@ def child_input(options: ChildWorkflowOptions) -> StartChildWorkflowInput:
         execution_timeout=options.execution_timeout,
         run_timeout=options.run_timeout,
         task_timeout=options.task_timeout,
-        id_reuse_policy=options.id_reuse_policy,  # type: ignore[arg-type]
+        id_reuse_policy=options.id_reuse_policy,
         retry_policy=options.retry_policy,
         cron_schedule=options.cron_schedule,
         memo=options.memo,

@@ -25,6 +25,7 @@ from typing import (
     overload,
 )
 
+from tempyral.common import WorkflowIDReusePolicy
 from tempyral.workflow._context import _Runtime
 from tempyral.workflow._definition import _Definition, _SignalDefinition
 
@@ -63,14 +64,6 @@ class ParentClosePolicy(IntEnum):
     REQUEST_CANCEL = 3
 
 
-class WorkflowIdReusePolicy(IntEnum):
-    UNSPECIFIED = 0
-    ALLOW_DUPLICATE = 1
-    ALLOW_DUPLICATE_FAILED_ONLY = 2
-    REJECT_DUPLICATE = 3
-    TERMINATE_IF_RUNNING = 4
-
-
 class ChildWorkflowHandle(asyncio.Task[ReturnType], Generic[SelfType, ReturnType]):
     """A started child workflow; await it for its result."""
 
@@ -101,7 +94,7 @@ class ChildWorkflowOptions:
     execution_timeout: timedelta | None = None
     run_timeout: timedelta | None = None
     task_timeout: timedelta | None = None
-    id_reuse_policy: int = WorkflowIdReusePolicy.ALLOW_DUPLICATE
+    id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE
     retry_policy: Any = None
     cron_schedule: str = ""
     memo: Mapping[str, Any] | None = None
@@ -126,7 +119,7 @@ class _ChildOptionsKw(TypedDict, total=False):
     execution_timeout: timedelta | None
     run_timeout: timedelta | None
     task_timeout: timedelta | None
-    id_reuse_policy: int
+    id_reuse_policy: WorkflowIDReusePolicy
     retry_policy: Any
     cron_schedule: str
     memo: Mapping[str, Any] | None
@@ -200,7 +193,7 @@ async def start_child_workflow(
     execution_timeout: timedelta | None = None,
     run_timeout: timedelta | None = None,
     task_timeout: timedelta | None = None,
-    id_reuse_policy: int = WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
     retry_policy: Any = None,
     cron_schedule: str = "",
     memo: Mapping[str, Any] | None = None,
@@ -295,7 +288,7 @@ async def execute_child_workflow(
     execution_timeout: timedelta | None = None,
     run_timeout: timedelta | None = None,
     task_timeout: timedelta | None = None,
-    id_reuse_policy: int = WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
     retry_policy: Any = None,
     cron_schedule: str = "",
     memo: Mapping[str, Any] | None = None,

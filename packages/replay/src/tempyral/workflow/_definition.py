@@ -162,9 +162,8 @@ class _Definition:
 
     @staticmethod
     def from_run_fn(fn: Callable[..., Any]) -> _Definition | None:
-        owner = getattr(fn, "__self__", None)
-        if owner is not None:
-            fn = fn.__func__  # type: ignore[attr-defined]
+        if inspect.ismethod(fn):  # a bound method: its class is found from the function
+            fn = fn.__func__
         qualname = getattr(fn, "__qualname__", "")
         module = inspect.getmodule(fn)
         cls: Any = module

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from typing_extensions import ParamSpec
 
@@ -127,11 +127,11 @@ class ActivityEnvironment:
         if self._worker_shutdown:
             activity.worker_shutdown()
         if activity.is_async:
-            result: _Return = self._tracked_async(activity, args, kwargs)  # type: ignore[assignment]
-            return result
+            # For an async activity _Return is the coroutine the caller awaits.
+            return cast(_Return, self._tracked_async(activity, args, kwargs))
         self._running.add(activity)
         try:
-            result = activity.run(*args, **kwargs)
+            result: _Return = activity.run(*args, **kwargs)
         finally:
             self._running.discard(activity)
         return result

@@ -25,6 +25,7 @@ from tempyral.api.dependencies.google.protobuf.any_pb2 import Any as AnyProto
 from tempyral.api.enums.v1 import failed_cause_pb2 as fc
 from tempyral.api.enums.v1 import query_pb2 as qp
 from tempyral.api.enums.v1 import workflow_pb2 as wf
+from tempyral.api.enums.v1.namespace_pb2 import NAMESPACE_STATE_REGISTERED
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_NORMAL
 from tempyral.api.errordetails.v1.message_pb2 import (
     MultiOperationExecutionFailure,
@@ -140,7 +141,9 @@ class MemoryServer:
     def _describe_namespace(
         self, _request: ws.DescribeNamespaceRequest
     ) -> ws.DescribeNamespaceResponse:
-        info = NamespaceInfo(name=self.namespace, state=1, id=str(uuid.UUID(int=1)))  # type: ignore[arg-type]
+        info = NamespaceInfo(
+            name=self.namespace, state=NAMESPACE_STATE_REGISTERED, id=str(uuid.UUID(int=1))
+        )
         return ws.DescribeNamespaceResponse(namespace_info=info)
 
     def _shutdown_worker(self, request: ws.ShutdownWorkerRequest) -> ws.ShutdownWorkerResponse:
@@ -194,7 +197,7 @@ class MemoryServer:
             raise _unsupported_option("cron_schedule")
         attributes = h.WorkflowExecutionStartedEventAttributes(
             workflow_type=request.workflow_type,
-            task_queue=TaskQueue(name=request.task_queue.name, kind=1),  # type: ignore[arg-type]
+            task_queue=TaskQueue(name=request.task_queue.name, kind=TASK_QUEUE_KIND_NORMAL),
             input=request.input,
             workflow_execution_timeout=request.workflow_execution_timeout,
             workflow_run_timeout=request.workflow_run_timeout,
@@ -379,7 +382,7 @@ class MemoryServer:
         update = self.updates.admit(run, request.request)
         with self.state.clock.skipping_wanted():
             await update.wait_for(request.wait_policy.lifecycle_stage)
-        response = ws.UpdateWorkflowExecutionResponse(stage=update.stage)  # type: ignore[arg-type]
+        response = ws.UpdateWorkflowExecutionResponse(stage=update.stage)
         response.update_ref.workflow_execution.CopyFrom(run.execution)
         response.update_ref.update_id = update.update_id
         if update.outcome is not None:
@@ -421,7 +424,7 @@ class MemoryServer:
         update = self.updates.find(run, reference.update_id)
         with self.state.clock.skipping_wanted():
             await update.wait_for(request.wait_policy.lifecycle_stage)
-        response = ws.PollWorkflowExecutionUpdateResponse(stage=update.stage)  # type: ignore[arg-type]
+        response = ws.PollWorkflowExecutionUpdateResponse(stage=update.stage)
         response.update_ref.CopyFrom(reference)
         response.update_ref.workflow_execution.run_id = run.run_id
         if update.outcome is not None:

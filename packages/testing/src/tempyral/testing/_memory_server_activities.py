@@ -308,7 +308,7 @@ class ActivityBook:
                     failure=failure,
                     scheduled_event_id=activity.scheduled_event_id,
                     started_event_id=event_id - 1,
-                    retry_state=retry_state,  # type: ignore[arg-type]
+                    retry_state=retry_state,
                 )
                 return attributes
         else:
@@ -319,7 +319,7 @@ class ActivityBook:
                     scheduled_event_id=activity.scheduled_event_id,
                     started_event_id=event_id - 1,
                     identity=identity,
-                    retry_state=retry_state,  # type: ignore[arg-type]
+                    retry_state=retry_state,
                 )
                 return attributes
 
@@ -327,7 +327,7 @@ class ActivityBook:
 
     def _retry_plan(
         self, activity: ActivityRun, failure: Failure, timeout: TimeoutType | None
-    ) -> tuple[int, timedelta]:
+    ) -> tuple[wf.RetryState, timedelta]:
         policy = activity.attributes.retry_policy
         if timeout == TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
             return wf.RETRY_STATE_TIMEOUT, timedelta(0)

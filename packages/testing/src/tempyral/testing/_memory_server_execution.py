@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.message import Message
 
@@ -30,6 +30,8 @@ from tempyral.api.common.v1.message_pb2 import WorkflowExecution, WorkflowType
 from tempyral.api.dependencies.google.protobuf.duration_pb2 import Duration
 from tempyral.api.dependencies.google.protobuf.timestamp_pb2 import Timestamp
 from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.api.enums.v1.failed_cause_pb2 import WorkflowTaskFailedCause
+from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_NORMAL, TASK_QUEUE_KIND_STICKY
 from tempyral.api.enums.v1.workflow_pb2 import (
     WORKFLOW_EXECUTION_STATUS_RUNNING,
     WorkflowExecutionStatus,
@@ -55,15 +57,16 @@ Builder = Callable[[int], EventSpec]
 """Makes an event once its id is known (for events that name the id of one written with them)."""
 
 
-def _attribute_fields() -> dict[str, tuple[int, str]]:
+def _attribute_fields() -> dict[str, tuple[EventType, str]]:
     """Attributes message name -> (event type, HistoryEvent field), from the proto schema."""
-    fields: dict[str, tuple[int, str]] = {}
+    fields: dict[str, tuple[EventType, str]] = {}
     for attribute_field in HistoryEvent.DESCRIPTOR.oneofs_by_name["attributes"].fields:
         type_name = "EVENT_TYPE_" + attribute_field.name.removesuffix("_event_attributes").upper()
         message_type = attribute_field.message_type
         assert message_type is not None  # every attributes field is a message
+        # EventType.Value is typed as a plain int; the name is one of EventType's by construction.
         fields[message_type.name] = (
-            EventType.Value(type_name),
+            cast("EventType", EventType.Value(type_name)),
             attribute_field.name,
         )
     return fields
@@ -75,7 +78,7 @@ _ATTRIBUTE_FIELDS = _attribute_fields()
 def new_event(event_id: int, when: datetime, task_id: int, attributes: EventSpec) -> HistoryEvent:
     """A history event carrying ``attributes`` (its type follows from theirs)."""
     event_type, attribute_field = _ATTRIBUTE_FIELDS[type(attributes).DESCRIPTOR.name]
-    event = HistoryEvent(event_id=event_id, event_type=event_type, task_id=task_id)  # type: ignore[arg-type]
+    event = HistoryEvent(event_id=event_id, event_type=event_type, task_id=task_id)
     event.event_time.CopyFrom(timestamp(when))
     getattr(event, attribute_field).CopyFrom(attributes)
     return event
@@ -276,7 +279,12 @@ class Execution:
         self._needs_task = False
 
     def fail_workflow_task(
-        self, *, cause: int, failure: Failure | None, identity: str, retry_in: float | None
+        self,
+        *,
+        cause: WorkflowTaskFailedCause,
+        failure: Failure | None,
+        identity: str,
+        retry_in: float | None,
     ) -> None:
         """Record a failed task (written for attempt 1 only, as the server does); retry it."""
         task = self._take_started_task()
@@ -290,7 +298,7 @@ class Execution:
             attributes = WorkflowTaskFailedEventAttributes(
                 scheduled_event_id=task.scheduled_event_id,
                 started_event_id=task.started_event_id,
-                cause=cause,  # type: ignore[arg-type]
+                cause=cause,
                 identity=identity,
             )
             if failure is not None:
@@ -355,7 +363,10 @@ class Execution:
 
     def _scheduled_spec(self, attempt: int, queue: str) -> EventSpec:
         attributes = WorkflowTaskScheduledEventAttributes(
-            task_queue=TaskQueue(name=queue, kind=2 if queue != self.task_queue else 1),  # type: ignore[arg-type]
+            task_queue=TaskQueue(
+                name=queue,
+                kind=TASK_QUEUE_KIND_STICKY if queue != self.task_queue else TASK_QUEUE_KIND_NORMAL,
+            ),
             start_to_close_timeout=duration(_WORKFLOW_TASK_TIMEOUT),
             attempt=attempt,
         )

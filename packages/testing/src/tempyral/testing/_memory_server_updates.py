@@ -48,7 +48,7 @@ class Update:
     """One update of a run: its request, how far it got, and who waits for it."""
 
     request: u.Request
-    stage: int = ADMITTED
+    stage: stages.UpdateWorkflowExecutionLifecycleStage = ADMITTED
     accepted_event_id: int = 0
     outcome: u.Outcome | None = None
     error: RPCError | None = None
@@ -64,14 +64,16 @@ class Update:
         """Accepted or rejected: the worker has seen it; no task needs to carry it again."""
         return self.stage >= ACCEPTED or self.error is not None
 
-    async def wait_for(self, stage: int) -> None:
+    async def wait_for(self, stage: stages.UpdateWorkflowExecutionLifecycleStage) -> None:
         """Return once the update reached ``stage`` (ACCEPTED at least); raise its error."""
         while self.error is None and self.stage < max(stage, ACCEPTED):
             await self._changed.wait()
         if self.error is not None:
             raise self.error
 
-    def advance(self, stage: int, outcome: u.Outcome | None = None) -> None:
+    def advance(
+        self, stage: stages.UpdateWorkflowExecutionLifecycleStage, outcome: u.Outcome | None = None
+    ) -> None:
         self.stage = stage
         if outcome is not None:
             self.outcome = outcome

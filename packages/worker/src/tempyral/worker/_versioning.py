@@ -169,8 +169,10 @@ def load_default_build_id(*, memoize: bool = True) -> str:
 
 def _module_code(name: str) -> bytes | None:
     module = sys.modules.get(name)
+    if module is None:
+        return None
     try:
-        loader: Any = module.__loader__  # type: ignore[union-attr]
+        loader: Any = module.__loader__
         code = loader.get_code(name).co_code
         if code:
             return bytes(code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from tempyral.api.common.v1.message_pb2 import Payloads, WorkflowExecution
+from tempyral.api.common.v1.message_pb2 import Payload, Payloads, WorkflowExecution
 from tempyral.api.enums.v1.failed_cause_pb2 import (
     WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
     WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
@@ -111,9 +111,9 @@ def to_failure(error: BaseException, converter: DataConverter) -> Failure:
     return failure
 
 
-def query_answer(payload: object) -> WorkflowQueryResult:
+def query_answer(payload: Payload) -> WorkflowQueryResult:
     result = WorkflowQueryResult(result_type=QUERY_RESULT_TYPE_ANSWERED)
-    result.answer.CopyFrom(Payloads(payloads=[payload]))  # type: ignore[list-item]
+    result.answer.CopyFrom(Payloads(payloads=[payload]))
     return result
 
 

@@ -224,18 +224,18 @@ class ActivityMachine(Machine):
             return self.cancellation_type is CancellationType.WAIT_CANCELLATION_COMPLETED
         return self.state is not S.CANCELED
 
-    def _info(self, retry_state: int, identity: str) -> failure_pb2.ActivityFailureInfo:
+    def _info(self, retry_state: RetryState, identity: str) -> failure_pb2.ActivityFailureInfo:
         return failure_pb2.ActivityFailureInfo(
             scheduled_event_id=self.scheduled_event_id,
             started_event_id=self.started_event_id,
             identity=identity,
             activity_type=common_pb2.ActivityType(name=self.attributes.activity_type.name),
             activity_id=self.attributes.activity_id,
-            retry_state=retry_state,  # type: ignore[arg-type]
+            retry_state=retry_state,
         )
 
     def _failure(
-        self, message: str, cause: failure_pb2.Failure, retry_state: int, identity: str
+        self, message: str, cause: failure_pb2.Failure, retry_state: RetryState, identity: str
     ) -> failure_pb2.Failure:
         failure = failure_pb2.Failure(
             message=message, activity_failure_info=self._info(retry_state, identity)

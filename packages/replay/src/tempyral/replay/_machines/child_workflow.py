@@ -265,7 +265,7 @@ class ChildWorkflowMachine(Machine):
     }
 
     # -- helpers --------------------------------------------------------------------------------
-    def _failure(self, message: str, retry_state: int) -> failure_pb2.Failure:
+    def _failure(self, message: str, retry_state: RetryState) -> failure_pb2.Failure:
         return failure_pb2.Failure(
             message=message,
             child_workflow_execution_failure_info=failure_pb2.ChildWorkflowExecutionFailureInfo(
@@ -276,7 +276,7 @@ class ChildWorkflowMachine(Machine):
                 workflow_type=common_pb2.WorkflowType(name=self.attributes.workflow_type.name),
                 initiated_event_id=self.initiated_event_id,
                 started_event_id=self.started_event_id,
-                retry_state=retry_state,  # type: ignore[arg-type]
+                retry_state=retry_state,
             ),
         )
 
