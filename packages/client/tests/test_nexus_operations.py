@@ -47,6 +47,8 @@ from tempyral.client import (
     NexusOperationFailureError,
     NexusOperationHandle,
     OutboundInterceptor,
+    RPCError,
+    RPCStatusCode,
     StartNexusOperationInput,
     TerminateNexusOperationInput,
 )
@@ -386,6 +388,19 @@ async def test_an_undecorated_callable_is_refused_before_any_call(
     nexus_client = client.create_nexus_client(EchoService, nexus_handler.endpoint)
     with pytest.raises(ValueError, match="is not a Nexus operation"):
         await nexus_client.start_operation(not_an_operation, "x", id=_op_id("bad"))
+
+
+async def test_a_server_without_standalone_nexus_says_how_to_turn_it_on(
+    tempyral_target: str,
+) -> None:
+    # The session dev server runs with the server's defaults: standalone Nexus operations off.
+    client = await Client.connect(tempyral_target)
+    nexus_client = client.create_nexus_client(EchoService, "any-endpoint")
+    with pytest.raises(RPCError) as refused:
+        await nexus_client.start_operation(EchoService.echo, EchoInput("x"), id=_op_id("off"))
+    assert refused.value.status == RPCStatusCode.UNIMPLEMENTED
+    assert "Standalone Nexus operation is disabled" in refused.value.message
+    assert "nexusoperation.enableStandalone=true" in refused.value.message
 
 
 class _Recorder(Interceptor):

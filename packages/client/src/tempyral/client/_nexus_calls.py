@@ -173,6 +173,21 @@ class _NexusClientCalls:
         return cast("Client", self)
 
 
+def _start_refused(err: RPCError, operation_id: str) -> Exception | None:
+    """The error a user should see for a refused start, when clearer than the server's."""
+    if err.status == RPCStatusCode.UNIMPLEMENTED:
+        # The dev server and self-hosted servers ship with standalone Nexus operations off.
+        return RPCError(
+            f"{err.message} (the server does not serve standalone Nexus operations: they need "
+            "Temporal server 1.32 or later with the dynamic config "
+            "nexusoperation.enableStandalone=true, e.g. `temporal server start-dev "
+            "--dynamic-config-value nexusoperation.enableStandalone=true`)",
+            err.status,
+            err.raw_grpc_status,
+        )
+    return _already_started(err, operation_id)
+
+
 def _already_started(err: RPCError, operation_id: str) -> Exception | None:
     """The NexusOperationAlreadyStartedError an ALREADY_EXISTS error stands for, if it does."""
     if err.status != RPCStatusCode.ALREADY_EXISTS or not err.grpc_status.details:
@@ -201,6 +216,8 @@ class _NexusImplCalls:
 
         Raises:
             NexusOperationAlreadyStartedError: The id is taken and the id policies refuse it.
+            RPCError: The server refused the start; ``UNIMPLEMENTED`` when it does not serve
+                standalone Nexus operations (the message says how to turn them on).
         """
         from tempyral.client._nexus_handle import NexusOperationHandle
 
@@ -210,9 +227,9 @@ class _NexusImplCalls:
                 request, **self._nexus_rpc_options(input)
             )
         except RPCError as err:
-            already = _already_started(err, input.id)
-            if already is not None:
-                raise already from err
+            refused = _start_refused(err, input.id)
+            if refused is not None:
+                raise refused from err
             raise
         return NexusOperationHandle(
             self._client,
