@@ -31,6 +31,7 @@ from typing import Any
 import grpc
 import nexusrpc
 import pytest
+from nexusrpc.handler import StartOperationContext, service_handler, sync_operation
 
 from tempyral.api.nexus.v1.message_pb2 import EndpointSpec, EndpointTarget
 from tempyral.api.operatorservice.v1 import request_response_pb2 as operator
@@ -90,6 +91,22 @@ class EchoService:
     echo: nexusrpc.Operation[EchoInput, EchoOutput]
     wait: nexusrpc.Operation[EchoInput, EchoOutput]
     refuse: nexusrpc.Operation[EchoInput, EchoOutput]
+
+
+# The service's name on a definition of one operation, and a handler class for it as a user's
+# code would have it: create_nexus_client takes the service from the class and start_operation
+# the operation from the decorated method. Its body never runs here: the official worker
+# process serves the endpoint.
+@nexusrpc.service(name="TempyralEchoService")
+class EchoOnlyService:
+    echo: nexusrpc.Operation[EchoInput, EchoOutput]
+
+
+@service_handler(service=EchoOnlyService)
+class LocalEchoHandler:
+    @sync_operation
+    async def echo(self, ctx: StartOperationContext, input: EchoInput) -> EchoOutput:
+        raise NotImplementedError("served by the official worker in these tests")
 
 
 @dataclass
@@ -252,6 +269,20 @@ async def test_execute_by_name_with_result_type_and_describe(
     # With the operation's definition, the output type is known.
     typed = client.get_nexus_operation_handle(operation_id, operation=EchoService.echo)
     assert await typed.result() == EchoOutput("hello grace")
+
+
+async def test_handler_class_and_decorated_method_name_the_service_and_operation(
+    client: Client, nexus_handler: NexusHandler
+) -> None:
+    nexus_client = client.create_nexus_client(LocalEchoHandler, nexus_handler.endpoint)
+    handle = await nexus_client.start_operation(
+        LocalEchoHandler.echo,
+        EchoInput("kay"),
+        id=_op_id("method"),
+        schedule_to_close_timeout=MINUTE,
+    )
+    assert handle.service == "TempyralEchoService"
+    assert await handle.result() == EchoOutput("hello kay")
 
 
 async def test_handler_failure_is_a_nexus_operation_failure_error(

@@ -87,9 +87,22 @@ class NexusClient(ABC, Generic[NexusServiceType]):
         arg: Any,
         *,
         id: str,
-        result_type: type[OutputT] | None = None,
+        result_type: type[OutputT],
         **options: Unpack[_StartOptions],
     ) -> NexusOperationHandle[OutputT]: ...
+
+    # By name without a result type: nothing to infer the result from.
+    @overload
+    @abstractmethod
+    async def start_operation(
+        self,
+        operation: str,
+        arg: Any,
+        *,
+        id: str,
+        result_type: None = None,
+        **options: Unpack[_StartOptions],
+    ) -> NexusOperationHandle[Any]: ...
 
     @overload
     @abstractmethod
@@ -189,9 +202,22 @@ class NexusClient(ABC, Generic[NexusServiceType]):
         arg: Any,
         *,
         id: str,
-        result_type: type[OutputT] | None = None,
+        result_type: type[OutputT],
         **options: Unpack[_StartOptions],
     ) -> OutputT: ...
+
+    # By name without a result type: nothing to infer the result from.
+    @overload
+    @abstractmethod
+    async def execute_operation(
+        self,
+        operation: str,
+        arg: Any,
+        *,
+        id: str,
+        result_type: None = None,
+        **options: Unpack[_StartOptions],
+    ) -> Any: ...
 
     @overload
     @abstractmethod
