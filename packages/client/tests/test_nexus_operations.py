@@ -8,7 +8,7 @@ is the official SDK's worker with a ``nexusrpc`` service handler, in its own pro
 Covers the result of a synchronous and of an asynchronous operation, Nexus headers, describe,
 list and count with queries, cancel, terminate, a handler failure as
 ``NexusOperationFailureError``, the id conflict policy, interceptors seeing every call, and an
-operation tempyral started read by the official client (in a subprocess).
+operation tempyral started read by the official client and the other way round (in a subprocess).
 """
 
 from __future__ import annotations
@@ -590,3 +590,53 @@ async def test_official_client_reads_an_operation_tempyral_started(
         "operation": "echo",
         "summary": "started by tempyral",
     }
+
+
+_OFFICIAL_STARTER = textwrap.dedent(
+    """
+    import asyncio, json, os, sys
+    from datetime import timedelta
+    from temporalio.client import Client
+
+    async def main() -> None:
+        target, endpoint, operation_id = sys.argv[1:4]
+        client = await Client.connect(target)
+        nexus_client = client.create_nexus_client("TempyralEchoService", endpoint)
+        handle = await nexus_client.start_operation(
+            "echo",
+            {"name": "official"},
+            id=operation_id,
+            summary="started by the official client",
+            schedule_to_close_timeout=timedelta(minutes=1),
+        )
+        print(json.dumps({"run_id": handle.run_id}))
+
+    asyncio.run(main())
+    sys.stdout.flush()
+    os._exit(0)
+    """
+)
+
+
+async def test_tempyral_reads_an_operation_the_official_client_started(
+    client: Client, nexus_handler: NexusHandler
+) -> None:
+    operation_id = _op_id("official")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _OFFICIAL_STARTER,
+        nexus_handler.target,
+        nexus_handler.endpoint,
+        operation_id,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    run_id = json.loads(stdout)["run_id"]
+    handle = client.get_nexus_operation_handle(operation_id, operation=EchoService.echo)
+    assert await handle.result() == EchoOutput("hello official")
+    description = await handle.describe()
+    assert description.run_id == run_id
+    assert await description.static_summary() == "started by the official client"
