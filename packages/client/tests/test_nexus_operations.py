@@ -308,6 +308,23 @@ async def test_handler_failure_is_a_nexus_operation_failure_error(
     assert description.status == NexusOperationExecutionStatus.FAILED
 
 
+async def test_asynchronous_operation_result(client: Client, nexus_handler: NexusHandler) -> None:
+    nexus_client = client.create_nexus_client(EchoService, nexus_handler.endpoint)
+    name = uuid.uuid4().hex
+    handle = await nexus_client.start_operation(
+        EchoService.wait, EchoInput(name), id=_op_id("async"), schedule_to_close_timeout=MINUTE
+    )
+    await _wait_until_started(handle)
+    waiting = asyncio.ensure_future(handle.result())
+    await asyncio.sleep(0.5)
+    assert not waiting.done()  # the handler's workflow is waiting for its signal
+    await client.get_workflow_handle(f"wait-{name}").signal("finish")
+    assert await asyncio.wait_for(waiting, 30) == EchoOutput(f"finished {name}")
+    description = await handle.describe()
+    assert description.status == NexusOperationExecutionStatus.COMPLETED
+    assert description.operation_token is not None
+
+
 async def test_asynchronous_operation_cancel(client: Client, nexus_handler: NexusHandler) -> None:
     nexus_client = client.create_nexus_client(EchoService, nexus_handler.endpoint)
     handle = await nexus_client.start_operation(
