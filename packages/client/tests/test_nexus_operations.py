@@ -119,7 +119,12 @@ class NexusHandler:
 @pytest.fixture(scope="module")
 def nexus_server() -> Iterator[DevServer]:
     """A dev server with standalone Nexus operations on."""
-    with DevServer(dynamic_config={"nexusoperation.enableStandalone": True}) as server:
+    config = {
+        "nexusoperation.enableStandalone": True,
+        # A new endpoint is seen at once, not at the registry's next refresh.
+        "system.refreshNexusEndpointsMinWait": "0s",
+    }
+    with DevServer(dynamic_config=config) as server:
         yield server
 
 
