@@ -11,7 +11,8 @@ The Temporal Cloud operations API has a client of its own: :py:class:`CloudOpera
 Standalone activities (started by the client, no workflow) come with :py:class:`ActivityHandle`.
 Large payloads can go to external storage (``DataConverter(external_storage=...)``).
 
-Not provided (yet): Nexus operations started from the client.
+Standalone Nexus operations (started by the client, no workflow; experimental) come with
+:py:meth:`Client.create_nexus_client` and :py:class:`NexusOperationHandle`.
 
 Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 
@@ -266,6 +267,41 @@ if TYPE_CHECKING:
     # The Cloud operations API client.
     from tempyral.client._cloud import CloudOperationsClient as CloudOperationsClient
 
+if TYPE_CHECKING:
+    # Standalone Nexus operations (experimental).
+    from tempyral.client._errors import NexusOperationFailureError as NexusOperationFailureError
+    from tempyral.client._nexus_client import NexusClient as NexusClient
+    from tempyral.client._nexus_handle import (
+        NexusOperationExecutionAsyncIterator as NexusOperationExecutionAsyncIterator,
+    )
+    from tempyral.client._nexus_handle import NexusOperationHandle as NexusOperationHandle
+    from tempyral.client._nexus_info import NexusOperationExecution as NexusOperationExecution
+    from tempyral.client._nexus_info import (
+        NexusOperationExecutionCancellationInfo as NexusOperationExecutionCancellationInfo,
+    )
+    from tempyral.client._nexus_info import (
+        NexusOperationExecutionCount as NexusOperationExecutionCount,
+    )
+    from tempyral.client._nexus_info import (
+        NexusOperationExecutionCountAggregationGroup as NexusOperationExecutionCountAggregationGroup,  # noqa: E501
+    )
+    from tempyral.client._nexus_info import (
+        NexusOperationExecutionDescription as NexusOperationExecutionDescription,
+    )
+    from tempyral.client._nexus_inputs import CancelNexusOperationInput as CancelNexusOperationInput
+    from tempyral.client._nexus_inputs import CountNexusOperationsInput as CountNexusOperationsInput
+    from tempyral.client._nexus_inputs import (
+        DescribeNexusOperationInput as DescribeNexusOperationInput,
+    )
+    from tempyral.client._nexus_inputs import (
+        GetNexusOperationResultInput as GetNexusOperationResultInput,
+    )
+    from tempyral.client._nexus_inputs import ListNexusOperationsInput as ListNexusOperationsInput
+    from tempyral.client._nexus_inputs import StartNexusOperationInput as StartNexusOperationInput
+    from tempyral.client._nexus_inputs import (
+        TerminateNexusOperationInput as TerminateNexusOperationInput,
+    )
+
 # The public names (and the private ones other tempyral packages use), with the module that
 # defines each: the one list that ``__all__``, ``__getattr__`` and ``__dir__`` read.
 _DEFINED_IN: dict[str, str] = {
@@ -446,6 +482,28 @@ _DEFINED_IN.update(
         ],
         "tempyral.client._build_id",
     )
+)
+
+# Standalone Nexus operations (experimental).
+_DEFINED_IN.update(
+    {
+        "NexusOperationFailureError": "tempyral.client._errors",
+        "NexusClient": "tempyral.client._nexus_client",
+        "NexusOperationExecutionAsyncIterator": "tempyral.client._nexus_handle",
+        "NexusOperationHandle": "tempyral.client._nexus_handle",
+        "NexusOperationExecution": "tempyral.client._nexus_info",
+        "NexusOperationExecutionCancellationInfo": "tempyral.client._nexus_info",
+        "NexusOperationExecutionCount": "tempyral.client._nexus_info",
+        "NexusOperationExecutionCountAggregationGroup": "tempyral.client._nexus_info",
+        "NexusOperationExecutionDescription": "tempyral.client._nexus_info",
+        "CancelNexusOperationInput": "tempyral.client._nexus_inputs",
+        "CountNexusOperationsInput": "tempyral.client._nexus_inputs",
+        "DescribeNexusOperationInput": "tempyral.client._nexus_inputs",
+        "GetNexusOperationResultInput": "tempyral.client._nexus_inputs",
+        "ListNexusOperationsInput": "tempyral.client._nexus_inputs",
+        "StartNexusOperationInput": "tempyral.client._nexus_inputs",
+        "TerminateNexusOperationInput": "tempyral.client._nexus_inputs",
+    }
 )
 
 __all__ = list(_DEFINED_IN)

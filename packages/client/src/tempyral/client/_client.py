@@ -35,6 +35,7 @@ from tempyral.client._inputs import (
 )
 from tempyral.client._interceptor import Interceptor, OutboundInterceptor
 from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
+from tempyral.client._nexus_calls import _NexusClientCalls
 from tempyral.client._plugin import Plugin
 from tempyral.client._standalone_activity_variants import _StandaloneActivityCalls
 from tempyral.client._types import ReturnType
@@ -106,7 +107,11 @@ class ClientConfig(TypedDict, total=False):
 
 
 class Client(
-    _WorkflowStartCalls, _UpdateWithStartCalls, _StandaloneActivityCalls, _BuildIdClientCalls
+    _WorkflowStartCalls,
+    _UpdateWithStartCalls,
+    _StandaloneActivityCalls,
+    _BuildIdClientCalls,
+    _NexusClientCalls,
 ):
     """Client for a Temporal namespace.
 

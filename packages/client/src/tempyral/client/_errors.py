@@ -12,6 +12,7 @@ The error tree::
     ├── RPCTimeoutOrCancelledError        a client call ran out of time or was cancelled
     │   └── WorkflowUpdateRPCTimeoutOrCancelledError
     ├── ActivityFailureError              a standalone activity failed
+    ├── NexusOperationFailureError        a standalone Nexus operation did not succeed
     ├── AsyncActivityCancelledError       a heartbeat learned the activity is cancelled
     └── ScheduleAlreadyRunningError       ``create_schedule`` with an id in use
 
@@ -33,6 +34,7 @@ __all__ = [
     "ActivityCancellationDetails",
     "ActivityFailureError",
     "AsyncActivityCancelledError",
+    "NexusOperationFailureError",
     "RPCTimeoutOrCancelledError",
     "ScheduleAlreadyRunningError",
     "WorkflowContinuedAsNewError",
@@ -144,6 +146,25 @@ class ActivityFailureError(TemporalError):
     @property
     def cause(self) -> BaseException:
         """Cause of the activity failure."""
+        assert self.__cause__ is not None
+        return self.__cause__
+
+
+class NexusOperationFailureError(TemporalError):
+    """A standalone Nexus operation failed, was cancelled, terminated or timed out.
+
+    .. warning::
+        This API is experimental and unstable.
+    """
+
+    def __init__(self, *, cause: BaseException) -> None:
+        """Create the error around its cause."""
+        super().__init__("Nexus operation execution failed")
+        self.__cause__ = cause
+
+    @property
+    def cause(self) -> BaseException:
+        """Why the operation did not succeed (the converted failure)."""
         assert self.__cause__ is not None
         return self.__cause__
 

@@ -59,6 +59,7 @@ from tempyral.client._list import (
     WorkflowExecutionStatus,
     WorkflowHistoryEventAsyncIterator,
 )
+from tempyral.client._nexus_calls import _NexusImplCalls
 from tempyral.client._standalone_activity_impl import _StandaloneActivityCalls
 from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
 from tempyral.common import HeaderCodecBehavior
@@ -101,6 +102,7 @@ class _ClientImpl(
     _ScheduleCalls,
     _StandaloneActivityCalls,
     _BuildIdImplCalls,
+    _NexusImplCalls,
     OutboundInterceptor,
 ):
     """The default outbound implementation: one RPC (or a few) per call."""

@@ -81,6 +81,26 @@ if TYPE_CHECKING:
     )
     from tempyral.client._standalone_activity_options import ActivityExecutionOptions
 
+if TYPE_CHECKING:
+    # Standalone Nexus operations: their classes load with a client's first Nexus call.
+    from tempyral.client._nexus_handle import (
+        NexusOperationExecutionAsyncIterator,
+        NexusOperationHandle,
+    )
+    from tempyral.client._nexus_info import (
+        NexusOperationExecutionCount,
+        NexusOperationExecutionDescription,
+    )
+    from tempyral.client._nexus_inputs import (
+        CancelNexusOperationInput,
+        CountNexusOperationsInput,
+        DescribeNexusOperationInput,
+        GetNexusOperationResultInput,
+        ListNexusOperationsInput,
+        StartNexusOperationInput,
+        TerminateNexusOperationInput,
+    )
+
 __all__ = ["Interceptor", "OutboundInterceptor"]
 
 
@@ -248,6 +268,45 @@ class OutboundInterceptor:
     async def count_activities(self, input: CountActivitiesInput) -> ActivityExecutionCount:
         """Called for every :py:meth:`Client.count_activities` call."""
         return await self.next.count_activities(input)
+
+    # -- standalone Nexus operations (started by a client, not a workflow; experimental) -------
+
+    async def start_nexus_operation(
+        self, input: StartNexusOperationInput
+    ) -> NexusOperationHandle[Any]:
+        """Called for every ``NexusClient.start_operation`` call (and ``execute_operation``)."""
+        return await self.next.start_nexus_operation(input)
+
+    async def describe_nexus_operation(
+        self, input: DescribeNexusOperationInput
+    ) -> NexusOperationExecutionDescription:
+        """Called for every :py:meth:`NexusOperationHandle.describe` call."""
+        return await self.next.describe_nexus_operation(input)
+
+    async def get_nexus_operation_result(self, input: GetNexusOperationResultInput) -> Any:
+        """Called for every :py:meth:`NexusOperationHandle.result` call that waits (a handle
+        keeps the outcome once known)."""
+        return await self.next.get_nexus_operation_result(input)
+
+    async def cancel_nexus_operation(self, input: CancelNexusOperationInput) -> None:
+        """Called for every :py:meth:`NexusOperationHandle.cancel` call."""
+        await self.next.cancel_nexus_operation(input)
+
+    async def terminate_nexus_operation(self, input: TerminateNexusOperationInput) -> None:
+        """Called for every :py:meth:`NexusOperationHandle.terminate` call."""
+        await self.next.terminate_nexus_operation(input)
+
+    def list_nexus_operations(
+        self, input: ListNexusOperationsInput
+    ) -> NexusOperationExecutionAsyncIterator:
+        """Called for every :py:meth:`Client.list_nexus_operations` call."""
+        return self.next.list_nexus_operations(input)
+
+    async def count_nexus_operations(
+        self, input: CountNexusOperationsInput
+    ) -> NexusOperationExecutionCount:
+        """Called for every :py:meth:`Client.count_nexus_operations` call."""
+        return await self.next.count_nexus_operations(input)
 
     # -- worker build-id compatibility (deprecated upstream) ------------------------------------
 
