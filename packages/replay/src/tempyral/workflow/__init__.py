@@ -97,6 +97,12 @@ from tempyral.workflow._local_activity_forms import (
     start_local_activity_class,
     start_local_activity_method,
 )
+from tempyral.workflow._nexus import (
+    NexusClient,
+    NexusOperationCancellationType,
+    NexusOperationHandle,
+    create_nexus_client,
+)
 from tempyral.workflow._previous_run import (
     get_last_completion_result,
     get_last_failure,
@@ -181,6 +187,9 @@ __all__ = [
     "MethodSyncOrAsyncSingleParam",
     "MethodSyncSingleParam",
     "MultiParamSpec",
+    "NexusClient",
+    "NexusOperationCancellationType",
+    "NexusOperationHandle",
     "NondeterminismError",
     "ParamType",
     "ParentClosePolicy",
@@ -200,6 +209,7 @@ __all__ = [
     "as_completed",
     "cancellation_reason",
     "continue_as_new",
+    "create_nexus_client",
     "current_update_info",
     "defn",
     "deprecate_patch",
