@@ -1,0 +1,109 @@
+"""Caller workflows of the Nexus golden histories: one per way a Nexus operation ends.
+
+Written against ``tempyral.workflow``; ``record.py`` runs this very file under the official SDK
+(its imports aliased to ``temporalio``), with an official Nexus handler worker serving
+:py:class:`GoldenService` through the endpoint :py:data:`ENDPOINT`. The handler
+(``handler.py``) is the official SDK's: tempyral's callers talk to it unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import nexusrpc
+
+from tempyral import workflow
+from tempyral.exceptions import NexusOperationError
+
+ENDPOINT = "golden-nexus-endpoint"
+
+
+@nexusrpc.service
+class GoldenService:
+    echo: nexusrpc.Operation[str, str]  # synchronous
+    fail: nexusrpc.Operation[str, str]  # synchronous, the handler raises
+    run_workflow: nexusrpc.Operation[str, str]  # asynchronous: a workflow run
+    wait_forever: nexusrpc.Operation[str, str]  # asynchronous, finishes only when cancelled
+
+
+def _describe(err: NexusOperationError) -> str:
+    """What the caller saw of a failed operation (the same text under either SDK)."""
+    cause = err.__cause__
+    cause_message = getattr(cause, "message", str(cause))
+    return f"{err.message} | {err.service}/{err.operation} | cause: {cause_message}"
+
+
+@workflow.defn
+class SyncResult:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        client = workflow.create_nexus_client(service=GoldenService, endpoint=ENDPOINT)
+        by_definition = await client.execute_operation(
+            GoldenService.echo, name, summary="echo by definition", headers={"x-golden": "1"}
+        )
+        by_name: str = await client.execute_operation("echo", f"{name} by name")
+        return f"{by_definition} / {by_name}"
+
+
+@workflow.defn
+class AsyncResult:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        client = workflow.create_nexus_client(service="GoldenService", endpoint=ENDPOINT)
+        handle = await client.start_operation(
+            GoldenService.run_workflow,
+            name,
+            schedule_to_close_timeout=timedelta(minutes=5),
+        )
+        token = handle.operation_token
+        result = await handle
+        return f"{result} (token given: {bool(token)})"
+
+
+@workflow.defn
+class HandlerFailure:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        client = workflow.create_nexus_client(service=GoldenService, endpoint=ENDPOINT)
+        try:
+            await client.execute_operation(GoldenService.fail, name)
+        except NexusOperationError as err:
+            return _describe(err)
+        raise RuntimeError("the operation should have failed")
+
+
+@workflow.defn
+class Cancelled:
+    @workflow.run
+    async def run(self, cancellation_type: str) -> str:
+        client = workflow.create_nexus_client(service=GoldenService, endpoint=ENDPOINT)
+        handle = await client.start_operation(
+            GoldenService.wait_forever,
+            cancellation_type,
+            cancellation_type=workflow.NexusOperationCancellationType[cancellation_type],
+        )
+        handle.cancel()
+        try:
+            await handle
+        except NexusOperationError as err:
+            return _describe(err)
+        raise RuntimeError("the operation should have been cancelled")
+
+
+@workflow.defn
+class TimedOut:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        client = workflow.create_nexus_client(service=GoldenService, endpoint=ENDPOINT)
+        try:
+            await client.execute_operation(
+                GoldenService.wait_forever,
+                name,
+                schedule_to_close_timeout=timedelta(seconds=3),
+            )
+        except NexusOperationError as err:
+            return _describe(err)
+        raise RuntimeError("the operation should have timed out")
+
+
+WORKFLOWS = [SyncResult, AsyncResult, HandlerFailure, Cancelled, TimedOut]
