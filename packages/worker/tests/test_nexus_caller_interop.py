@@ -1,0 +1,161 @@
+"""Nexus operations called from a tempyral workflow, end to end against the OFFICIAL handler.
+
+The caller workflows of the Nexus golden set (``replay/tests/golden/nexus/workflows.py``) run on
+a tempyral worker; the official SDK's handler worker (``golden/nexus/handler.py``, a process of
+its own) serves the operations through an endpoint created with ``CreateNexusEndpoint``. Each run
+returns what the official caller returned when the golden histories were recorded
+(``results.json``), and the histories tempyral writes replay in the official ``Replayer``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.client import Client
+from tempyral.testing import DevServer
+from tempyral.worker import Worker
+
+pytestmark = pytest.mark.integration
+
+GOLDEN = Path(__file__).parents[2] / "replay" / "tests" / "golden" / "nexus"
+WORKFLOWS_FILE = GOLDEN / "workflows.py"
+OFFICIAL_RESULTS: dict[str, str] = json.loads((GOLDEN / "results.json").read_text())
+OFFICIAL_REPLAY = Path(__file__).parent / "scripts" / "official_replay.py"
+CANCELLATION_TYPES = ("ABANDON", "TRY_CANCEL", "WAIT_REQUESTED", "WAIT_COMPLETED")
+# As golden/nexus/record.py: cancel-request outcomes are recorded, endpoints seen at once.
+DYNAMIC_CONFIG = {
+    "component.nexusoperations.recordCancelRequestCompletionEvents": True,
+    "system.refreshNexusEndpointsMinWait": "0s",
+}
+
+
+def _load_workflows() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("e2e_nexus_workflows", WORKFLOWS_FILE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["e2e_nexus_workflows"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+wf = _load_workflows()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[DevServer]:
+    with DevServer(dynamic_config=DYNAMIC_CONFIG) as dev_server:
+        yield dev_server
+
+
+@pytest.fixture(scope="module")
+def official_handler(server: DevServer) -> Iterator[subprocess.Popen[str]]:
+    """The official handler worker, serving ``GoldenService`` through ``wf.ENDPOINT``."""
+    process = subprocess.Popen(
+        [sys.executable, str(GOLDEN / "handler.py"), server.target, f"nexus-{uuid.uuid4()}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if line.strip() != "ready":
+        process.kill()
+        raise RuntimeError(f"the official handler did not start: {line}{process.stderr.read()}")
+    yield process
+    assert process.stdin is not None
+    process.stdin.close()  # the handler serves until its standard input closes
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+async def client(server: DevServer) -> Client:
+    return await Client.connect(server.target)
+
+
+@pytest.fixture
+async def caller(
+    client: Client, official_handler: subprocess.Popen[str]
+) -> AsyncIterator[str]:
+    task_queue = f"nexus-caller-{uuid.uuid4()}"
+    async with Worker(client, task_queue=task_queue, workflows=wf.WORKFLOWS):
+        yield task_queue
+
+
+def _position(events: list[str], kind: str) -> int:
+    return events.index(kind) if kind in events else len(events)
+
+
+def _scenarios() -> list[tuple[str, Any, str]]:
+    return [
+        ("sync_result", wf.SyncResult.run, "golden"),
+        ("async_result", wf.AsyncResult.run, "golden"),
+        ("handler_failure", wf.HandlerFailure.run, "golden"),
+        *[(f"cancelled_{kind.lower()}", wf.Cancelled.run, kind) for kind in CANCELLATION_TYPES],
+        ("timed_out", wf.TimedOut.run, "golden"),
+    ]
+
+
+async def test_tempyral_callers_get_what_official_callers_got_and_replay_officially(
+    client: Client, caller: str, tmp_path: Path
+) -> None:
+    handles = {
+        name: await client.start_workflow(
+            fn, arg, id=f"nexus-caller-{name}-{uuid.uuid4()}", task_queue=caller
+        )
+        for name, fn, arg in _scenarios()
+    }
+    results = {name: await asyncio.wait_for(h.result(), 60) for name, h in handles.items()}
+    orders = {
+        name: [
+            EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")
+            for e in (await h.fetch_history()).events
+        ]
+        for name, h in handles.items()
+    }
+    expected = dict(OFFICIAL_RESULTS)
+    wait_requested = orders["cancelled_wait_requested"]
+    if _position(wait_requested, "NEXUS_OPERATION_CANCELED") < _position(
+        wait_requested, "NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED"
+    ):
+        # The handler's workflow was cancelled before the server recorded that the cancel request
+        # was delivered: the operation's own outcome came first, and resolves as for WAIT_COMPLETED
+        # (the official caller's answer for that order).
+        expected["cancelled_wait_requested"] = OFFICIAL_RESULTS["cancelled_wait_completed"]
+    assert results == expected, wait_requested
+
+    files = []
+    for name, handle in handles.items():
+        history = await handle.fetch_history()
+        kinds = {EventType.Name(e.event_type) for e in history.events}
+        assert "EVENT_TYPE_NEXUS_OPERATION_SCHEDULED" in kinds, name
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"workflow_id": handle.id, "history": history.to_json_dict()}))
+        files.append(str(path))
+    replay = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, str(OFFICIAL_REPLAY), str(WORKFLOWS_FILE), *files],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert f"OK {len(files)}" in replay.stdout
