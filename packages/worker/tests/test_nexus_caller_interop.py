@@ -91,9 +91,7 @@ async def client(server: DevServer) -> Client:
 
 
 @pytest.fixture
-async def caller(
-    client: Client, official_handler: subprocess.Popen[str]
-) -> AsyncIterator[str]:
+async def caller(client: Client, official_handler: subprocess.Popen[str]) -> AsyncIterator[str]:
     task_queue = f"nexus-caller-{uuid.uuid4()}"
     async with Worker(client, task_queue=task_queue, workflows=wf.WORKFLOWS):
         yield task_queue
