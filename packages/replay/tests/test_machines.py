@@ -344,6 +344,10 @@ def test_a_failed_cancel_request_fails_a_wait_requested_await() -> None:
     assert job.failure.message == "Nexus operation cancellation request failed"
     assert job.failure.cause.message == "too late"
     # The operation still ends later: history may say so, and the await has its answer already.
-    assert machine.fire(
-        "nexus_operation_completed", event("nexus_operation_completed", 12, scheduled_event_id=5)
-    ) == []
+    assert (
+        machine.fire(
+            "nexus_operation_completed",
+            event("nexus_operation_completed", 12, scheduled_event_id=5),
+        )
+        == []
+    )
