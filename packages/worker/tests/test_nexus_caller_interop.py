@@ -22,7 +22,9 @@ from typing import Any
 
 import pytest
 
+from tempyral import workflow
 from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.api.enums.v1.failed_cause_pb2 import WorkflowTaskFailedCause
 from tempyral.client import Client
 from tempyral.testing import DevServer
 from tempyral.worker import Worker
@@ -61,28 +63,38 @@ def server() -> Iterator[DevServer]:
 
 
 @pytest.fixture(scope="module")
-def official_handler(server: DevServer) -> Iterator[subprocess.Popen[str]]:
+def official_handler(
+    server: DevServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[str]]:
     """The official handler worker, serving ``GoldenService`` through ``wf.ENDPOINT``."""
-    process = subprocess.Popen(
-        [sys.executable, str(GOLDEN / "handler.py"), server.target, f"nexus-{uuid.uuid4()}"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if line.strip() != "ready":
-        process.kill()
-        raise RuntimeError(f"the official handler did not start: {line}{process.stderr.read()}")
-    yield process
+    log = tmp_path_factory.mktemp("nexus-handler") / "stderr.txt"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, str(GOLDEN / "handler.py"), server.target, f"nexus-{uuid.uuid4()}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     assert process.stdin is not None
-    process.stdin.close()  # the handler serves until its standard input closes
+    assert process.stdout is not None
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        line = process.stdout.readline()
+        if line.strip() != "ready":
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"the official handler did not start: {line}{log.read_text()}")
+        yield process
+        process.stdin.close()  # the handler serves until its standard input closes
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    finally:
+        process.stdout.close()
+        if not process.stdin.closed:
+            process.stdin.close()
 
 
 @pytest.fixture
@@ -157,3 +169,45 @@ async def test_tempyral_callers_get_what_official_callers_got_and_replay_officia
     )
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert f"OK {len(files)}" in replay.stdout
+
+
+@workflow.defn
+class CallsAnUnknownEndpoint:
+    @workflow.run
+    async def run(self) -> str:
+        client = workflow.create_nexus_client(service="GoldenService", endpoint="no-such-endpoint")
+        return await client.execute_operation("echo", "lost")
+
+
+async def test_an_unknown_endpoint_fails_the_task_with_the_servers_reason(
+    client: Client, official_handler: subprocess.Popen[str]
+) -> None:
+    """A typo in the endpoint's name: the server refuses the command, the workflow task fails
+    with the server's reason (the run waits for fixed code), and the worker serves other runs."""
+    task_queue = f"nexus-caller-{uuid.uuid4()}"
+    async with Worker(
+        client, task_queue=task_queue, workflows=[*wf.WORKFLOWS, CallsAnUnknownEndpoint]
+    ):
+        lost = await client.start_workflow(
+            CallsAnUnknownEndpoint.run, id=f"nexus-lost-{uuid.uuid4()}", task_queue=task_queue
+        )
+        failed = None
+        for _ in range(100):
+            events = (await lost.fetch_history()).events
+            failed = next(
+                (e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED),
+                None,
+            )
+            if failed is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert failed is not None
+        attributes = failed.workflow_task_failed_event_attributes
+        assert "no-such-endpoint" in attributes.failure.message
+        assert attributes.cause == WorkflowTaskFailedCause.Value(
+            "WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES"
+        )
+        ok = await client.execute_workflow(
+            wf.SyncResult.run, "golden", id=f"nexus-ok-{uuid.uuid4()}", task_queue=task_queue
+        )
+        assert ok == OFFICIAL_RESULTS["sync_result"]
