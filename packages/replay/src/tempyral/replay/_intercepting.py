@@ -34,7 +34,14 @@ from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOption
 from tempyral.workflow._context import ContinueAsNewError, Info
 from tempyral.workflow._definition import _Definition
 from tempyral.workflow._local_activities import LocalActivityOptions
-from tempyral.workflow._nexus import NexusOperationHandle
+from tempyral.workflow._nexus import NexusOperationCancellationType, NexusOperationHandle
+from tempyral.workflow._signal_with_start import (
+    SYSTEM_ENDPOINT,
+    SYSTEM_OPERATION,
+    SYSTEM_SERVICE,
+    SignalWithStartWorkflowRequest,
+    SignalWithStartWorkflowResponse,
+)
 
 if TYPE_CHECKING:
     from tempyral.replay._runtime import WorkflowRuntime
@@ -228,11 +235,32 @@ class _EngineOutbound(WorkflowOutboundInterceptor):
     ) -> NexusOperationHandle[OutputT]:
         return await self._runtime.nexus.start(input)
 
-    async def start_system_nexus_operation(self, input: Any) -> Any:
-        raise NotImplementedError("Nexus operations are not run by tempyral yet")
+    async def start_system_nexus_operation(
+        self, input: StartNexusOperationInput[Any, OutputT]
+    ) -> NexusOperationHandle[OutputT]:
+        return await self._runtime.nexus.start(input)
 
-    async def start_signal_with_start_workflow(self, request: Any) -> Any:
-        raise NotImplementedError("signal-with-start from a workflow is not supported yet")
+    async def start_signal_with_start_workflow(
+        self, request: SignalWithStartWorkflowRequest
+    ) -> NexusOperationHandle[SignalWithStartWorkflowResponse]:
+        # As the official SDK: the request becomes the system endpoint's operation input, which
+        # goes through the outbound chain once more as a system Nexus operation.
+        input: StartNexusOperationInput[Any, SignalWithStartWorkflowResponse] = (
+            StartNexusOperationInput(
+                endpoint=SYSTEM_ENDPOINT,
+                service=SYSTEM_SERVICE,
+                operation=SYSTEM_OPERATION,
+                input=request,
+                output_type=SignalWithStartWorkflowResponse,
+                schedule_to_close_timeout=None,
+                schedule_to_start_timeout=None,
+                start_to_close_timeout=None,
+                cancellation_type=NexusOperationCancellationType.WAIT_COMPLETED,
+                headers=None,
+                summary=None,
+            )
+        )
+        return await self._runtime.interceptors.outbound.start_system_nexus_operation(input)
 
 
 def activity_input(options: ActivityOptions) -> StartActivityInput:

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     )
     from tempyral.workflow._context import Info
     from tempyral.workflow._nexus import NexusOperationCancellationType, NexusOperationHandle
+    from tempyral.workflow._signal_with_start import (
+        SignalWithStartWorkflowRequest,
+        SignalWithStartWorkflowResponse,
+    )
 
 __all__ = [
     "ContinueAsNewInput",
@@ -333,10 +337,15 @@ class WorkflowOutboundInterceptor:
         :py:meth:`tempyral.workflow.NexusClient.execute_operation` call."""
         return await self.next.start_nexus_operation(input)
 
-    async def start_system_nexus_operation(self, input: Any) -> Any:
-        """Called for every system Nexus operation (tempyral runs no Nexus operations yet)."""
+    async def start_system_nexus_operation(
+        self, input: StartNexusOperationInput[Any, OutputT]
+    ) -> NexusOperationHandle[OutputT]:
+        """Called for every operation of the server's system Nexus endpoint (after its own
+        method, such as :py:meth:`start_signal_with_start_workflow`)."""
         return await self.next.start_system_nexus_operation(input)
 
-    async def start_signal_with_start_workflow(self, request: Any) -> Any:
-        """Called for signal-with-start from a workflow (not supported by tempyral yet)."""
+    async def start_signal_with_start_workflow(
+        self, request: SignalWithStartWorkflowRequest
+    ) -> NexusOperationHandle[SignalWithStartWorkflowResponse]:
+        """Called for every :py:func:`tempyral.workflow.signal_with_start_workflow` call."""
         return await self.next.start_signal_with_start_workflow(request)

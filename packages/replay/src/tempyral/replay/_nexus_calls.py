@@ -24,6 +24,7 @@ from tempyral.replay._interceptor_api import StartNexusOperationInput
 from tempyral.replay._machines import NexusCancellationType
 from tempyral.replay._outbound import await_operation
 from tempyral.workflow._nexus import NexusOperationHandle
+from tempyral.workflow._signal_with_start import SYSTEM_ENDPOINT
 
 if TYPE_CHECKING:
     from tempyral.replay._runtime import WorkflowRuntime
@@ -108,7 +109,13 @@ class NexusCalls:
             service=input.service,
             operation=input.operation_name,
         )
-        attrs.input.CopyFrom(converter.to_payloads([input.input])[0])
+        if input.endpoint == SYSTEM_ENDPOINT:
+            # Loaded on first use: it needs the workflow service's messages, a large module.
+            from tempyral.replay import _system_nexus
+
+            attrs.input.CopyFrom(_system_nexus.request_payload(input.input, converter))
+        else:
+            attrs.input.CopyFrom(converter.to_payloads([input.input])[0])
         for duration, timeout in (
             (attrs.schedule_to_close_timeout, input.schedule_to_close_timeout),
             (attrs.schedule_to_start_timeout, input.schedule_to_start_timeout),
@@ -146,7 +153,11 @@ class NexusCalls:
             handle.resolve_failure(self._failure(job.seq, job.status, job.failure))
             return
         value = None
-        if job.result is not None:
+        if job.result is not None and handle.input.endpoint == SYSTEM_ENDPOINT:
+            from tempyral.replay import _system_nexus
+
+            value = _system_nexus.response_value(job.result)
+        elif job.result is not None:
             hint = handle.input.output_type
             value = self._runtime.convert([job.result], [hint] if hint else None)[0]
         handle.result_fut.set_result(value)

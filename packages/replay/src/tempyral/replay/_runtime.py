@@ -65,6 +65,7 @@ from tempyral.workflow._dynamic_config import DynamicWorkflowConfig
 from tempyral.workflow._local_activities import LocalActivityOptions
 from tempyral.workflow._metrics import ReplaySafeMeter
 from tempyral.workflow._nexus import NexusOperationCancellationType, NexusOperationHandle
+from tempyral.workflow._signal_with_start import SYSTEM_ENDPOINT, SYSTEM_OPERATION, SYSTEM_SERVICE
 
 __all__ = ["WorkflowRuntime"]
 
@@ -561,7 +562,13 @@ class WorkflowRuntime:
         summary: str | None,
         event_groups: Sequence[Any] | None,
     ) -> NexusOperationHandle[Any]:
-        return await self.interceptors.outbound.start_nexus_operation(
+        outbound = self.interceptors.outbound
+        if endpoint == SYSTEM_ENDPOINT:
+            # The server's own operations: each has its outbound method, as in the official SDK.
+            if (service, operation) != (SYSTEM_SERVICE, SYSTEM_OPERATION):
+                raise ValueError(f"unsupported System Nexus operation: {service}/{operation}")
+            return await outbound.start_signal_with_start_workflow(input)
+        return await outbound.start_nexus_operation(
             StartNexusOperationInput(
                 endpoint=endpoint,
                 service=service,

@@ -114,6 +114,7 @@ from tempyral.workflow._randomness import (
     register_random_seed_callback,
     uuid7,
 )
+from tempyral.workflow._signal_with_start import signal_with_start_workflow
 from tempyral.workflow._typing import (
     AnyType,
     CallableAsyncNoParam,
@@ -259,6 +260,7 @@ __all__ = [
     "set_signal_handler",
     "set_update_handler",
     "signal",
+    "signal_with_start_workflow",
     "sleep",
     "start_activity",
     "start_activity_class",
