@@ -133,6 +133,7 @@ WORKFLOW = [
     "set_signal_handler",
     "set_update_handler",
     "signal",
+    "signal_with_start_workflow",
     "sleep",
     "start_activity",
     "start_activity_class",
@@ -231,6 +232,7 @@ SIGNATURES_CHECKED = [
     "LoggerAdapter",
     "dynamic_config",
     "create_nexus_client",
+    "signal_with_start_workflow",
 ]
 
 
@@ -259,7 +261,6 @@ def test_signatures_take_the_official_parameter_names() -> None:
         assert ours == theirs[name], name
 
 
-_NEXUS = "tempyral calls no Nexus system operations yet"
 _SANDBOX = "tempyral has no per-run sandbox"
 _EVENT_GROUPS = (
     "event groups (experimental upstream) put markers on every kind of command and on inbound"
@@ -268,8 +269,6 @@ _EVENT_GROUPS = (
 # Official public names of temporalio.workflow that tempyral.workflow does not offer, and why.
 WORKFLOW_NOT_BUILT: dict[str, str] = {
     "annotations": "the official module's `from __future__ import annotations`, not API",
-    "signal_with_start_workflow": _NEXUS
-    + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
     "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
     "EventGroup": _EVENT_GROUPS,
     "create_event_group": _EVENT_GROUPS,

@@ -22,7 +22,7 @@ import pytest
 FLOORS: dict[str, int] = {
     "client": 89,
     "worker": 83,
-    "workflow": 96,
+    "workflow": 97,
     "activity": 100,
     "converter": 100,
     "common": 100,

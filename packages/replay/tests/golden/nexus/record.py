@@ -37,6 +37,7 @@ HANDLER_QUEUE = "golden-nexus-handler"
 DYNAMIC_CONFIG = {
     "component.nexusoperations.recordCancelRequestCompletionEvents": True,
     "system.refreshNexusEndpointsMinWait": "0s",
+    "history.enableSignalWithStartFromWorkflow": True,  # workflow.signal_with_start_workflow
 }
 CANCELLATION_TYPES = ("ABANDON", "TRY_CANCEL", "WAIT_REQUESTED", "WAIT_COMPLETED")
 
@@ -61,6 +62,7 @@ def scenarios(wf: Any) -> list[tuple[str, Any, str]]:
         ("handler_failure", wf.HandlerFailure.run, "golden"),
         *[(f"cancelled_{kind.lower()}", wf.Cancelled.run, kind) for kind in CANCELLATION_TYPES],
         ("timed_out", wf.TimedOut.run, "golden"),
+        ("signal_with_start", wf.SignalWithStart.run, "golden-mailbox"),
     ]
 
 
@@ -77,6 +79,11 @@ async def record(client: Client, wf: Any) -> tuple[dict[str, str], dict[str, str
         (OUT / f"{name}.json").write_text(history.to_json() + "\n")
         index[name] = handle.id
         print(f"  {name}: {len(history.events)} events: {results[name]}", flush=True)
+    # The workflow that signal-with-start started: its start carries the signal.
+    mailbox = client.get_workflow_handle("golden-mailbox")
+    results["mailbox"] = await mailbox.result()
+    (OUT / "mailbox.json").write_text((await mailbox.fetch_history()).to_json() + "\n")
+    index["mailbox"] = mailbox.id
     return index, results
 
 

@@ -106,4 +106,40 @@ class TimedOut:
         raise RuntimeError("the operation should have timed out")
 
 
-WORKFLOWS = [SyncResult, AsyncResult, HandlerFailure, Cancelled, TimedOut]
+@workflow.defn
+class Mailbox:
+    """Started (or signalled) by :py:class:`SignalWithStart`."""
+
+    def __init__(self) -> None:
+        self.letters: list[str] = []
+
+    @workflow.signal
+    def post(self, letter: str) -> None:
+        self.letters.append(letter)
+
+    @workflow.run
+    async def run(self, owner: str) -> str:
+        await workflow.wait_condition(lambda: bool(self.letters))
+        return f"{owner} got {self.letters}"
+
+
+@workflow.defn
+class SignalWithStart:
+    """``workflow.signal_with_start_workflow``: a Nexus operation of the system endpoint."""
+
+    @workflow.run
+    async def run(self, mailbox_id: str) -> str:
+        handle = await workflow.signal_with_start_workflow(
+            Mailbox.run,
+            "golden",
+            id=mailbox_id,
+            task_queue=workflow.info().task_queue,
+            signal=Mailbox.post,
+            signal_args="hello",
+            execution_timeout=timedelta(minutes=5),
+            static_summary="a mailbox",
+        )
+        return f"signalled {handle.id} (run id given: {handle.run_id is not None})"
+
+
+WORKFLOWS = [SyncResult, AsyncResult, HandlerFailure, Cancelled, TimedOut, Mailbox, SignalWithStart]
