@@ -11,12 +11,21 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any, ClassVar
 
 import pytest
 
+from tempyral import workflow
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
 from tempyral.api.enums.v1.event_type_pb2 import EventType
-from tempyral.replay import NondeterminismError, Replayer, WorkflowHistory
+from tempyral.replay import (
+    NondeterminismError,
+    Replayer,
+    StartNexusOperationInput,
+    WorkflowHistory,
+    WorkflowInboundInterceptor,
+    WorkflowOutboundInterceptor,
+)
 
 from .conftest import load_module, workflow_classes
 
@@ -217,3 +226,71 @@ def test_a_dropped_cancel_request_is_reported(tmp_path: Path) -> None:
     )
     assert isinstance(result.replay_failure, NondeterminismError)
     assert "CANCEL_REQUESTED" in str(result.replay_failure)
+
+
+class _Recorder:
+    """An interceptor (the official protocol: ``workflow_interceptor_class``) that writes down
+    what the outbound chain sees of each Nexus call."""
+
+    seen: ClassVar[list[tuple[str, str, str, Any]]] = []
+
+    def workflow_interceptor_class(self, _input: Any) -> type[WorkflowInboundInterceptor]:
+        seen = self.seen
+
+        class Outbound(WorkflowOutboundInterceptor):
+            async def start_nexus_operation(
+                self, input: StartNexusOperationInput[Any, Any]
+            ) -> workflow.NexusOperationHandle[Any]:
+                seen.append(("operation", input.service, input.operation_name, input.output_type))
+                return await super().start_nexus_operation(input)
+
+            async def start_signal_with_start_workflow(self, request: Any) -> Any:
+                seen.append(("signal-with-start", request.id, str(request.signal), None))
+                return await super().start_signal_with_start_workflow(request)
+
+            async def start_system_nexus_operation(
+                self, input: StartNexusOperationInput[Any, Any]
+            ) -> workflow.NexusOperationHandle[Any]:
+                seen.append(("system", input.service, input.operation_name, input.output_type))
+                return await super().start_system_nexus_operation(input)
+
+        class Inbound(WorkflowInboundInterceptor):
+            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+                super().init(Outbound(outbound))
+
+        return Inbound
+
+
+def test_outbound_interceptors_see_each_nexus_call(wf: ModuleType) -> None:
+    _Recorder.seen.clear()
+    replayer = Replayer(workflows=workflow_classes(wf), interceptors=[_Recorder()])
+    replayer.replay_workflow_sync(BY_NAME["sync_result"])
+    replayer.replay_workflow_sync(BY_NAME["signal_with_start"])
+    [by_definition, by_name, signal_with_start, system] = _Recorder.seen
+    # A definition names its operation and brings its output type; a name brings neither.
+    assert by_definition == ("operation", "GoldenService", "echo", str)
+    assert by_name == ("operation", "GoldenService", "echo", None)
+    assert signal_with_start[:2] == ("signal-with-start", "golden-mailbox")
+    assert system[:3] == (
+        "system",
+        "temporal.api.workflowservice.v1.WorkflowService",
+        "SignalWithStartWorkflowExecution",
+    )
+
+
+def test_a_service_or_operation_that_is_not_nexus_says_what_to_pass() -> None:
+    with pytest.raises(ValueError, match=r"@nexusrpc\.service"):
+        workflow.create_nexus_client(service=dict, endpoint="my-endpoint")
+    with pytest.raises(ValueError, match="not a Nexus operation"):
+        StartNexusOperationInput(
+            endpoint="my-endpoint",
+            service="MyService",
+            operation=len,
+            input=None,
+            schedule_to_close_timeout=None,
+            schedule_to_start_timeout=None,
+            start_to_close_timeout=None,
+            cancellation_type=workflow.NexusOperationCancellationType.WAIT_COMPLETED,
+            headers=None,
+            summary=None,
+        )
