@@ -215,3 +215,51 @@ async def test_an_unknown_endpoint_fails_the_task_with_the_servers_reason(
             wf.SyncResult.run, "golden", id=f"nexus-ok-{uuid.uuid4()}", task_queue=task_queue
         )
         assert ok == OFFICIAL_RESULTS["sync_result"]
+
+
+async def test_tracing_records_each_nexus_call_and_sends_its_context_to_the_handler(
+    server: DevServer, official_handler: subprocess.Popen[str]
+) -> None:
+    """The OpenTelemetry contrib's ``TracingInterceptor`` records a span per Nexus call with the
+    official contrib's names, and the schedule command carries the trace context as Nexus
+    headers (strings), so the handler's spans can join the caller's trace."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from tempyral.contrib.opentelemetry import TracingInterceptor
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("tempyral-tests")
+    interceptor = TracingInterceptor(tracer)
+    traced = await Client.connect(server.target, interceptors=[interceptor])
+    task_queue = f"nexus-traced-{uuid.uuid4()}"
+    async with Worker(traced, task_queue=task_queue, workflows=wf.WORKFLOWS):
+        with tracer.start_as_current_span("test"):  # the workflows' spans join this trace
+            handles = [
+                await traced.start_workflow(
+                    wf.SyncResult.run, "golden", id=f"traced-{uuid.uuid4()}", task_queue=task_queue
+                ),
+                await traced.start_workflow(
+                    wf.SignalWithStart.run,
+                    f"traced-mailbox-{uuid.uuid4()}",
+                    id=f"traced-{uuid.uuid4()}",
+                    task_queue=task_queue,
+                ),
+            ]
+        for handle in handles:
+            await asyncio.wait_for(handle.result(), 60)
+    names = [span.name for span in exporter.get_finished_spans()]
+    assert names.count("StartNexusOperation:GoldenService/echo") == 2
+    assert names.count("SignalWithStartWorkflow") == 1
+    scheduled = [
+        e.nexus_operation_scheduled_event_attributes
+        for e in (await handles[0].fetch_history()).events
+        if e.event_type == EventType.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED
+    ]
+    assert len(scheduled) == 2
+    assert all("traceparent" in attributes.nexus_header for attributes in scheduled)
+    assert scheduled[0].nexus_header["x-golden"] == "1"  # the caller's own header is kept
+    exporter.shutdown()
