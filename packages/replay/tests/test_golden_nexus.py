@@ -88,6 +88,7 @@ def test_every_way_an_operation_ends_has_a_golden_history() -> None:
         "cancelled_try_cancel",
         "cancelled_wait_requested",
         "cancelled_wait_completed",
+        "cancelled_before_sent",
         "timed_out",
         "signal_with_start",
         "mailbox",
@@ -102,6 +103,7 @@ def test_every_way_an_operation_ends_has_a_golden_history() -> None:
     )
     assert "NEXUS_OPERATION_CANCELED" in _event_types(BY_NAME["cancelled_wait_completed"])
     assert "NEXUS_OPERATION_TIMED_OUT" in _event_types(BY_NAME["timed_out"])
+    assert not any("NEXUS" in kind for kind in _event_types(BY_NAME["cancelled_before_sent"]))
     scheduled = next(
         e.nexus_operation_scheduled_event_attributes
         for e in BY_NAME["signal_with_start"].events
@@ -203,7 +205,7 @@ def test_every_task_run_as_new_issues_what_the_official_caller_issued(
                 result = command.complete_workflow_execution_command_attributes.result
                 assert result == recorded_event.workflow_execution_completed_event_attributes.result
                 assert json.loads(result.payloads[0].data) == RESULTS[name]
-    if name != "mailbox":  # the workflow signal-with-start started: no Nexus of its own
+    if name not in ("mailbox", "cancelled_before_sent"):  # no operation reached the server
         assert "COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION" in compared
     assert "COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION" in compared
 

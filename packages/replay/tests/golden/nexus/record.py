@@ -61,6 +61,7 @@ def scenarios(wf: Any) -> list[tuple[str, Any, str]]:
         ("async_result", wf.AsyncResult.run, "golden"),
         ("handler_failure", wf.HandlerFailure.run, "golden"),
         *[(f"cancelled_{kind.lower()}", wf.Cancelled.run, kind) for kind in CANCELLATION_TYPES],
+        ("cancelled_before_sent", wf.CancelledBeforeSent.run, "golden"),
         ("timed_out", wf.TimedOut.run, "golden"),
         ("signal_with_start", wf.SignalWithStart.run, "golden-mailbox"),
     ]

@@ -8,6 +8,7 @@ Written against ``tempyral.workflow``; ``record.py`` runs this very file under t
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import nexusrpc
@@ -91,6 +92,23 @@ class Cancelled:
 
 
 @workflow.defn
+class CancelledBeforeSent:
+    """Cancelled in the task that scheduled it: the command never reaches the server."""
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        client = workflow.create_nexus_client(service=GoldenService, endpoint=ENDPOINT)
+        start = asyncio.ensure_future(client.start_operation(GoldenService.echo, name))
+        await asyncio.sleep(0)  # the start has issued its command
+        start.cancel()
+        try:
+            await start
+        except NexusOperationError as err:
+            return _describe(err)
+        raise RuntimeError("the start should have been cancelled")
+
+
+@workflow.defn
 class TimedOut:
     @workflow.run
     async def run(self, name: str) -> str:
@@ -142,4 +160,13 @@ class SignalWithStart:
         return f"signalled {handle.id} (run id given: {handle.run_id is not None})"
 
 
-WORKFLOWS = [SyncResult, AsyncResult, HandlerFailure, Cancelled, TimedOut, Mailbox, SignalWithStart]
+WORKFLOWS = [
+    SyncResult,
+    AsyncResult,
+    HandlerFailure,
+    Cancelled,
+    CancelledBeforeSent,
+    TimedOut,
+    Mailbox,
+    SignalWithStart,
+]
