@@ -84,6 +84,7 @@ def test_every_way_an_operation_ends_has_a_golden_history() -> None:
         "sync_result",
         "async_result",
         "handler_failure",
+        "async_failure",
         "cancelled_abandon",
         "cancelled_try_cancel",
         "cancelled_wait_requested",

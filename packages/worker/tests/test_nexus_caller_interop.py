@@ -119,6 +119,7 @@ def _scenarios() -> list[tuple[str, Any, str]]:
         ("sync_result", wf.SyncResult.run, "golden"),
         ("async_result", wf.AsyncResult.run, "golden"),
         ("handler_failure", wf.HandlerFailure.run, "golden"),
+        ("async_failure", wf.AsyncFailure.run, "golden"),
         *[(f"cancelled_{kind.lower()}", wf.Cancelled.run, kind) for kind in CANCELLATION_TYPES],
         ("cancelled_before_sent", wf.CancelledBeforeSent.run, "golden"),
         ("timed_out", wf.TimedOut.run, "golden"),

@@ -25,6 +25,7 @@ import temporalio.api.nexus.v1
 import temporalio.api.operatorservice.v1
 from temporalio import nexus, workflow
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -57,6 +58,15 @@ class HandlerWaitForever:
         return name
 
 
+@workflow.defn
+class HandlerFailLater:
+    """The workflow behind ``fail_later``: fails (for good) once started."""
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        raise ApplicationError(f"the run for {name} failed", non_retryable=True)
+
+
 def handler_class(service: type) -> type:
     @nexusrpc.handler.service_handler(service=service)
     class GoldenServiceHandler:
@@ -81,6 +91,12 @@ def handler_class(service: type) -> type:
             self, ctx: nexus.WorkflowRunOperationContext, name: str
         ) -> nexus.WorkflowHandle[str]:
             return await ctx.start_workflow(HandlerWaitForever.run, name, id=f"wait-{uuid.uuid4()}")
+
+        @nexus.workflow_run_operation
+        async def fail_later(
+            self, ctx: nexus.WorkflowRunOperationContext, name: str
+        ) -> nexus.WorkflowHandle[str]:
+            return await ctx.start_workflow(HandlerFailLater.run, name, id=f"fail-{uuid.uuid4()}")
 
     return GoldenServiceHandler
 
@@ -107,7 +123,7 @@ async def handler_worker(client: Client, task_queue: str) -> AsyncIterator[None]
     async with Worker(
         client,
         task_queue=task_queue,
-        workflows=[HandlerRun, HandlerWaitForever],
+        workflows=[HandlerRun, HandlerWaitForever, HandlerFailLater],
         nexus_service_handlers=[handler_class(wf.GoldenService)()],
         workflow_runner=UnsandboxedWorkflowRunner(),
         graceful_shutdown_timeout=timedelta(seconds=1),

@@ -25,6 +25,7 @@ class GoldenService:
     fail: nexusrpc.Operation[str, str]  # synchronous, the handler raises
     run_workflow: nexusrpc.Operation[str, str]  # asynchronous: a workflow run
     wait_forever: nexusrpc.Operation[str, str]  # asynchronous, finishes only when cancelled
+    fail_later: nexusrpc.Operation[str, str]  # asynchronous: a workflow run that fails
 
 
 def _describe(err: NexusOperationError) -> str:
@@ -70,6 +71,19 @@ class HandlerFailure:
             await client.execute_operation(GoldenService.fail, name)
         except NexusOperationError as err:
             return _describe(err)
+        raise RuntimeError("the operation should have failed")
+
+
+@workflow.defn
+class AsyncFailure:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        client = workflow.create_nexus_client(service=GoldenService, endpoint=ENDPOINT)
+        handle = await client.start_operation(GoldenService.fail_later, name)
+        try:
+            await handle
+        except NexusOperationError as err:
+            return f"{_describe(err)} (token given: {bool(handle.operation_token)})"
         raise RuntimeError("the operation should have failed")
 
 
@@ -164,6 +178,7 @@ WORKFLOWS = [
     SyncResult,
     AsyncResult,
     HandlerFailure,
+    AsyncFailure,
     Cancelled,
     CancelledBeforeSent,
     TimedOut,
