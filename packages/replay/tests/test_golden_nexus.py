@@ -297,3 +297,18 @@ def test_a_service_or_operation_that_is_not_nexus_says_what_to_pass() -> None:
             headers=None,
             summary=None,
         )
+
+
+def test_handle_result_is_awaiting_the_handle(tmp_path: Path) -> None:
+    """``handle.result()`` (an addition: the official documentation's example calls it) gives
+    what ``await handle`` gave the official caller."""
+    replayer = _changed(tmp_path, "result = await handle\n", "result = await handle.result()\n")
+    history = BY_NAME["async_result"]
+    events = history.events
+    started = EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
+    last_started = max(i for i, e in enumerate(events) if e.event_type == started)
+    completion = replayer.new_instance(history.workflow_id).activate(events[: last_started + 1])
+    assert completion.failure is None
+    [complete] = completion.commands
+    result = complete.complete_workflow_execution_command_attributes.result.payloads[0]
+    assert json.loads(result.data) == RESULTS["async_result"]

@@ -75,6 +75,14 @@ class NexusOperationHandle(Generic[OutputT]):
         """The token the handler gave an asynchronous operation (None for a synchronous one)."""
         raise NotImplementedError
 
+    async def result(self) -> OutputT:
+        """Wait for the operation's result, as ``await handle`` does.
+
+        An addition: the official class has no such method, though its own documentation's
+        example (``await handle.result()``) calls it.
+        """
+        return await self
+
 
 def nexus_operation_name(operation: Any) -> str:
     """The name of an operation given as a name, a ``nexusrpc.Operation`` or a decorated method."""
