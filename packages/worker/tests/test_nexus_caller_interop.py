@@ -10,6 +10,7 @@ returns what the official caller returned when the golden histories were recorde
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import json
 import subprocess
@@ -27,7 +28,7 @@ from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.enums.v1.failed_cause_pb2 import WorkflowTaskFailedCause
 from tempyral.client import Client
 from tempyral.testing import DevServer
-from tempyral.worker import Worker
+from tempyral.worker import Replayer, Worker
 
 pytestmark = pytest.mark.integration
 
@@ -63,15 +64,12 @@ def server() -> Iterator[DevServer]:
         yield dev_server
 
 
-@pytest.fixture(scope="module")
-def official_handler(
-    server: DevServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[subprocess.Popen[str]]:
-    """The official handler worker, serving ``GoldenService`` through ``wf.ENDPOINT``."""
-    log = tmp_path_factory.mktemp("nexus-handler") / "stderr.txt"
+@contextlib.contextmanager
+def _official(*arguments: str, log: Path) -> Iterator[subprocess.Popen[str]]:
+    """``handler.py`` with ``arguments`` (an official worker) until the block ends."""
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, str(GOLDEN / "handler.py"), server.target, f"nexus-{uuid.uuid4()}"],
+            [sys.executable, str(GOLDEN / "handler.py"), *arguments],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -84,9 +82,9 @@ def official_handler(
         if line.strip() != "ready":
             process.kill()
             process.wait()
-            raise RuntimeError(f"the official handler did not start: {line}{log.read_text()}")
+            raise RuntimeError(f"the official worker did not start: {line}{log.read_text()}")
         yield process
-        process.stdin.close()  # the handler serves until its standard input closes
+        process.stdin.close()  # it serves until its standard input closes
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -96,6 +94,16 @@ def official_handler(
         process.stdout.close()
         if not process.stdin.closed:
             process.stdin.close()
+
+
+@pytest.fixture(scope="module")
+def official_handler(
+    server: DevServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[str]]:
+    """The official handler worker, serving ``GoldenService`` through ``wf.ENDPOINT``."""
+    log = tmp_path_factory.mktemp("nexus-handler") / "stderr.txt"
+    with _official(server.target, f"nexus-{uuid.uuid4()}", log=log) as process:
+        yield process
 
 
 @pytest.fixture
@@ -158,8 +166,10 @@ async def test_tempyral_callers_get_what_official_callers_got_and_replay_officia
     assert results == expected, wait_requested
 
     files = []
+    histories = []
     for name, handle in handles.items():
         history = await handle.fetch_history()
+        histories.append(history)
         kinds = {EventType.Name(e.event_type) for e in history.events}
         reached_the_server = name not in ("mailbox", "cancelled_before_sent")
         assert ("EVENT_TYPE_NEXUS_OPERATION_SCHEDULED" in kinds) is reached_the_server, name
@@ -176,6 +186,9 @@ async def test_tempyral_callers_get_what_official_callers_got_and_replay_officia
     )
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert f"OK {len(files)}" in replay.stdout
+    # And in tempyral's, in one batch.
+    ours = await Replayer(workflows=wf.WORKFLOWS).replay_workflows(histories)
+    assert dict(ours.replay_failures) == {}
 
 
 @workflow.defn
@@ -266,3 +279,60 @@ async def test_tracing_records_each_nexus_call_and_sends_its_context_to_the_hand
     assert all("traceparent" in attributes.nexus_header for attributes in scheduled)
     assert scheduled[0].nexus_header["x-golden"] == "1"  # the caller's own header is kept
     exporter.shutdown()
+
+
+async def _wait_for_task_after(handle: Any, kind: str) -> None:
+    """Until history has ``kind`` followed by a completed workflow task (the code saw it)."""
+    for _ in range(300):
+        names = [EventType.Name(e.event_type) for e in (await handle.fetch_history()).events]
+        if (
+            f"EVENT_TYPE_{kind}" in names
+            and "EVENT_TYPE_WORKFLOW_TASK_COMPLETED" in names[names.index(f"EVENT_TYPE_{kind}") :]
+        ):
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"no workflow task after {kind} in {handle.id}")
+
+
+@pytest.mark.parametrize("first", ["official", "tempyral"])
+async def test_a_run_moves_between_the_sdks_workers_between_nexus_operations(
+    server: DevServer,
+    client: Client,
+    official_handler: subprocess.Popen[str],
+    tmp_path: Path,
+    first: str,
+) -> None:
+    """A run that called a Nexus operation on one SDK's worker finishes on the other's: the
+    second replays the first's Nexus events, resolves the same handle and calls another."""
+    task_queue = f"nexus-moving-{uuid.uuid4()}"
+    handle = await client.start_workflow(
+        wf.Moving.run, "golden", id=f"nexus-moving-{uuid.uuid4()}", task_queue=task_queue
+    )
+    tempyral_worker = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=wf.WORKFLOWS,
+        identity="tempyral-caller",
+        max_cached_workflows=0,
+    )
+    if first == "official":
+        with _official("--caller", server.target, task_queue, log=tmp_path / "caller.txt"):
+            await _wait_for_task_after(handle, "NEXUS_OPERATION_STARTED")
+        async with tempyral_worker:
+            await handle.signal(wf.Moving.proceed)
+            result = await asyncio.wait_for(handle.result(), 60)
+    else:
+        async with tempyral_worker:
+            await _wait_for_task_after(handle, "NEXUS_OPERATION_STARTED")
+        with _official("--caller", server.target, task_queue, log=tmp_path / "caller.txt"):
+            await handle.signal(wf.Moving.proceed)
+            result = await asyncio.wait_for(handle.result(), 60)
+    assert result == "run by the handler for golden / echo: golden"
+    identities = [
+        e.workflow_task_completed_event_attributes.identity
+        for e in (await handle.fetch_history()).events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    ]
+    second = "tempyral-caller" if first == "official" else "official-caller"
+    assert identities[0] == f"{first}-caller"
+    assert identities[-1] == second

@@ -5,6 +5,10 @@
 (``CreateNexusEndpoint``), runs an official worker serving ``GoldenService`` there, prints
 ``ready`` and serves until its standard input closes. ``record.py`` uses it in-process
 (:py:func:`handler_worker`); the interop test runs it as a subprocess beside a tempyral caller.
+
+``python handler.py --caller HOST:PORT TASK_QUEUE`` runs the caller workflows instead, on an
+official worker (identity ``official-caller``, no workflow cache) until standard input closes:
+the interop test hands runs between it and a tempyral worker mid-flight.
 """
 
 from __future__ import annotations
@@ -131,7 +135,7 @@ async def handler_worker(client: Client, task_queue: str) -> AsyncIterator[None]
         yield
 
 
-async def _serve(target: str, task_queue: str) -> None:
+async def _serve(target: str, task_queue: str, *, caller: bool) -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -148,12 +152,26 @@ async def _serve(target: str, task_queue: str) -> None:
     sys.modules["golden_nexus_workflows"] = module
     spec.loader.exec_module(module)
     client = await Client.connect(target)
+    if caller:
+        async with Worker(
+            client,
+            task_queue=task_queue,
+            workflows=module.WORKFLOWS,
+            workflow_runner=UnsandboxedWorkflowRunner(),
+            identity="official-caller",
+            max_cached_workflows=0,
+            graceful_shutdown_timeout=timedelta(seconds=1),
+        ):
+            print("ready", flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        return
     async with handler_worker(client, task_queue):
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
 if __name__ == "__main__":
-    asyncio.run(_serve(sys.argv[1], sys.argv[2]))
+    arguments = [a for a in sys.argv[1:] if a != "--caller"]
+    asyncio.run(_serve(arguments[0], arguments[1], caller="--caller" in sys.argv))
     sys.stdout.flush()
     os._exit(0)  # the official core can abort at interpreter exit

@@ -139,6 +139,28 @@ class TimedOut:
 
 
 @workflow.defn
+class Moving:
+    """Waits between two operations for a signal: the run can change workers there (not a
+    golden scenario: the interop test hands it between the SDKs' workers)."""
+
+    def __init__(self) -> None:
+        self.proceed_now = False
+
+    @workflow.signal
+    def proceed(self) -> None:
+        self.proceed_now = True
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        client = workflow.create_nexus_client(service=GoldenService, endpoint=ENDPOINT)
+        handle = await client.start_operation(GoldenService.run_workflow, name)
+        await workflow.wait_condition(lambda: self.proceed_now)
+        first = await handle
+        second = await client.execute_operation(GoldenService.echo, name)
+        return f"{first} / {second}"
+
+
+@workflow.defn
 class Mailbox:
     """Started (or signalled) by :py:class:`SignalWithStart`."""
 
@@ -182,6 +204,7 @@ WORKFLOWS = [
     Cancelled,
     CancelledBeforeSent,
     TimedOut,
+    Moving,
     Mailbox,
     SignalWithStart,
 ]
