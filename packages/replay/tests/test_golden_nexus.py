@@ -84,6 +84,7 @@ def test_every_way_an_operation_ends_has_a_golden_history() -> None:
         "sync_result",
         "async_result",
         "handler_failure",
+        "handler_error",
         "async_failure",
         "cancelled_abandon",
         "cancelled_try_cancel",
@@ -97,6 +98,12 @@ def test_every_way_an_operation_ends_has_a_golden_history() -> None:
     assert "NEXUS_OPERATION_STARTED" not in _event_types(BY_NAME["sync_result"])
     assert "NEXUS_OPERATION_STARTED" in _event_types(BY_NAME["async_result"])
     assert "NEXUS_OPERATION_FAILED" in _event_types(BY_NAME["handler_failure"])
+    refused = next(
+        e.nexus_operation_failed_event_attributes.failure
+        for e in BY_NAME["handler_error"].events
+        if e.event_type == EventType.EVENT_TYPE_NEXUS_OPERATION_FAILED
+    )
+    assert refused.cause.HasField("nexus_handler_failure_info")
     assert "NEXUS_OPERATION_CANCEL_REQUESTED" not in _event_types(BY_NAME["cancelled_abandon"])
     assert "NEXUS_OPERATION_CANCEL_REQUESTED" in _event_types(BY_NAME["cancelled_try_cancel"])
     assert "NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED" in _event_types(

@@ -84,6 +84,12 @@ def handler_class(service: type) -> type:
                 f"cannot serve {name}", state=nexusrpc.OperationErrorState.FAILED
             )
 
+        @nexusrpc.handler.sync_operation
+        async def reject(self, ctx: nexusrpc.handler.StartOperationContext, name: str) -> str:
+            raise nexusrpc.HandlerError(
+                f"{name} is not a valid request", type=nexusrpc.HandlerErrorType.BAD_REQUEST
+            )
+
         @nexus.workflow_run_operation
         async def run_workflow(
             self, ctx: nexus.WorkflowRunOperationContext, name: str

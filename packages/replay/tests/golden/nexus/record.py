@@ -60,6 +60,7 @@ def scenarios(wf: Any) -> list[tuple[str, Any, str]]:
         ("sync_result", wf.SyncResult.run, "golden"),
         ("async_result", wf.AsyncResult.run, "golden"),
         ("handler_failure", wf.HandlerFailure.run, "golden"),
+        ("handler_error", wf.HandlerError.run, "golden"),
         ("async_failure", wf.AsyncFailure.run, "golden"),
         *[(f"cancelled_{kind.lower()}", wf.Cancelled.run, kind) for kind in CANCELLATION_TYPES],
         ("cancelled_before_sent", wf.CancelledBeforeSent.run, "golden"),

@@ -22,7 +22,8 @@ ENDPOINT = "golden-nexus-endpoint"
 @nexusrpc.service
 class GoldenService:
     echo: nexusrpc.Operation[str, str]  # synchronous
-    fail: nexusrpc.Operation[str, str]  # synchronous, the handler raises
+    fail: nexusrpc.Operation[str, str]  # synchronous, the operation fails
+    reject: nexusrpc.Operation[str, str]  # synchronous, the handler refuses the request
     run_workflow: nexusrpc.Operation[str, str]  # asynchronous: a workflow run
     wait_forever: nexusrpc.Operation[str, str]  # asynchronous, finishes only when cancelled
     fail_later: nexusrpc.Operation[str, str]  # asynchronous: a workflow run that fails
@@ -72,6 +73,20 @@ class HandlerFailure:
         except NexusOperationError as err:
             return _describe(err)
         raise RuntimeError("the operation should have failed")
+
+
+@workflow.defn
+class HandlerError:
+    """The handler refuses the request (a non-retryable ``nexusrpc.HandlerError``)."""
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        client = workflow.create_nexus_client(service=GoldenService, endpoint=ENDPOINT)
+        try:
+            await client.execute_operation(GoldenService.reject, name)
+        except NexusOperationError as err:
+            return _describe(err)
+        raise RuntimeError("the handler should have refused")
 
 
 @workflow.defn
@@ -200,6 +215,7 @@ WORKFLOWS = [
     SyncResult,
     AsyncResult,
     HandlerFailure,
+    HandlerError,
     AsyncFailure,
     Cancelled,
     CancelledBeforeSent,
