@@ -33,7 +33,10 @@ def _describe(err: NexusOperationError) -> str:
     """What the caller saw of a failed operation (the same text under either SDK)."""
     cause = err.__cause__
     cause_message = getattr(cause, "message", str(cause))
-    return f"{err.message} | {err.service}/{err.operation} | cause: {cause_message}"
+    return (
+        f"{err.message} | {err.service}/{err.operation}"
+        f" | cause: {type(cause).__name__}: {cause_message}"
+    )
 
 
 @workflow.defn
