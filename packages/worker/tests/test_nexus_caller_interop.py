@@ -337,3 +337,28 @@ async def test_a_run_moves_between_the_sdks_workers_between_nexus_operations(
     second = "tempyral-caller" if first == "official" else "official-caller"
     assert identities[0] == f"{first}-caller"
     assert identities[-1] == second
+
+
+async def test_v2_tracing_records_each_nexus_call_and_sends_its_context_to_the_handler(
+    server: DevServer, official_handler: subprocess.Popen[str]
+) -> None:
+    """``OpenTelemetryPlugin`` (the v2 tracing, in a process of its own: it sets the global
+    tracer provider) records the official contrib's spans for Nexus calls and puts the trace
+    context in the operation's Nexus headers beside the caller's own."""
+    script = Path(__file__).parent / "scripts" / "nexus_otel_v2.py"
+    run = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, str(script), server.target],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    line = next(line for line in run.stdout.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    assert result["spans"].count("StartNexusOperation:GoldenService/echo") == 2
+    assert result["spans"].count("SignalWithStartWorkflow") == 1
+    assert len(result["headers"]) == 2
+    assert all("traceparent" in headers for headers in result["headers"])
+    assert result["headers"][0]["x-golden"] == "1"
