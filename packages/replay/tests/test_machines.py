@@ -351,3 +351,17 @@ def test_a_failed_cancel_request_fails_a_wait_requested_await() -> None:
         )
         == []
     )
+
+
+def test_an_operation_abandoned_before_it_started_may_still_start_and_finish() -> None:
+    machine = nexus_operation(m.NexusCancellationType.ABANDON)
+    machine.fire("nexus_operation_scheduled", event("nexus_operation_scheduled", 5))
+    [job] = machine.request_cancel()
+    assert isinstance(job, ResolveNexus)
+    assert job.status == "cancelled"
+    assert machine.new_commands == []  # the handler is told nothing
+    started = event("nexus_operation_started", 7, scheduled_event_id=5, operation_token="tok")
+    assert machine.fire("nexus_operation_started", started) == []
+    completed = event("nexus_operation_completed", 9, scheduled_event_id=5)
+    assert machine.fire("nexus_operation_completed", completed) == []
+    assert machine.is_final

@@ -94,7 +94,9 @@ class NexusOperationMachine(Machine):
         (S.STARTED, "nexus_operation_cancel_request_completed"): (S.STARTED, S.CANCELLED),
         (S.STARTED, "nexus_operation_cancel_request_failed"): S.STARTED,
         # Resolved for the code already (abandoned, try-cancelled, cancel request answered): what
-        # the server still records changes nothing the code sees.
+        # the server still records changes nothing the code sees. (The Core SDK's table refuses
+        # an outcome after an ABANDON cancel as nondeterminism, though its message says the
+        # opposite; an abandoned operation may well finish later, so tempyral accepts it.)
         (S.CANCELLED, "cancel"): S.CANCELLED,
         (S.CANCELLED, "nexus_operation_cancel_requested"): S.CANCELLED,
         **{(S.CANCELLED, outcome): S.CANCELLED for outcome in _OUTCOMES},
