@@ -9,6 +9,8 @@ determinism would see it:
 * every golden history (packages/replay/tests/golden) replays with its workflows;
 * a workflow module that defines its activities beside its workflow (``tempyral.activity``, as
   user code does: golden/inline_activities) imports and replays its history;
+* workflows that call Nexus operations by their ``nexusrpc`` service definition
+  (golden/nexus) replay theirs;
 * neither ``grpc`` nor ``pydantic`` was imported while doing so;
 * importing the gRPC side (``tempyral.service``) fails with an ImportError naming the extra;
 
@@ -54,7 +56,7 @@ def replay_goldens() -> int:
         workflow_id = index[path.name.removesuffix(".json").split(".")[0]]
         history = WorkflowHistory.from_json(workflow_id, path.read_text(encoding="utf-8"))
         replayer.replay_workflow_sync(history)  # raises on nondeterminism
-    return len(paths) + replay_inline_activities()
+    return len(paths) + replay_inline_activities() + replay_nexus()
 
 
 def replay_inline_activities() -> int:
@@ -72,6 +74,26 @@ def replay_inline_activities() -> int:
     )
     Replayer(workflows=[module.ShipParcel]).replay_workflow_sync(history)
     return 1
+
+
+def replay_nexus() -> int:
+    """The Nexus golden set: its workflows import ``nexusrpc`` (a dependency of tempyral-replay)."""
+    from tempyral.replay import Replayer, WorkflowHistory
+
+    folder = GOLDEN / "nexus"
+    spec = importlib.util.spec_from_file_location("nexus_workflows", folder / "workflows.py")
+    if spec is None or spec.loader is None:
+        fail(f"cannot load {folder / 'workflows.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["nexus_workflows"] = module
+    spec.loader.exec_module(module)
+    replayer = Replayer(workflows=module.WORKFLOWS)
+    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    paths = sorted((folder / "histories").glob("*.json"))
+    for path in paths:
+        history = WorkflowHistory.from_json(index[path.stem], path.read_text(encoding="utf-8"))
+        replayer.replay_workflow_sync(history)  # raises on nondeterminism
+    return len(paths)
 
 
 def size(path: Path) -> int:

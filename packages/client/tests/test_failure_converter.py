@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +39,12 @@ from tempyral.exceptions import (
 )
 
 converter = FailureConverter.default
+# A Nexus handler's failure is nexusrpc.HandlerError where nexusrpc is installed (as upstream).
+_HANDLER_ERROR: type = (
+    importlib.import_module("nexusrpc").HandlerError
+    if importlib.util.find_spec("nexusrpc") is not None
+    else FailureError
+)
 payloads = PayloadConverter.default
 
 
@@ -231,7 +243,7 @@ def test_each_failure_error_has_its_failure_info(
         ("activity_failure_info", ActivityError, "Activity error"),
         ("child_workflow_execution_failure_info", ChildWorkflowError, "Child workflow error"),
         ("nexus_operation_execution_failure_info", NexusOperationError, "Nexus operation error"),
-        ("nexus_handler_failure_info", FailureError, "Nexus handler error"),
+        ("nexus_handler_failure_info", _HANDLER_ERROR, "Nexus handler error"),
         ("reset_workflow_failure_info", FailureError, "Failure error"),
     ],
 )
@@ -323,3 +335,57 @@ async def test_data_converter_encode_failure_and_decode_failure() -> None:
     assert isinstance(error, ApplicationError)
     assert error.type == "ValueError"
     assert error.message == "bad input"
+
+
+_OFFICIAL_HANDLER_ERROR = """
+import json, os, sys
+import temporalio.api.failure.v1 as failure_pb
+import temporalio.converter as c
+error = c.DefaultFailureConverter().from_failure(
+    failure_pb.Failure.FromString(bytes.fromhex(sys.argv[1])), c.PayloadConverter.default
+)
+original = error.original_failure
+print(json.dumps([
+    type(error).__name__, error.message, error.type.name, error.retryable_override,
+    error.stack_trace, original.message, original.metadata, original.details,
+    type(error.__cause__).__name__,
+]), flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("temporalio") is None or _HANDLER_ERROR is FailureError,
+    reason="compares with the official SDK, which needs nexusrpc (installed with it)",
+)
+@pytest.mark.parametrize("behavior", [0, 1, 2])
+def test_a_nexus_handler_failure_decodes_as_the_official_sdk_decodes_it(behavior: int) -> None:
+    """What a workflow sees as the cause of a failed Nexus operation when the handler refused
+    it: the same ``nexusrpc.HandlerError`` (type, retry override, message, stack trace, and the
+    failure it came from) as under the official SDK."""
+    failure = Failure(message="golden is not a valid request", stack_trace="at handler()")
+    failure.nexus_handler_failure_info.type = "BAD_REQUEST"
+    failure.nexus_handler_failure_info.retry_behavior = behavior  # type: ignore[assignment]
+    failure.cause.message = "the input"
+    failure.cause.application_failure_info.type = "ValueError"
+    official = subprocess.run(
+        [sys.executable, "-c", _OFFICIAL_HANDLER_ERROR, failure.SerializeToString().hex()],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    error = from_failure(failure)
+    original = error.original_failure
+    ours = [
+        type(error).__name__,
+        error.message,
+        error.type.name,
+        error.retryable_override,
+        error.stack_trace,
+        original.message,
+        original.metadata,
+        original.details,
+        type(error.__cause__).__name__,
+    ]
+    assert ours == json.loads(official.stdout.splitlines()[-1])

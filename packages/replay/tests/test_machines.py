@@ -13,7 +13,7 @@ from tempyral.replay import NondeterminismError
 from tempyral.replay import _machines as m
 from tempyral.replay._errors import IllegalMoveError
 from tempyral.replay._flags import Flags
-from tempyral.replay._jobs import FireTimer, ResolveActivity
+from tempyral.replay._jobs import FireTimer, ResolveActivity, ResolveNexus, ResolveNexusStart
 
 from .histories import Builder
 
@@ -27,6 +27,7 @@ MACHINES = [
     m.FailWorkflowMachine,
     m.CancelWorkflowMachine,
     m.ContinueAsNewMachine,
+    m.NexusOperationMachine,
 ]
 
 
@@ -35,6 +36,17 @@ def activity(cancellation: m.CancellationType = m.CancellationType.TRY_CANCEL) -
     command.schedule_activity_task_command_attributes.activity_id = "1"
     command.schedule_activity_task_command_attributes.activity_type.name = "greet"
     machine = m.ActivityMachine(1, command, cancellation, None)
+    machine.flags = Flags()
+    return machine
+
+
+def nexus_operation(
+    cancellation: m.NexusCancellationType = m.NexusCancellationType.WAIT_COMPLETED,
+) -> m.NexusOperationMachine:
+    command = command_pb2.Command(command_type=CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION)
+    attrs = command.schedule_nexus_operation_command_attributes
+    attrs.endpoint, attrs.service, attrs.operation = "my-endpoint", "MyService", "my_operation"
+    machine = m.NexusOperationMachine(1, command, cancellation, None)
     machine.flags = Flags()
     return machine
 
@@ -162,6 +174,8 @@ def _new(machine: type[m.Machine]) -> m.Machine:
         )
     elif machine is m.SignalExternalMachine:
         made = m.SignalExternalMachine(1, _command("SIGNAL_EXTERNAL_WORKFLOW_EXECUTION"), None)
+    elif machine is m.NexusOperationMachine:
+        made = nexus_operation()
     elif machine is m.CancelExternalMachine:
         made = m.CancelExternalMachine(
             1, _command("REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION"), None
@@ -223,3 +237,131 @@ def test_a_history_move_asked_without_its_event_is_refused_and_changes_nothing()
         machine.fire("activity_task_scheduled")
     assert machine.state.name == "SCHEDULE_COMMAND_CREATED"
     assert machine.path == ["CREATED", "schedule->SCHEDULE_COMMAND_CREATED"]
+
+
+def _scheduled_and_started(machine: m.NexusOperationMachine) -> None:
+    machine.fire("nexus_operation_scheduled", event("nexus_operation_scheduled", 5))
+    [start] = machine.fire(
+        "nexus_operation_started",
+        event("nexus_operation_started", 6, scheduled_event_id=5, operation_token="tok"),
+    )
+    assert start == ResolveNexusStart(1, "started", operation_token="tok")
+
+
+def test_a_synchronous_nexus_operation_starts_and_completes_in_one_event() -> None:
+    machine = nexus_operation()
+    machine.fire("nexus_operation_scheduled", event("nexus_operation_scheduled", 5))
+    start, outcome = machine.fire(
+        "nexus_operation_completed", event("nexus_operation_completed", 6, scheduled_event_id=5)
+    )
+    assert start == ResolveNexusStart(1, "sync")
+    assert isinstance(outcome, ResolveNexus)
+    assert outcome.status == "completed"
+    assert machine.is_final
+
+
+def test_a_nexus_operation_that_fails_before_starting_fails_its_start() -> None:
+    machine = nexus_operation()
+    machine.fire("nexus_operation_scheduled", event("nexus_operation_scheduled", 5))
+    failed = event("nexus_operation_failed", 6, scheduled_event_id=5)
+    failed.nexus_operation_failed_event_attributes.failure.message = "handler said no"
+    [job] = machine.fire("nexus_operation_failed", failed)
+    assert isinstance(job, ResolveNexusStart)
+    assert job.status == "failed"
+    assert job.failure is not None
+    assert job.failure.message == "handler said no"
+
+
+def test_a_nexus_operation_cancelled_before_it_was_sent_vanishes() -> None:
+    machine = nexus_operation()
+    [job] = machine.request_cancel()
+    assert isinstance(job, ResolveNexusStart)
+    assert job.status == "failed"
+    assert job.failure is not None
+    assert job.failure.message == "Nexus Operation cancelled before scheduled"
+    assert job.failure.cause.HasField("canceled_failure_info")
+    assert machine.cancelled_before_sent
+    assert machine.new_commands == []
+
+
+@pytest.mark.parametrize(
+    ("cancellation", "resolves_now", "sends_request"),
+    [
+        (m.NexusCancellationType.ABANDON, True, False),
+        (m.NexusCancellationType.TRY_CANCEL, True, True),
+        (m.NexusCancellationType.WAIT_REQUESTED, False, True),
+        (m.NexusCancellationType.WAIT_COMPLETED, False, True),
+    ],
+)
+def test_nexus_cancellation_types(
+    cancellation: m.NexusCancellationType, resolves_now: bool, sends_request: bool
+) -> None:
+    machine = nexus_operation(cancellation)
+    _scheduled_and_started(machine)
+    jobs = machine.request_cancel()
+    assert bool(jobs) is resolves_now
+    sent = list(machine.new_commands)
+    assert [c.command_type for c in sent] == (
+        [CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION] if sends_request else []
+    )
+    if sent:
+        assert sent[0].request_cancel_nexus_operation_command_attributes.scheduled_event_id == 5
+    assert machine.request_cancel() == []  # a second cancel sends nothing more
+    assert len(machine.new_commands) == len(sent)
+    if sends_request:
+        machine.fire("nexus_operation_cancel_requested", event("nexus_operation_cancel_requested"))
+    done = machine.fire(
+        "nexus_operation_cancel_request_completed",
+        event("nexus_operation_cancel_request_completed", 9, scheduled_event_id=5),
+    )
+    if cancellation is m.NexusCancellationType.WAIT_REQUESTED:
+        [job] = done
+        assert isinstance(job, ResolveNexus)
+        assert job.status == "cancelled"
+        assert job.failure is not None
+        assert job.failure.nexus_operation_execution_failure_info.operation_token == "tok"
+    else:
+        assert done == []
+    outcome = machine.fire(
+        "nexus_operation_canceled", event("nexus_operation_canceled", 10, scheduled_event_id=5)
+    )
+    waited = cancellation is m.NexusCancellationType.WAIT_COMPLETED
+    assert [getattr(job, "status", None) for job in outcome] == (["cancelled"] if waited else [])
+    assert machine.is_final
+
+
+def test_a_failed_cancel_request_fails_a_wait_requested_await() -> None:
+    machine = nexus_operation(m.NexusCancellationType.WAIT_REQUESTED)
+    _scheduled_and_started(machine)
+    machine.request_cancel()
+    machine.fire("nexus_operation_cancel_requested", event("nexus_operation_cancel_requested"))
+    failed = event("nexus_operation_cancel_request_failed", 9, scheduled_event_id=5)
+    failed.nexus_operation_cancel_request_failed_event_attributes.failure.message = "too late"
+    [job] = machine.fire("nexus_operation_cancel_request_failed", failed)
+    assert isinstance(job, ResolveNexus)
+    assert job.status == "failed"
+    assert job.failure is not None
+    assert job.failure.message == "Nexus operation cancellation request failed"
+    assert job.failure.cause.message == "too late"
+    # The operation still ends later: history may say so, and the await has its answer already.
+    assert (
+        machine.fire(
+            "nexus_operation_completed",
+            event("nexus_operation_completed", 12, scheduled_event_id=5),
+        )
+        == []
+    )
+
+
+def test_an_operation_abandoned_before_it_started_may_still_start_and_finish() -> None:
+    machine = nexus_operation(m.NexusCancellationType.ABANDON)
+    machine.fire("nexus_operation_scheduled", event("nexus_operation_scheduled", 5))
+    [job] = machine.request_cancel()
+    assert isinstance(job, ResolveNexus)
+    assert job.status == "cancelled"
+    assert machine.new_commands == []  # the handler is told nothing
+    started = event("nexus_operation_started", 7, scheduled_event_id=5, operation_token="tok")
+    assert machine.fire("nexus_operation_started", started) == []
+    completed = event("nexus_operation_completed", 9, scheduled_event_id=5)
+    assert machine.fire("nexus_operation_completed", completed) == []
+    assert machine.is_final

@@ -26,6 +26,7 @@ REPLAY = [
     "StartActivityInput",
     "StartChildWorkflowInput",
     "StartLocalActivityInput",
+    "StartNexusOperationInput",
     "WorkflowHistory",
     "WorkflowInboundInterceptor",
     "WorkflowInstance",
@@ -55,6 +56,9 @@ WORKFLOW = [
     "MethodSyncOrAsyncSingleParam",
     "MethodSyncSingleParam",
     "MultiParamSpec",
+    "NexusClient",
+    "NexusOperationCancellationType",
+    "NexusOperationHandle",
     "ParamType",
     "ProtocolReturnType",
     "ReturnType",
@@ -81,6 +85,7 @@ WORKFLOW = [
     "as_completed",
     "cancellation_reason",
     "continue_as_new",
+    "create_nexus_client",
     "current_update_info",
     "defn",
     "deprecate_patch",
@@ -128,6 +133,7 @@ WORKFLOW = [
     "set_signal_handler",
     "set_update_handler",
     "signal",
+    "signal_with_start_workflow",
     "sleep",
     "start_activity",
     "start_activity_class",
@@ -225,6 +231,8 @@ SIGNATURES_CHECKED = [
     "uuid7",
     "LoggerAdapter",
     "dynamic_config",
+    "create_nexus_client",
+    "signal_with_start_workflow",
 ]
 
 
@@ -253,7 +261,6 @@ def test_signatures_take_the_official_parameter_names() -> None:
         assert ours == theirs[name], name
 
 
-_NEXUS = "tempyral runs no Nexus operations"
 _SANDBOX = "tempyral has no per-run sandbox"
 _EVENT_GROUPS = (
     "event groups (experimental upstream) put markers on every kind of command and on inbound"
@@ -262,12 +269,6 @@ _EVENT_GROUPS = (
 # Official public names of temporalio.workflow that tempyral.workflow does not offer, and why.
 WORKFLOW_NOT_BUILT: dict[str, str] = {
     "annotations": "the official module's `from __future__ import annotations`, not API",
-    "NexusClient": _NEXUS,
-    "NexusOperationCancellationType": _NEXUS,
-    "NexusOperationHandle": _NEXUS,
-    "create_nexus_client": _NEXUS,
-    "signal_with_start_workflow": _NEXUS
-    + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
     "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
     "EventGroup": _EVENT_GROUPS,
     "create_event_group": _EVENT_GROUPS,

@@ -63,3 +63,29 @@ def test_the_guard_catches_a_grpc_import_through_tempyral_client() -> None:
     )
     assert out.returncode != 0
     assert "replay must not import grpc" in out.stderr
+
+
+_WITHOUT_NEXUSRPC = SCRIPT.replace(
+    'if name == "grpc" or name',
+    'if name in ("grpc", "nexusrpc") or name.startswith("nexusrpc.") or name',
+)
+
+
+def test_workflows_that_call_no_nexus_operation_never_import_nexusrpc() -> None:
+    assert _WITHOUT_NEXUSRPC != SCRIPT
+    out = run(_WITHOUT_NEXUSRPC)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("replayed ")
+
+
+def test_the_guard_catches_nexusrpc_once_a_service_definition_is_resolved() -> None:
+    # Proof that the test above can fail: a service given as a class is looked up in nexusrpc.
+    out = run(
+        _WITHOUT_NEXUSRPC.replace(
+            "import tempyral.client\n",
+            "import tempyral.client\nimport tempyral.workflow as w\n"
+            "w.create_nexus_client(service=int, endpoint='e')\n",
+        )
+    )
+    assert out.returncode != 0
+    assert "replay must not import nexusrpc" in out.stderr

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 from tempyral.api.history.v1 import message_pb2 as history_pb2
-from tempyral.replay import Replayer
+from tempyral.replay import Replayer, WorkflowHistory
 from tempyral.replay import _machines as m
 from tempyral.replay._jobs import Job
 
@@ -30,6 +31,7 @@ MACHINES: tuple[type[m.Machine], ...] = (
     m.FailWorkflowMachine,
     m.CancelWorkflowMachine,
     m.ContinueAsNewMachine,
+    m.NexusOperationMachine,
 )
 
 Transition = tuple[Enum, str]
@@ -89,16 +91,31 @@ def golden_report() -> Report:
     support = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(support)
     module = support.load_module(support.GOLDEN / "workflows.py", "golden_workflows")
+    nexus = support.load_module(support.GOLDEN / "nexus" / "workflows.py", "golden_nexus_workflows")
     replayer = Replayer(workflows=support.workflow_classes(module))
+    nexus_replayer = Replayer(workflows=support.workflow_classes(nexus))
     report = Report()
     with recording(report):
-        for name, history in support.golden_histories():
-            result = replayer.replay_workflow_sync(history, raise_on_replay_failure=False)
+        for name, history, by in (
+            *((name, history, replayer) for name, history in support.golden_histories()),
+            *((name, history, nexus_replayer) for name, history in _nexus_histories()),
+        ):
+            result = by.replay_workflow_sync(history, raise_on_replay_failure=False)
             if result.replay_failure is not None:
                 raise RuntimeError(f"golden history {name} no longer replays") from (
                     result.replay_failure
                 )
     return report
+
+
+def _nexus_histories() -> list[tuple[str, WorkflowHistory]]:
+    """The Nexus golden set (``golden/nexus``), which has workflows of its own."""
+    folder = Path(__file__).parent / "golden" / "nexus"
+    index = json.loads((folder / "index.json").read_text())
+    return [
+        (path.stem, WorkflowHistory.from_json(index[path.stem], path.read_text()))
+        for path in sorted((folder / "histories").glob("*.json"))
+    ]
 
 
 if __name__ == "__main__":

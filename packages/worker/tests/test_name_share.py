@@ -22,7 +22,7 @@ import pytest
 FLOORS: dict[str, int] = {
     "client": 98,
     "worker": 83,
-    "workflow": 93,
+    "workflow": 97,
     "activity": 100,
     "converter": 100,
     "common": 100,

@@ -75,6 +75,7 @@ SNAPSHOT: dict[str, list[str]] = {
         "StartActivityInput",
         "StartChildWorkflowInput",
         "StartLocalActivityInput",
+        "StartNexusOperationInput",
         "UnsandboxedWorkflowRunner",
         "Worker",
         "WorkerConfig",
@@ -105,7 +106,6 @@ _NOT_BUILT = {
     "ExecuteNexusOperationCancelInput",
     "ExecuteNexusOperationStartInput",
     "NexusOperationInboundInterceptor",
-    "StartNexusOperationInput",
     "SharedHeartbeatSender",
     "SharedStateManager",
 }

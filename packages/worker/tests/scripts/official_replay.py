@@ -2,8 +2,9 @@
 
     python official_replay.py WORKFLOWS_FILE HISTORY.json [HISTORY.json ...]
 
-``tempyral.workflow`` and ``tempyral.common`` are aliased to the official modules so that the
-workflows file runs unchanged. Each history file is ``{"workflow_id": ..., "history": {...}}``.
+``tempyral.workflow``, ``tempyral.common`` and ``tempyral.exceptions`` are aliased to the official
+modules so that the workflows file runs unchanged. Each history file is
+``{"workflow_id": ..., "history": {...}}``.
 Prints ``OK <n>`` and exits 0 when every history replays.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import temporalio.common
+import temporalio.exceptions
 import temporalio.workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
@@ -26,13 +28,15 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 async def main() -> None:
     sys.modules["tempyral.workflow"] = temporalio.workflow
     sys.modules["tempyral.common"] = temporalio.common
+    sys.modules["tempyral.exceptions"] = temporalio.exceptions
     spec = importlib.util.spec_from_file_location("replayed_workflows", sys.argv[1])
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["replayed_workflows"] = module
     spec.loader.exec_module(module)
-    module.MidFlight.patched_code = True
+    if hasattr(module, "MidFlight"):  # the patching set: the newest code replays both versions
+        module.MidFlight.patched_code = True
     replayer = Replayer(workflows=module.WORKFLOWS, workflow_runner=UnsandboxedWorkflowRunner())
     histories = []
     for path in sys.argv[2:]:

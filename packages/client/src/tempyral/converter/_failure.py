@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar, cast
 
 from tempyral.api.enums.v1 import common_pb2, workflow_pb2
 from tempyral.api.failure.v1.message_pb2 import Failure
+from tempyral.converter._nexus_failure import read_nexus_handler_error
 from tempyral.converter._payload import PayloadConverter
 from tempyral.exceptions import (
     ActivityError,
@@ -118,8 +119,13 @@ class DefaultFailureConverter(FailureConverter):
         """See base class."""
         if failure.HasField("encoded_attributes"):
             failure = _with_decoded_attributes(failure, payload_converter)
-        error = _read_failure_info(failure, payload_converter)
-        error._failure = failure
+        handler_error = read_nexus_handler_error(failure)  # not a FailureError, as upstream
+        if handler_error is not None:
+            error: BaseException = handler_error
+        else:
+            decoded = _read_failure_info(failure, payload_converter)
+            decoded._failure = failure
+            error = decoded
         if failure.HasField("cause"):
             error.__cause__ = self.from_failure(failure.cause, payload_converter)
         return error
@@ -327,6 +333,6 @@ def _read_execution_info(failure: Failure) -> FailureError:
             operation_token=nexus.operation_token,
         )
     if info == "nexus_handler_failure_info":
-        # The official SDK raises nexusrpc.HandlerError here; tempyral has no Nexus yet.
+        # nexusrpc.HandlerError (see _nexus_failure) when nexusrpc is installed.
         return FailureError(message or "Nexus handler error")
     return FailureError(message or "Failure error")

@@ -108,6 +108,22 @@ for _kind, _attrs in (
     ),
 ):
     _INITIAL_EVENT_FIELD[_kind] = (_attrs, "initiated_event_id")
+for _kind, _attrs in (
+    (E.EVENT_TYPE_NEXUS_OPERATION_STARTED, "nexus_operation_started_event_attributes"),
+    (E.EVENT_TYPE_NEXUS_OPERATION_COMPLETED, "nexus_operation_completed_event_attributes"),
+    (E.EVENT_TYPE_NEXUS_OPERATION_FAILED, "nexus_operation_failed_event_attributes"),
+    (E.EVENT_TYPE_NEXUS_OPERATION_CANCELED, "nexus_operation_canceled_event_attributes"),
+    (E.EVENT_TYPE_NEXUS_OPERATION_TIMED_OUT, "nexus_operation_timed_out_event_attributes"),
+    (
+        E.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED,
+        "nexus_operation_cancel_request_completed_event_attributes",
+    ),
+    (
+        E.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_FAILED,
+        "nexus_operation_cancel_request_failed_event_attributes",
+    ),
+):
+    _INITIAL_EVENT_FIELD[_kind] = (_attrs, "scheduled_event_id")
 
 # Events that change nothing the workflow code can see.
 _IGNORED = frozenset(
@@ -122,10 +138,6 @@ _IGNORED = frozenset(
         E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,  # read by the update protocol
     }
 )
-
-_UNSUPPORTED = {
-    E.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED: "Nexus operations",
-}
 
 
 # Markers some features handle before (or instead of) the command queue, by marker name.
@@ -148,6 +160,7 @@ _CANCELLED: Mapping[type[i.Intent], type[m.Machine]] = {
     i.CancelTimer: m.TimerMachine,
     i.CancelActivity: m.ActivityMachine,
     i.CancelSignal: m.SignalExternalMachine,
+    i.CancelNexusOperation: m.NexusOperationMachine,
 }
 _CLOSING: Mapping[type[i.Intent], type[m.TerminalMachine]] = {
     i.CompleteWorkflow: m.CompleteWorkflowMachine,
@@ -267,11 +280,6 @@ class WorkflowMachines:
         if kind == E.EVENT_TYPE_WORKFLOW_TASK_STARTED or kind in _IGNORED:
             self._jobs.extend(reset_seed_jobs(event))  # a task failed by a reset reseeds
             return
-        if kind in _UNSUPPORTED:
-            raise CorruptHistoryError(
-                f"{_UNSUPPORTED[kind]} are not supported by this version of tempyral's engine",
-                event=event,
-            )
         if is_command_event(event):
             self._handle_command_event(event)
         elif kind in _INITIAL_EVENT_FIELD:
@@ -412,10 +420,12 @@ class WorkflowMachines:
         match intent:
             case i.StartTimer(seq=seq, command=command, source=source):
                 self._add(m.TimerMachine(seq, command, source))
-            case i.CancelTimer() | i.CancelActivity() | i.CancelSignal():
+            case i.CancelTimer() | i.CancelActivity() | i.CancelSignal() | i.CancelNexusOperation():
                 self._cancel(_CANCELLED[type(intent)], intent.seq, intent.source)
             case i.ScheduleActivity(seq=seq, command=command, source=source):
                 self._add(m.ActivityMachine(seq, command, intent.cancellation_type, source))
+            case i.ScheduleNexusOperation(seq=seq, command=command, source=source):
+                self._add(m.NexusOperationMachine(seq, command, intent.cancellation_type, source))
             case i.StartChild(seq=seq, command=command, source=source):
                 self._add(m.ChildWorkflowMachine(seq, command, intent.cancellation_type, source))
             case i.CancelChild():

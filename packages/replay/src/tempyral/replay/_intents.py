@@ -16,13 +16,18 @@ from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.replay._errors import SourceLocation
 from tempyral.replay._local_markers import LocalActivityRequest
-from tempyral.replay._machines import CancellationType, ChildCancellationType
+from tempyral.replay._machines import (
+    CancellationType,
+    ChildCancellationType,
+    NexusCancellationType,
+)
 
 __all__ = [
     "CancelActivity",
     "CancelChild",
     "CancelExternal",
     "CancelLocalActivity",
+    "CancelNexusOperation",
     "CancelSignal",
     "CancelTimer",
     "CancelWorkflowExecution",
@@ -34,6 +39,7 @@ __all__ = [
     "RespondToUpdate",
     "ScheduleActivity",
     "ScheduleLocalActivity",
+    "ScheduleNexusOperation",
     "SetPatchMarker",
     "SignalExternal",
     "StartChild",
@@ -188,6 +194,22 @@ class ModifyWorkflowProperties:
     source: SourceLocation | None = None
 
 
+@dataclass(frozen=True)
+class ScheduleNexusOperation:
+    """Call a Nexus operation through an endpoint."""
+
+    seq: int
+    command: Command
+    cancellation_type: NexusCancellationType
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CancelNexusOperation:
+    seq: int
+    source: SourceLocation | None = None
+
+
 # The intents that close the run: the official SDKs keep only the first (or move it last).
 TerminalIntent = Union[  # noqa: UP007 (a runtime alias)
     CompleteWorkflow, FailWorkflow, CancelWorkflowExecution, ContinueAsNew
@@ -214,4 +236,6 @@ Intent = Union[  # noqa: UP007 (a runtime alias)
     SetPatchMarker,
     UpsertSearchAttributes,
     ModifyWorkflowProperties,
+    ScheduleNexusOperation,
+    CancelNexusOperation,
 ]

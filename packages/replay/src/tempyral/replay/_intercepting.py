@@ -12,7 +12,7 @@ inner ends, :py:class:`_EngineInbound` runs the workflow's own code and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from tempyral.replay._interceptor_api import (
     ContinueAsNewInput,
@@ -25,6 +25,7 @@ from tempyral.replay._interceptor_api import (
     StartActivityInput,
     StartChildWorkflowInput,
     StartLocalActivityInput,
+    StartNexusOperationInput,
     WorkflowInboundInterceptor,
     WorkflowOutboundInterceptor,
 )
@@ -33,9 +34,19 @@ from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOption
 from tempyral.workflow._context import ContinueAsNewError, Info
 from tempyral.workflow._definition import _Definition
 from tempyral.workflow._local_activities import LocalActivityOptions
+from tempyral.workflow._nexus import NexusOperationCancellationType, NexusOperationHandle
+from tempyral.workflow._signal_with_start import (
+    SYSTEM_ENDPOINT,
+    SYSTEM_OPERATION,
+    SYSTEM_SERVICE,
+    SignalWithStartWorkflowRequest,
+    SignalWithStartWorkflowResponse,
+)
 
 if TYPE_CHECKING:
     from tempyral.replay._runtime import WorkflowRuntime
+
+OutputT = TypeVar("OutputT")
 
 __all__ = [
     "WorkflowInterceptors",
@@ -219,14 +230,37 @@ class _EngineOutbound(WorkflowOutboundInterceptor):
         )
         return self._runtime.local_activities.start(options, headers=input.headers)
 
-    async def start_nexus_operation(self, input: Any) -> Any:
-        raise NotImplementedError("Nexus operations are not run by tempyral yet")
+    async def start_nexus_operation(
+        self, input: StartNexusOperationInput[Any, OutputT]
+    ) -> NexusOperationHandle[OutputT]:
+        return await self._runtime.nexus.start(input)
 
-    async def start_system_nexus_operation(self, input: Any) -> Any:
-        raise NotImplementedError("Nexus operations are not run by tempyral yet")
+    async def start_system_nexus_operation(
+        self, input: StartNexusOperationInput[Any, OutputT]
+    ) -> NexusOperationHandle[OutputT]:
+        return await self._runtime.nexus.start(input)
 
-    async def start_signal_with_start_workflow(self, request: Any) -> Any:
-        raise NotImplementedError("signal-with-start from a workflow is not supported yet")
+    async def start_signal_with_start_workflow(
+        self, request: SignalWithStartWorkflowRequest
+    ) -> NexusOperationHandle[SignalWithStartWorkflowResponse]:
+        # As the official SDK: the request becomes the system endpoint's operation input, which
+        # goes through the outbound chain once more as a system Nexus operation.
+        input: StartNexusOperationInput[Any, SignalWithStartWorkflowResponse] = (
+            StartNexusOperationInput(
+                endpoint=SYSTEM_ENDPOINT,
+                service=SYSTEM_SERVICE,
+                operation=SYSTEM_OPERATION,
+                input=request,
+                output_type=SignalWithStartWorkflowResponse,
+                schedule_to_close_timeout=None,
+                schedule_to_start_timeout=None,
+                start_to_close_timeout=None,
+                cancellation_type=NexusOperationCancellationType.WAIT_COMPLETED,
+                headers=None,
+                summary=None,
+            )
+        )
+        return await self._runtime.interceptors.outbound.start_system_nexus_operation(input)
 
 
 def activity_input(options: ActivityOptions) -> StartActivityInput:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.common import Priority, RetryPolicy, WorkflowIDReusePolicy
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
         ParentClosePolicy,
     )
     from tempyral.workflow._context import Info
+    from tempyral.workflow._nexus import NexusOperationCancellationType, NexusOperationHandle
+    from tempyral.workflow._signal_with_start import (
+        SignalWithStartWorkflowRequest,
+        SignalWithStartWorkflowResponse,
+    )
 
 __all__ = [
     "ContinueAsNewInput",
@@ -42,6 +47,7 @@ __all__ = [
     "StartActivityInput",
     "StartChildWorkflowInput",
     "StartLocalActivityInput",
+    "StartNexusOperationInput",
     "WorkflowInboundInterceptor",
     "WorkflowInterceptorClassInput",
     "WorkflowOutboundInterceptor",
@@ -213,6 +219,42 @@ class StartLocalActivityInput:
     ret_type: type | None = None
 
 
+InputT = TypeVar("InputT")
+OutputT = TypeVar("OutputT")
+
+
+@dataclass
+class StartNexusOperationInput(Generic[InputT, OutputT]):
+    """Input for :py:meth:`WorkflowOutboundInterceptor.start_nexus_operation`."""
+
+    endpoint: str
+    service: str
+    operation: Any  # a nexusrpc.Operation, a decorated operation method, or the name
+    input: InputT
+    schedule_to_close_timeout: timedelta | None
+    schedule_to_start_timeout: timedelta | None
+    start_to_close_timeout: timedelta | None
+    cancellation_type: NexusOperationCancellationType
+    headers: Mapping[str, str] | None
+    summary: str | None
+    event_groups: Sequence[Any] | None = None
+    output_type: type[OutputT] | None = None
+
+    def __post_init__(self) -> None:
+        """An operation given as a definition brings its own output type."""
+        from tempyral.workflow._nexus import nexus_operation_output_type
+
+        if not isinstance(self.operation, str):
+            self.output_type = nexus_operation_output_type(self.operation)
+
+    @property
+    def operation_name(self) -> str:
+        """The name of the Nexus operation."""
+        from tempyral.workflow._nexus import nexus_operation_name
+
+        return nexus_operation_name(self.operation)
+
+
 class WorkflowInboundInterceptor:
     """Inbound interceptor to wrap outbound creation, workflow execution, and signal/query/update
     handling. Extend it; every call delegates to ``next`` by default.
@@ -288,14 +330,22 @@ class WorkflowOutboundInterceptor:
         """Called for every local activity start (when local activities land)."""
         return self.next.start_local_activity(input)
 
-    async def start_nexus_operation(self, input: Any) -> Any:
-        """Called for every Nexus operation start (tempyral runs no Nexus operations yet)."""
+    async def start_nexus_operation(
+        self, input: StartNexusOperationInput[Any, OutputT]
+    ) -> NexusOperationHandle[OutputT]:
+        """Called for every :py:meth:`tempyral.workflow.NexusClient.start_operation` and
+        :py:meth:`tempyral.workflow.NexusClient.execute_operation` call."""
         return await self.next.start_nexus_operation(input)
 
-    async def start_system_nexus_operation(self, input: Any) -> Any:
-        """Called for every system Nexus operation (tempyral runs no Nexus operations yet)."""
+    async def start_system_nexus_operation(
+        self, input: StartNexusOperationInput[Any, OutputT]
+    ) -> NexusOperationHandle[OutputT]:
+        """Called for every operation of the server's system Nexus endpoint (after its own
+        method, such as :py:meth:`start_signal_with_start_workflow`)."""
         return await self.next.start_system_nexus_operation(input)
 
-    async def start_signal_with_start_workflow(self, request: Any) -> Any:
-        """Called for signal-with-start from a workflow (not supported by tempyral yet)."""
+    async def start_signal_with_start_workflow(
+        self, request: SignalWithStartWorkflowRequest
+    ) -> NexusOperationHandle[SignalWithStartWorkflowResponse]:
+        """Called for every :py:func:`tempyral.workflow.signal_with_start_workflow` call."""
         return await self.next.start_signal_with_start_workflow(request)

@@ -28,6 +28,8 @@ __all__ = [
     "ResolveChild",
     "ResolveChildStart",
     "ResolveLocalActivity",
+    "ResolveNexus",
+    "ResolveNexusStart",
     "ResolveSignalExternal",
     "SignalWorkflow",
     "UpdateRandomSeed",
@@ -141,6 +143,29 @@ class ResolveLocalActivity:
 
 
 @dataclass(frozen=True)
+class ResolveNexusStart:
+    """A Nexus operation ``started`` (with its ``operation_token``), finished in its start
+    (``sync``: a :py:class:`ResolveNexus` follows in the same activation) or ``failed`` before it
+    started (with ``failure``; nothing follows)."""
+
+    seq: int
+    status: str
+    operation_token: str = ""
+    failure: failure_pb2.Failure | None = None
+
+
+@dataclass(frozen=True)
+class ResolveNexus:
+    """A Nexus operation's outcome: ``completed`` (``result`` may be None), ``failed``,
+    ``cancelled`` or ``timed_out`` (with ``failure``)."""
+
+    seq: int
+    status: str
+    result: common_pb2.Payload | None = None
+    failure: failure_pb2.Failure | None = None
+
+
+@dataclass(frozen=True)
 class NotifyHasPatch:
     """History has this patch's marker: ``patched(patch_id)`` is true while replaying."""
 
@@ -167,6 +192,8 @@ Job = Union[  # noqa: UP007 (a runtime alias)
     QueryWorkflow,
     DoUpdate,
     ResolveLocalActivity,
+    ResolveNexusStart,
+    ResolveNexus,
     NotifyHasPatch,
     UpdateRandomSeed,
 ]

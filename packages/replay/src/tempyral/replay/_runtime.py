@@ -18,6 +18,7 @@ import random
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, NoReturn
 
 from tempyral.api.common.v1 import message_pb2 as common_pb2
@@ -45,10 +46,12 @@ from tempyral.replay._interceptor_api import (
     ExecuteWorkflowInput,
     SignalChildWorkflowInput,
     SignalExternalWorkflowInput,
+    StartNexusOperationInput,
     WorkflowInboundInterceptor,
 )
 from tempyral.replay._local_activity_calls import LocalActivityCalls
 from tempyral.replay._loop import DeterministicLoop, TimerHandle
+from tempyral.replay._nexus_calls import NexusCalls
 from tempyral.replay._outbound import ExternalCalls
 from tempyral.replay._previous_run import PreviousRun
 from tempyral.replay._properties import RunProperties
@@ -61,6 +64,8 @@ from tempyral.workflow._definition import _Definition
 from tempyral.workflow._dynamic_config import DynamicWorkflowConfig
 from tempyral.workflow._local_activities import LocalActivityOptions
 from tempyral.workflow._metrics import ReplaySafeMeter
+from tempyral.workflow._nexus import NexusOperationCancellationType, NexusOperationHandle
+from tempyral.workflow._signal_with_start import SYSTEM_ENDPOINT, SYSTEM_OPERATION, SYSTEM_SERVICE
 
 __all__ = ["WorkflowRuntime"]
 
@@ -139,6 +144,7 @@ class WorkflowRuntime:
         self.activities = ActivityCalls(self)
         self.children = ChildCalls(self)
         self.externals = ExternalCalls(self)
+        self.nexus = NexusCalls(self)
         self.update_calls = UpdateCalls(self)
         self.interceptors = WorkflowInterceptors(self, interceptor_classes)
         self.local_activities = LocalActivityCalls(self)
@@ -242,6 +248,10 @@ class WorkflowRuntime:
                 self.children.resolve_start(job)
             case j.ResolveChild():
                 self.children.resolve(job)
+            case j.ResolveNexusStart():
+                self.nexus.resolve_start(job)
+            case j.ResolveNexus():
+                self.nexus.resolve(job)
             case j.ResolveSignalExternal():
                 self.externals.resolve_signal(job)
             case j.ResolveCancelExternal():
@@ -535,6 +545,45 @@ class WorkflowRuntime:
 
     async def cancel_external(self, workflow_id: str, run_id: str | None) -> None:
         await self.externals.cancel(workflow_id, run_id)
+
+    async def workflow_start_nexus_operation(
+        self,
+        *,
+        endpoint: str,
+        service: str,
+        operation: Any,
+        input: Any,
+        output_type: type | None,
+        schedule_to_close_timeout: timedelta | None,
+        schedule_to_start_timeout: timedelta | None,
+        start_to_close_timeout: timedelta | None,
+        cancellation_type: NexusOperationCancellationType,
+        headers: Mapping[str, str] | None,
+        summary: str | None,
+        event_groups: Sequence[Any] | None,
+    ) -> NexusOperationHandle[Any]:
+        outbound = self.interceptors.outbound
+        if endpoint == SYSTEM_ENDPOINT:
+            # The server's own operations: each has its outbound method, as in the official SDK.
+            if (service, operation) != (SYSTEM_SERVICE, SYSTEM_OPERATION):
+                raise ValueError(f"unsupported System Nexus operation: {service}/{operation}")
+            return await outbound.start_signal_with_start_workflow(input)
+        return await outbound.start_nexus_operation(
+            StartNexusOperationInput(
+                endpoint=endpoint,
+                service=service,
+                operation=operation,
+                input=input,
+                output_type=output_type,
+                schedule_to_close_timeout=schedule_to_close_timeout,
+                schedule_to_start_timeout=schedule_to_start_timeout,
+                start_to_close_timeout=start_to_close_timeout,
+                cancellation_type=cancellation_type,
+                headers=headers,
+                summary=summary,
+                event_groups=event_groups,
+            )
+        )
 
     # -- timers and conditions ------------------------------------------------------------------
     def start_timer(

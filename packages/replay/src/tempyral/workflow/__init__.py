@@ -97,6 +97,12 @@ from tempyral.workflow._local_activity_forms import (
     start_local_activity_class,
     start_local_activity_method,
 )
+from tempyral.workflow._nexus import (
+    NexusClient,
+    NexusOperationCancellationType,
+    NexusOperationHandle,
+    create_nexus_client,
+)
 from tempyral.workflow._previous_run import (
     get_last_completion_result,
     get_last_failure,
@@ -108,6 +114,7 @@ from tempyral.workflow._randomness import (
     register_random_seed_callback,
     uuid7,
 )
+from tempyral.workflow._signal_with_start import signal_with_start_workflow
 from tempyral.workflow._typing import (
     AnyType,
     CallableAsyncNoParam,
@@ -181,6 +188,9 @@ __all__ = [
     "MethodSyncOrAsyncSingleParam",
     "MethodSyncSingleParam",
     "MultiParamSpec",
+    "NexusClient",
+    "NexusOperationCancellationType",
+    "NexusOperationHandle",
     "NondeterminismError",
     "ParamType",
     "ParentClosePolicy",
@@ -200,6 +210,7 @@ __all__ = [
     "as_completed",
     "cancellation_reason",
     "continue_as_new",
+    "create_nexus_client",
     "current_update_info",
     "defn",
     "deprecate_patch",
@@ -249,6 +260,7 @@ __all__ = [
     "set_signal_handler",
     "set_update_handler",
     "signal",
+    "signal_with_start_workflow",
     "sleep",
     "start_activity",
     "start_activity_class",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
     from tempyral.workflow._context import Info
     from tempyral.workflow._local_activities import LocalActivityOptions
+    from tempyral.workflow._nexus import NexusOperationCancellationType, NexusOperationHandle
 
 __all__ = ["HandlerKind", "WorkflowRuntimeAPI"]
 
@@ -144,3 +146,21 @@ class WorkflowRuntimeAPI(Protocol):
     ) -> None: ...
 
     async def cancel_external(self, workflow_id: str, run_id: str | None) -> None: ...
+
+    async def workflow_start_nexus_operation(
+        self,
+        *,
+        endpoint: str,
+        service: str,
+        operation: Any,
+        input: Any,
+        output_type: type | None,
+        schedule_to_close_timeout: timedelta | None,
+        schedule_to_start_timeout: timedelta | None,
+        start_to_close_timeout: timedelta | None,
+        cancellation_type: NexusOperationCancellationType,
+        headers: Mapping[str, str] | None,
+        summary: str | None,
+        event_groups: Sequence[Any] | None,
+    ) -> NexusOperationHandle[Any]:
+        """Start a Nexus operation through the outbound interceptors; returns once started."""

@@ -10,6 +10,7 @@ from tempyral.replay._machines.complete_workflow import CompleteWorkflowMachine
 from tempyral.replay._machines.continue_as_new import ContinueAsNewMachine
 from tempyral.replay._machines.fail_workflow import FailWorkflowMachine
 from tempyral.replay._machines.modify_properties import ModifyPropertiesMachine
+from tempyral.replay._machines.nexus_operation import NexusCancellationType, NexusOperationMachine
 from tempyral.replay._machines.patch import PatchMachine
 from tempyral.replay._machines.signal_external import SignalExternalMachine
 from tempyral.replay._machines.timer import TimerMachine
@@ -28,6 +29,8 @@ __all__ = [
     "FailWorkflowMachine",
     "Machine",
     "ModifyPropertiesMachine",
+    "NexusCancellationType",
+    "NexusOperationMachine",
     "PatchMachine",
     "QueuedCommand",
     "SignalExternalMachine",

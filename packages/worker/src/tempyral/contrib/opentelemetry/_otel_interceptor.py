@@ -38,6 +38,7 @@ from tempyral.contrib.opentelemetry._propagation import (
     HasHeaders,
     carrier_from_headers,
     carrier_to_headers,
+    carrier_to_nexus_headers,
     current_carrier,
     default_text_map_propagator,
 )
@@ -58,6 +59,7 @@ from tempyral.worker import (
     StartActivityInput,
     StartChildWorkflowInput,
     StartLocalActivityInput,
+    StartNexusOperationInput,
     WorkflowInboundInterceptor,
     WorkflowOutboundInterceptor,
 )
@@ -332,3 +334,18 @@ class _WorkflowOutbound(_Spanning, WorkflowOutboundInterceptor):
         with self._call(f"StartActivity:{input.activity}", SpanKind.CLIENT):
             input.headers = _with_current_context(input.headers)
             return super().start_local_activity(input)
+
+    async def start_nexus_operation(
+        self, input: StartNexusOperationInput[Any, Any]
+    ) -> workflow.NexusOperationHandle[Any]:
+        name = f"StartNexusOperation:{input.service}/{input.operation_name}"
+        with self._call(name, SpanKind.CLIENT):
+            input.headers = carrier_to_nexus_headers(current_carrier(_HEADERS), input.headers)
+            return await super().start_nexus_operation(input)
+
+    async def start_signal_with_start_workflow(
+        self, request: Any
+    ) -> workflow.NexusOperationHandle[Any]:
+        with self._call("SignalWithStartWorkflow", SpanKind.CLIENT):
+            request.headers = _with_current_context(dict(request.headers or {}))
+            return await super().start_signal_with_start_workflow(request)

@@ -97,6 +97,19 @@ def carrier_to_headers(
     return {**headers, owner.header_key: carrier_to_payload(owner, carrier)}
 
 
+def carrier_to_nexus_headers(
+    carrier: Carrier, headers: Mapping[str, str] | None
+) -> Mapping[str, str] | None:
+    """``headers`` of a Nexus request with ``carrier`` added: Nexus headers are strings, so each
+    carrier entry is one header (a list joined by commas), as in the official contrib."""
+    if not carrier:
+        return headers
+    merged = dict(headers or {})
+    for key, value in carrier.items():
+        merged[key] = ",".join(value) if isinstance(value, list) else value
+    return merged
+
+
 def current_carrier(
     owner: TraceHeaders, context: opentelemetry.context.Context | None = None
 ) -> Carrier:

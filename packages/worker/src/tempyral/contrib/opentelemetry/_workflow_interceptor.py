@@ -27,6 +27,7 @@ from tempyral.contrib.opentelemetry._propagation import (
     HasHeaders,
     carrier_from_headers,
     carrier_to_headers,
+    carrier_to_nexus_headers,
     current_carrier,
     default_text_map_propagator,
 )
@@ -44,6 +45,7 @@ from tempyral.worker import (
     StartActivityInput,
     StartChildWorkflowInput,
     StartLocalActivityInput,
+    StartNexusOperationInput,
     WorkflowInboundInterceptor,
     WorkflowOutboundInterceptor,
 )
@@ -199,6 +201,7 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
         kind: SpanKind = SpanKind.INTERNAL,
         link: Context | None = None,
         outbound: HasHeaders | None = None,
+        nexus_outbound: StartNexusOperationInput[Any, Any] | None = None,
         even_on_replay: bool = False,
         additional_attributes: opentelemetry.util.types.Attributes = None,
         exception: BaseException | None = None,
@@ -233,6 +236,10 @@ class TracingWorkflowInboundInterceptor(WorkflowInboundInterceptor):
         if spanned is not None and outbound is not None:
             outbound.headers = carrier_to_headers(
                 self, current_carrier(self, spanned), outbound.headers
+            )
+        if spanned is not None and nexus_outbound is not None:
+            nexus_outbound.headers = carrier_to_nexus_headers(
+                current_carrier(self, spanned), nexus_outbound.headers
             )
 
     def _current_to_headers(self, headers: Mapping[str, Payload]) -> Mapping[str, Payload]:
@@ -282,3 +289,29 @@ class _TracingWorkflowOutboundInterceptor(WorkflowOutboundInterceptor):
             "StartActivity", input.activity, outbound=input, kind=SpanKind.CLIENT
         )
         return super().start_local_activity(input)
+
+    async def start_nexus_operation(
+        self, input: StartNexusOperationInput[Any, Any]
+    ) -> workflow.NexusOperationHandle[Any]:
+        self.root._completed_span(
+            "StartNexusOperation",
+            f"{input.service}/{input.operation_name}",
+            nexus_outbound=input,
+            kind=SpanKind.CLIENT,
+        )
+        return await super().start_nexus_operation(input)
+
+    async def start_signal_with_start_workflow(
+        self, request: Any
+    ) -> workflow.NexusOperationHandle[Any]:
+        headers = _RequestHeaders(dict(request.headers or {}))
+        self.root._completed_span("SignalWithStartWorkflow", outbound=headers, kind=SpanKind.CLIENT)
+        request.headers = headers.headers
+        return await super().start_signal_with_start_workflow(request)
+
+
+class _RequestHeaders:
+    """A signal-with-start request's headers, as the outbound inputs carry theirs."""
+
+    def __init__(self, headers: Mapping[str, Payload]) -> None:
+        self.headers = headers
