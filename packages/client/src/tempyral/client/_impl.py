@@ -61,6 +61,7 @@ from tempyral.client._list import (
 )
 from tempyral.client._standalone_activity_impl import _StandaloneActivityCalls
 from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
+from tempyral.client.nexus_hooks import start_workflow_hook
 from tempyral.common import HeaderCodecBehavior
 from tempyral.common._logging import logger
 from tempyral.converter import DataConverter, WorkflowSerializationContext, encode_search_attributes
@@ -133,6 +134,8 @@ class _ClientImpl(
                     )
                     request.signal_input.payloads.extend(payloads)
                 await self._populate_start_request(request, input)
+                if (hook := start_workflow_hook.get()) is not None:
+                    hook.before_signal_with_start(request)
                 signal_response = await service.signal_with_start_workflow_execution(
                     request, retry=True, metadata=input.rpc_metadata, timeout=input.rpc_timeout
                 )
@@ -146,6 +149,8 @@ class _ClientImpl(
                 request.request_eager_execution = input.request_eager_start and bool(
                     self._client._eager_workflow_start_available(input.task_queue)
                 )
+                if (hook := start_workflow_hook.get()) is not None:
+                    hook.before_start(request)
                 start_response = await service.start_workflow_execution(
                     request, retry=True, metadata=input.rpc_metadata, timeout=input.rpc_timeout
                 )
@@ -165,7 +170,7 @@ class _ClientImpl(
             input.task_queue,
             response.run_id,
         )
-        return WorkflowHandle(
+        handle: WorkflowHandle[Any, Any] = WorkflowHandle(
             self._client,
             input.id,
             result_run_id=response.run_id,
@@ -173,6 +178,9 @@ class _ClientImpl(
             result_type=input.ret_type,
             start_workflow_response=response,
         )
+        if (hook := start_workflow_hook.get()) is not None:
+            hook.after_start(handle)
+        return handle
 
     def _hand_eager_task_to_worker(self, workflow_id: str, task: Any) -> None:
         hook = self._client._eager_workflow_task_hook
