@@ -37,7 +37,8 @@ ServiceT = TypeVar("ServiceT")
 def _input_and_output_types(
     start: Callable[..., Any], parameter_count: int
 ) -> tuple[Any | None, Any | None]:
-    """The operation's input type (last parameter) and output (the return's type argument)."""
+    """The operation's input type (last parameter; ``self`` is not annotated, so
+    ``parameter_count`` leaves it out) and output (the return annotation's type argument)."""
     try:
         hints = typing.get_type_hints(start)
     except (TypeError, NameError):
@@ -115,7 +116,7 @@ def workflow_run_operation(
             bound_start.__doc__ = start.__doc__
             return WorkflowRunOperationHandler(bound_start)
 
-        _register(start, name, factory, parameter_count=3)
+        _register(start, name, factory, parameter_count=2)
         return start
 
     return decorator if start is None else decorator(start)
@@ -180,7 +181,7 @@ def temporal_operation(
 
             return _BoundOperation()
 
-        _register(start, name, factory, parameter_count=4)
+        _register(start, name, factory, parameter_count=3)
         return start
 
     return decorator if start is None else decorator(start)

@@ -1,0 +1,117 @@
+"""The Nexus service a tempyral worker serves in the Nexus tests, and its handler workflows.
+
+Operations of ``TempyralNexusService``:
+
+* ``echo(str) -> str``: a sync result;
+* ``describe(str) -> dict``: what ``tempyral.nexus`` says inside a handler (info, client,
+  in_operation, the request's headers and deadline);
+* ``fail(str) -> str``: raises the error named by its input (handler errors, application
+  errors, operation errors);
+* ``survive(str) -> str``: raises ``SystemExit``, then ``KeyboardInterrupt``, then answers,
+  one per attempt (the caller's server retries); the attempts are counted in ``ATTEMPTS``;
+* ``greet_by_workflow(str) -> str``: a workflow-run operation (``Greet``);
+* ``wait_by_workflow(str) -> str``: a workflow-run operation whose workflow waits until
+  cancelled (``WaitForever``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import nexusrpc
+from nexusrpc.handler import StartOperationContext, service_handler, sync_operation
+
+from tempyral import nexus, workflow
+from tempyral.exceptions import ApplicationError
+
+ATTEMPTS: Counter[str] = Counter()
+
+
+@workflow.defn
+class Greet:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        return f"hello {name}"
+
+
+@workflow.defn
+class WaitForever:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        await workflow.wait_condition(lambda: False)
+        return name
+
+
+def _failure(kind: str) -> BaseException:
+    errors: dict[str, BaseException] = {
+        "bad_request": nexusrpc.HandlerError(
+            "the input is wrong", type=nexusrpc.HandlerErrorType.BAD_REQUEST
+        ),
+        "not_found": nexusrpc.HandlerError(
+            "nothing here", type=nexusrpc.HandlerErrorType.NOT_FOUND
+        ),
+        "internal_non_retryable": nexusrpc.HandlerError(
+            "broken for good",
+            type=nexusrpc.HandlerErrorType.INTERNAL,
+            retryable_override=False,
+        ),
+        "application_non_retryable": ApplicationError(
+            "application says no", type="Refused", non_retryable=True
+        ),
+        "operation_failed": nexusrpc.OperationError(
+            "the operation failed", state=nexusrpc.OperationErrorState.FAILED
+        ),
+        "operation_canceled": nexusrpc.OperationError(
+            "the operation was canceled", state=nexusrpc.OperationErrorState.CANCELED
+        ),
+    }
+    return errors[kind]
+
+
+@service_handler(name="TempyralNexusService")
+class TempyralNexusService:
+    @sync_operation
+    async def echo(self, ctx: StartOperationContext, input: str) -> str:
+        return f"echo {input}"
+
+    @sync_operation
+    async def describe(self, ctx: StartOperationContext, input: str) -> dict[str, Any]:
+        info = nexus.info()
+        return {
+            "in_operation": nexus.in_operation(),
+            "endpoint": info.endpoint,
+            "namespace": info.namespace,
+            "task_queue": info.task_queue,
+            "client_namespace": nexus.client().namespace,
+            "service": ctx.service,
+            "operation": ctx.operation,
+            "has_deadline": ctx.request_deadline is not None,
+            "is_worker_shutdown": nexus.is_worker_shutdown(),
+            "inbound_links": [(link.type, link.url) for link in ctx.inbound_links],
+        }
+
+    @sync_operation
+    async def fail(self, ctx: StartOperationContext, input: str) -> str:
+        raise _failure(input)
+
+    @sync_operation
+    async def survive(self, ctx: StartOperationContext, input: str) -> str:
+        ATTEMPTS[input] += 1
+        if ATTEMPTS[input] == 1:
+            raise SystemExit(3)
+        if ATTEMPTS[input] == 2:
+            raise KeyboardInterrupt
+        return f"survived {input} after {ATTEMPTS[input]} attempts"
+
+    @nexus.workflow_run_operation
+    async def greet_by_workflow(
+        self, ctx: nexus.WorkflowRunOperationContext, input: str
+    ) -> nexus.WorkflowHandle[str]:
+        return await ctx.start_workflow(Greet.run, input, id=f"greet-{ctx.request_id}")
+
+    @nexus.workflow_run_operation
+    async def wait_by_workflow(
+        self, ctx: nexus.WorkflowRunOperationContext, input: str
+    ) -> nexus.WorkflowHandle[str]:
+        return await ctx.start_workflow(WaitForever.run, input, id=f"wait-{input}")

@@ -1,0 +1,265 @@
+"""Nexus operations served by a tempyral worker, called by an official-SDK workflow.
+
+The caller is ``official/nexus_caller.py``'s ``CallNexus`` on an official worker in its own
+process; the operations are ``nexus_services.TempyralNexusService`` on a tempyral worker here,
+reached through a Nexus endpoint created with OperatorService ``CreateNexusEndpoint`` that
+targets the tempyral worker's task queue. What the official caller gets back (results, handler
+errors, operation errors, cancellation) is what tempyral's handler side reported, as the
+official SDK's caller reads it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from tempyral.api.enums.v1.event_type_pb2 import (
+    EVENT_TYPE_NEXUS_OPERATION_SCHEDULED,
+    EVENT_TYPE_NEXUS_OPERATION_STARTED,
+    EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+)
+from tempyral.api.enums.v1.workflow_pb2 import WORKFLOW_EXECUTION_STATUS_CANCELED
+from tempyral.api.nexus.v1.message_pb2 import EndpointSpec, EndpointTarget
+from tempyral.api.operatorservice.v1.request_response_pb2 import CreateNexusEndpointRequest
+from tempyral.client import Client
+from tempyral.nexus import WorkflowHandle
+from tempyral.testing import DevServer
+from tempyral.worker import Worker
+
+from .conftest import HERE, OfficialHost
+from .nexus_services import ATTEMPTS, Greet, TempyralNexusService, WaitForever
+
+SERVICE = "TempyralNexusService"
+
+
+@pytest.fixture(scope="session")
+def nexus_caller(tempyral_dev_server: DevServer) -> Iterator[OfficialHost]:
+    host = OfficialHost(
+        tempyral_dev_server.target,
+        f"official-nexus-caller-{uuid.uuid4()}",
+        script=HERE / "official" / "nexus_caller.py",
+    ).start()
+    yield host
+    host.stop()
+
+
+@pytest.fixture
+async def endpoint(client: Client, task_queue: str) -> str:
+    """A Nexus endpoint whose operations go to ``task_queue``."""
+    name = f"tempyral-{uuid.uuid4().hex[:12]}"
+    target = EndpointTarget(
+        worker=EndpointTarget.Worker(namespace=client.namespace, task_queue=task_queue)
+    )
+    await client.operator_service.create_nexus_endpoint(
+        CreateNexusEndpointRequest(spec=EndpointSpec(name=name, target=target))
+    )
+    return name
+
+
+@pytest.fixture
+async def handler_worker(client: Client, task_queue: str) -> AsyncIterator[Worker]:
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        nexus_service_handlers=[TempyralNexusService()],
+        workflows=[Greet, WaitForever],
+    ) as worker:
+        yield worker
+
+
+class Caller:
+    def __init__(self, client: Client, host: OfficialHost, endpoint: str) -> None:
+        self.client = client
+        self.host = host
+        self.endpoint = endpoint
+
+    async def start(self, operation: str, input: Any, **spec: Any) -> str:
+        workflow_id = f"call-nexus-{operation}-{uuid.uuid4()}"
+        await self.client.start_workflow(
+            "CallNexus",
+            {
+                "endpoint": self.endpoint,
+                "service": SERVICE,
+                "operation": operation,
+                "input": input,
+                **spec,
+            },
+            id=workflow_id,
+            task_queue=self.host.task_queue,
+        )
+        return workflow_id
+
+    async def result(self, workflow_id: str, timeout: float = 60) -> dict[str, Any]:
+        handle = self.client.get_workflow_handle(workflow_id)
+        try:
+            result: dict[str, Any] = await asyncio.wait_for(handle.result(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"no outcome; caller output:\n{self.host.output()}") from None
+        return result
+
+    async def call(self, operation: str, input: Any, **spec: Any) -> dict[str, Any]:
+        return await self.result(await self.start(operation, input, **spec))
+
+
+@pytest.fixture
+def caller(
+    client: Client, nexus_caller: OfficialHost, endpoint: str, handler_worker: Worker
+) -> Caller:
+    return Caller(client, nexus_caller, endpoint)
+
+
+async def test_sync_operation_answers_the_official_caller(caller: Caller) -> None:
+    outcome = await caller.call("echo", "ping")
+    assert (outcome["result"], outcome["token"]) == ("echo ping", None)
+
+
+async def test_nexus_functions_describe_the_operation_inside_a_handler(
+    caller: Caller, task_queue: str, client: Client
+) -> None:
+    outcome = await caller.call("describe", "x")
+    assert outcome["result"] == {
+        "in_operation": True,
+        "endpoint": caller.endpoint,
+        "namespace": client.namespace,
+        "task_queue": task_queue,
+        "client_namespace": client.namespace,
+        "service": SERVICE,
+        "operation": "describe",
+        # The server sends a request-timeout header from the schedule-to-close timeout.
+        "has_deadline": True,
+        "is_worker_shutdown": False,
+        # The official caller workflow links its scheduled event.
+        "inbound_links": [
+            [
+                "temporal.api.common.v1.Link.WorkflowEvent",
+                f"temporal:///namespaces/{client.namespace}/workflows/{outcome['caller_id']}/"
+                f"{outcome['caller_run_id']}/history?eventID=5&eventType=NexusOperationScheduled"
+                "&referenceType=EventReference",
+            ]
+        ],
+    }
+
+
+async def test_workflow_run_operation_completes_the_caller_when_its_workflow_ends(
+    caller: Caller, client: Client
+) -> None:
+    outcome = await caller.call("greet_by_workflow", "nexus")
+    assert outcome["result"] == "hello nexus"
+    # The operation token names the handler's workflow, as the official SDK encodes it.
+    backing = WorkflowHandle[str].from_token(outcome["token"])
+    assert backing.namespace == client.namespace
+    assert backing.workflow_id.startswith("greet-")
+    # The workflow started with the caller's completion callback (carrying the operation
+    # token) and a link back to the caller's scheduled event.
+    history = await client.get_workflow_handle(backing.workflow_id).fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    [callback] = started.completion_callbacks
+    assert callback.nexus.header["nexus-operation-token"] == outcome["token"]
+    [link] = callback.links
+    assert link.workflow_event.workflow_id == outcome["caller_id"]
+    assert link.workflow_event.event_ref.event_type == EVENT_TYPE_NEXUS_OPERATION_SCHEDULED
+    # And the response linked the caller's started event to the handler's workflow.
+    caller_history = await client.get_workflow_handle(outcome["caller_id"]).fetch_history()
+    [operation_started] = [
+        event
+        for event in caller_history.events
+        if event.event_type == EVENT_TYPE_NEXUS_OPERATION_STARTED
+    ]
+    [response_link] = operation_started.links
+    assert response_link.workflow_event.workflow_id == backing.workflow_id
+    # The server's own link from the start response: the handler workflow's first event.
+    event_ref = response_link.workflow_event.event_ref
+    assert (event_ref.event_id, event_ref.event_type) == (1, EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
+
+
+async def test_cancelling_a_workflow_run_operation_cancels_its_workflow(
+    caller: Caller, client: Client
+) -> None:
+    name = f"blocked-{uuid.uuid4().hex[:8]}"
+    call = await caller.start("wait_by_workflow", name, cancel=True)
+    backing = client.get_workflow_handle(f"wait-{name}")
+    await _until_started(backing)
+    await client.get_workflow_handle(call).signal("cancel_operation")
+    outcome = await caller.result(call)
+    assert outcome["error"]["class"] == "NexusOperationError"
+    assert outcome["error"]["cause"]["class"] == "CancelledError"
+    description = await backing.describe()
+    assert description.raw_description.workflow_execution_info.status == (
+        WORKFLOW_EXECUTION_STATUS_CANCELED
+    )
+
+
+async def _until_started(handle: Any, timeout: float = 30) -> None:
+    async def described() -> None:
+        while True:
+            try:
+                await handle.describe()
+                return
+            except Exception:
+                await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(described(), timeout)
+
+
+@pytest.mark.parametrize(
+    ("kind", "handler_type", "message", "retryable"),
+    [
+        ("bad_request", "BAD_REQUEST", "the input is wrong", False),
+        ("not_found", "NOT_FOUND", "nothing here", False),
+        ("internal_non_retryable", "INTERNAL", "broken for good", False),
+        (
+            "application_non_retryable",
+            "INTERNAL",
+            "Handler failed with non-retryable application error",
+            False,
+        ),
+    ],
+)
+async def test_handler_errors_reach_the_official_caller_as_handler_errors(
+    caller: Caller, kind: str, handler_type: str, message: str, retryable: bool
+) -> None:
+    outcome = await caller.call("fail", kind)
+    error = outcome["error"]
+    assert error["class"] == "NexusOperationError"
+    cause = error["cause"]
+    assert cause["class"] == "HandlerError"
+    assert cause["handler_error_type"] == handler_type
+    assert cause["message"] == message
+    assert cause["retryable"] is retryable
+
+
+async def test_application_error_cause_travels_with_the_handler_error(caller: Caller) -> None:
+    cause = (await caller.call("fail", "application_non_retryable"))["error"]["cause"]
+    assert cause["cause"]["class"] == "ApplicationError"
+    assert cause["cause"]["message"] == "application says no"
+    assert cause["cause"]["type"] == "Refused"
+
+
+async def test_operation_errors_fail_or_cancel_the_operation(caller: Caller) -> None:
+    failed = (await caller.call("fail", "operation_failed"))["error"]
+    assert failed["class"] == "NexusOperationError"
+    assert failed["cause"]["class"] == "ApplicationError"
+    assert failed["cause"]["message"] == "the operation failed"
+    assert failed["cause"]["type"] == "OperationError"
+    assert failed["cause"]["non_retryable"] is True
+    cancelled = (await caller.call("fail", "operation_canceled"))["error"]
+    assert cancelled["class"] == "NexusOperationError"
+    assert cancelled["cause"]["class"] == "CancelledError"
+    assert cancelled["cause"]["message"] == "the operation was canceled"
+
+
+async def test_handlers_raising_base_exceptions_do_not_stop_the_worker(
+    caller: Caller, handler_worker: Worker
+) -> None:
+    key = uuid.uuid4().hex
+    outcome = await caller.call("survive", key)
+    # SystemExit, then KeyboardInterrupt, each reported as a retryable INTERNAL handler error;
+    # the server retried, and the third attempt answered.
+    assert outcome["result"] == f"survived {key} after 3 attempts"
+    assert ATTEMPTS[key] == 3
+    assert handler_worker.is_running
+    assert (await caller.call("echo", "still here"))["result"] == "echo still here"
