@@ -32,6 +32,7 @@ FLOORS: dict[str, int] = {
     "envconfig": 100,
     "runtime": 100,
     "plugin": 50,
+    "nexus": 100,
 }
 
 PUBLIC_NAMES = textwrap.dedent(

@@ -52,6 +52,11 @@ _NO_METADATA: Mapping[str, str | bytes] = {}
 class WorkflowRunOperationContext(StartOperationContext):
     """Context received by a workflow run operation."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Initialize the workflow run operation context (inside a Nexus operation only)."""
+        super().__init__(*args, **kwargs)
+        current_scope()  # raises RuntimeError outside a Nexus operation, as the official one
+
     @classmethod
     def _from_start_operation_context(
         cls, ctx: StartOperationContext
