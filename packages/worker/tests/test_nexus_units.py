@@ -114,7 +114,8 @@ def test_link_round_trip_and_unreadable_links_are_left_out() -> None:
     nexus_link = temporal_link_to_nexus_link(link)
     assert nexus_link is not None
     assert nexus_link_to_temporal_link(nexus_link) == link
-    assert nexus_link_to_temporal_link(nexusrpc.Link(url="https://x/y", type=nexus_link.type)) is None
+    elsewhere = nexusrpc.Link(url="https://x/y", type=nexus_link.type)
+    assert nexus_link_to_temporal_link(elsewhere) is None
     assert nexus_link_to_temporal_link(nexusrpc.Link(url=nexus_link.url, type="other")) is None
 
 
