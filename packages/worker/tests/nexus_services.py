@@ -9,13 +9,19 @@ Operations of ``TempyralNexusService``:
   errors, operation errors);
 * ``survive(str) -> str``: raises ``SystemExit``, then ``KeyboardInterrupt``, then answers,
   one per attempt (the caller's server retries); the attempts are counted in ``ATTEMPTS``;
+* ``until_cancelled(str) -> str``: waits until its task is cancelled, recording the reason in
+  ``CANCEL_REASONS``, and answers on a later attempt;
+* ``until_shutdown(str) -> str``: waits for the worker's shutdown and answers;
 * ``greet_by_workflow(str) -> str``: a workflow-run operation (``Greet``);
+* ``greet_by_temporal_operation(str) -> str``: the same through ``@temporal_operation``;
 * ``wait_by_workflow(str) -> str``: a workflow-run operation whose workflow waits until
   cancelled (``WaitForever``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import Counter
 from typing import Any
 
@@ -26,6 +32,7 @@ from tempyral import nexus, workflow
 from tempyral.exceptions import ApplicationError
 
 ATTEMPTS: Counter[str] = Counter()
+CANCEL_REASONS: dict[str, list[str | None]] = {}
 
 
 @workflow.defn
@@ -104,6 +111,35 @@ class TempyralNexusService:
             raise KeyboardInterrupt
         return f"survived {input} after {ATTEMPTS[input]} attempts"
 
+    @sync_operation
+    async def until_cancelled(self, ctx: StartOperationContext, input: str) -> str:
+        ATTEMPTS[input] += 1
+        if ATTEMPTS[input] > 1:
+            return f"attempt {ATTEMPTS[input]}"
+        try:
+            await asyncio.sleep(600)
+        except asyncio.CancelledError:
+            CANCEL_REASONS.setdefault(input, []).append(
+                ctx.task_cancellation.cancellation_reason()
+            )
+            raise
+        return "never"
+
+    @sync_operation
+    async def until_shutdown(self, ctx: StartOperationContext, input: str) -> str:
+        ATTEMPTS[input] += 1
+        await nexus.wait_for_worker_shutdown()
+        return f"saw shutdown: {nexus.is_worker_shutdown()}"
+
+    @nexus.temporal_operation
+    async def greet_by_temporal_operation(
+        self,
+        ctx: nexus.TemporalStartOperationContext,
+        client: nexus.TemporalNexusClient,
+        input: str,
+    ) -> nexus.TemporalOperationResult[str]:
+        return await client.start_workflow(Greet.run, input, id=f"greet-t-{ctx.request_id}")
+
     @nexus.workflow_run_operation
     async def greet_by_workflow(
         self, ctx: nexus.WorkflowRunOperationContext, input: str
@@ -115,3 +151,16 @@ class TempyralNexusService:
         self, ctx: nexus.WorkflowRunOperationContext, input: str
     ) -> nexus.WorkflowHandle[str]:
         return await ctx.start_workflow(WaitForever.run, input, id=f"wait-{input}")
+
+
+@service_handler(name="ThreadedNexusService")
+class ThreadedNexusService:
+    """A ``def`` operation: run in the worker's ``nexus_task_executor``."""
+
+    @sync_operation
+    def where(self, ctx: StartOperationContext, input: str) -> dict[str, Any]:
+        return {
+            "thread": threading.current_thread().name,
+            "task_queue": nexus.info().task_queue,
+            "input": input,
+        }

@@ -11,11 +11,14 @@ official SDK's caller reads it.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from nexusrpc.handler import StartOperationResultSync
 
 from tempyral.api.enums.v1.event_type_pb2 import (
     EVENT_TYPE_NEXUS_OPERATION_SCHEDULED,
@@ -28,10 +31,22 @@ from tempyral.api.operatorservice.v1.request_response_pb2 import CreateNexusEndp
 from tempyral.client import Client
 from tempyral.nexus import WorkflowHandle
 from tempyral.testing import DevServer
-from tempyral.worker import Worker
+from tempyral.worker import (
+    ExecuteNexusOperationStartInput,
+    Interceptor,
+    NexusOperationInboundInterceptor,
+    Worker,
+)
 
 from .conftest import HERE, OfficialHost
-from .nexus_services import ATTEMPTS, Greet, TempyralNexusService, WaitForever
+from .nexus_services import (
+    ATTEMPTS,
+    CANCEL_REASONS,
+    Greet,
+    TempyralNexusService,
+    ThreadedNexusService,
+    WaitForever,
+)
 
 SERVICE = "TempyralNexusService"
 
@@ -86,8 +101,8 @@ class Caller:
                 "service": SERVICE,
                 "operation": operation,
                 "input": input,
-                **spec,
-            },
+            }
+            | spec,
             id=workflow_id,
             task_queue=self.host.task_queue,
         )
@@ -263,3 +278,110 @@ async def test_handlers_raising_base_exceptions_do_not_stop_the_worker(
     assert ATTEMPTS[key] == 3
     assert handler_worker.is_running
     assert (await caller.call("echo", "still here"))["result"] == "echo still here"
+
+
+@pytest.fixture
+def bare_caller(client: Client, nexus_caller: OfficialHost, endpoint: str) -> Caller:
+    """A caller without the standard handler worker: the test runs its own."""
+    return Caller(client, nexus_caller, endpoint)
+
+
+async def test_temporal_operation_starts_the_workflow_that_completes_the_caller(
+    caller: Caller,
+) -> None:
+    outcome = await caller.call("greet_by_temporal_operation", "temporal")
+    assert outcome["result"] == "hello temporal"
+    assert WorkflowHandle[str].from_token(outcome["token"]).workflow_id.startswith("greet-t-")
+
+
+async def test_sync_def_operations_run_in_the_nexus_task_executor(
+    bare_caller: Caller, client: Client, task_queue: str
+) -> None:
+    with pytest.raises(RuntimeError, match="async"):
+        Worker(client, task_queue=task_queue, nexus_service_handlers=[ThreadedNexusService()])
+    with concurrent.futures.ThreadPoolExecutor(thread_name_prefix="nexus-pool") as executor:
+        async with Worker(
+            client,
+            task_queue=task_queue,
+            nexus_service_handlers=[ThreadedNexusService()],
+            nexus_task_executor=executor,
+        ):
+            outcome = await bare_caller.call("where", "x", service="ThreadedNexusService")
+    assert outcome["result"]["thread"].startswith("nexus-pool")
+    # The task's context variables went to the thread: tempyral.nexus works there.
+    assert outcome["result"]["task_queue"] == task_queue
+
+
+class RecordingInterceptor(Interceptor):
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def intercept_nexus_operation(
+        self, next: NexusOperationInboundInterceptor
+    ) -> NexusOperationInboundInterceptor:
+        return _Shouting(next, self.seen)
+
+
+class _Shouting(NexusOperationInboundInterceptor):
+    def __init__(self, next: NexusOperationInboundInterceptor, seen: list[str]) -> None:
+        super().__init__(next)
+        self.seen = seen
+
+    async def execute_nexus_operation_start(self, input: ExecuteNexusOperationStartInput) -> Any:
+        self.seen.append(f"start {input.ctx.operation} {input.input}")
+        result = await super().execute_nexus_operation_start(input)
+        if isinstance(result, StartOperationResultSync) and isinstance(result.value, str):
+            return StartOperationResultSync(result.value.upper())
+        return result
+
+
+async def test_worker_interceptors_wrap_nexus_operations(
+    bare_caller: Caller, client: Client, task_queue: str
+) -> None:
+    recording = RecordingInterceptor()
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        nexus_service_handlers=[TempyralNexusService()],
+        interceptors=[recording],
+    ):
+        outcome = await bare_caller.call("echo", "quiet")
+    assert outcome["result"] == "ECHO QUIET"
+    assert recording.seen == ["start echo quiet"]
+
+
+async def test_a_handler_past_its_request_timeout_is_told_and_cancelled(
+    caller: Caller,
+) -> None:
+    key = uuid.uuid4().hex
+    # The request-timeout header is what is left of the schedule-to-close timeout: the handler
+    # is told TIMED_OUT when it passes, and the caller sees the operation time out.
+    outcome = await caller.call("until_cancelled", key, timeout_s=3)
+    assert CANCEL_REASONS[key] == ["TIMED_OUT"]
+    assert outcome["error"]["class"] == "NexusOperationError"
+    assert outcome["error"]["cause"]["class"] == "TimeoutError"
+
+
+async def test_shutdown_tells_handlers_then_cancels_those_that_outlive_the_grace_period(
+    bare_caller: Caller, client: Client, task_queue: str, eventually: Any
+) -> None:
+    patient, stubborn = uuid.uuid4().hex, uuid.uuid4().hex
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        nexus_service_handlers=[TempyralNexusService()],
+        graceful_shutdown_timeout=timedelta(seconds=1),
+    )
+    running = asyncio.create_task(worker.run())
+    calls = [
+        await bare_caller.start("until_shutdown", patient),
+        await bare_caller.start("until_cancelled", stubborn, timeout_s=60),
+    ]
+    await eventually(lambda: ATTEMPTS[patient] == 1 and ATTEMPTS[stubborn] == 1, timeout=30)
+    await asyncio.wait_for(worker.shutdown(), 30)
+    await running
+    assert CANCEL_REASONS[stubborn] == ["WORKER_SHUTDOWN"]
+    assert (await bare_caller.result(calls[0]))["result"] == "saw shutdown: True"
+    # Nothing was reported for the cancelled attempt: the server retries it on the next worker.
+    async with Worker(client, task_queue=task_queue, nexus_service_handlers=[TempyralNexusService()]):
+        assert (await bare_caller.result(calls[1]))["result"] == "attempt 2"
