@@ -383,5 +383,6 @@ async def test_shutdown_tells_handlers_then_cancels_those_that_outlive_the_grace
     assert CANCEL_REASONS[stubborn] == ["WORKER_SHUTDOWN"]
     assert (await bare_caller.result(calls[0]))["result"] == "saw shutdown: True"
     # Nothing was reported for the cancelled attempt: the server retries it on the next worker.
-    async with Worker(client, task_queue=task_queue, nexus_service_handlers=[TempyralNexusService()]):
+    services = [TempyralNexusService()]
+    async with Worker(client, task_queue=task_queue, nexus_service_handlers=services):
         assert (await bare_caller.result(calls[1]))["result"] == "attempt 2"
