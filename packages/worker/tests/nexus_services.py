@@ -119,9 +119,7 @@ class TempyralNexusService:
         try:
             await asyncio.sleep(600)
         except asyncio.CancelledError:
-            CANCEL_REASONS.setdefault(input, []).append(
-                ctx.task_cancellation.cancellation_reason()
-            )
+            CANCEL_REASONS.setdefault(input, []).append(ctx.task_cancellation.cancellation_reason())
             raise
         return "never"
 

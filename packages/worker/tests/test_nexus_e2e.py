@@ -29,6 +29,7 @@ from tempyral.api.enums.v1.workflow_pb2 import WORKFLOW_EXECUTION_STATUS_CANCELE
 from tempyral.api.nexus.v1.message_pb2 import EndpointSpec, EndpointTarget
 from tempyral.api.operatorservice.v1.request_response_pb2 import CreateNexusEndpointRequest
 from tempyral.client import Client
+from tempyral.converter import DataConverter
 from tempyral.nexus import WorkflowHandle
 from tempyral.testing import DevServer
 from tempyral.worker import (
@@ -38,6 +39,7 @@ from tempyral.worker import (
     Worker,
 )
 
+from .codec_workflows import XorCodec
 from .conftest import HERE, OfficialHost
 from .nexus_services import (
     ATTEMPTS,
@@ -57,6 +59,18 @@ def nexus_caller(tempyral_dev_server: DevServer) -> Iterator[OfficialHost]:
         tempyral_dev_server.target,
         f"official-nexus-caller-{uuid.uuid4()}",
         script=HERE / "official" / "nexus_caller.py",
+    ).start()
+    yield host
+    host.stop()
+
+
+@pytest.fixture(scope="session")
+def nexus_caller_with_codec(tempyral_dev_server: DevServer) -> Iterator[OfficialHost]:
+    host = OfficialHost(
+        tempyral_dev_server.target,
+        f"official-nexus-caller-codec-{uuid.uuid4()}",
+        HERE / "official" / "nexus_caller.py",
+        "--codec",
     ).start()
     yield host
     host.stop()
@@ -386,3 +400,28 @@ async def test_shutdown_tells_handlers_then_cancels_those_that_outlive_the_grace
     services = [TempyralNexusService()]
     async with Worker(client, task_queue=task_queue, nexus_service_handlers=services):
         assert (await bare_caller.result(calls[1]))["result"] == "attempt 2"
+
+
+async def test_payloads_go_through_the_payload_codec_both_ways(
+    nexus_caller_with_codec: OfficialHost, tempyral_target: str, endpoint: str, task_queue: str
+) -> None:
+    codec = XorCodec()
+    client = await Client.connect(
+        tempyral_target, data_converter=DataConverter(payload_codec=codec)
+    )
+    caller = Caller(client, nexus_caller_with_codec, endpoint)
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        nexus_service_handlers=[TempyralNexusService()],
+        workflows=[Greet],
+    ):
+        decoded_before = codec.decoded
+        outcome = await caller.call("echo", "secret")
+        assert outcome["result"] == "echo secret"
+        # Both directions needed the codecs to agree: the official caller encrypted the input
+        # (this worker's codec decoded it) and decrypted the result (this worker's codec
+        # encoded it). Here: the caller workflow's result and the operation's input.
+        assert codec.decoded - decoded_before == 2
+        by_workflow = await caller.call("greet_by_workflow", "secret")
+        assert by_workflow["result"] == "hello secret"

@@ -2,7 +2,7 @@
 
 Run as a separate process (the official SDK never shares a process with the code under test):
 
-    python nexus_caller.py --target HOST:PORT --task-queue QUEUE
+    python nexus_caller.py --target HOST:PORT --task-queue QUEUE [--codec]
 
 It prints ``READY`` once its worker runs and stops when stdin closes. Its one workflow,
 ``CallNexus(spec)``, starts the operation ``spec["operation"]`` of service ``spec["service"]``
@@ -10,21 +10,25 @@ on endpoint ``spec["endpoint"]`` with input ``spec["input"]`` and returns
 ``{"result": ..., "token": ...}`` or ``{"error": <the failure chain>}``. With
 ``spec["cancel"]`` it waits for the signal ``cancel_operation`` after the operation started,
 then cancels it. The operations are served by a tempyral worker in the test process, so what
-the official caller sees is what tempyral's handler side reported.
+the official caller sees is what tempyral's handler side reported. With ``--codec`` the
+caller's client encodes payloads with ``codec_workflows.XorCodec`` (the tests' shared codec).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import nexusrpc
 from temporalio import workflow
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 from temporalio.exceptions import ApplicationError, FailureError, NexusOperationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -87,8 +91,15 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", required=True)
     parser.add_argument("--task-queue", required=True)
+    parser.add_argument("--codec", action="store_true")
     args = parser.parse_args()
-    client = await Client.connect(args.target)
+    converter = DataConverter.default
+    if args.codec:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+        from codec_official import load_shared
+
+        converter = dataclasses.replace(converter, payload_codec=load_shared().XorCodec())
+    client = await Client.connect(args.target, data_converter=converter)
     async with Worker(
         client,
         task_queue=args.task_queue,
