@@ -1,9 +1,9 @@
-"""What a Nexus operation handler adds to the workflow starts it makes (the worker's narrow hook).
+"""What a Nexus operation handler adds to the starts it makes (the worker's narrow hook).
 
-A Nexus operation backed by a workflow completes its caller when that workflow ends: the
-workflow is started with a completion callback (the caller's URL and headers), the Nexus
-request ID and links back to the caller, and the start's response gives a link to the new
-workflow for the Nexus response. The official SDK's client reads these from its Nexus
+A Nexus operation backed by a workflow (or a standalone activity) completes its caller when
+that ends: it is started with a completion callback (the caller's URL and headers), the Nexus
+request ID and links back to the caller, and the start's response gives a link to it for the
+Nexus response. The official SDK's client reads these from its Nexus
 module's context; tempyral's client sits below the worker that runs Nexus handlers, so the
 worker installs a :py:class:`StartWorkflowHook` in :py:data:`start_workflow_hook` around each
 operation handler and :py:meth:`Client.start_workflow` consults it. Outside a Nexus handler the
@@ -50,6 +50,15 @@ class StartWorkflowHook(Protocol):
 
     def after_start(self, handle: WorkflowHandle[Any, Any]) -> None:
         """Read the started workflow's link from ``handle``'s start response."""
+
+    def before_start_activity(self, request: ws.StartActivityExecutionRequest) -> None:
+        """Add the request ID, links (and, for the activity backing the operation, callbacks)
+        to a standalone activity's start."""
+
+    def after_start_activity(
+        self, activity_id: str, response: ws.StartActivityExecutionResponse
+    ) -> None:
+        """Read the started activity's link from its start response."""
 
 
 start_workflow_hook: ContextVar[StartWorkflowHook | None] = ContextVar(
