@@ -14,6 +14,7 @@ Operations of ``TempyralNexusService``:
 * ``until_shutdown(str) -> str``: waits for the worker's shutdown and answers;
 * ``greet_by_workflow(str) -> str``: a workflow-run operation (``Greet``);
 * ``greet_by_temporal_operation(str) -> str``: the same through ``@temporal_operation``;
+* ``shout_by_activity(str) -> str``: a standalone activity (``shout``) backs the operation;
 * ``wait_by_workflow(str) -> str``: a workflow-run operation whose workflow waits until
   cancelled (``WaitForever``).
 """
@@ -23,16 +24,22 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import nexusrpc
 from nexusrpc.handler import StartOperationContext, service_handler, sync_operation
 
-from tempyral import nexus, workflow
+from tempyral import activity, nexus, workflow
 from tempyral.exceptions import ApplicationError
 
 ATTEMPTS: Counter[str] = Counter()
 CANCEL_REASONS: dict[str, list[str | None]] = {}
+
+
+@activity.defn
+async def shout(text: str) -> str:
+    return text.upper()
 
 
 @workflow.defn
@@ -137,6 +144,17 @@ class TempyralNexusService:
         input: str,
     ) -> nexus.TemporalOperationResult[str]:
         return await client.start_workflow(Greet.run, input, id=f"greet-t-{ctx.request_id}")
+
+    @nexus.temporal_operation
+    async def shout_by_activity(
+        self,
+        ctx: nexus.TemporalStartOperationContext,
+        client: nexus.TemporalNexusClient,
+        input: str,
+    ) -> nexus.TemporalOperationResult[str]:
+        return await client.start_activity(
+            shout, input, id=f"shout-{ctx.request_id}", start_to_close_timeout=timedelta(seconds=10)
+        )
 
     @nexus.workflow_run_operation
     async def greet_by_workflow(

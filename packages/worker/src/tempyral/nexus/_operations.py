@@ -23,6 +23,8 @@ from nexusrpc.handler import (
 )
 
 from tempyral.common import (
+    ActivityIDConflictPolicy,
+    ActivityIDReusePolicy,
     MetricMeter,
     Priority,
     RetryPolicy,
@@ -35,8 +37,13 @@ from tempyral.common import (
 from tempyral.nexus._context import (
     current_scope,
 )
-from tempyral.nexus._start import ARG_UNSET, reject_second_async_start, start_backing_workflow
-from tempyral.nexus._token import WorkflowHandle
+from tempyral.nexus._start import (
+    ARG_UNSET,
+    reject_second_async_start,
+    start_backing_workflow,
+    starting_backing_start,
+)
+from tempyral.nexus._token import OperationToken, OperationTokenType, WorkflowHandle
 
 if TYPE_CHECKING:
     from tempyral.client import Client
@@ -216,6 +223,36 @@ class TemporalNexusClient(ABC):
     ) -> TemporalOperationResult[ReturnT]:
         """Start a workflow as the backing asynchronous Nexus operation."""
 
+    @abstractmethod
+    async def start_activity(
+        self,
+        activity: str | Callable[..., Awaitable[ReturnT]] | Callable[..., ReturnT],
+        arg: Any = ARG_UNSET,
+        *,
+        args: Sequence[Any] = [],
+        id: str,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        schedule_to_start_timeout: timedelta | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        heartbeat_timeout: timedelta | None = None,
+        start_delay: timedelta | None = None,
+        id_reuse_policy: ActivityIDReusePolicy = ActivityIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: ActivityIDConflictPolicy = ActivityIDConflictPolicy.FAIL,
+        retry_policy: RetryPolicy | None = None,
+        search_attributes: TypedSearchAttributes | None = None,
+        summary: str | None = None,
+        priority: Priority = Priority.default,
+        rpc_metadata: Mapping[str, str | bytes] = {},
+        rpc_timeout: timedelta | None = None,
+    ) -> TemporalOperationResult[ReturnT]:
+        """Start a standalone activity that will deliver the Nexus operation result.
+
+        If ``task_queue`` is not specified, the Nexus worker's task queue is used. See
+        :py:meth:`tempyral.client.Client.start_activity` for the other arguments.
+        """
+
 
 class _TemporalNexusClient(TemporalNexusClient):
     """The client a ``TemporalOperationHandler``'s start method gets (one async start each)."""
@@ -294,3 +331,67 @@ class _TemporalNexusClient(TemporalNexusClient):
             self._started_async = False
             raise
         return TemporalOperationResult.async_token(handle.to_token())
+
+    async def start_activity(
+        self,
+        activity: str | Callable[..., Awaitable[ReturnT]] | Callable[..., ReturnT],
+        arg: Any = ARG_UNSET,
+        *,
+        args: Sequence[Any] = [],
+        id: str,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        schedule_to_start_timeout: timedelta | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        heartbeat_timeout: timedelta | None = None,
+        start_delay: timedelta | None = None,
+        id_reuse_policy: ActivityIDReusePolicy = ActivityIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: ActivityIDConflictPolicy = ActivityIDConflictPolicy.FAIL,
+        retry_policy: RetryPolicy | None = None,
+        search_attributes: TypedSearchAttributes | None = None,
+        summary: str | None = None,
+        priority: Priority = Priority.default,
+        rpc_metadata: Mapping[str, str | bytes] = {},
+        rpc_timeout: timedelta | None = None,
+    ) -> TemporalOperationResult[ReturnT]:
+        if self._started_async:
+            raise reject_second_async_start()
+        self._started_async = True
+        if arg is not ARG_UNSET:
+            if args:
+                raise ValueError("Cannot have arg and args")
+            args = [arg]
+        try:
+            with starting_backing_start():
+                # The overloads of start_activity cannot be chosen from the union: it takes any.
+                handle = await self._scope.client.start_activity(
+                    cast(Any, activity),
+                    args=args,
+                    id=id,
+                    task_queue=task_queue or self._scope.info().task_queue,
+                    result_type=result_type,
+                    schedule_to_start_timeout=schedule_to_start_timeout,
+                    schedule_to_close_timeout=schedule_to_close_timeout,
+                    start_to_close_timeout=start_to_close_timeout,
+                    heartbeat_timeout=heartbeat_timeout,
+                    start_delay=start_delay,
+                    id_reuse_policy=id_reuse_policy,
+                    id_conflict_policy=id_conflict_policy,
+                    retry_policy=retry_policy,
+                    search_attributes=search_attributes,
+                    summary=summary,
+                    priority=priority,
+                    rpc_metadata=rpc_metadata,
+                    rpc_timeout=rpc_timeout,
+                )
+        except BaseException:
+            self._started_async = False
+            raise
+        token = OperationToken(
+            type=OperationTokenType.ACTIVITY,
+            namespace=self._scope.client.namespace,
+            activity_id=handle.id,
+            run_id=handle.run_id,
+        )
+        return TemporalOperationResult.async_token(token.encode())

@@ -1,12 +1,13 @@
-"""Workflow starts made by a Nexus start handler: links, callbacks and the request ID.
+"""Workflow and activity starts made by a Nexus start handler: links, callbacks, request ID.
 
 While a start handler runs, the worker installs an :py:class:`OperationStartHook` as the
 client's ``start_workflow_hook``. Every workflow the handler starts gets links back to the
-caller (the Nexus request's inbound links). The one workflow that backs the operation
-(started through :py:func:`start_backing_workflow`) also gets the Nexus request ID and the
-completion callback (the caller's URL and headers, plus ``nexus-operation-token``), so the
-server completes the caller when that workflow ends; its start's link goes into the Nexus
-response. This is what the official SDK does through its client.
+caller (the Nexus request's inbound links). The one workflow or standalone activity that backs
+the operation (started through :py:func:`start_backing_workflow` or
+``TemporalNexusClient.start_activity``) also gets the Nexus request ID and the completion
+callback (the caller's URL and headers, plus ``nexus-operation-token``), so the server
+completes the caller when it ends; its start's link goes into the Nexus response. This is
+what the official SDK does through its client.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from tempyral.nexus._token import OperationToken, OperationTokenType, WorkflowHa
 if TYPE_CHECKING:
     from tempyral.client import WorkflowHandle as ClientWorkflowHandle
 
-__all__ = ["ARG_UNSET", "OperationStartHook", "start_backing_workflow"]
+__all__ = ["ARG_UNSET", "OperationStartHook", "start_backing_workflow", "starting_backing_start"]
 
 ReturnT = TypeVar("ReturnT")
 
@@ -55,7 +56,8 @@ _backing_start: ContextVar[bool] = ContextVar("tempyral_nexus_backing_start", de
 
 
 @contextmanager
-def _starting_backing_workflow() -> Iterator[None]:
+def starting_backing_start() -> Iterator[None]:
+    """While the operation's backing workflow or activity is being started."""
     token = _backing_start.set(True)
     try:
         yield
@@ -105,6 +107,48 @@ class OperationStartHook:
             options.attach_request_id = True
             options.attach_completion_callbacks = True
             options.attach_links = True
+
+    def before_start_activity(self, request: ws.StartActivityExecutionRequest) -> None:
+        request.request_id = self._context.request_id
+        links = self._request_links()
+        callbacks: list[Callback] = []
+        if _backing_start.get():
+            token = OperationToken(
+                type=OperationTokenType.ACTIVITY,
+                namespace=self._scope.client.namespace,
+                activity_id=request.activity_id,
+            ).encode()
+            callbacks = self._callbacks(token)
+            request.completion_callbacks.extend(
+                CallbackProto(
+                    nexus=CallbackProto.Nexus(url=callback.url, header=dict(callback.headers)),
+                    links=links,
+                )
+                for callback in callbacks
+            )
+        else:
+            request.links.extend(links)
+        if links or callbacks:
+            options = request.on_conflict_options
+            options.attach_request_id = True
+            options.attach_completion_callbacks = True
+            options.attach_links = True
+
+    def after_start_activity(
+        self, activity_id: str, response: ws.StartActivityExecutionResponse
+    ) -> None:
+        link = response.link if response.HasField("link") else None
+        if link is None:
+            link = Link(
+                activity=Link.Activity(
+                    namespace=self._scope.client.namespace,
+                    activity_id=activity_id,
+                    run_id=response.run_id,
+                )
+            )
+        nexus_link = temporal_link_to_nexus_link(link)
+        if nexus_link is not None:
+            self._context.outbound_links.append(nexus_link)
 
     def before_signal_with_start(self, request: ws.SignalWithStartWorkflowExecutionRequest) -> None:
         if not _backing_start.get():
@@ -178,7 +222,7 @@ async def start_backing_workflow(
         if args:
             raise ValueError("Cannot have arg and args")
         args = [arg]
-    with _starting_backing_workflow():
+    with starting_backing_start():
         # The overloads of start_workflow cannot be chosen from the union: it takes either.
         handle = await scope.client.start_workflow(
             cast(Any, workflow),
