@@ -358,6 +358,9 @@ class _ClientImpl(
         self, input: StartWorkflowUpdateInput
     ) -> WorkflowUpdateHandle[Any]:
         request = await self._update_request(input, input.id)
+        hook = start_workflow_hook.get()
+        if hook is not None:
+            hook.before_start_update(request)
         while True:  # until the server says the update was at least accepted
             try:
                 response = await self._client.workflow_service.update_workflow_execution(
@@ -371,6 +374,8 @@ class _ClientImpl(
                 raise WorkflowUpdateRPCTimeoutOrCancelledError() from err
             if response.stage >= _ACCEPTED:
                 break
+        if hook is not None:
+            hook.after_start_update(response)
         handle: WorkflowUpdateHandle[Any] = WorkflowUpdateHandle(
             self._client,
             request.request.meta.update_id,

@@ -1,13 +1,13 @@
 """What a Nexus operation handler adds to the starts it makes (the worker's narrow hook).
 
-A Nexus operation backed by a workflow (or a standalone activity) completes its caller when
-that ends: it is started with a completion callback (the caller's URL and headers), the Nexus
-request ID and links back to the caller, and the start's response gives a link to it for the
-Nexus response. The official SDK's client reads these from its Nexus
+A Nexus operation backed by a workflow (an update, or a standalone activity) completes its
+caller when that ends: it is started with a completion callback (the caller's URL and
+headers), the Nexus request ID and links back to the caller, and the start's response gives a
+link to it for the Nexus response. The official SDK's client reads these from its Nexus
 module's context; tempyral's client sits below the worker that runs Nexus handlers, so the
 worker installs a :py:class:`StartWorkflowHook` in :py:data:`start_workflow_hook` around each
-operation handler and :py:meth:`Client.start_workflow` consults it. Outside a Nexus handler the
-variable is unset and starts are unchanged.
+operation handler, and the client's workflow, update and standalone activity starts consult
+it. Outside a Nexus handler the variable is unset and starts are unchanged.
 
 Like ``tempyral.activity.runtime``, this module is for tempyral's worker, not for user code;
 :py:class:`Callback` is public as ``tempyral.client.Callback``, the official name.
@@ -50,6 +50,12 @@ class StartWorkflowHook(Protocol):
 
     def after_start(self, handle: WorkflowHandle[Any, Any]) -> None:
         """Read the started workflow's link from ``handle``'s start response."""
+
+    def before_start_update(self, request: ws.UpdateWorkflowExecutionRequest) -> None:
+        """Add the request ID, links and callbacks to the update backing the operation."""
+
+    def after_start_update(self, response: ws.UpdateWorkflowExecutionResponse) -> None:
+        """Read the update's link from its response."""
 
     def before_start_activity(self, request: ws.StartActivityExecutionRequest) -> None:
         """Add the request ID, links (and, for the activity backing the operation, callbacks)
