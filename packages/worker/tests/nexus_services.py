@@ -15,6 +15,8 @@ Operations of ``TempyralNexusService``:
 * ``greet_by_workflow(str) -> str``: a workflow-run operation (``Greet``);
 * ``greet_by_temporal_operation(str) -> str``: the same through ``@temporal_operation``;
 * ``shout_by_activity(str) -> str``: a standalone activity (``shout``) backs the operation;
+* ``add_by_update(dict) -> int``: the update ``add`` of the ``Tally`` workflow whose ID is the
+  input backs the operation;
 * ``wait_by_workflow(str) -> str``: a workflow-run operation whose workflow waits until
   cancelled (``WaitForever``).
 """
@@ -31,6 +33,7 @@ import nexusrpc
 from nexusrpc.handler import StartOperationContext, service_handler, sync_operation
 
 from tempyral import activity, nexus, workflow
+from tempyral.client import WorkflowUpdateStage
 from tempyral.exceptions import ApplicationError
 
 ATTEMPTS: Counter[str] = Counter()
@@ -47,6 +50,31 @@ class Greet:
     @workflow.run
     async def run(self, name: str) -> str:
         return f"hello {name}"
+
+
+@workflow.defn
+class Tally:
+    """Its update ``add`` waits for the signal ``release`` when asked to, then answers."""
+
+    def __init__(self) -> None:
+        self.released = False
+        self.total = 0
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self.released and workflow.all_handlers_finished())
+        return self.total
+
+    @workflow.signal
+    def release(self) -> None:
+        self.released = True
+
+    @workflow.update
+    async def add(self, wait: bool) -> int:
+        if wait:
+            await workflow.wait_condition(lambda: self.released)
+        self.total += 1
+        return self.total
 
 
 @workflow.defn
@@ -154,6 +182,20 @@ class TempyralNexusService:
     ) -> nexus.TemporalOperationResult[str]:
         return await client.start_activity(
             shout, input, id=f"shout-{ctx.request_id}", start_to_close_timeout=timedelta(seconds=10)
+        )
+
+    @nexus.temporal_operation
+    async def add_by_update(
+        self,
+        ctx: nexus.TemporalStartOperationContext,
+        client: nexus.TemporalNexusClient,
+        input: dict[str, Any],
+    ) -> nexus.TemporalOperationResult[int]:
+        return await client.start_workflow_update(
+            input["workflow_id"],
+            Tally.add,
+            input["wait"],
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
         )
 
     @nexus.workflow_run_operation

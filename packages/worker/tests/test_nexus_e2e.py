@@ -425,3 +425,4 @@ async def test_payloads_go_through_the_payload_codec_both_ways(
         assert codec.decoded - decoded_before == 2
         by_workflow = await caller.call("greet_by_workflow", "secret")
         assert by_workflow["result"] == "hello secret"
+

@@ -51,7 +51,6 @@ NOT_SUPPORTED_YET: dict[str, set[str]] = {}
 # Official methods tempyral's classes leave out, and why.
 MISSING_METHODS: dict[str, dict[str, str]] = {
     "TemporalNexusClient": {
-        "start_workflow_update": "operations backed by a workflow update: not built yet",
     },
 }
 

@@ -1,10 +1,10 @@
-"""A standalone activity backing a Nexus operation served by a tempyral worker.
+"""A workflow update or a standalone activity backing a Nexus operation served by tempyral.
 
-The server completes the caller when the activity ends only with activity completion
-callbacks on (``activity.enableCallbacks``), which the session's dev server leaves off: this
-module runs its own dev server with them on, its own official caller process
-(``official/nexus_caller.py``) and a tempyral worker serving ``TempyralNexusService`` and the
-``shout`` activity.
+The server completes the caller when the update or the activity ends only with their
+completion callbacks on (``history.enableUpdateCallbacks``, ``activity.enableCallbacks``),
+which the session's dev server leaves off: this module runs its own dev server with them on,
+its own official caller process (``official/nexus_caller.py``) and tempyral workers serving
+``TempyralNexusService`` with the ``Tally`` workflow and the ``shout`` activity.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -23,14 +24,15 @@ from tempyral.testing import DevServer
 from tempyral.worker import Worker
 
 from .conftest import HERE, OfficialHost
-from .nexus_services import TempyralNexusService, shout
+from .nexus_services import Tally, TempyralNexusService, shout
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[DevServer]:
-    with DevServer(dynamic_config={"activity.enableCallbacks": True}) as dev_server:
+    callbacks_on = {"activity.enableCallbacks": True, "history.enableUpdateCallbacks": True}
+    with DevServer(dynamic_config=callbacks_on) as dev_server:
         yield dev_server
 
 
@@ -60,6 +62,23 @@ async def endpoint(client: Client) -> AsyncIterator[tuple[str, str]]:
     return name, task_queue
 
 
+async def call(
+    client: Client, host: OfficialHost, endpoint: str, operation: str, input: Any
+) -> Any:
+    """Start the official caller on ``operation`` and return its workflow's handle."""
+    return await client.start_workflow(
+        "CallNexus",
+        {
+            "endpoint": endpoint,
+            "service": "TempyralNexusService",
+            "operation": operation,
+            "input": input,
+        },
+        id=f"call-{operation}-{uuid.uuid4()}",
+        task_queue=host.task_queue,
+    )
+
+
 async def test_the_activity_result_completes_the_caller(
     client: Client, caller_host: OfficialHost, endpoint: tuple[str, str]
 ) -> None:
@@ -70,17 +89,7 @@ async def test_the_activity_result_completes_the_caller(
         nexus_service_handlers=[TempyralNexusService()],
         activities=[shout],
     ):
-        handle = await client.start_workflow(
-            "CallNexus",
-            {
-                "endpoint": name,
-                "service": "TempyralNexusService",
-                "operation": "shout_by_activity",
-                "input": "quiet",
-            },
-            id=f"call-{uuid.uuid4()}",
-            task_queue=caller_host.task_queue,
-        )
+        handle = await call(client, caller_host, name, "shout_by_activity", "quiet")
         outcome = await asyncio.wait_for(handle.result(), 60)
     assert outcome["result"] == "QUIET", caller_host.output()
     token = OperationToken.decode(outcome["token"])
@@ -90,3 +99,52 @@ async def test_the_activity_result_completes_the_caller(
     # The activity was started with the caller's callback (its token names the activity).
     description = await client.get_activity_handle(token.activity_id).describe()
     assert len(description.raw_callbacks) == 1
+
+
+async def test_a_workflow_update_completes_the_caller_when_it_ends(
+    client: Client, caller_host: OfficialHost, endpoint: tuple[str, str]
+) -> None:
+    name, task_queue = endpoint
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        nexus_service_handlers=[TempyralNexusService()],
+        workflows=[Tally],
+    ):
+        tally = await client.start_workflow(
+            Tally.run, id=f"tally-{uuid.uuid4()}", task_queue=task_queue
+        )
+        # An update that does not wait: answered at once when the server's response already
+        # carries its outcome, else through the callback as below; the caller gets 1 either way.
+        at_once = await call(
+            client, caller_host, name, "add_by_update", {"workflow_id": tally.id, "wait": False}
+        )
+        outcome = await asyncio.wait_for(at_once.result(), 60)
+        assert outcome["result"] == 1
+        outcome_tokens = [outcome["token"]]
+        # Accepted and waiting: asynchronous, completed by the update's completion callback.
+        later = await call(
+            client, caller_host, name, "add_by_update", {"workflow_id": tally.id, "wait": True}
+        )
+        await _until_update_accepted(client, tally.id)
+        await tally.signal(Tally.release)
+        outcome = await asyncio.wait_for(later.result(), 60)
+    assert outcome["result"] == 2, caller_host.output()
+    token = OperationToken.decode(outcome["token"])
+    assert (token.type, token.workflow_id) == (OperationTokenType.UPDATE_WORKFLOW, tally.id)
+    # The update got an ID of its own (the Nexus request ID), distinct from the first one's.
+    first = OperationToken.decode(outcome_tokens[0]) if outcome_tokens[0] else None
+    assert token.update_id
+    assert first is None or first.update_id != token.update_id
+
+
+async def _until_update_accepted(client: Client, workflow_id: str, timeout: float = 30) -> None:
+    async def accepted() -> None:
+        while True:
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+            if sum(event.HasField("workflow_execution_update_accepted_event_attributes")
+                   for event in history.events) >= 2:
+                return
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(accepted(), timeout)

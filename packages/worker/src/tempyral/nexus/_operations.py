@@ -14,14 +14,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
+from nexusrpc import HandlerError, HandlerErrorType, OperationError, OperationErrorState
 from nexusrpc.handler import (
     StartOperationContext,
     StartOperationResultAsync,
     StartOperationResultSync,
 )
 
+from tempyral.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from tempyral.common import (
     ActivityIDConflictPolicy,
     ActivityIDReusePolicy,
@@ -224,6 +226,29 @@ class TemporalNexusClient(ABC):
         """Start a workflow as the backing asynchronous Nexus operation."""
 
     @abstractmethod
+    async def start_workflow_update(
+        self,
+        workflow_id: str,
+        update: str | Callable[..., Any],
+        arg: Any = ARG_UNSET,
+        *,
+        args: Sequence[Any] = [],
+        wait_for_stage: Literal[WorkflowUpdateStage.ACCEPTED],
+        update_id: str | None = None,
+        result_type: type | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},
+        rpc_timeout: timedelta | None = None,
+        run_id: str | None = None,
+        first_execution_run_id: str | None = None,
+    ) -> TemporalOperationResult[Any]:
+        """Start a Workflow Update-backed Nexus Operation.
+
+        The update ID defaults to the Nexus request ID (so a retried request finds the same
+        update); only ``WorkflowUpdateStage.ACCEPTED`` may be waited for. An update that has
+        already completed answers the operation at once.
+        """
+
+    @abstractmethod
     async def start_activity(
         self,
         activity: str | Callable[..., Awaitable[ReturnT]] | Callable[..., ReturnT],
@@ -393,5 +418,65 @@ class _TemporalNexusClient(TemporalNexusClient):
             namespace=self._scope.client.namespace,
             activity_id=handle.id,
             run_id=handle.run_id,
+        )
+        return TemporalOperationResult.async_token(token.encode())
+
+    async def start_workflow_update(
+        self,
+        workflow_id: str,
+        update: str | Callable[..., Any],
+        arg: Any = ARG_UNSET,
+        *,
+        args: Sequence[Any] = [],
+        wait_for_stage: Literal[WorkflowUpdateStage.ACCEPTED],
+        update_id: str | None = None,
+        result_type: type | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},
+        rpc_timeout: timedelta | None = None,
+        run_id: str | None = None,
+        first_execution_run_id: str | None = None,
+    ) -> TemporalOperationResult[Any]:
+        context = self._scope.start_context
+        if context is None or not context.callback_url:
+            raise HandlerError(
+                "callback URL is required for a workflow update Nexus operation",
+                type=HandlerErrorType.BAD_REQUEST,
+            )
+        if wait_for_stage != WorkflowUpdateStage.ACCEPTED:
+            raise ValueError("Only ACCEPTED wait stage is supported")
+        if self._started_async:
+            raise reject_second_async_start()
+        self._started_async = True
+        handle = self._scope.client.get_workflow_handle(
+            workflow_id, run_id=run_id, first_execution_run_id=first_execution_run_id
+        )
+        try:
+            with starting_backing_start():
+                update_handle = await handle.start_update(
+                    update,
+                    arg,
+                    args=args,
+                    wait_for_stage=wait_for_stage,
+                    # The request ID by default, so a retried request finds the same update.
+                    id=update_id or context.request_id,
+                    result_type=result_type,
+                    rpc_metadata=rpc_metadata,
+                    rpc_timeout=rpc_timeout,
+                )
+        except BaseException:
+            self._started_async = False
+            raise
+        if update_handle._known_outcome is not None:
+            try:
+                result = await update_handle.result()
+            except WorkflowUpdateFailedError as err:
+                raise OperationError(str(err), state=OperationErrorState.FAILED) from err
+            return TemporalOperationResult.sync(result)
+        token = OperationToken(
+            type=OperationTokenType.UPDATE_WORKFLOW,
+            namespace=self._scope.client.namespace,
+            workflow_id=update_handle.workflow_id,
+            update_id=update_handle.id,
+            run_id=update_handle.workflow_run_id,
         )
         return TemporalOperationResult.async_token(token.encode())

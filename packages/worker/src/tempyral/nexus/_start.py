@@ -1,13 +1,13 @@
-"""Workflow and activity starts made by a Nexus start handler: links, callbacks, request ID.
+"""Starts made by a Nexus start handler: links, completion callbacks, request ID.
 
 While a start handler runs, the worker installs an :py:class:`OperationStartHook` as the
 client's ``start_workflow_hook``. Every workflow the handler starts gets links back to the
-caller (the Nexus request's inbound links). The one workflow or standalone activity that backs
-the operation (started through :py:func:`start_backing_workflow` or
-``TemporalNexusClient.start_activity``) also gets the Nexus request ID and the completion
-callback (the caller's URL and headers, plus ``nexus-operation-token``), so the server
-completes the caller when it ends; its start's link goes into the Nexus response. This is
-what the official SDK does through its client.
+caller (the Nexus request's inbound links). The one workflow, update or standalone activity
+that backs the operation (started through :py:func:`start_backing_workflow`,
+``TemporalNexusClient.start_workflow_update`` or ``start_activity``) also gets the Nexus
+request ID and the completion callback (the caller's URL and headers, plus
+``nexus-operation-token``), so the server completes the caller when it ends; its start's link
+goes into the Nexus response. This is what the official SDK does through its client.
 """
 
 from __future__ import annotations
@@ -107,6 +107,34 @@ class OperationStartHook:
             options.attach_request_id = True
             options.attach_completion_callbacks = True
             options.attach_links = True
+
+    def before_start_update(self, request: ws.UpdateWorkflowExecutionRequest) -> None:
+        # Only the update backing the operation: other updates a handler sends are unchanged.
+        if not _backing_start.get():
+            return
+        links = self._request_links()
+        request.request.request_id = self._context.request_id
+        request.request.links.extend(links)
+        token = OperationToken(
+            type=OperationTokenType.UPDATE_WORKFLOW,
+            namespace=self._scope.client.namespace,
+            workflow_id=request.workflow_execution.workflow_id,
+            update_id=request.request.meta.update_id,
+            run_id=request.workflow_execution.run_id or None,
+        ).encode()
+        request.request.completion_callbacks.extend(
+            CallbackProto(
+                nexus=CallbackProto.Nexus(url=callback.url, header=dict(callback.headers)),
+                links=links,
+            )
+            for callback in self._callbacks(token)
+        )
+
+    def after_start_update(self, response: ws.UpdateWorkflowExecutionResponse) -> None:
+        if response.HasField("link"):
+            nexus_link = temporal_link_to_nexus_link(response.link)
+            if nexus_link is not None:
+                self._context.outbound_links.append(nexus_link)
 
     def before_start_activity(self, request: ws.StartActivityExecutionRequest) -> None:
         request.request_id = self._context.request_id
