@@ -31,6 +31,7 @@ from tempyral.api.operatorservice.v1.request_response_pb2 import CreateNexusEndp
 from tempyral.client import Client
 from tempyral.converter import DataConverter
 from tempyral.nexus import WorkflowHandle
+from tempyral.runtime import MetricBuffer, Runtime, TelemetryConfig
 from tempyral.testing import DevServer
 from tempyral.worker import (
     ExecuteNexusOperationStartInput,
@@ -426,3 +427,32 @@ async def test_payloads_go_through_the_payload_codec_both_ways(
         by_workflow = await caller.call("greet_by_workflow", "secret")
         assert by_workflow["result"] == "hello secret"
 
+
+async def test_nexus_task_metrics_are_the_core_sdks(
+    bare_caller: Caller, tempyral_target: str, task_queue: str
+) -> None:
+    buffer = MetricBuffer(100_000)
+    client = await Client.connect(
+        tempyral_target, runtime=Runtime(telemetry=TelemetryConfig(metrics=buffer))
+    )
+    services = [TempyralNexusService()]
+    async with Worker(client, task_queue=task_queue, nexus_service_handlers=services):
+        await bare_caller.call("echo", "counted")
+        await bare_caller.call("fail", "bad_request")
+        await bare_caller.call("fail", "operation_failed")
+    seen: dict[str, list[dict[str, object]]] = {}
+    for update in buffer.retrieve_updates():
+        if update.metric.name.startswith("temporal_nexus_") or (
+            update.metric.name.startswith("temporal_worker_task_slots")
+            and update.attributes.get("worker_type") == "NexusWorker"
+        ):
+            seen.setdefault(update.metric.name, []).append(dict(update.attributes))
+    failed = seen["temporal_nexus_task_execution_failed"]
+    failures = sorted(str(attributes["failure_reason"]) for attributes in failed)
+    assert failures == ["handler_error_BAD_REQUEST", "operation_failed"]
+    assert len(seen["temporal_nexus_task_execution_latency"]) == 3
+    assert len(seen["temporal_nexus_task_schedule_to_start_latency"]) == 3
+    assert len(seen["temporal_nexus_task_endtoend_latency"]) == 3
+    assert "temporal_worker_task_slots_used" in seen
+    for attributes in seen["temporal_nexus_task_execution_latency"]:
+        assert attributes["task_queue"] == task_queue

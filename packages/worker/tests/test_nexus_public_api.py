@@ -50,8 +50,7 @@ SNAPSHOT: dict[str, list[str]] = {
 NOT_SUPPORTED_YET: dict[str, set[str]] = {}
 # Official methods tempyral's classes leave out, and why.
 MISSING_METHODS: dict[str, dict[str, str]] = {
-    "TemporalNexusClient": {
-    },
+    "TemporalNexusClient": {},
 }
 
 # Parameters (name, kind, defaulted) of each function, constructor and public method, as JSON.

@@ -142,8 +142,13 @@ async def _until_update_accepted(client: Client, workflow_id: str, timeout: floa
     async def accepted() -> None:
         while True:
             history = await client.get_workflow_handle(workflow_id).fetch_history()
-            if sum(event.HasField("workflow_execution_update_accepted_event_attributes")
-                   for event in history.events) >= 2:
+            if (
+                sum(
+                    event.HasField("workflow_execution_update_accepted_event_attributes")
+                    for event in history.events
+                )
+                >= 2
+            ):
                 return
             await asyncio.sleep(0.1)
 

@@ -22,6 +22,7 @@ import asyncio
 import concurrent.futures
 import re
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -54,7 +55,7 @@ from tempyral.worker._config import PollerBehavior
 from tempyral.worker._interceptor import (
     Interceptor,
 )
-from tempyral.worker._metrics import runtime_meter
+from tempyral.worker._metrics import runtime_meter, worker_metrics
 from tempyral.worker._nexus_errors import (
     encode_handler_error,
     failed_request,
@@ -177,6 +178,12 @@ class NexusWorker:
             has_task=lambda task: bool(task.task_token),
             on_task=self._start_task,
         )
+        metrics = worker_metrics(self.client, self._options.task_queue)
+        metrics.watch_slots(self._options.slots, "NexusWorker")
+        metrics.gauge("num_pollers", self._poller.scaler.target, {"poller_type": "nexus_task"})
+        self._poller.on_scaled = lambda count: metrics.gauge(
+            "num_pollers", count, {"poller_type": "nexus_task"}
+        )
         if self._shutting_down:
             self._poller.initiate_shutdown()
         polling = asyncio.create_task(self._poller.run(), name="nexus polling")
@@ -231,7 +238,10 @@ class NexusWorker:
             worker_instance_key=self._options.worker_instance_key,
         )
         self._versioning.apply_to_poll(request)
-        return await worker_workflow_service(self.client).poll_nexus_task_queue(request, retry=True)
+        service = worker_workflow_service(self.client)
+        response = await service.poll_nexus_task_queue(request, retry=True)
+        worker_metrics(self.client, self._options.task_queue).nexus_poll_returned(response)
+        return response
 
     def _start_task(self, task: PollNexusTaskQueueResponse, permit: SlotPermit) -> None:
         request = task.request
@@ -306,29 +316,40 @@ class NexusWorker:
         start = request.WhichOneof("variant") == "start_operation"
         target = request.start_operation if start else request.cancel_operation
         converter = self._converter(request.endpoint, target.service, target.operation)
+        began = time.monotonic()
+        metrics = worker_metrics(self.client, self._options.task_queue)
+        outcome: RespondNexusTaskCompletedRequest | RespondNexusTaskFailedRequest | None
         try:
             if start:
                 response = await self._start(request, headers, cancellation, deadline, converter)
             else:
                 response = await self._cancel(request, headers, cancellation, deadline)
         except asyncio.CancelledError:
-            # Timed out or shut down: the server retries the request; nothing to report.
-            return
+            outcome = None
         except BaseException as err:  # nothing a handler raises may stop the worker
             kind = "start" if start else "cancel"
             logger.opt(exception=err).warning("Failed to execute Nexus {} operation method", kind)
             broken = isinstance(err, concurrent.futures.BrokenExecutor)
             if broken and self._fatal is not None and not self._fatal.done():
                 self._fatal.set_result(err)
-            await self._report_failure(task, err, converter)
-            return
-        await self._send(
-            RespondNexusTaskCompletedRequest(
-                namespace=self.client.namespace,
-                identity=self._options.identity,
-                task_token=task.task_token,
-                response=response,
+            outcome = await self._failed_request(task, err, converter)
+        else:
+            outcome = RespondNexusTaskCompletedRequest(response=response)
+        if outcome is None:
+            # Timed out or shut down: the server retries the request; nothing to report.
+            metrics.nexus_task_done(
+                task, seconds=time.monotonic() - began, failure_reason="timeout", reported=False
             )
+            return
+        outcome.namespace = self.client.namespace
+        outcome.identity = self._options.identity
+        outcome.task_token = task.task_token
+        reported = await self._send(outcome)
+        metrics.nexus_task_done(
+            task,
+            seconds=time.monotonic() - began,
+            failure_reason=_failure_reason(outcome),
+            reported=reported,
         )
 
     async def _start(
@@ -402,32 +423,30 @@ class NexusWorker:
         await self._handler.cancel_operation(ctx, cancel.operation_token)
         return nexus_pb.Response(cancel_operation=nexus_pb.CancelOperationResponse())
 
-    async def _report_failure(
+    async def _failed_request(
         self, task: PollNexusTaskQueueResponse, err: BaseException, converter: DataConverter
-    ) -> None:
+    ) -> RespondNexusTaskFailedRequest | None:
+        """The report of a handler that raised ``err`` (None: cancelled meanwhile)."""
         failure = Failure()
         try:
             await encode_handler_error(handler_error_from(err), converter, failure)
         except asyncio.CancelledError:
-            return
+            return None
         except Exception as inner:
             # The failure itself cannot be built (a failing codec or converter): still answer,
             # or the caller waits for its timeout.
             logger.opt(exception=inner).error("Failed building Nexus failure for: {}", err)
             failure = Failure(message=f"Failed building exception result: {inner}")
             failure.nexus_handler_failure_info.type = nexusrpc.HandlerErrorType.INTERNAL.name
-        request = failed_request(
+        return failed_request(
             failure,
             temporal_failures=task.request.capabilities.temporal_failure_responses,
         )
-        request.namespace = self.client.namespace
-        request.identity = self._options.identity
-        request.task_token = task.task_token
-        await self._send(request)
 
     async def _send(
         self, request: RespondNexusTaskCompletedRequest | RespondNexusTaskFailedRequest
-    ) -> None:
+    ) -> bool:
+        """Send the report; whether the server took it."""
         service = worker_workflow_service(self.client)
         try:
             # Shielded: a response being sent is sent even if the task is cancelled meanwhile.
@@ -435,6 +454,7 @@ class NexusWorker:
                 await asyncio.shield(service.respond_nexus_task_completed(request, retry=True))
             else:
                 await asyncio.shield(service.respond_nexus_task_failed(request, retry=True))
+            return True
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 logger.warning(
@@ -446,3 +466,22 @@ class NexusWorker:
                 logger.warning("Failed to send Nexus task completion: {}", err)
         except Exception as err:
             logger.opt(exception=err).warning("Failed to send Nexus task completion")
+        return False
+
+
+def _failure_reason(
+    outcome: RespondNexusTaskCompletedRequest | RespondNexusTaskFailedRequest,
+) -> str | None:
+    """The ``failure_reason`` label core gives a reported task, None when it succeeded."""
+    if isinstance(outcome, RespondNexusTaskFailedRequest):
+        kind = (
+            outcome.failure.nexus_handler_failure_info.type
+            if outcome.HasField("failure")
+            else outcome.error.error_type
+        )
+        return f"handler_error_{kind}"
+    start = outcome.response.start_operation
+    if outcome.response.HasField("start_operation") and start.HasField("failure"):
+        cancelled = start.failure.HasField("canceled_failure_info")
+        return "operation_canceled" if cancelled else "operation_failed"
+    return None
