@@ -61,7 +61,10 @@ def start_input() -> ExecuteNexusOperationStartInput:
 
 def cancel_input() -> ExecuteNexusOperationCancelInput:
     ctx = CancelOperationContext(
-        service="Greetings", operation="greet", headers=HEADERS, task_cancellation=TaskCancellation()
+        service="Greetings",
+        operation="greet",
+        headers=HEADERS,
+        task_cancellation=TaskCancellation(),
     )
     return ExecuteNexusOperationCancelInput(ctx, "token")
 
