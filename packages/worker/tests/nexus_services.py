@@ -12,6 +12,7 @@ Operations of ``TempyralNexusService``:
 * ``until_cancelled(str) -> str``: waits until its task is cancelled, recording the reason in
   ``CANCEL_REASONS``, and answers on a later attempt;
 * ``until_shutdown(str) -> str``: waits for the worker's shutdown and answers;
+* ``held(str) -> str``: runs until the test sets ``HELD[input]``;
 * ``greet_by_workflow(str) -> str``: a workflow-run operation (``Greet``);
 * ``greet_by_temporal_operation(str) -> str``: the same through ``@temporal_operation``;
 * ``shout_by_activity(str) -> str``: a standalone activity (``shout``) backs the operation;
@@ -37,6 +38,7 @@ from tempyral.client import WorkflowUpdateStage
 from tempyral.exceptions import ApplicationError
 
 ATTEMPTS: Counter[str] = Counter()
+HELD: dict[str, asyncio.Event] = {}
 CANCEL_REASONS: dict[str, list[str | None]] = {}
 
 
@@ -157,6 +159,13 @@ class TempyralNexusService:
             CANCEL_REASONS.setdefault(input, []).append(ctx.task_cancellation.cancellation_reason())
             raise
         return "never"
+
+    @sync_operation
+    async def held(self, ctx: StartOperationContext, input: str) -> str:
+        """Runs until ``HELD[input]`` is set."""
+        ATTEMPTS[input] += 1
+        await HELD.setdefault(input, asyncio.Event()).wait()
+        return f"released {input}"
 
     @sync_operation
     async def until_shutdown(self, ctx: StartOperationContext, input: str) -> str:

@@ -45,6 +45,7 @@ from .conftest import HERE, OfficialHost
 from .nexus_services import (
     ATTEMPTS,
     CANCEL_REASONS,
+    HELD,
     Greet,
     TempyralNexusService,
     ThreadedNexusService,
@@ -456,3 +457,24 @@ async def test_nexus_task_metrics_are_the_core_sdks(
     assert "temporal_worker_task_slots_used" in seen
     for attributes in seen["temporal_nexus_task_execution_latency"]:
         assert attributes["task_queue"] == task_queue
+
+
+async def test_max_concurrent_nexus_tasks_bounds_the_operations_running_at_once(
+    bare_caller: Caller, client: Client, task_queue: str, eventually: Any
+) -> None:
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    services = [TempyralNexusService()]
+    async with Worker(
+        client, task_queue=task_queue, nexus_service_handlers=services, max_concurrent_nexus_tasks=1
+    ):
+        calls = [await bare_caller.start("held", key) for key in (first, second)]
+        await eventually(lambda: ATTEMPTS[first] + ATTEMPTS[second] == 1, timeout=30)
+        running = first if ATTEMPTS[first] else second
+        waiting = second if running == first else first
+        await asyncio.sleep(1)
+        assert ATTEMPTS[waiting] == 0  # its task waits for the one slot
+        HELD.setdefault(running, asyncio.Event()).set()
+        await eventually(lambda: ATTEMPTS[waiting] == 1, timeout=30)
+        HELD.setdefault(waiting, asyncio.Event()).set()
+        results = [(await bare_caller.result(call))["result"] for call in calls]
+    assert results == [f"released {first}", f"released {second}"]

@@ -6,21 +6,31 @@ tempyral's tests): a token or link written by one SDK reads the same in the othe
 
 from __future__ import annotations
 
+import contextvars
 import json
+import logging
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any, cast
 
 import nexusrpc
 import pytest
+from nexusrpc.handler import StartOperationContext
 
+from tempyral import nexus
+from tempyral.activity.runtime import CompositeEvent
 from tempyral.api.common.v1.message_pb2 import Link
 from tempyral.api.enums.v1.event_type_pb2 import EVENT_TYPE_NEXUS_OPERATION_SCHEDULED
 from tempyral.api.failure.v1.message_pb2 import Failure
+from tempyral.common import MetricMeter
 from tempyral.converter import DataConverter
 from tempyral.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from tempyral.nexus import WorkflowHandle
+from tempyral.nexus._context import OperationScope, enter_scope
 from tempyral.nexus._links import nexus_link_to_temporal_link, temporal_link_to_nexus_link
 from tempyral.nexus._token import OperationToken, OperationTokenType
 from tempyral.service import RPCError, RPCStatusCode
@@ -29,7 +39,7 @@ from tempyral.worker._nexus_errors import (
     failed_request,
     handler_error_from,
 )
-from tempyral.worker._nexus_worker import parse_request_timeout
+from tempyral.worker._nexus_worker import TaskCancellation, parse_request_timeout
 
 OFFICIAL = textwrap.dedent(
     """
@@ -200,3 +210,47 @@ async def test_handler_error_failure_and_its_legacy_form() -> None:
     details = json.loads(legacy.failure.details)
     assert "message" not in details
     assert details["cause"]["applicationFailureInfo"]["type"] == "Boom"
+
+
+def test_nexus_functions_outside_an_operation_say_so() -> None:
+    assert not nexus.in_operation()
+    for call in (nexus.info, nexus.client, nexus.metric_meter, nexus.is_worker_shutdown):
+        with pytest.raises(RuntimeError, match="Not in Nexus operation context"):
+            call()
+
+
+def test_inside_an_operation_the_logger_and_meter_describe_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ctx = StartOperationContext(
+        service="Greetings",
+        operation="greet",
+        headers={},
+        request_id="r",
+        task_cancellation=TaskCancellation(),
+    )
+    shutdown = CompositeEvent(thread_event=threading.Event(), async_event=None)
+    scope = OperationScope(
+        client=cast(Any, SimpleNamespace(namespace="ns")),
+        info=lambda: nexus.Info(endpoint="e", namespace="ns", task_queue="q"),
+        nexus_context=ctx,
+        runtime_metric_meter=MetricMeter.noop,
+        worker_shutdown_event=shutdown,
+    )
+
+    def inside() -> None:
+        enter_scope(scope)
+        assert nexus.in_operation()
+        assert nexus.info().task_queue == "q"
+        with caplog.at_level(logging.INFO, logger="tempyral.nexus"):
+            nexus.logger.info("hello")
+        [record] = caplog.records
+        described = (record.service, record.operation, record.task_queue)  # type: ignore[attr-defined]
+        assert described == ("Greetings", "greet", "q")
+        assert not nexus.is_worker_shutdown()
+        nexus.wait_for_worker_shutdown_sync(timedelta(milliseconds=10))  # returns at the timeout
+        shutdown.set()
+        assert nexus.is_worker_shutdown()
+
+    contextvars.copy_context().run(inside)
+    assert not nexus.in_operation()  # the scope stayed in the operation's context

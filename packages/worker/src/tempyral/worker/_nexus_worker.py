@@ -366,7 +366,7 @@ class NexusWorker:
             operation=start.operation,
             headers=headers,
             request_id=start.request_id,
-            callback_url=start.callback or None,
+            callback_url=start.callback,
             inbound_links=[nexusrpc.Link(url=link.url, type=link.type) for link in start.links],
             callback_headers={key.lower(): value for key, value in start.callback_header.items()},
             task_cancellation=cancellation,
