@@ -100,6 +100,8 @@ def without_ids(outcome: Any) -> Any:
         ("fail", "operation_canceled"),
         ("greet_by_workflow", "both"),
         ("greet_by_temporal_operation", "both"),
+        # SystemExit, then KeyboardInterrupt, then an answer: retried the same way by both.
+        ("survive", f"parity-{uuid.uuid4().hex}"),
     ],
 )
 async def test_the_caller_sees_the_same_from_both_sdks_handlers(
