@@ -308,6 +308,8 @@ class _ClientImpl(
             if err.status == RPCStatusCode.INVALID_ARGUMENT:
                 raise WorkflowQueryFailedError(err.message) from err
             raise
+        if (hook := start_workflow_hook.get()) is not None:
+            hook.after_query(response)
         if response.HasField("query_rejected"):
             status = response.query_rejected.status
             raise WorkflowQueryRejectedError(WorkflowExecutionStatus(status) if status else None)
@@ -332,9 +334,14 @@ class _ClientImpl(
             payloads = await _encode_args(self._converter(input.id), input.args, what)
             request.input.payloads.extend(payloads)
         await self._apply_headers(input.headers, request.header.fields)
-        await self._client.workflow_service.signal_workflow_execution(
+        hook = start_workflow_hook.get()
+        if hook is not None:
+            hook.before_signal(request)
+        response = await self._client.workflow_service.signal_workflow_execution(
             request, retry=True, metadata=input.rpc_metadata, timeout=input.rpc_timeout
         )
+        if hook is not None:
+            hook.after_signal(response)
 
     async def terminate_workflow(self, input: TerminateWorkflowInput) -> None:
         request = ws.TerminateWorkflowExecutionRequest(

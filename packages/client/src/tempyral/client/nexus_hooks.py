@@ -6,8 +6,9 @@ headers), the Nexus request ID and links back to the caller, and the start's res
 link to it for the Nexus response. The official SDK's client reads these from its Nexus
 module's context; tempyral's client sits below the worker that runs Nexus handlers, so the
 worker installs a :py:class:`StartWorkflowHook` in :py:data:`start_workflow_hook` around each
-operation handler, and the client's workflow, update and standalone activity starts consult
-it. Outside a Nexus handler the variable is unset and starts are unchanged.
+operation handler, and the client's workflow, update and standalone activity starts (and its
+signals and queries, for their links) consult it. Outside a Nexus handler the variable is
+unset and the client's calls are unchanged.
 
 Like ``tempyral.activity.runtime``, this module is for tempyral's worker, not for user code;
 :py:class:`Callback` is public as ``tempyral.client.Callback``, the official name.
@@ -50,6 +51,15 @@ class StartWorkflowHook(Protocol):
 
     def after_start(self, handle: WorkflowHandle[Any, Any]) -> None:
         """Read the started workflow's link from ``handle``'s start response."""
+
+    def before_signal(self, request: ws.SignalWorkflowExecutionRequest) -> None:
+        """Add links back to the caller to a signal."""
+
+    def after_signal(self, response: ws.SignalWorkflowExecutionResponse) -> None:
+        """Read the signal's link from its response."""
+
+    def after_query(self, response: ws.QueryWorkflowResponse) -> None:
+        """Read the query's link from its response."""
 
     def before_start_update(self, request: ws.UpdateWorkflowExecutionRequest) -> None:
         """Add the request ID, links and callbacks to the update backing the operation."""
