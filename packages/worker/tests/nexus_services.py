@@ -13,6 +13,7 @@ Operations of ``TempyralNexusService``:
   ``CANCEL_REASONS``, and answers on a later attempt;
 * ``until_shutdown(str) -> str``: waits for the worker's shutdown and answers;
 * ``held(str) -> str``: runs until the test sets ``HELD[input]``;
+* ``nudge(str) -> int``: signals and queries the ``Tally`` workflow whose ID is the input;
 * ``greet_by_workflow(str) -> str``: a workflow-run operation (``Greet``);
 * ``greet_by_temporal_operation(str) -> str``: the same through ``@temporal_operation``;
 * ``shout_by_activity(str) -> str``: a standalone activity (``shout``) backs the operation;
@@ -70,6 +71,10 @@ class Tally:
     @workflow.signal
     def release(self) -> None:
         self.released = True
+
+    @workflow.query
+    def current(self) -> int:
+        return self.total
 
     @workflow.update
     async def add(self, wait: bool) -> int:
@@ -159,6 +164,14 @@ class TempyralNexusService:
             CANCEL_REASONS.setdefault(input, []).append(ctx.task_cancellation.cancellation_reason())
             raise
         return "never"
+
+    @sync_operation
+    async def nudge(self, ctx: StartOperationContext, input: str) -> int:
+        """Signals ``release`` to the ``Tally`` workflow ``input`` and queries its total."""
+        handle = nexus.client().get_workflow_handle(input)
+        await handle.signal(Tally.release)
+        total: int = await handle.query(Tally.current)
+        return total
 
     @sync_operation
     async def held(self, ctx: StartOperationContext, input: str) -> str:

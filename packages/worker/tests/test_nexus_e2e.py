@@ -47,6 +47,7 @@ from .nexus_services import (
     CANCEL_REASONS,
     HELD,
     Greet,
+    Tally,
     TempyralNexusService,
     ThreadedNexusService,
     WaitForever,
@@ -97,7 +98,7 @@ async def handler_worker(client: Client, task_queue: str) -> AsyncIterator[Worke
         client,
         task_queue=task_queue,
         nexus_service_handlers=[TempyralNexusService()],
-        workflows=[Greet, WaitForever],
+        workflows=[Greet, WaitForever, Tally],
     ) as worker:
         yield worker
 
@@ -478,3 +479,19 @@ async def test_max_concurrent_nexus_tasks_bounds_the_operations_running_at_once(
         HELD.setdefault(waiting, asyncio.Event()).set()
         results = [(await bare_caller.result(call))["result"] for call in calls]
     assert results == [f"released {first}", f"released {second}"]
+
+
+async def test_a_handlers_signal_carries_links_back_to_the_caller(
+    caller: Caller, client: Client, task_queue: str
+) -> None:
+    tally = await client.start_workflow(Tally.run, id=f"tally-{uuid.uuid4()}", task_queue=task_queue)
+    outcome = await caller.call("nudge", tally.id)
+    assert outcome["result"] == 0
+    history = await tally.fetch_history()
+    [signaled] = [
+        event
+        for event in history.events
+        if event.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    [link] = signaled.links
+    assert link.workflow_event.workflow_id == outcome["caller_id"]

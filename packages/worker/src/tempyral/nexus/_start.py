@@ -2,7 +2,8 @@
 
 While a start handler runs, the worker installs an :py:class:`OperationStartHook` as the
 client's ``start_workflow_hook``. Every workflow the handler starts gets links back to the
-caller (the Nexus request's inbound links). The one workflow, update or standalone activity
+caller (the Nexus request's inbound links), as do its signals; the links servers return for
+signals and queries join the Nexus response's. The one workflow, update or standalone activity
 that backs the operation (started through :py:func:`start_backing_workflow`,
 ``TemporalNexusClient.start_workflow_update`` or ``start_activity``) also gets the Nexus
 request ID and the completion callback (the caller's URL and headers, plus
@@ -108,6 +109,29 @@ class OperationStartHook:
             options.attach_completion_callbacks = True
             options.attach_links = True
 
+    def before_signal(self, request: ws.SignalWorkflowExecutionRequest) -> None:
+        request.links.extend(self._request_links())
+
+    def after_signal(self, response: ws.SignalWorkflowExecutionResponse) -> None:
+        self._add_response_link(response)
+
+    def after_query(self, response: ws.QueryWorkflowResponse) -> None:
+        self._add_response_link(response)
+
+    def _add_response_link(
+        self,
+        response: (
+            ws.SignalWorkflowExecutionResponse
+            | ws.QueryWorkflowResponse
+            | ws.UpdateWorkflowExecutionResponse
+        ),
+    ) -> None:
+        """The link a server returned for what the handler did goes into the Nexus response."""
+        if response.HasField("link"):
+            nexus_link = temporal_link_to_nexus_link(response.link)
+            if nexus_link is not None:
+                self._context.outbound_links.append(nexus_link)
+
     def before_start_update(self, request: ws.UpdateWorkflowExecutionRequest) -> None:
         # Only the update backing the operation: other updates a handler sends are unchanged.
         if not _backing_start.get():
@@ -131,10 +155,7 @@ class OperationStartHook:
         )
 
     def after_start_update(self, response: ws.UpdateWorkflowExecutionResponse) -> None:
-        if response.HasField("link"):
-            nexus_link = temporal_link_to_nexus_link(response.link)
-            if nexus_link is not None:
-                self._context.outbound_links.append(nexus_link)
+        self._add_response_link(response)
 
     def before_start_activity(self, request: ws.StartActivityExecutionRequest) -> None:
         request.request_id = self._context.request_id
