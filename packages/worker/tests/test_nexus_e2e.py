@@ -484,7 +484,8 @@ async def test_max_concurrent_nexus_tasks_bounds_the_operations_running_at_once(
 async def test_a_handlers_signal_carries_links_back_to_the_caller(
     caller: Caller, client: Client, task_queue: str
 ) -> None:
-    tally = await client.start_workflow(Tally.run, id=f"tally-{uuid.uuid4()}", task_queue=task_queue)
+    tally_id = f"tally-{uuid.uuid4()}"
+    tally = await client.start_workflow(Tally.run, id=tally_id, task_queue=task_queue)
     outcome = await caller.call("nudge", tally.id)
     assert outcome["result"] == 0
     history = await tally.fetch_history()
