@@ -105,6 +105,25 @@ def _failure(kind: str) -> BaseException:
             type=nexusrpc.HandlerErrorType.INTERNAL,
             retryable_override=False,
         ),
+        "unauthorized": nexusrpc.HandlerError(
+            "not for you", type=nexusrpc.HandlerErrorType.UNAUTHORIZED
+        ),
+        "unauthenticated": nexusrpc.HandlerError(
+            "who are you", type=nexusrpc.HandlerErrorType.UNAUTHENTICATED
+        ),
+        "not_implemented": nexusrpc.HandlerError(
+            "not yet", type=nexusrpc.HandlerErrorType.NOT_IMPLEMENTED
+        ),
+        "unavailable_non_retryable": nexusrpc.HandlerError(
+            "gone for good",
+            type=nexusrpc.HandlerErrorType.UNAVAILABLE,
+            retryable_override=False,
+        ),
+        "resource_exhausted_non_retryable": nexusrpc.HandlerError(
+            "no room",
+            type=nexusrpc.HandlerErrorType.RESOURCE_EXHAUSTED,
+            retryable_override=False,
+        ),
         "application_non_retryable": ApplicationError(
             "application says no", type="Refused", non_retryable=True
         ),

@@ -243,6 +243,11 @@ async def _until_started(handle: Any, timeout: float = 30) -> None:
         ("bad_request", "BAD_REQUEST", "the input is wrong", False),
         ("not_found", "NOT_FOUND", "nothing here", False),
         ("internal_non_retryable", "INTERNAL", "broken for good", False),
+        ("unauthorized", "UNAUTHORIZED", "not for you", False),
+        ("unauthenticated", "UNAUTHENTICATED", "who are you", False),
+        ("not_implemented", "NOT_IMPLEMENTED", "not yet", False),
+        ("unavailable_non_retryable", "UNAVAILABLE", "gone for good", False),
+        ("resource_exhausted_non_retryable", "RESOURCE_EXHAUSTED", "no room", False),
         (
             "application_non_retryable",
             "INTERNAL",
