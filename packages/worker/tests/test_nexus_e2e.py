@@ -501,3 +501,23 @@ async def test_a_handlers_signal_carries_links_back_to_the_caller(
     ]
     [link] = signaled.links
     assert link.workflow_event.workflow_id == outcome["caller_id"]
+
+
+async def test_a_broken_nexus_task_executor_stops_the_worker(
+    bare_caller: Caller, client: Client, task_queue: str
+) -> None:
+    def no_threads() -> None:
+        raise RuntimeError("no threads today")
+
+    with concurrent.futures.ThreadPoolExecutor(initializer=no_threads) as executor:
+        worker = Worker(
+            client,
+            task_queue=task_queue,
+            nexus_service_handlers=[ThreadedNexusService()],
+            nexus_task_executor=executor,
+        )
+        await bare_caller.start("where", "x", service="ThreadedNexusService", timeout_s=5)
+        # As in the official SDK: a handler error does not stop a worker, a broken executor does.
+        with pytest.raises(RuntimeError, match="Nexus worker failed") as raised:
+            await asyncio.wait_for(worker.run(), 30)
+    assert isinstance(raised.value.__cause__, concurrent.futures.BrokenExecutor)
