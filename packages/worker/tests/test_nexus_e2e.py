@@ -34,10 +34,18 @@ from tempyral.nexus import WorkflowHandle
 from tempyral.runtime import MetricBuffer, Runtime, TelemetryConfig
 from tempyral.testing import DevServer
 from tempyral.worker import (
+    CustomSlotSupplier,
     ExecuteNexusOperationStartInput,
+    FixedSizeSlotSupplier,
     Interceptor,
     NexusOperationInboundInterceptor,
+    NexusSlotInfo,
+    SlotMarkUsedContext,
+    SlotPermit,
+    SlotReleaseContext,
+    SlotReserveContext,
     Worker,
+    WorkerTuner,
 )
 
 from .codec_workflows import XorCodec
@@ -521,3 +529,46 @@ async def test_a_broken_nexus_task_executor_stops_the_worker(
         with pytest.raises(RuntimeError, match="Nexus worker failed") as raised:
             await asyncio.wait_for(worker.run(), 30)
     assert isinstance(raised.value.__cause__, concurrent.futures.BrokenExecutor)
+
+
+class RecordingNexusSlots(CustomSlotSupplier):
+    """Unlimited Nexus slots; records what the worker tells it."""
+
+    def __init__(self) -> None:
+        self.reserved: list[str] = []
+        self.used: list[Any] = []
+        self.released = 0
+
+    async def reserve_slot(self, ctx: SlotReserveContext) -> SlotPermit:
+        self.reserved.append(ctx.slot_type)
+        return SlotPermit()
+
+    def try_reserve_slot(self, ctx: SlotReserveContext) -> SlotPermit | None:
+        return SlotPermit()
+
+    def mark_slot_used(self, ctx: SlotMarkUsedContext) -> None:
+        self.used.append(ctx.slot_info)
+
+    def release_slot(self, ctx: SlotReleaseContext) -> None:
+        self.released += 1
+
+
+async def test_a_tuners_nexus_slot_supplier_sees_each_nexus_task(
+    bare_caller: Caller, client: Client, task_queue: str
+) -> None:
+    slots = RecordingNexusSlots()
+    tuner = WorkerTuner.create_composite(
+        workflow_supplier=FixedSizeSlotSupplier(10),
+        activity_supplier=FixedSizeSlotSupplier(10),
+        local_activity_supplier=FixedSizeSlotSupplier(10),
+        nexus_supplier=slots,
+    )
+    services = [TempyralNexusService()]
+    async with Worker(client, task_queue=task_queue, nexus_service_handlers=services, tuner=tuner):
+        outcome = await bare_caller.call("echo", "slotted")
+    assert outcome["result"] == "echo slotted"
+    assert set(slots.reserved) == {"nexus"}
+    [used] = slots.used
+    assert isinstance(used, NexusSlotInfo)
+    assert (used.service, used.operation) == (SERVICE, "echo")
+    assert slots.released == len(slots.reserved)  # every permit back, polls' and the task's
