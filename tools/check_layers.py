@@ -44,7 +44,7 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "replay": ("1b", ("replay", "workflow", "activity")),
-    "worker": ("2", ("worker", "plugin", "contrib.opentelemetry")),
+    "worker": ("2", ("worker", "plugin", "contrib.opentelemetry", "nexus")),
     "testing": ("3", ("testing",)),
     "cli": ("3", ("cli",)),
 }

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-# WorkflowEnvironment's per-workflow ("V2") time skipping (TimeSkipper exists) and Nexus are not
-# built in tempyral.
+# WorkflowEnvironment's per-workflow ("V2") time skipping (TimeSkipper exists) is not built in
+# tempyral.
 NOT_SUPPORTED_YET_NAMES: set[str] = set()
 NOT_SUPPORTED_YET_METHODS: dict[str, set[str]] = {
     "WorkflowEnvironment": {
@@ -24,8 +24,6 @@ NOT_SUPPORTED_YET_METHODS: dict[str, set[str]] = {
         "fast_forward",
         "with_time_skipping_disabled",
         "get_time_skipping_info",
-        "create_nexus_endpoint",
-        "delete_nexus_endpoint",
     },
 }
 

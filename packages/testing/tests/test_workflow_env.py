@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tempyral import workflow
-from tempyral.api.operatorservice.v1 import ListSearchAttributesRequest
+from tempyral.api.operatorservice.v1 import ListNexusEndpointsRequest, ListSearchAttributesRequest
 from tempyral.client import Client, ClientConfig
 from tempyral.client import Plugin as ClientPlugin
 from tempyral.common import SearchAttributeKey
@@ -132,6 +132,20 @@ async def test_from_client_leaves_the_server_running(tempyral_dev_server: DevSer
         assert time.monotonic() - started >= 0.2
     assert tempyral_dev_server.running
     assert await run_sleeper(client, 0) == "slept 0s"
+
+
+async def test_nexus_endpoints_are_created_and_deleted(tempyral_dev_server: DevServer) -> None:
+    client = await Client.connect(tempyral_dev_server.target)
+    env = WorkflowEnvironment.from_client(client)
+    name = f"env-{uuid.uuid4().hex[:12]}"
+    endpoint = await env.create_nexus_endpoint(name, "handler-queue")
+    assert endpoint.spec.name == name
+    assert endpoint.spec.target.worker.task_queue == "handler-queue"
+    assert endpoint.spec.target.worker.namespace == client.namespace
+    request = ListNexusEndpointsRequest(name=name)
+    assert len((await client.operator_service.list_nexus_endpoints(request)).endpoints) == 1
+    await env.delete_nexus_endpoint(endpoint)
+    assert not (await client.operator_service.list_nexus_endpoints(request)).endpoints
 
 
 def test_missing_test_server_binary_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,9 +40,13 @@ async def connect(target: str, **kwargs: Any) -> Client:
 class OfficialHost:
     """The official-SDK worker process hosting RunActivity and RunMany."""
 
-    def __init__(self, target: str, task_queue: str) -> None:
+    def __init__(
+        self, target: str, task_queue: str, script: Path = HOST_SCRIPT, *extra: str
+    ) -> None:
         self.target = target
         self.task_queue = task_queue
+        self.script = script
+        self.extra = extra
         self.process: subprocess.Popen[str] | None = None
         self._output: list[str] = []
         self._reader: threading.Thread | None = None
@@ -51,11 +55,12 @@ class OfficialHost:
         self.process = subprocess.Popen(
             [
                 sys.executable,
-                str(HOST_SCRIPT),
+                str(self.script),
                 "--target",
                 self.target,
                 "--task-queue",
                 self.task_queue,
+                *self.extra,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -47,6 +47,8 @@ SNAPSHOT: dict[str, list[str]] = {
         "ContinueAsNewInput",
         "CustomSlotSupplier",
         "ExecuteActivityInput",
+        "ExecuteNexusOperationCancelInput",
+        "ExecuteNexusOperationStartInput",
         "ExecuteWorkflowInput",
         "FixedSizeSlotSupplier",
         "HandleQueryInput",
@@ -54,6 +56,7 @@ SNAPSHOT: dict[str, list[str]] = {
         "HandleUpdateInput",
         "Interceptor",
         "LocalActivitySlotInfo",
+        "NexusOperationInboundInterceptor",
         "NexusSlotInfo",
         "Plugin",
         "PollerBehavior",
@@ -102,10 +105,7 @@ _WORKFLOW_SIDE = {
     "WorkflowInstanceDetails",
 }
 _NOT_BUILT = {
-    # Nexus and process-pool activities.
-    "ExecuteNexusOperationCancelInput",
-    "ExecuteNexusOperationStartInput",
-    "NexusOperationInboundInterceptor",
+    # Process-pool activities.
     "SharedHeartbeatSender",
     "SharedStateManager",
 }

@@ -242,6 +242,7 @@ if TYPE_CHECKING:
     from tempyral.client._update import WorkflowUpdateHandle as WorkflowUpdateHandle
     from tempyral.client._update import WorkflowUpdateStage as WorkflowUpdateStage
     from tempyral.client._with_start import WithStartWorkflowOperation as WithStartWorkflowOperation
+    from tempyral.client.nexus_hooks import Callback as Callback
     from tempyral.common import HeaderCodecBehavior as HeaderCodecBehavior
     from tempyral.converter import ActivitySerializationContext as ActivitySerializationContext
     from tempyral.converter import DataConverter as DataConverter
@@ -317,6 +318,7 @@ _DEFINED_IN: dict[str, str] = {
     "CallableAsyncSingleParam": "tempyral.client._types",
     "CallableSyncNoParam": "tempyral.client._types",
     "CallableSyncSingleParam": "tempyral.client._types",
+    "Callback": "tempyral.client.nexus_hooks",
     "CancelWorkflowInput": "tempyral.client._inputs",
     "Client": "tempyral.client._client",
     "ClientConfig": "tempyral.client._client",

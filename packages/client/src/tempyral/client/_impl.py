@@ -62,6 +62,7 @@ from tempyral.client._list import (
 from tempyral.client._nexus_calls import _NexusImplCalls
 from tempyral.client._standalone_activity_impl import _StandaloneActivityCalls
 from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
+from tempyral.client.nexus_hooks import start_workflow_hook
 from tempyral.common import HeaderCodecBehavior
 from tempyral.common._logging import logger
 from tempyral.converter import DataConverter, WorkflowSerializationContext, encode_search_attributes
@@ -135,6 +136,8 @@ class _ClientImpl(
                     )
                     request.signal_input.payloads.extend(payloads)
                 await self._populate_start_request(request, input)
+                if (hook := start_workflow_hook.get()) is not None:
+                    hook.before_signal_with_start(request)
                 signal_response = await service.signal_with_start_workflow_execution(
                     request, retry=True, metadata=input.rpc_metadata, timeout=input.rpc_timeout
                 )
@@ -148,6 +151,8 @@ class _ClientImpl(
                 request.request_eager_execution = input.request_eager_start and bool(
                     self._client._eager_workflow_start_available(input.task_queue)
                 )
+                if (hook := start_workflow_hook.get()) is not None:
+                    hook.before_start(request)
                 start_response = await service.start_workflow_execution(
                     request, retry=True, metadata=input.rpc_metadata, timeout=input.rpc_timeout
                 )
@@ -167,7 +172,7 @@ class _ClientImpl(
             input.task_queue,
             response.run_id,
         )
-        return WorkflowHandle(
+        handle: WorkflowHandle[Any, Any] = WorkflowHandle(
             self._client,
             input.id,
             result_run_id=response.run_id,
@@ -175,6 +180,9 @@ class _ClientImpl(
             result_type=input.ret_type,
             start_workflow_response=response,
         )
+        if (hook := start_workflow_hook.get()) is not None:
+            hook.after_start(handle)
+        return handle
 
     def _hand_eager_task_to_worker(self, workflow_id: str, task: Any) -> None:
         hook = self._client._eager_workflow_task_hook
@@ -302,6 +310,8 @@ class _ClientImpl(
             if err.status == RPCStatusCode.INVALID_ARGUMENT:
                 raise WorkflowQueryFailedError(err.message) from err
             raise
+        if (hook := start_workflow_hook.get()) is not None:
+            hook.after_query(response)
         if response.HasField("query_rejected"):
             status = response.query_rejected.status
             raise WorkflowQueryRejectedError(WorkflowExecutionStatus(status) if status else None)
@@ -326,9 +336,14 @@ class _ClientImpl(
             payloads = await _encode_args(self._converter(input.id), input.args, what)
             request.input.payloads.extend(payloads)
         await self._apply_headers(input.headers, request.header.fields)
-        await self._client.workflow_service.signal_workflow_execution(
+        hook = start_workflow_hook.get()
+        if hook is not None:
+            hook.before_signal(request)
+        response = await self._client.workflow_service.signal_workflow_execution(
             request, retry=True, metadata=input.rpc_metadata, timeout=input.rpc_timeout
         )
+        if hook is not None:
+            hook.after_signal(response)
 
     async def terminate_workflow(self, input: TerminateWorkflowInput) -> None:
         request = ws.TerminateWorkflowExecutionRequest(
@@ -352,6 +367,9 @@ class _ClientImpl(
         self, input: StartWorkflowUpdateInput
     ) -> WorkflowUpdateHandle[Any]:
         request = await self._update_request(input, input.id)
+        hook = start_workflow_hook.get()
+        if hook is not None:
+            hook.before_start_update(request)
         while True:  # until the server says the update was at least accepted
             try:
                 response = await self._client.workflow_service.update_workflow_execution(
@@ -365,6 +383,8 @@ class _ClientImpl(
                 raise WorkflowUpdateRPCTimeoutOrCancelledError() from err
             if response.stage >= _ACCEPTED:
                 break
+        if hook is not None:
+            hook.after_start_update(response)
         handle: WorkflowUpdateHandle[Any] = WorkflowUpdateHandle(
             self._client,
             request.request.meta.update_id,

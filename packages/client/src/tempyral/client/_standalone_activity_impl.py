@@ -18,6 +18,7 @@ from tempyral.api.errordetails.v1.message_pb2 import ActivityExecutionAlreadySta
 from tempyral.api.taskqueue.v1.message_pb2 import TaskQueue
 from tempyral.api.workflowservice.v1 import request_response_pb2 as ws
 from tempyral.client._helpers import _encode_args, _encode_user_metadata
+from tempyral.client.nexus_hooks import start_workflow_hook
 from tempyral.converter import ActivitySerializationContext, DataConverter, encode_search_attributes
 from tempyral.exceptions import ActivityAlreadyStartedError
 from tempyral.service import RPCError, RPCStatusCode
@@ -101,6 +102,9 @@ class _StandaloneActivityCalls:
         if input.start_delay is not None and input.start_delay < timedelta(0):
             raise ValueError(f"start_delay must not be negative (got {input.start_delay!r})")
         request = await self._start_activity_request(input)
+        hook = start_workflow_hook.get()
+        if hook is not None:
+            hook.before_start_activity(request)
         try:
             response = await self._client.workflow_service.start_activity_execution(
                 request, **self._activity_rpc_options(input)
@@ -110,6 +114,8 @@ class _StandaloneActivityCalls:
             if already is not None:
                 raise already from err
             raise
+        if hook is not None:
+            hook.after_start_activity(input.id, response)
         from tempyral.client._standalone_activity_handle import ActivityHandle
 
         return ActivityHandle(

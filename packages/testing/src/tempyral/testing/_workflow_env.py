@@ -23,6 +23,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from tempyral.api.nexus.v1.message_pb2 import Endpoint, EndpointSpec, EndpointTarget
+from tempyral.api.operatorservice.v1.request_response_pb2 import (
+    CreateNexusEndpointRequest,
+    DeleteNexusEndpointRequest,
+)
 from tempyral.client import Client, Interceptor
 from tempyral.common import (
     QueryRejectCondition,
@@ -314,6 +319,35 @@ class WorkflowEnvironment:
     def auto_time_skipping_disabled(self) -> Iterator[None]:
         """Inside the block, awaiting a result does not skip time (no-op without time skipping)."""
         yield None
+
+    async def create_nexus_endpoint(self, endpoint_name: str, task_queue: str) -> Endpoint:
+        """Create a Nexus endpoint named ``endpoint_name`` routing to ``task_queue`` of this
+        environment's namespace (where a worker serving the Nexus services polls).
+
+        Args:
+            endpoint_name: The name of the Nexus endpoint to create.
+            task_queue: The task queue to associate with the endpoint.
+
+        Returns:
+            The created Nexus endpoint.
+        """
+        target = EndpointTarget(
+            worker=EndpointTarget.Worker(namespace=self._client.namespace, task_queue=task_queue)
+        )
+        response = await self._client.operator_service.create_nexus_endpoint(
+            CreateNexusEndpointRequest(spec=EndpointSpec(name=endpoint_name, target=target))
+        )
+        return response.endpoint
+
+    async def delete_nexus_endpoint(self, endpoint: Endpoint) -> None:
+        """Delete a Nexus endpoint made by :py:meth:`create_nexus_endpoint`.
+
+        Args:
+            endpoint: The Nexus endpoint to delete.
+        """
+        await self._client.operator_service.delete_nexus_endpoint(
+            DeleteNexusEndpointRequest(id=endpoint.id, version=endpoint.version)
+        )
 
 
 class _DevServerEnvironment(WorkflowEnvironment):

@@ -6,8 +6,9 @@ the workflows (on tempyral's engine, ``tempyral.replay``) and activities; ``awai
 ``tempyral.replay``'s, re-exported here under the official names, as are the workflow
 interceptor classes and inputs (the engine calls them).
 
-Differences from ``temporalio.worker``: ``nexus_service_handlers`` and process-pool activity
-executors raise ``NotImplementedError`` (a tuner's Nexus supplier is accepted and unused);
+Nexus services (``nexus_service_handlers=``) are served by a Nexus task poller (see
+``tempyral.nexus``). Differences from ``temporalio.worker``: process-pool activity executors
+raise ``NotImplementedError``;
 ``SandboxedWorkflowRunner`` / ``UnsandboxedWorkflowRunner`` are accepted for source
 compatibility (tempyral has no per-run sandbox); ``workflow_deadlock_timeout`` is tempyral's
 own. Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
@@ -44,7 +45,10 @@ from tempyral.worker._interceptor import (
     ActivityInboundInterceptor,
     ActivityOutboundInterceptor,
     ExecuteActivityInput,
+    ExecuteNexusOperationCancelInput,
+    ExecuteNexusOperationStartInput,
     Interceptor,
+    NexusOperationInboundInterceptor,
 )
 from tempyral.worker._plugin import Plugin
 from tempyral.worker._runners import (
@@ -79,6 +83,8 @@ __all__ = [
     "ContinueAsNewInput",
     "CustomSlotSupplier",
     "ExecuteActivityInput",
+    "ExecuteNexusOperationCancelInput",
+    "ExecuteNexusOperationStartInput",
     "ExecuteWorkflowInput",
     "FixedSizeSlotSupplier",
     "HandleQueryInput",
@@ -86,6 +92,7 @@ __all__ = [
     "HandleUpdateInput",
     "Interceptor",
     "LocalActivitySlotInfo",
+    "NexusOperationInboundInterceptor",
     "NexusSlotInfo",
     "Plugin",
     "PollerBehavior",

@@ -192,10 +192,8 @@ def _check_deadlock_timeout(config: WorkerConfig) -> None:
 
 
 def _refuse_unsupported(config: WorkerConfig) -> None:
-    if config.get("nexus_service_handlers"):
-        raise _not_implemented("nexus_service_handlers", "tempyral workers run no Nexus operations")
     _check_tuner(config)
-    for kind in ("activity", "workflow"):
+    for kind in ("activity", "workflow", "nexus"):
         behavior = poller_behavior(config, kind)
         if isinstance(behavior, PollerBehaviorAutoscaling):
             _check_autoscaling(f"{kind}_task_poller_behavior", behavior)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import nexusrpc.handler
+
 from tempyral.activity import Info
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.replay import WorkflowInboundInterceptor, WorkflowInterceptorClassInput
@@ -23,7 +25,10 @@ __all__ = [
     "ActivityInboundInterceptor",
     "ActivityOutboundInterceptor",
     "ExecuteActivityInput",
+    "ExecuteNexusOperationCancelInput",
+    "ExecuteNexusOperationStartInput",
     "Interceptor",
+    "NexusOperationInboundInterceptor",
 ]
 
 
@@ -51,8 +56,17 @@ class Interceptor:
         """
         return None
 
-    def intercept_nexus_operation(self, next: Any) -> Any:
-        """Wrap a Nexus operation inbound interceptor (never called: no Nexus support yet)."""
+    def intercept_nexus_operation(
+        self, next: NexusOperationInboundInterceptor
+    ) -> NexusOperationInboundInterceptor:
+        """Wrap the Nexus operation inbound interceptor ``next``; return it to not intercept.
+
+        Args:
+            next: The underlying inbound interceptor this interceptor should delegate to.
+
+        Returns:
+            The new interceptor that should be used for the Nexus operation.
+        """
         return next
 
 
@@ -116,3 +130,47 @@ class ActivityOutboundInterceptor:
     def heartbeat(self, *details: Any) -> None:
         """Called for every :py:func:`tempyral.activity.heartbeat` call."""
         self.next.heartbeat(*details)
+
+
+@dataclass
+class ExecuteNexusOperationStartInput:
+    """Input for :py:meth:`NexusOperationInboundInterceptor.execute_nexus_operation_start`."""
+
+    ctx: nexusrpc.handler.StartOperationContext
+    input: Any
+
+
+@dataclass
+class ExecuteNexusOperationCancelInput:
+    """Input for :py:meth:`NexusOperationInboundInterceptor.execute_nexus_operation_cancel`."""
+
+    ctx: nexusrpc.handler.CancelOperationContext
+    token: str
+
+
+class NexusOperationInboundInterceptor:
+    """Inbound interceptor to wrap Nexus operation starting and cancelling.
+
+    This should be extended by any Nexus operation inbound interceptors.
+    """
+
+    def __init__(self, next: NexusOperationInboundInterceptor) -> None:
+        """Create the inbound interceptor.
+
+        Args:
+            next: The next interceptor in the chain. The default implementation of all calls is
+                to delegate to the next interceptor.
+        """
+        self.next = next
+
+    async def execute_nexus_operation_start(
+        self, input: ExecuteNexusOperationStartInput
+    ) -> nexusrpc.handler.StartOperationResultSync[Any] | (
+        nexusrpc.handler.StartOperationResultAsync
+    ):
+        """Called to start a Nexus operation"""
+        return await self.next.execute_nexus_operation_start(input)
+
+    async def execute_nexus_operation_cancel(self, input: ExecuteNexusOperationCancelInput) -> None:
+        """Called to cancel a Nexus operation"""
+        return await self.next.execute_nexus_operation_cancel(input)

@@ -88,6 +88,17 @@ _INSTRUMENTS = {
         "h",
         "Histogram of local activity execution latencies for successful local activities",
     ),
+    "nexus_poll_no_task": ("c", "Count of nexus task queue long polls that timed out"),
+    "nexus_task_schedule_to_start_latency": (
+        "h",
+        "Histogram of nexus task schedule-to-start latencies",
+    ),
+    "nexus_task_execution_failed": ("c", "Count of nexus task execution failures"),
+    "nexus_task_execution_latency": ("h", "Histogram of nexus task execution latencies"),
+    "nexus_task_endtoend_latency": (
+        "h",
+        "Histogram of nexus task end-to-end latencies, from schedule to response",
+    ),
     "sticky_cache_hit": ("c", "Count of times the workflow cache was used for a new workflow task"),
     "sticky_cache_miss": (
         "c",
@@ -168,6 +179,27 @@ class WorkerMetrics:
         self.watch_slots(slots, "ActivityWorker")
         self.watch_slots(local_slots, "LocalActivityWorker")
         self.gauge("num_pollers", pollers, {"poller_type": "activity_task"})
+
+    def nexus_poll_returned(self, task: Any) -> None:
+        """A Nexus poll came back (``task.task_token`` empty: the long poll timed out)."""
+        if not task.task_token:
+            self.count("nexus_poll_no_task")
+        elif self.enabled and task.request.scheduled_time.seconds:
+            waited = _since(task.request.scheduled_time)
+            self.duration("nexus_task_schedule_to_start_latency", waited)
+
+    def nexus_task_done(
+        self, task: Any, *, seconds: float, failure_reason: str | None, reported: bool
+    ) -> None:
+        """A Nexus task ran for ``seconds``; ``failure_reason`` as core labels it (``timeout``,
+        ``handler_error_<TYPE>``, ``operation_failed``, ...); ``reported``: sent to the server."""
+        if not self.enabled:
+            return
+        self.duration("nexus_task_execution_latency", seconds)
+        if failure_reason is not None:
+            self.count("nexus_task_execution_failed", {"failure_reason": failure_reason})
+        if reported and task.request.scheduled_time.seconds:
+            self.duration("nexus_task_endtoend_latency", _since(task.request.scheduled_time))
 
     def workflow_task_ran(
         self,

@@ -12,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_TYPE_ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW
+from tempyral.api.enums.v1.task_queue_pb2 import (
+    TASK_QUEUE_TYPE_ACTIVITY,
+    TASK_QUEUE_TYPE_NEXUS,
+    TASK_QUEUE_TYPE_WORKFLOW,
+)
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
     DescribeNamespaceRequest,
     GetSystemInfoRequest,
@@ -84,11 +88,13 @@ async def shutdown_worker(
     activities: bool,
     workflows: bool,
     sticky_task_queue: str = "",
+    nexus: bool = False,
 ) -> None:
     """Tell the server this worker is going away. Never raises."""
     types = [
         *([TASK_QUEUE_TYPE_WORKFLOW] if workflows else []),
         *([TASK_QUEUE_TYPE_ACTIVITY] if activities else []),
+        *([TASK_QUEUE_TYPE_NEXUS] if nexus else []),
     ]
     request = ShutdownWorkerRequest(
         namespace=namespace,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from tempyral.common import WorkerDeploymentVersion
 from tempyral.worker._custom_slots import CustomSlots, ReserveContext
@@ -25,7 +25,7 @@ from tempyral.worker._tuner import SlotSupplier as SlotSupplierSpec
 
 __all__ = ["WorkerSlots", "tuner_of", "worker_slots"]
 
-_SlotType = Literal["workflow", "activity", "local-activity"]
+_SlotType = Literal["workflow", "activity", "local-activity", "nexus"]
 _DEFAULT_WORKFLOW_SLOTS = 100
 
 
@@ -36,6 +36,7 @@ class WorkerSlots:
     workflow: SlotPool
     activity: SlotPool
     local_activity: SlotPool
+    nexus: SlotPool
 
 
 def tuner_of(config: Any) -> WorkerTuner:
@@ -100,7 +101,9 @@ def worker_slots(
             )
         if isinstance(spec, CustomSlotSupplier):
             context = ReserveContext(
-                slot_type=slot_type,
+                # The official SlotReserveContext's type leaves "nexus" out, though its core
+                # passes it for Nexus slots, as tempyral does.
+                slot_type=cast(Any, slot_type),
                 task_queue=config["task_queue"],
                 worker_identity=identity,
                 worker_build_id=build_id,
@@ -119,4 +122,5 @@ def worker_slots(
         local_activity=build(
             tuner._get_local_activity_task_slot_supplier(), "local-activity", "local activity"
         ),
+        nexus=build(tuner._get_nexus_slot_supplier(), "nexus", "Nexus task"),
     )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 __all__ = [
     "ActivitySlot",
     "LocalActivitySlot",
+    "NexusSlot",
     "RateLimiter",
     "SlotPermit",
     "SlotPool",
@@ -201,3 +202,11 @@ class LocalActivitySlot:
     """A slot's task is a local activity (a ``LocalActivitySlotInfo``)."""
 
     activity_type: str
+
+
+@dataclass(frozen=True)
+class NexusSlot:
+    """A slot's task is a Nexus operation (a ``NexusSlotInfo``)."""
+
+    service: str
+    operation: str

@@ -43,6 +43,7 @@ from tempyral.worker._config import (
 )
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._metrics import worker_metrics
+from tempyral.worker._nexus_worker import NexusWorker, NexusWorkerOptions
 from tempyral.worker._plugin import Plugin, worker_plugins
 from tempyral.worker._runners import (
     SandboxedWorkflowRunner,
@@ -153,7 +154,7 @@ class Worker:
 
         The arguments are the official ``temporalio.worker.Worker``'s; see its documentation.
         tempyral raises :py:class:`NotImplementedError` for the options it cannot honour yet
-        (``nexus_service_handlers``, non-thread activity executors).
+        (non-thread activity executors).
 
         ``plugins`` follow the plugins of ``client`` that are worker plugins too; each one's
         ``configure_worker`` rewrites the configuration before it is checked and used.
@@ -251,6 +252,9 @@ class Worker:
                 options=self._activity_options(config),
                 versioning=self._versioning,
             )
+        self._nexus_worker: NexusWorker | None = None
+        if config.get("nexus_service_handlers"):
+            self._nexus_worker = self._new_nexus_worker(client, config)
         self._workflow_worker: _WorkflowWorkerLike | None = None
         if workflows:
             self._workflow_worker = self._new_workflow_worker(client, config)
@@ -282,6 +286,23 @@ class Worker:
             graceful_shutdown_timeout=config["graceful_shutdown_timeout"],
             disable_eager_activity_execution=config["disable_eager_activity_execution"],
             encode_headers=decode_headers_with_codec(client),
+        )
+
+    def _new_nexus_worker(self, client: Client, config: WorkerConfig) -> NexusWorker:
+        return NexusWorker(
+            client=client,
+            service_handlers=config.get("nexus_service_handlers") or (),
+            executor=config.get("nexus_task_executor"),
+            interceptors=self._interceptors,
+            options=NexusWorkerOptions(
+                task_queue=config["task_queue"],
+                identity=self.identity,
+                worker_instance_key=self._instance_key,
+                pollers=poller_behavior(config, "nexus"),
+                slots=self._slots.nexus,
+                graceful_shutdown_timeout=config["graceful_shutdown_timeout"],
+            ),
+            versioning=self._versioning,
         )
 
     def _new_workflow_worker(self, client: Client, config: WorkerConfig) -> _WorkflowWorkerLike:
@@ -328,6 +349,8 @@ class Worker:
         self._config["client"] = value
         if self._activity_worker is not None:
             self._activity_worker.client = value
+        if self._nexus_worker is not None:
+            self._nexus_worker.client = value
 
     @property
     def is_running(self) -> bool:
@@ -373,6 +396,8 @@ class Worker:
             tasks["activities"] = asyncio.create_task(self._activity_worker.run())
         if self._workflow_worker is not None:
             tasks["workflows"] = asyncio.create_task(self._workflow_worker.run())
+        if self._nexus_worker is not None:
+            tasks["nexus"] = asyncio.create_task(self._nexus_worker.run())
         exception: BaseException | None = None
         try:
             # Worker tasks only return after shutdown began, so the first to end is either
@@ -433,6 +458,7 @@ class Worker:
                 worker_instance_key=self._instance_key,
                 activities="activities" in tasks,
                 workflows="workflows" in tasks,
+                nexus="nexus" in tasks,
                 sticky_task_queue=(
                     self._workflow_worker.sticky_task_queue if self._workflow_worker else ""
                 ),
@@ -446,6 +472,10 @@ class Worker:
             self._workflow_worker.notify_shutdown(
                 drain_poll_seconds=_POLL_DRAIN_SECONDS if graceful_polls else 0.0
             )
+        if self._nexus_worker is not None:
+            self._nexus_worker.initiate_shutdown(
+                drain_poll_seconds=_POLL_DRAIN_SECONDS if graceful_polls else 0.0
+            )
         workers = [task for name, task in tasks.items() if name != "shutdown"]
         if workers:
             await asyncio.wait(workers)
@@ -456,6 +486,8 @@ class Worker:
                 task.exception()
         if self._activity_worker is not None:
             await self._activity_worker.wait_all_completed()
+        if self._nexus_worker is not None:
+            await self._nexus_worker.wait_all_completed()
         await rpc
         logger.info("Worker shutdown complete")
 

@@ -1,4 +1,5 @@
-""":py:class:`TracingInterceptor`: OpenTelemetry spans for client calls, activities and workflows.
+""":py:class:`TracingInterceptor`: OpenTelemetry spans for client calls, activities, workflows
+and Nexus operation handlers (``_nexus_tracing``).
 
 One object is both a client interceptor and a worker interceptor, as in the official contrib:
 given to ``Client.connect`` it traces the client's calls and every worker built on that client.
@@ -8,8 +9,8 @@ Client calls and activity runs get live spans; workflows get replay-safe complet
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import opentelemetry.propagators.textmap
@@ -29,6 +30,7 @@ from tempyral.client import (
     WorkflowHandle,
     WorkflowUpdateHandle,
 )
+from tempyral.contrib.opentelemetry._nexus_tracing import NexusHandlerTracing
 from tempyral.contrib.opentelemetry._propagation import (
     DEFAULT_HEADER_KEY,
     HasHeaders,
@@ -40,7 +42,11 @@ from tempyral.contrib.opentelemetry._propagation import (
 from tempyral.contrib.opentelemetry._spans import CompletedSpan, end_completed_span, live_span
 from tempyral.contrib.opentelemetry._workflow_interceptor import TracingWorkflowInboundInterceptor
 from tempyral.converter import PayloadConverter
-from tempyral.worker import ActivityInboundInterceptor, ExecuteActivityInput
+from tempyral.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    NexusOperationInboundInterceptor,
+)
 
 __all__ = ["TracingInterceptor"]
 
@@ -87,6 +93,18 @@ class TracingInterceptor(tempyral.client.Interceptor, tempyral.worker.Intercepto
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         """Trace activity runs (``RunActivity:<type>``)."""
         return _TracingActivityInboundInterceptor(next, self)
+
+    def intercept_nexus_operation(
+        self, next: NexusOperationInboundInterceptor
+    ) -> NexusOperationInboundInterceptor:
+        """Trace Nexus operation handlers (``RunStartNexusOperationHandler:<service>/<op>``)."""
+        return NexusHandlerTracing(next, self._nexus_handler_span)
+
+    def _nexus_handler_span(
+        self, name: str, headers: Mapping[str, str]
+    ) -> AbstractContextManager[Any]:
+        context = self.text_map_propagator.extract(headers)
+        return live_span(self.tracer, name, attributes={}, kind=SpanKind.SERVER, context=context)
 
     def workflow_interceptor_class(
         self, input: tempyral.worker.WorkflowInterceptorClassInput

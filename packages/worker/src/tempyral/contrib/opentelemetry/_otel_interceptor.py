@@ -33,6 +33,7 @@ from tempyral.client import (
     WorkflowHandle,
     WorkflowUpdateHandle,
 )
+from tempyral.contrib.opentelemetry._nexus_tracing import NexusHandlerTracing
 from tempyral.contrib.opentelemetry._propagation import (
     DEFAULT_HEADER_KEY,
     HasHeaders,
@@ -54,6 +55,7 @@ from tempyral.worker import (
     HandleQueryInput,
     HandleSignalInput,
     HandleUpdateInput,
+    NexusOperationInboundInterceptor,
     SignalChildWorkflowInput,
     SignalExternalWorkflowInput,
     StartActivityInput,
@@ -153,6 +155,21 @@ class OpenTelemetryInterceptor(tempyral.client.Interceptor, tempyral.worker.Inte
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         """Run activities under the context of the workflow that scheduled them."""
         return _ActivityInbound(next, self._add_temporal_spans)
+
+    def intercept_nexus_operation(
+        self, next: NexusOperationInboundInterceptor
+    ) -> NexusOperationInboundInterceptor:
+        """Run Nexus operation handlers under the context their caller sent."""
+        return NexusHandlerTracing(next, self._nexus_handler_context)
+
+    @contextmanager
+    def _nexus_handler_context(self, name: str, headers: Mapping[str, str]) -> Iterator[None]:
+        with attached(default_text_map_propagator.extract(headers)):
+            if not self._add_temporal_spans:
+                yield
+                return
+            with _span(name, {}, SpanKind.SERVER):
+                yield
 
     def workflow_interceptor_class(
         self, input: tempyral.worker.WorkflowInterceptorClassInput
