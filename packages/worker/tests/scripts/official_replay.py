@@ -32,7 +32,8 @@ async def main() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules["replayed_workflows"] = module
     spec.loader.exec_module(module)
-    module.MidFlight.patched_code = True
+    if hasattr(module, "MidFlight"):  # the patching workflows: the newest code replays all
+        module.MidFlight.patched_code = True
     replayer = Replayer(workflows=module.WORKFLOWS, workflow_runner=UnsandboxedWorkflowRunner())
     histories = []
     for path in sys.argv[2:]:

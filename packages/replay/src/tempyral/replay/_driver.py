@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.common import WorkerDeploymentVersion
 from tempyral.replay import _intents as i
 from tempyral.replay import _machines as m
 from tempyral.replay._errors import (
@@ -41,6 +42,7 @@ from tempyral.replay._machines.patch import PATCH_MARKER_NAME
 from tempyral.replay._patches import PatchMarkers, upsert_command_for_code
 from tempyral.replay._seed import randomness_seed, reset_seed_jobs
 from tempyral.replay._update_protocol import UpdateProtocol
+from tempyral.replay._worker_version import WorkerVersions
 
 __all__ = ["WorkflowMachines"]
 
@@ -160,7 +162,9 @@ _CLOSING: Mapping[type[i.Intent], type[m.TerminalMachine]] = {
 class WorkflowMachines:
     """History and commands of one workflow run, matched as the official SDKs match them."""
 
-    def __init__(self, sdk_version: str = "") -> None:
+    def __init__(
+        self, sdk_version: str = "", worker_version: WorkerDeploymentVersion | None = None
+    ) -> None:
         self.events: list[HistoryEvent] = []
         self.next_index = 0
         self.flags = Flags(sdk_version)
@@ -182,6 +186,7 @@ class WorkflowMachines:
         )
         self.history_size_bytes = 0
         self.continue_as_new_suggested = False
+        self.worker_versions = WorkerVersions(worker_version)
         self.patches = PatchMarkers(self.flags)
         self._skip_events = 0  # deprecated patch markers (and their upserts) the code dropped
 
@@ -222,6 +227,7 @@ class WorkflowMachines:
                 following.workflow_task_completed_event_attributes.sdk_metadata
             )
         self.replaying = following is not None
+        self._track_worker_version(self.events[start : end + 1], following)
         for index in range(start, end + 1):
             event = self.events[index]
             self._jobs.extend(self.updates.deliver_before(event, replaying=self.replaying))
@@ -242,12 +248,24 @@ class WorkflowMachines:
             started = ended_at.workflow_task_started_event_attributes
             self.history_size_bytes = started.history_size_bytes
             self.continue_as_new_suggested = started.suggest_continue_as_new
+            self.worker_versions.task_started(started)
         if self.replaying:
             following_end = next_task_end(self.events, end + 1)
             stop = len(self.events) if following_end is None else following_end + 1
             self.local_activities.read_ahead(self.events[end + 1 : stop])
         else:
             self.local_activities.started_new_task()
+
+    def _track_worker_version(
+        self, task: Sequence[HistoryEvent], following: HistoryEvent | None
+    ) -> None:
+        # As the Core SDK: completions in the task's events (the previous task's, our own when
+        # this worker ran it), then the one that completes this task; a new task is this worker's.
+        for event in (*task, following):
+            if event is not None and event.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                self.worker_versions.task_completed(event.workflow_task_completed_event_attributes)
+        if not self.replaying:
+            self.worker_versions.running_new_task()
 
     def take_jobs(self) -> list[Job]:
         jobs, self._jobs = self._jobs, []

@@ -26,7 +26,7 @@ from tempyral.api.failure.v1.message_pb2 import Failure
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.api.protocol.v1.message_pb2 import Message
 from tempyral.api.sdk.v1 import task_complete_metadata_pb2
-from tempyral.common import MetricMeter
+from tempyral.common import MetricMeter, WorkerDeploymentVersion
 from tempyral.converter import DataConverter
 from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
@@ -90,6 +90,7 @@ class WorkflowInstance:
         sdk_version: str = "",
         interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
         metric_meter: MetricMeter = MetricMeter.noop,
+        worker_deployment_version: WorkerDeploymentVersion | None = None,
     ) -> None:
         self._resolve = resolve_definition
         self.metric_meter = metric_meter
@@ -100,7 +101,8 @@ class WorkflowInstance:
         self.data_converter = data_converter or DataConverter.default
         self.guard = determinism_guard
         self.failure_exception_types = tuple(failure_exception_types)
-        self.machines = WorkflowMachines(sdk_version)
+        # What new tasks report as the version that ran them (a replayed task's is in history).
+        self.machines = WorkflowMachines(sdk_version, worker_deployment_version)
         self.runtime: WorkflowRuntime | None = None
         self._task_metadata = task_complete_metadata_pb2.WorkflowTaskCompletedMetadata()
         if determinism_guard:
@@ -212,6 +214,8 @@ class WorkflowInstance:
                 machines.history_length,
                 machines.history_size_bytes,
                 machines.continue_as_new_suggested,
+                machines.worker_versions.current,
+                machines.worker_versions.target_changed,
             )
             intents = runtime.activate(jobs, time_ns=time_ns, replaying=replaying)
             machines.local_activities.activations_in_task += 1

@@ -24,6 +24,7 @@ from tempyral.common import (
     SearchAttributePair,
     SearchAttributeUpdate,
     TypedSearchAttributes,
+    WorkerDeploymentVersion,
 )
 from tempyral.converter import encode_search_attribute_values, encode_typed_search_attribute_value
 from tempyral.replay import _intents as i
@@ -43,6 +44,9 @@ class HistoryHints:
     length: int = 0
     size_bytes: int = 0
     continue_as_new_suggested: bool = False
+    deployment_version: WorkerDeploymentVersion | None = None
+    """Of the worker that ran (or runs) the task; see ``_worker_version``."""
+    target_worker_deployment_version_changed: bool = False
 
 
 class RunProperties:

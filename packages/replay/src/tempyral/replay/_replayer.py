@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.client import WorkflowHistory
-from tempyral.common import HeaderCodecBehavior, MetricMeter
+from tempyral.common import HeaderCodecBehavior, MetricMeter, WorkerDeploymentVersion
 from tempyral.converter import DataConverter
 from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
@@ -152,13 +152,23 @@ class Replayer:
         return definition
 
     def new_instance(
-        self, workflow_id: str, run_id: str = "", *, sdk_version: str = ""
+        self,
+        workflow_id: str,
+        run_id: str = "",
+        *,
+        sdk_version: str = "",
+        worker_deployment_version: WorkerDeploymentVersion | None = None,
     ) -> WorkflowInstance:
         """A fresh sans-IO instance with this replayer's workflows and settings.
 
         A worker drives such instances on its workflow tasks; ``sdk_version`` is what new tasks
-        record in ``sdk_metadata``.
+        record in ``sdk_metadata``, ``worker_deployment_version`` the version they report to
+        ``workflow.info().get_current_deployment_version()`` (by default the replayer's
+        ``build_id``, when given).
         """
+        build_id = self._config.get("build_id")
+        if worker_deployment_version is None and build_id:
+            worker_deployment_version = WorkerDeploymentVersion("", build_id)
         # Imported here: the engine loads with the first instance, not with the Replayer.
         from tempyral.replay._instance import WorkflowInstance
 
@@ -173,6 +183,7 @@ class Replayer:
             sdk_version=sdk_version,
             interceptor_classes=self.interceptor_classes,
             metric_meter=self.metric_meter,
+            worker_deployment_version=worker_deployment_version,
         )
 
     def replay_workflow_sync(

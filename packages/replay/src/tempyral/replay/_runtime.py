@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
-from tempyral.common import MetricMeter, RawValue, logger
+from tempyral.common import MetricMeter, RawValue, WorkerDeploymentVersion, logger
 from tempyral.converter import DataConverter
 from tempyral.exceptions import CancelledError, FailureError, is_cancelled_exception
 from tempyral.replay import _closing, _guard
@@ -475,6 +475,16 @@ class WorkflowRuntime:
 
     def workflow_is_continue_as_new_suggested(self) -> bool:
         return self.properties.history.continue_as_new_suggested
+
+    def workflow_get_current_build_id(self) -> str:
+        version = self.properties.history.deployment_version
+        return version.build_id if version is not None else ""
+
+    def workflow_get_current_deployment_version(self) -> WorkerDeploymentVersion | None:
+        return self.properties.history.deployment_version
+
+    def workflow_is_target_worker_deployment_version_changed(self) -> bool:
+        return self.properties.history.target_worker_deployment_version_changed
 
     def workflow_continue_as_new(self, args: Sequence[Any], options: Mapping[str, Any]) -> NoReturn:
         self.interceptors.outbound.continue_as_new(continue_as_new_input(args, options, self.info))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 
 if TYPE_CHECKING:
-    from tempyral.common import MetricMeter
+    from tempyral.common import MetricMeter, WorkerDeploymentVersion
     from tempyral.converter import PayloadConverter
     from tempyral.workflow._runtime_api import WorkflowRuntimeAPI
 
@@ -127,6 +127,34 @@ class Info:
     def is_continue_as_new_suggested(self) -> bool:
         """Whether the server suggests continuing as new (history grows near its limits)."""
         return _Runtime.current().workflow_is_continue_as_new_suggested()
+
+    def get_current_build_id(self) -> str:
+        """The build ID of the worker that ran the current workflow task ("" if it had none).
+
+        Read from history on replay, so it is deterministic and safe to branch on; a task run
+        for the first time reports this worker's own. It may change over the run's life.
+
+        .. deprecated::
+            Use :py:meth:`get_current_deployment_version` instead.
+        """
+        return _Runtime.current().workflow_get_current_build_id()
+
+    def get_current_deployment_version(self) -> WorkerDeploymentVersion | None:
+        """The deployment version of the worker that ran the current workflow task.
+
+        None when that worker had neither a deployment version nor a build ID (a build ID alone
+        gives a version with an empty deployment name). Deterministic like
+        :py:meth:`get_current_build_id`.
+        """
+        return _Runtime.current().workflow_get_current_deployment_version()
+
+    def is_target_worker_deployment_version_changed(self) -> bool:
+        """Whether the server's target worker deployment version for this workflow changed
+        (as of the current workflow task): a hint to continue as new onto the new version.
+
+        Experimental upstream (upgrade on continue-as-new).
+        """
+        return _Runtime.current().workflow_is_target_worker_deployment_version_changed()
 
     def _logger_details(self) -> Mapping[str, Any]:
         return {

@@ -60,6 +60,13 @@ class VersioningStrategy:
     server_supports_build_ids: bool = field(default=False)
     """Set from the server's capabilities when the worker starts."""
 
+    def current_version(self) -> WorkerDeploymentVersion | None:
+        """The version this worker reports to workflow code for the tasks it runs (as the Core
+        SDK computes it): its deployment version, else its build ID; None with neither."""
+        if self.deployment is not None:
+            return self.deployment.version
+        return WorkerDeploymentVersion("", self.build_id) if self.build_id else None
+
     def capabilities(self) -> WorkerVersionCapabilities | None:
         if not self.server_supports_build_ids:
             return None

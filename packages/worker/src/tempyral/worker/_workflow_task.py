@@ -255,7 +255,10 @@ class WorkflowTaskHandler:
         elif events and events[0].event_id > 1:
             metrics.count("sticky_cache_miss", workflow_type)
         instance = self._replayer.new_instance(
-            task.workflow_execution.workflow_id, run_id, sdk_version=self._settings.sdk_version
+            task.workflow_execution.workflow_id,
+            run_id,
+            sdk_version=self._settings.sdk_version,
+            worker_deployment_version=self._versioning.current_version(),
         )
         return CachedRun(run_id, instance)
 
