@@ -91,7 +91,7 @@ SNAPSHOT: dict[str, list[str]] = {
         "load_default_build_id",
     ],
     "tempyral.worker.workflow_sandbox": ["SandboxRestrictions", "SandboxedWorkflowRunner"],
-    "tempyral.plugin": ["PluginParameter", "SimplePlugin"],
+    "tempyral.plugin": ["PluginParameter", "SimplePlugin", "T"],
 }
 
 _WORKFLOW_SIDE = {
@@ -111,8 +111,7 @@ _NOT_BUILT = {
 }
 NOT_SUPPORTED_YET: dict[str, set[str]] = {
     "temporalio.worker": _WORKFLOW_SIDE | _NOT_BUILT,
-    # The TypeVar of its annotations, which the official module leaves public by accident.
-    "temporalio.plugin": {"T"},
+    "temporalio.plugin": set(),
     # The sandbox's own errors and matchers: tempyral has no sandbox.
     "temporalio.worker.workflow_sandbox": {
         "RestrictedWorkflowAccessError",
