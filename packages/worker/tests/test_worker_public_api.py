@@ -65,6 +65,8 @@ SNAPSHOT: dict[str, list[str]] = {
         "ResourceBasedSlotSupplier",
         "ResourceBasedTunerConfig",
         "SandboxedWorkflowRunner",
+        "SharedHeartbeatSender",
+        "SharedStateManager",
         "SignalChildWorkflowInput",
         "SignalExternalWorkflowInput",
         "SlotInfo",
@@ -101,13 +103,11 @@ _WORKFLOW_SIDE = {
     "WorkflowInstanceDetails",
 }
 _NOT_BUILT = {
-    # Nexus and process-pool activities.
+    # Nexus.
     "ExecuteNexusOperationCancelInput",
     "ExecuteNexusOperationStartInput",
     "NexusOperationInboundInterceptor",
     "StartNexusOperationInput",
-    "SharedHeartbeatSender",
-    "SharedStateManager",
 }
 NOT_SUPPORTED_YET: dict[str, set[str]] = {
     "temporalio.worker": _WORKFLOW_SIDE | _NOT_BUILT,

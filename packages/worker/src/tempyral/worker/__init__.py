@@ -51,6 +51,7 @@ from tempyral.worker._runners import (
     UnsandboxedWorkflowRunner,
     WorkflowRunner,
 )
+from tempyral.worker._shared_state import SharedHeartbeatSender, SharedStateManager
 from tempyral.worker._tuner import (
     ActivitySlotInfo,
     CustomSlotSupplier,
@@ -96,6 +97,8 @@ __all__ = [
     "ResourceBasedSlotSupplier",
     "ResourceBasedTunerConfig",
     "SandboxedWorkflowRunner",
+    "SharedHeartbeatSender",
+    "SharedStateManager",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",
     "SlotInfo",

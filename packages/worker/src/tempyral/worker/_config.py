@@ -19,6 +19,7 @@ from tempyral.client import Client
 from tempyral.common import VersioningBehavior
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._runners import WorkflowRunner
+from tempyral.worker._shared_state import SharedStateManager
 from tempyral.worker._tuner import WorkerTuner, slot_supplier_max
 from tempyral.worker._versioning import WorkerDeploymentConfig
 
@@ -109,7 +110,7 @@ class WorkerConfig(TypedDict, total=False):
     graceful_shutdown_timeout: timedelta
     plugin_shutdown_timeout: timedelta | None
     workflow_failure_exception_types: Sequence[type[BaseException]]
-    shared_state_manager: Any
+    shared_state_manager: SharedStateManager | None
     debug_mode: bool
     disable_eager_activity_execution: bool
     on_fatal_error: Callable[[BaseException], Awaitable[None]] | None

@@ -50,6 +50,7 @@ from tempyral.worker._runners import (
     WorkflowRunner,
 )
 from tempyral.worker._server import ServerFacts, server_facts, shutdown_worker
+from tempyral.worker._shared_state import SharedStateManager
 from tempyral.worker._slot_suppliers import worker_slots
 from tempyral.worker._slots import SlotPool
 from tempyral.worker._tuner import WorkerTuner
@@ -134,7 +135,7 @@ class Worker:
         graceful_shutdown_timeout: timedelta = timedelta(),
         plugin_shutdown_timeout: timedelta | None = timedelta(seconds=60),
         workflow_failure_exception_types: Sequence[type[BaseException]] = (),
-        shared_state_manager: Any = None,
+        shared_state_manager: SharedStateManager | None = None,
         debug_mode: bool = False,
         disable_eager_activity_execution: bool = False,
         on_fatal_error: Callable[[BaseException], Awaitable[None]] | None = None,
@@ -250,6 +251,7 @@ class Worker:
                 interceptors=self._interceptors,
                 options=self._activity_options(config),
                 versioning=self._versioning,
+                shared_state_manager=config.get("shared_state_manager"),
             )
         self._workflow_worker: _WorkflowWorkerLike | None = None
         if workflows:
