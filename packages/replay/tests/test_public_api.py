@@ -15,6 +15,7 @@ REPLAY = [
     "LocalActivityRequest",
     "LocalActivityResolution",
     "NondeterminismError",
+    "PatchActivationInput",
     "ReplayError",
     "Replayer",
     "ReplayerConfig",

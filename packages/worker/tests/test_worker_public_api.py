@@ -55,6 +55,7 @@ SNAPSHOT: dict[str, list[str]] = {
         "Interceptor",
         "LocalActivitySlotInfo",
         "NexusSlotInfo",
+        "PatchActivationInput",
         "Plugin",
         "PollerBehavior",
         "PollerBehaviorAutoscaling",
@@ -97,8 +98,7 @@ SNAPSHOT: dict[str, list[str]] = {
 }
 
 _WORKFLOW_SIDE = {
-    # Not built yet: patch activation input, the instance classes of custom workflow runners.
-    "PatchActivationInput",
+    # Not built yet: the instance classes of custom workflow runners.
     "WorkflowInstance",
     "WorkflowInstanceDetails",
 }

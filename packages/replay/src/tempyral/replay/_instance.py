@@ -33,7 +33,7 @@ from tempyral.replay import _jobs as j
 from tempyral.replay._closing import fail_command
 from tempyral.replay._driver import WorkflowMachines
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
-from tempyral.replay._interceptor_api import WorkflowInboundInterceptor
+from tempyral.replay._interceptor_api import PatchActivationInput, WorkflowInboundInterceptor
 from tempyral.replay._local_activities import LocalActivityWork
 from tempyral.replay._local_markers import LocalActivityResolution
 from tempyral.replay._properties import HistoryHints
@@ -91,7 +91,9 @@ class WorkflowInstance:
         interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
         metric_meter: MetricMeter = MetricMeter.noop,
         worker_deployment_version: WorkerDeploymentVersion | None = None,
+        patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
     ) -> None:
+        self.patch_activation_callback = patch_activation_callback
         self._resolve = resolve_definition
         self.metric_meter = metric_meter
         self.interceptor_classes = tuple(interceptor_classes)
@@ -253,6 +255,7 @@ class WorkflowInstance:
             failure_exception_types=self.failure_exception_types,
             interceptor_classes=self.interceptor_classes,
             metric_meter=self.metric_meter,
+            patch_activation_callback=self.patch_activation_callback,
         )
         return self.runtime
 

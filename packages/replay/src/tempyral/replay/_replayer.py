@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,6 +33,7 @@ from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
 from tempyral.replay._history_check import check_history
 from tempyral.replay._interceptor_api import (
+    PatchActivationInput,
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
 )
@@ -133,6 +134,8 @@ class Replayer:
         # The meter behind workflow.metric_meter(): a worker sets its runtime's; replays record
         # nothing anyway (the meter drops records made while replaying).
         self.metric_meter: MetricMeter = MetricMeter.noop
+        # A worker's ``patch_activation_callback`` (the official Replayer has none: None here).
+        self.patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None
 
     def config(self, *, active_config: bool = False) -> ReplayerConfig:
         """A shallow copy of the configuration given, or with ``active_config`` of the one in use
@@ -184,6 +187,7 @@ class Replayer:
             interceptor_classes=self.interceptor_classes,
             metric_meter=self.metric_meter,
             worker_deployment_version=worker_deployment_version,
+            patch_activation_callback=self.patch_activation_callback,
         )
 
     def replay_workflow_sync(

@@ -43,6 +43,7 @@ from tempyral.replay._intercepting import (
 )
 from tempyral.replay._interceptor_api import (
     ExecuteWorkflowInput,
+    PatchActivationInput,
     SignalChildWorkflowInput,
     SignalExternalWorkflowInput,
     WorkflowInboundInterceptor,
@@ -86,8 +87,10 @@ class WorkflowRuntime:
         failure_exception_types: Sequence[type[BaseException]] = (),
         interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
         metric_meter: MetricMeter = MetricMeter.noop,
+        patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
     ) -> None:
         self.definition = definition
+        self.patch_activation_callback = patch_activation_callback
         self._metric_meter: MetricMeter = metric_meter
         self.workflow_id = workflow_id
         self.data_converter = data_converter

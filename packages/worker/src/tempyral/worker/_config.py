@@ -24,6 +24,7 @@ from tempyral.worker._tuner import WorkerTuner, slot_supplier_max
 from tempyral.worker._versioning import WorkerDeploymentConfig
 
 if TYPE_CHECKING:
+    from tempyral.replay import PatchActivationInput
     from tempyral.worker._plugin import Plugin
 
 __all__ = [
@@ -117,7 +118,7 @@ class WorkerConfig(TypedDict, total=False):
     use_worker_versioning: bool
     disable_safe_workflow_eviction: bool
     deployment_config: WorkerDeploymentConfig | None
-    patch_activation_callback: Callable[[Any], bool] | None
+    patch_activation_callback: Callable[[PatchActivationInput], bool] | None
     workflow_task_poller_behavior: PollerBehavior
     activity_task_poller_behavior: PollerBehavior
     nexus_task_poller_behavior: PollerBehavior

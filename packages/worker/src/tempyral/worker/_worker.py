@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from tempyral.client import Client
 from tempyral.common import logger
+from tempyral.replay import PatchActivationInput
 from tempyral.worker._activity_worker import ActivityWorker, ActivityWorkerOptions
 from tempyral.worker._client import decode_headers_with_codec, worker_workflow_service
 from tempyral.worker._config import (
@@ -142,7 +143,7 @@ class Worker:
         use_worker_versioning: bool = False,
         disable_safe_workflow_eviction: bool = False,
         deployment_config: WorkerDeploymentConfig | None = None,
-        patch_activation_callback: Callable[[Any], bool] | None = None,
+        patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
         workflow_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # noqa: B008
         activity_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # noqa: B008
         nexus_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # noqa: B008

@@ -95,6 +95,7 @@ class _WorkflowWorker:
             interceptors=setup.interceptors,
         )
         replayer.metric_meter = runtime_meter(client)
+        replayer.patch_activation_callback = config.get("patch_activation_callback")
         given: SlotPool | None = getattr(setup, "slots", None)
         self._slots: SlotPool = given or SlotSupplier(
             "workflow task", config.get("max_concurrent_workflow_tasks") or _DEFAULT_WORKFLOW_SLOTS
