@@ -85,6 +85,7 @@ WORKFLOW = [
     "current_update_info",
     "defn",
     "deprecate_patch",
+    "extern_functions",
     "execute_activity",
     "execute_local_activity",
     "execute_local_activity_class",
@@ -255,7 +256,6 @@ def test_signatures_take_the_official_parameter_names() -> None:
 
 
 _NEXUS = "tempyral runs no Nexus operations"
-_SANDBOX = "tempyral has no per-run sandbox"
 _EVENT_GROUPS = (
     "event groups (experimental upstream) put markers on every kind of command and on inbound"
     " signals and updates, engine-wide: not built"
@@ -269,7 +269,6 @@ WORKFLOW_NOT_BUILT: dict[str, str] = {
     "create_nexus_client": _NEXUS,
     "signal_with_start_workflow": _NEXUS
     + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
-    "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
     "EventGroup": _EVENT_GROUPS,
     "create_event_group": _EVENT_GROUPS,
 }

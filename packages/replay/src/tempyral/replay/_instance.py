@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
@@ -92,7 +93,9 @@ class WorkflowInstance:
         metric_meter: MetricMeter = MetricMeter.noop,
         worker_deployment_version: WorkerDeploymentVersion | None = None,
         patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
+        extern_functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
+        self.extern_functions: Mapping[str, Callable[..., Any]] = extern_functions or {}
         self.patch_activation_callback = patch_activation_callback
         self._resolve = resolve_definition
         self.metric_meter = metric_meter
@@ -256,6 +259,7 @@ class WorkflowInstance:
             interceptor_classes=self.interceptor_classes,
             metric_meter=self.metric_meter,
             patch_activation_callback=self.patch_activation_callback,
+            extern_functions=self.extern_functions,
         )
         return self.runtime
 

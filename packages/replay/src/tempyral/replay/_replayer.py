@@ -125,7 +125,11 @@ class Replayer:
         self.failure_exception_types = tuple(config.get("workflow_failure_exception_types", ()))
         # Worker interceptors (``tempyral.worker.Interceptor``, duck-typed: that class lives a
         # layer up) that intercept workflows; the first is the outermost.
-        self.interceptor_classes = _workflow_interceptor_classes(config.get("interceptors", ()))
+        # What the interceptors put in ``unsafe_extern_functions``: workflow.extern_functions().
+        self.extern_functions: dict[str, Callable[..., Any]] = {}
+        self.interceptor_classes = _workflow_interceptor_classes(
+            config.get("interceptors", ()), self.extern_functions
+        )
         # debug_mode: tempyral runs workflow code on a plain loop with no deadlock timer, so
         # debuggers and coverage work either way; accepted for compatibility.
         self.determinism_guard = config.get("determinism_guard", True) and not config.get(
@@ -185,6 +189,7 @@ class Replayer:
             failure_exception_types=self.failure_exception_types,
             sdk_version=sdk_version,
             interceptor_classes=self.interceptor_classes,
+            extern_functions=self.extern_functions,
             metric_meter=self.metric_meter,
             worker_deployment_version=worker_deployment_version,
             patch_activation_callback=self.patch_activation_callback,
@@ -322,14 +327,15 @@ async def _as_async_iterator(
 
 
 def _workflow_interceptor_classes(
-    interceptors: Sequence[Any],
+    interceptors: Sequence[Any], extern_functions: dict[str, Callable[..., Any]]
 ) -> tuple[type[WorkflowInboundInterceptor], ...]:
     classes = []
     for interceptor in interceptors:
         ask = getattr(interceptor, "workflow_interceptor_class", None)
         if ask is None:
             continue
-        cls = ask(WorkflowInterceptorClassInput(unsafe_extern_functions={}))
+        # One mapping for all of them, as in the official SDK: each may add functions to it.
+        cls = ask(WorkflowInterceptorClassInput(unsafe_extern_functions=extern_functions))
         if cls is not None:
             classes.append(cls)
     return tuple(classes)

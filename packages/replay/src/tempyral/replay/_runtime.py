@@ -88,7 +88,9 @@ class WorkflowRuntime:
         interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
         metric_meter: MetricMeter = MetricMeter.noop,
         patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
+        extern_functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
+        self.extern_functions: Mapping[str, Callable[..., Any]] = extern_functions or {}
         self.definition = definition
         self.patch_activation_callback = patch_activation_callback
         self._metric_meter: MetricMeter = metric_meter
@@ -478,6 +480,9 @@ class WorkflowRuntime:
 
     def workflow_is_continue_as_new_suggested(self) -> bool:
         return self.properties.history.continue_as_new_suggested
+
+    def workflow_extern_functions(self) -> Mapping[str, Callable[..., Any]]:
+        return self.extern_functions
 
     def workflow_get_current_build_id(self) -> str:
         version = self.properties.history.deployment_version

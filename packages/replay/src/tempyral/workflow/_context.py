@@ -35,6 +35,7 @@ __all__ = [
     "cancellation_reason",
     "continue_as_new",
     "deprecate_patch",
+    "extern_functions",
     "get_current_details",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
@@ -200,6 +201,16 @@ def in_workflow() -> bool:
 
 def info() -> Info:
     return _Runtime.current().workflow_info()
+
+
+def extern_functions() -> Mapping[str, Callable[..., Any]]:
+    """The functions the worker's interceptors offered to workflow code (their
+    ``WorkflowInterceptorClassInput.unsafe_extern_functions``).
+
+    The official SDK passes them into its sandbox; tempyral has none, and offers them the same.
+    They are not deterministic: use them with care.
+    """
+    return _Runtime.current().workflow_extern_functions()
 
 
 def metric_meter() -> MetricMeter:
