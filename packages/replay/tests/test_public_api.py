@@ -35,6 +35,11 @@ REPLAY = [
     "WorkflowReplayResult",
     "WorkflowReplayResults",
     "WorkflowTaskCompletion",
+    "RunnerWorkflowInstance",
+    "WorkflowActivation",
+    "WorkflowActivationCompletion",
+    "WorkflowInstanceDetails",
+    "create_default_instance",
 ]
 
 WORKFLOW = [

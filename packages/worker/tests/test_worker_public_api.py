@@ -85,6 +85,8 @@ SNAPSHOT: dict[str, list[str]] = {
         "WorkerDeploymentVersion",
         "WorkerTuner",
         "WorkflowInboundInterceptor",
+        "WorkflowInstance",
+        "WorkflowInstanceDetails",
         "WorkflowInterceptorClassInput",
         "WorkflowOutboundInterceptor",
         "WorkflowReplayResult",
@@ -97,11 +99,6 @@ SNAPSHOT: dict[str, list[str]] = {
     "tempyral.plugin": ["PluginParameter", "SimplePlugin", "T"],
 }
 
-_WORKFLOW_SIDE = {
-    # Not built yet: the instance classes of custom workflow runners.
-    "WorkflowInstance",
-    "WorkflowInstanceDetails",
-}
 _NOT_BUILT = {
     # Nexus.
     "ExecuteNexusOperationCancelInput",
@@ -110,7 +107,7 @@ _NOT_BUILT = {
     "StartNexusOperationInput",
 }
 NOT_SUPPORTED_YET: dict[str, set[str]] = {
-    "temporalio.worker": _WORKFLOW_SIDE | _NOT_BUILT,
+    "temporalio.worker": _NOT_BUILT,
     "temporalio.plugin": set(),
     # The sandbox's own errors and matchers: tempyral has no sandbox.
     "temporalio.worker.workflow_sandbox": {

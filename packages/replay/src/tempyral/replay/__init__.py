@@ -42,6 +42,13 @@ from tempyral.replay._interceptor_api import (
 from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
 from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin
+from tempyral.replay._runner_api import (
+    RunnerWorkflowInstance,
+    WorkflowActivation,
+    WorkflowActivationCompletion,
+    WorkflowInstanceDetails,
+    create_default_instance,
+)
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowInstance as WorkflowInstance
@@ -78,18 +85,23 @@ __all__ = [
     "ReplayerConfig",
     "ReplayerPlugin",
     "RestrictedWorkflowAccessError",
+    "RunnerWorkflowInstance",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",
     "SourceLocation",
     "StartActivityInput",
     "StartChildWorkflowInput",
     "StartLocalActivityInput",
+    "WorkflowActivation",
+    "WorkflowActivationCompletion",
     "WorkflowHistory",
     "WorkflowInboundInterceptor",
     "WorkflowInstance",
+    "WorkflowInstanceDetails",
     "WorkflowInterceptorClassInput",
     "WorkflowOutboundInterceptor",
     "WorkflowReplayResult",
     "WorkflowReplayResults",
     "WorkflowTaskCompletion",
+    "create_default_instance",
 ]

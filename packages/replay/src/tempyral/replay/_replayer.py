@@ -39,6 +39,11 @@ from tempyral.replay._interceptor_api import (
 )
 from tempyral.replay._poison import as_exception
 from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin, ReplayNext
+from tempyral.replay._runner_api import (
+    RunnerWorkflowInstance,
+    WorkflowInstanceDetails,
+    create_default_instance,
+)
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowInstance
@@ -123,9 +128,13 @@ class Replayer:
             config.get("header_codec_behavior", HeaderCodecBehavior.NO_CODEC),
         )
         self.failure_exception_types = tuple(config.get("workflow_failure_exception_types", ()))
+        self._runners = _Runners(
+            config.get("workflow_runner"), config.get("unsandboxed_workflow_runner")
+        )
+        self._runners.prepare(self._definitions.values(), self.failure_exception_types)
         # Worker interceptors (``tempyral.worker.Interceptor``, duck-typed: that class lives a
-        # layer up) that intercept workflows; the first is the outermost.
-        # What the interceptors put in ``unsafe_extern_functions``: workflow.extern_functions().
+        # layer up) that intercept workflows; the first is the outermost. What they put in
+        # ``unsafe_extern_functions`` is what workflow.extern_functions() returns.
         self.extern_functions: dict[str, Callable[..., Any]] = {}
         self.interceptor_classes = _workflow_interceptor_classes(
             config.get("interceptors", ()), self.extern_functions
@@ -193,6 +202,7 @@ class Replayer:
             metric_meter=self.metric_meter,
             worker_deployment_version=worker_deployment_version,
             patch_activation_callback=self.patch_activation_callback,
+            create_instance=self._runners.create_instance,
         )
 
     def replay_workflow_sync(
@@ -324,6 +334,38 @@ async def _as_async_iterator(
     else:
         for history in histories:
             yield history
+
+
+class _Runners:
+    """The official ``workflow_runner`` / ``unsandboxed_workflow_runner`` options: whoever has
+    ``create_instance`` creates the instances of the workflows it runs (sandboxed ones for the
+    first, the others for the second); otherwise the engine's default instance is used."""
+
+    def __init__(self, sandboxed: Any, unsandboxed: Any) -> None:
+        self._sandboxed = sandboxed
+        self._unsandboxed = unsandboxed
+
+    def _for(self, definition: _Definition) -> Any:
+        return self._sandboxed if definition.sandboxed else self._unsandboxed
+
+    def prepare(
+        self, definitions: Iterable[_Definition], failure_types: Sequence[type[BaseException]]
+    ) -> None:
+        for runner in {id(r): r for r in (self._sandboxed, self._unsandboxed)}.values():
+            set_types = getattr(runner, "set_worker_level_failure_exception_types", None)
+            if set_types is not None:
+                set_types(failure_types)
+        for definition in definitions:
+            prepare = getattr(self._for(definition), "prepare_workflow", None)
+            if prepare is not None:
+                prepare(definition)
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> RunnerWorkflowInstance:
+        create = getattr(self._for(det.defn), "create_instance", None)
+        instance: RunnerWorkflowInstance = (
+            create(det) if create is not None else create_default_instance(det)
+        )
+        return instance
 
 
 def _workflow_interceptor_classes(

@@ -50,6 +50,8 @@ from tempyral.worker._plugin import Plugin
 from tempyral.worker._runners import (
     SandboxedWorkflowRunner,
     UnsandboxedWorkflowRunner,
+    WorkflowInstance,
+    WorkflowInstanceDetails,
     WorkflowRunner,
 )
 from tempyral.worker._shared_state import SharedHeartbeatSender, SharedStateManager
@@ -118,6 +120,8 @@ __all__ = [
     "WorkerDeploymentVersion",
     "WorkerTuner",
     "WorkflowInboundInterceptor",
+    "WorkflowInstance",
+    "WorkflowInstanceDetails",
     "WorkflowInterceptorClassInput",
     "WorkflowOutboundInterceptor",
     "WorkflowReplayResult",

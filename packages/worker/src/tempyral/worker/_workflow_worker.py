@@ -93,6 +93,8 @@ class _WorkflowWorker:
             debug_mode=debug,
             header_codec_behavior=client.config()["header_codec_behavior"],
             interceptors=setup.interceptors,
+            workflow_runner=config.get("workflow_runner"),
+            unsandboxed_workflow_runner=config.get("unsandboxed_workflow_runner"),
         )
         replayer.metric_meter = runtime_meter(client)
         replayer.patch_activation_callback = config.get("patch_activation_callback")
