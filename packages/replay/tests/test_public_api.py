@@ -71,6 +71,7 @@ WORKFLOW = [
     "ChildWorkflowCancellationType",
     "ChildWorkflowHandle",
     "ContinueAsNewError",
+    "EventGroup",
     "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
@@ -87,6 +88,7 @@ WORKFLOW = [
     "as_completed",
     "cancellation_reason",
     "continue_as_new",
+    "create_event_group",
     "current_update_info",
     "defn",
     "deprecate_patch",
@@ -261,10 +263,6 @@ def test_signatures_take_the_official_parameter_names() -> None:
 
 
 _NEXUS = "tempyral runs no Nexus operations"
-_EVENT_GROUPS = (
-    "event groups (experimental upstream) put markers on every kind of command and on inbound"
-    " signals and updates, engine-wide: not built"
-)
 # Official public names of temporalio.workflow that tempyral.workflow does not offer, and why.
 WORKFLOW_NOT_BUILT: dict[str, str] = {
     "annotations": "the official module's `from __future__ import annotations`, not API",
@@ -274,8 +272,6 @@ WORKFLOW_NOT_BUILT: dict[str, str] = {
     "create_nexus_client": _NEXUS,
     "signal_with_start_workflow": _NEXUS
     + " (a generated Nexus system operation of temporalio.nexus.system, re-exported)",
-    "EventGroup": _EVENT_GROUPS,
-    "create_event_group": _EVENT_GROUPS,
 }
 
 

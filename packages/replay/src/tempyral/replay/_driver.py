@@ -509,12 +509,14 @@ class WorkflowMachines:
     def _cancel(self, kind: type[m.Machine], seq: int, source: SourceLocation | None) -> None:
         machine = self._find(kind, seq, source)
         self._jobs.extend(machine.request_cancel())
+        _inherit_event_groups(machine)
         self._take_issued(machine, source)
 
     def _cancel_child(self, intent: i.CancelChild) -> None:
         machine = self._find(m.ChildWorkflowMachine, intent.seq, intent.source)
         assert isinstance(machine, m.ChildWorkflowMachine)  # keyed by its class
         self._jobs.extend(machine.cancel_with_reason(intent.reason))
+        _inherit_event_groups(machine)
         for command in machine.new_commands:
             # Cancelling a started child is a cancel-external command with its own machine.
             self._internal_seq += 1
@@ -557,3 +559,14 @@ class WorkflowMachines:
 def _unhandled(intent: NoReturn) -> NoReturn:
     """mypy proves this unreachable: every intent type has a case above."""
     raise TypeError(f"no handler for intent {intent!r}")
+
+
+def _inherit_event_groups(machine: m.Machine) -> None:
+    """A cancellation lands in the event groups of the command it cancels (as the official SDKs
+    do): its own markers, when it has none."""
+    original = getattr(machine, "command", None)
+    if original is None or not original.event_group_markers:
+        return
+    for command in machine.new_commands:
+        if not command.event_group_markers:
+            command.event_group_markers.extend(original.event_group_markers)

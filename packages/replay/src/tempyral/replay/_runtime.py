@@ -60,6 +60,7 @@ from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOption
 from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
 from tempyral.workflow._definition import _Definition
 from tempyral.workflow._dynamic_config import DynamicWorkflowConfig
+from tempyral.workflow._event_groups import capture_event_group_markers
 from tempyral.workflow._local_activities import LocalActivityOptions
 from tempyral.workflow._metrics import ReplaySafeMeter
 
@@ -68,6 +69,19 @@ __all__ = ["WorkflowRuntime"]
 
 class _Evicted(BaseException):
     """Raised into workflow tasks that try to issue commands while the run is being evicted."""
+
+
+# Commands that carry the event groups active where the code issued them (the official SDK's
+# list; closing commands carry none).
+_GROUPED = (
+    i.StartTimer,
+    i.ScheduleActivity,
+    i.StartChild,
+    i.SignalExternal,
+    i.CancelExternal,
+    i.UpsertSearchAttributes,
+    i.ModifyWorkflowProperties,
+)
 
 
 class WorkflowRuntime:
@@ -379,6 +393,10 @@ class WorkflowRuntime:
             )
         if intent.source is None:
             intent = replace(intent, source=caller_location())
+        command = getattr(intent, "command", None)
+        if isinstance(intent, _GROUPED) and command is not None:
+            # The event groups of the scope (and call) the code issued it in, as upstream.
+            command.event_group_markers.extend(capture_event_group_markers(None))
         self.intents.append(intent)
 
     def convert(

@@ -91,6 +91,7 @@ from tempyral.workflow._definition import (
     update,
 )
 from tempyral.workflow._dynamic_config import DynamicWorkflowConfig, dynamic_config
+from tempyral.workflow._event_groups import EventGroup, create_event_group
 from tempyral.workflow._local_activities import execute_local_activity, start_local_activity
 from tempyral.workflow._local_activity_forms import (
     execute_local_activity_class,
@@ -170,6 +171,7 @@ __all__ = [
     "ContinueAsNewError",
     "ContinueAsNewVersioningBehavior",
     "DynamicWorkflowConfig",
+    "EventGroup",
     "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
@@ -201,6 +203,7 @@ __all__ = [
     "as_completed",
     "cancellation_reason",
     "continue_as_new",
+    "create_event_group",
     "current_update_info",
     "defn",
     "deprecate_patch",

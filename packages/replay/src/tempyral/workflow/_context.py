@@ -13,6 +13,7 @@ import logging
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from random import Random
@@ -280,7 +281,8 @@ async def sleep(
 ) -> None:
     """Sleep for a duration of workflow time: a durable timer."""
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
-    await _Runtime.current().workflow_sleep(seconds, summary=summary)
+    with _direct_event_groups(event_groups):
+        await _Runtime.current().workflow_sleep(seconds, summary=summary)
 
 
 async def wait_condition(
@@ -292,9 +294,10 @@ async def wait_condition(
 ) -> None:
     """Wait until ``fn()`` is true; raises ``asyncio.TimeoutError`` after ``timeout``."""
     seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout
-    await _Runtime.current().workflow_wait_condition(
-        fn, timeout=seconds, timeout_summary=timeout_summary
-    )
+    with _direct_event_groups(event_groups):
+        await _Runtime.current().workflow_wait_condition(
+            fn, timeout=seconds, timeout_summary=timeout_summary
+        )
 
 
 def continue_as_new(
@@ -458,12 +461,14 @@ def upsert_search_attributes(attributes: Any, *, event_groups: Any = None) -> No
             DeprecationWarning,
             stacklevel=2,
         )
-    _Runtime.current().workflow_upsert_search_attributes(attributes)
+    with _direct_event_groups(event_groups):
+        _Runtime.current().workflow_upsert_search_attributes(attributes)
 
 
 def upsert_memo(updates: Mapping[str, Any], *, event_groups: Any = None) -> None:
     """Add, replace or (with ``None``) remove memo entries of this run."""
-    _Runtime.current().workflow_upsert_memo(updates)
+    with _direct_event_groups(event_groups):
+        _Runtime.current().workflow_upsert_memo(updates)
 
 
 def get_current_details() -> str:
@@ -474,3 +479,10 @@ def get_current_details() -> str:
 def set_current_details(description: str) -> None:
     """Set the run's current details (Temporal markdown; may span lines)."""
     _Runtime.current().workflow_set_current_details(description)
+
+
+def _direct_event_groups(groups: Any) -> AbstractContextManager[None]:
+    # Imported here: _event_groups builds on this module.
+    from tempyral.workflow._event_groups import direct_event_groups
+
+    return direct_event_groups(groups)
