@@ -22,7 +22,7 @@ import pytest
 FLOORS: dict[str, int] = {
     "client": 90,
     "worker": 92,
-    "workflow": 94,
+    "workflow": 96,
     "activity": 100,
     "converter": 100,
     "common": 100,
