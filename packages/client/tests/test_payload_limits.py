@@ -17,8 +17,7 @@ from tempyral.api.failure.v1 import message_pb2 as failure_pb2
 from tempyral.api.workflowservice.v1 import request_response_pb2 as wf
 from tempyral.client import Client
 from tempyral.client import PayloadLimitsConfig as ClientPayloadLimitsConfig
-from tempyral.service import PayloadLimitsConfig
-from tempyral.service._payload_limits import payload_limit_violations
+from tempyral.service import PayloadLimitsConfig, payload_limit_violations
 
 KIB = 1024
 
@@ -157,3 +156,18 @@ async def test_log_protos_logs_requests_and_responses_at_debug(
         await client.workflow_service.get_system_info(wf.GetSystemInfoRequest())
     assert not [r for r in caplog.records if r.name == "tempyral.service"]
     assert tempyral.service.logger is logging.getLogger("tempyral.service")
+
+
+def test_an_error_threshold_outranks_the_warning_and_spares_failures() -> None:
+    request = wf.RespondActivityTaskCompletedRequest(result=_payloads(3000))
+    config = PayloadLimitsConfig(payloads_warn_size=1000)
+    (violation,) = payload_limit_violations(request, config, payloads_error_size=2000)
+    assert violation.error
+    assert violation.threshold == 2000
+    assert str(violation).endswith("exceeded the error limit.")
+    (warned,) = payload_limit_violations(request, config, payloads_error_size=5000)
+    assert not warned.error
+    # A failure is never refused (the worker must be able to report it): warned only.
+    failed = wf.RespondActivityTaskFailedRequest(failure=failure_pb2.Failure(message="x" * 3000))
+    (failure_violation,) = payload_limit_violations(failed, config, payloads_error_size=2000)
+    assert not failure_violation.error

@@ -46,6 +46,7 @@ SERVICE_NAMES = [
     "MockHandler",
     "MockTransport",
     "OperatorService",
+    "PayloadLimitViolation",
     "PayloadLimitsConfig",
     "RPCError",
     "RPCStatusCode",
@@ -58,6 +59,7 @@ SERVICE_NAMES = [
     "WorkflowService",
     "__version__",
     "logger",
+    "payload_limit_violations",
 ]
 ENVCONFIG_NAMES = [
     "ClientConfig",

@@ -7,7 +7,8 @@
 ``tempyral.api`` messages. Failed calls raise :py:class:`RPCError`.
 
 Differences from ``temporalio.service``: forked child processes get a working connection of
-their own.
+their own. Added: :py:func:`payload_limit_violations` (with :py:class:`PayloadLimitViolation`),
+the measurement behind ``PayloadLimitsConfig``'s warnings and a worker's payload error limits.
 
 Tests can run a client with no server: ``ServiceClient.connect(config,
 transport=MockTransport(handler))`` answers every call with ``handler(rpc, request)`` (see
@@ -33,7 +34,11 @@ from tempyral.service._config import (
 from tempyral.service._errors import RPCError, RPCStatusCode
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
 from tempyral.service._mock import MockHandler, MockTransport
-from tempyral.service._payload_limits import PayloadLimitsConfig
+from tempyral.service._payload_limits import (
+    PayloadLimitsConfig,
+    PayloadLimitViolation,
+    payload_limit_violations,
+)
 from tempyral.service._services import (
     CloudService,
     HealthService,
@@ -75,6 +80,7 @@ __all__ = [
     "MockHandler",
     "MockTransport",
     "OperatorService",
+    "PayloadLimitViolation",
     "PayloadLimitsConfig",
     "RPCError",
     "RPCStatusCode",
@@ -87,4 +93,5 @@ __all__ = [
     "WorkflowService",
     "__version__",
     "logger",
+    "payload_limit_violations",
 ]

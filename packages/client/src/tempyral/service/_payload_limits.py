@@ -27,6 +27,7 @@ from tempyral.common._logging import logger
 __all__ = [
     "PayloadLimitViolation",
     "PayloadLimitsConfig",
+    "log_violation",
     "payload_limit_violations",
     "warn_about_payload_sizes",
 ]
@@ -82,7 +83,12 @@ _BLOB_FIELDS = frozenset(
         "workflowservice.v1.StartActivityExecutionRequest.input",
         "workflowservice.v1.StartNexusOperationExecutionRequest.input",
         "workflowservice.v1.StartWorkflowExecutionRequest.input",
-        # Failure responses and query answers: warned about, never refused by the SDK.
+    )
+)
+# Failure responses and query answers: warned about, never refused by the worker.
+_WARN_ONLY_FIELDS = frozenset(
+    _API + name
+    for name in (
         "workflowservice.v1.RespondActivityTaskFailedByIdRequest.failure",
         "workflowservice.v1.RespondActivityTaskFailedByIdRequest.last_heartbeat_details",
         "workflowservice.v1.RespondActivityTaskFailedRequest.failure",
@@ -107,18 +113,19 @@ _MEMO_FIELDS = frozenset(
 
 @dataclass(frozen=True)
 class PayloadLimitViolation:
-    """A field over its threshold: where (proto field names from the request), which limit, how
-    big and the threshold."""
+    """A field over a threshold: where (proto field names from the request), which limit, how
+    big, the threshold, and whether it is the error threshold (the request must not be sent)."""
 
     path: str
     limit: _Limit
     size: int
     threshold: int
+    error: bool = False
 
     def __str__(self) -> str:
         return (
             f"[TMPRL1103] Attempted to upload {self.limit.value} with size that exceeded the "
-            "warning limit."
+            f"{'error' if self.error else 'warning'} limit."
         )
 
 
@@ -165,10 +172,11 @@ def _map_value(field: FieldDescriptor) -> Descriptor | None:
 class _Step:
     field: FieldDescriptor
     limit: _Limit | None  # None: a message (or map of messages) to walk into
+    may_error: bool = True
 
 
 def _limit_of(field: FieldDescriptor) -> _Limit | None:
-    if field.full_name in _BLOB_FIELDS:
+    if field.full_name in _BLOB_FIELDS or field.full_name in _WARN_ONLY_FIELDS:
         return _Limit.BLOB
     if field.full_name in _MEMO_FIELDS:
         return _Limit.MEMO
@@ -209,18 +217,36 @@ def _plan(descriptor: Descriptor) -> tuple[_Step, ...]:
         limit = _limit_of(field)
         inner = _inner(field)
         if limit is not None:
-            steps.append(_Step(field, limit))
+            steps.append(_Step(field, limit, field.full_name not in _WARN_ONLY_FIELDS))
         elif inner is not None and _reaches_a_limit(inner):
             steps.append(_Step(field, None))
     return tuple(steps)
 
 
+@dataclass(frozen=True)
+class _Thresholds:
+    warn: dict[_Limit, int]
+    error: dict[_Limit, int]
+
+
 def payload_limit_violations(
-    request: Message, config: PayloadLimitsConfig
+    request: Message,
+    config: PayloadLimitsConfig,
+    *,
+    payloads_error_size: int = 0,
+    memo_error_size: int = 0,
 ) -> list[PayloadLimitViolation]:
-    """The fields of ``request`` over their warning threshold (none when both are 0)."""
-    thresholds = {_Limit.BLOB: config.payloads_warn_size, _Limit.MEMO: config.memo_warn_size}
-    if not any(thresholds.values()):
+    """The fields of ``request`` over a threshold: over its error threshold (``*_error_size``,
+    0 for none; failures and query answers never count against it), else over its warning one.
+
+    A worker passes the namespace's error limits, so that it fails a task whose completion the
+    server would reject instead of sending it.
+    """
+    thresholds = _Thresholds(
+        warn={_Limit.BLOB: config.payloads_warn_size, _Limit.MEMO: config.memo_warn_size},
+        error={_Limit.BLOB: payloads_error_size, _Limit.MEMO: memo_error_size},
+    )
+    if not any(thresholds.warn.values()) and not any(thresholds.error.values()):
         return []
     found: list[PayloadLimitViolation] = []
     _walk(request, "", thresholds, found)
@@ -228,7 +254,7 @@ def payload_limit_violations(
 
 
 def _walk(
-    message: Message, prefix: str, thresholds: dict[_Limit, int], found: list[PayloadLimitViolation]
+    message: Message, prefix: str, thresholds: _Thresholds, found: list[PayloadLimitViolation]
 ) -> None:
     for step in _plan(message.DESCRIPTOR):
         field = step.field
@@ -238,10 +264,15 @@ def _walk(
         if not repeated and not message.HasField(field.name):
             continue
         if step.limit is not None:
-            threshold = thresholds[step.limit]
-            size = _size(field, step.limit, value) if threshold else 0
-            if threshold and size > threshold:
-                found.append(PayloadLimitViolation(name, step.limit, size, threshold))
+            warn = thresholds.warn[step.limit]
+            error = thresholds.error[step.limit] if step.may_error else 0
+            if not warn and not error:
+                continue
+            size = _size(field, step.limit, value)
+            if error and size > error:
+                found.append(PayloadLimitViolation(name, step.limit, size, error, error=True))
+            elif warn and size > warn:
+                found.append(PayloadLimitViolation(name, step.limit, size, warn))
         elif _map_value(field) is not None:
             for key, item in value.items():
                 _walk(item, f"{name}[{key}].", thresholds, found)
@@ -255,10 +286,16 @@ def _walk(
 def warn_about_payload_sizes(request: Message, config: PayloadLimitsConfig) -> None:
     """Log each field of ``request`` over its warning threshold; the request is still sent."""
     for violation in payload_limit_violations(request, config):
-        logger.warning(
-            "{} (field {}: {} bytes, limit {} bytes)",
-            violation,
-            violation.path,
-            violation.size,
-            violation.threshold,
-        )
+        log_violation(violation)
+
+
+def log_violation(violation: PayloadLimitViolation) -> None:
+    """Log a violation (an error one at ERROR level) with its field, size and threshold."""
+    logger.log(
+        "ERROR" if violation.error else "WARNING",
+        "{} (field {}: {} bytes, limit {} bytes)",
+        violation,
+        violation.path,
+        violation.size,
+        violation.threshold,
+    )

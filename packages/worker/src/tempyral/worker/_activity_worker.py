@@ -62,6 +62,7 @@ from tempyral.worker._interceptor import (
     Interceptor,
 )
 from tempyral.worker._metrics import activity_labels, runtime_meter, worker_metrics
+from tempyral.worker._payload_errors import PayloadErrorLimits
 from tempyral.worker._poller import TaskPoller
 from tempyral.worker._poller_scaling import PollerScaler
 from tempyral.worker._shared_state import SharedStateManager
@@ -113,7 +114,9 @@ class ActivityWorker:
         options: ActivityWorkerOptions,
         versioning: VersioningStrategy,
         shared_state_manager: SharedStateManager | None = None,
+        payload_errors: PayloadErrorLimits | None = None,
     ) -> None:
+        self._payload_errors = payload_errors or PayloadErrorLimits()
         self.registry = ActivityRegistry(
             activities,
             activity_executor=activity_executor,
@@ -361,6 +364,7 @@ class ActivityWorker:
                 versioning=self._versioning,
                 give_up_at=received + self._report_horizon(task),
                 activity_log=activity_log,
+                payload_errors=self._payload_errors,
             )
         except Exception:
             activity_log.exception("Failed completing activity task")

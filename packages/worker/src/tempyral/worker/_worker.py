@@ -44,6 +44,7 @@ from tempyral.worker._config import (
 )
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._metrics import worker_metrics
+from tempyral.worker._payload_errors import PayloadErrorLimits
 from tempyral.worker._plugin import Plugin, worker_plugins
 from tempyral.worker._runners import (
     SandboxedWorkflowRunner,
@@ -84,6 +85,8 @@ class WorkflowWorkerSetup:
     activity names (``registry.assert_valid``)."""
     slots: SlotPool | None = None
     """The workflow task slots (None: fixed, from ``max_concurrent_workflow_tasks``)."""
+    payload_errors: PayloadErrorLimits | None = None
+    """The namespace's payload error limits (filled in when the worker starts)."""
 
 
 class _WorkflowWorkerLike(Protocol):
@@ -243,6 +246,8 @@ class Worker:
             build_id=self._versioning.build_id,
             deployment_version=deployment_config.version if deployment_config else None,
         )
+        # Shared with the task handlers; the limits are read from the server when the worker starts.
+        self._payload_errors = PayloadErrorLimits()
         self._activity_worker: ActivityWorker | None = None
         if activities:
             self._activity_worker = ActivityWorker(
@@ -253,6 +258,7 @@ class Worker:
                 options=self._activity_options(config),
                 versioning=self._versioning,
                 shared_state_manager=config.get("shared_state_manager"),
+                payload_errors=self._payload_errors,
             )
         self._workflow_worker: _WorkflowWorkerLike | None = None
         if workflows:
@@ -298,6 +304,7 @@ class Worker:
             versioning=self._versioning,
             activity_worker=self._activity_worker,
             slots=self._slots.workflow,
+            payload_errors=self._payload_errors,
         )
         return _WorkflowWorker(setup)
 
@@ -403,6 +410,9 @@ class Worker:
     async def _validate(self) -> None:
         service = worker_workflow_service(self.client)
         self._server = await server_facts(service, self.client.namespace)
+        if not self._config.get("disable_payload_error_limit"):
+            self._payload_errors.blob = self._server.blob_size_limit_error
+            self._payload_errors.memo = self._server.memo_size_limit_error
         if not self._versioning.build_id:
             self._versioning.build_id = load_default_build_id()
         check_server_support(

@@ -143,6 +143,7 @@ class _WorkflowWorker:
             ),
             versioning=setup.versioning,
             activity_worker=activity_worker,
+            payload_errors=getattr(setup, "payload_errors", None),
         )
         self._pollers: list[TaskPoller[PollWorkflowTaskQueueResponse]] = []
         self._handlers: set[asyncio.Task[None]] = set()
