@@ -16,7 +16,9 @@ import pytest
 from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.api.protocol.v1.message_pb2 import Message
-from tempyral.replay import Replayer, WorkflowHistory
+from tempyral.replay import Replayer, WorkflowHistory, WorkflowInstance, WorkflowTaskCompletion
+from tempyral.replay._local_activities import is_local_activity_marker
+from tempyral.replay._local_markers import read_marker
 
 from .conftest import load_module, workflow_classes
 
@@ -68,6 +70,7 @@ def test_replays_task_by_task_like_a_sticky_worker(replayer: Replayer) -> None:
         completion = instance.activate(
             HISTORY.events[start : end + 1], messages=_update_requests(_recorded_after(end))
         )
+        completion = _settle_local_activities(instance, completion, _recorded_after(end))
         assert completion.failure is None, completion.failure
         start = end + 1
     assert instance.activate(HISTORY.events[start:], history_complete=True).failure is None
@@ -82,6 +85,21 @@ def _recorded_after(end: int) -> list[HistoryEvent]:
             break
         following.append(event)
     return following
+
+
+def _settle_local_activities(
+    instance: WorkflowInstance, completion: WorkflowTaskCompletion, recorded: list[HistoryEvent]
+) -> WorkflowTaskCompletion:
+    """Resolve the local activities a new task asks for with the outcomes history recorded, as
+    the worker would run them; the task's completion then has their markers too."""
+    requested = {r.seq for r in completion.local_activities.start}
+    for event in recorded:
+        if is_local_activity_marker(event):
+            _, resolution = read_marker(event)
+            if resolution.seq in requested:
+                completion = instance.resolve_local_activities([resolution])
+                requested |= {r.seq for r in completion.local_activities.start}
+    return completion
 
 
 def _update_requests(events: list[HistoryEvent]) -> list[Message]:
@@ -100,6 +118,7 @@ def test_each_task_run_as_new_puts_the_official_markers_on_its_commands(
     # A new task gets its updates as protocol messages, as the server sends them.
     instance = replayer.new_instance(HISTORY.workflow_id)
     completion = instance.activate(HISTORY.events[: end + 1], messages=_update_requests(following))
+    completion = _settle_local_activities(instance, completion, following)
     assert completion.failure is None, completion.failure
     ours = [list(c.event_group_markers) for c in completion.commands if c.event_group_markers]
     theirs = [list(e.event_group_markers) for e in following if e.event_group_markers]

@@ -462,6 +462,10 @@ class WorkflowMachines:
                 for patch in self.patches.machines_for(
                     patch_id, deprecated, source, replaying=self.replaying
                 ):
+                    # The marker and its change-version upsert both join the call's groups.
+                    marked: command_pb2.Command | None = getattr(patch, "command", None)
+                    if marked is not None:
+                        marked.event_group_markers.extend(intent.event_group_markers)
                     self._add(patch)
             case i.UpsertSearchAttributes() | i.ModifyWorkflowProperties():
                 self._add(self._property_machine(intent))

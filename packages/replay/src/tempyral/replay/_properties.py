@@ -31,6 +31,7 @@ from tempyral.replay import _intents as i
 from tempyral.replay import _jobs as j
 from tempyral.replay._interceptor_api import PatchActivationInput
 from tempyral.replay._machines.upsert_search_attributes import upsert_search_attributes_command
+from tempyral.workflow._event_groups import capture_event_group_markers
 
 if TYPE_CHECKING:
     from tempyral.replay._runtime import WorkflowRuntime
@@ -96,7 +97,8 @@ class RunProperties:
             use_patch = True
         self._patches_memo[patch_id] = use_patch
         if use_patch:
-            runtime.issue(i.SetPatchMarker(patch_id, deprecated))
+            markers = tuple(capture_event_group_markers(None))
+            runtime.issue(i.SetPatchMarker(patch_id, deprecated, event_group_markers=markers))
         return use_patch
 
     # -- search attributes --------------------------------------------------------------------

@@ -441,7 +441,8 @@ def patched(id: str, *, event_groups: Any = None) -> bool:
     True when the run is not replaying (a marker is recorded) or when its history has the
     patch's marker; the answer stays the same for the rest of the run.
     """
-    return _Runtime.current().workflow_patch(id, deprecated=False)
+    with _direct_event_groups(event_groups):
+        return _Runtime.current().workflow_patch(id, deprecated=False)
 
 
 def deprecate_patch(id: str, *, event_groups: Any = None) -> None:

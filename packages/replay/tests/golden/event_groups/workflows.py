@@ -12,8 +12,9 @@ from tempyral import workflow
 
 @workflow.defn
 class Grouped:
-    """Commands in nested scopes, with a call's own groups, a cancelled timer whose cancellation
-    joins its group, and signal and update handlers whose commands join their own groups."""
+    """Commands in nested scopes, with a call's own groups, patch and local activity markers in a
+    scope, a cancelled timer whose cancellation joins its group, and signal and update handlers
+    whose commands join their own groups."""
 
     def __init__(self) -> None:
         self.poked = False
@@ -41,6 +42,11 @@ class Grouped:
             with billing.scope():
                 await workflow.sleep(timedelta(milliseconds=10))
         await workflow.sleep(timedelta(milliseconds=10), event_groups=[billing])
+        with billing.scope():
+            workflow.patched("grouped-change")  # its marker joins "billing"
+            await workflow.execute_local_activity(
+                "greet", "ledger", start_to_close_timeout=timedelta(seconds=10)
+            )
         with shipping.scope():
             long_nap = asyncio.ensure_future(workflow.sleep(timedelta(hours=1)))
         await workflow.sleep(timedelta(milliseconds=10))  # the long nap's timer is sent
