@@ -1,5 +1,6 @@
 """Golden histories of workflows that moved between workers of different build IDs and
-deployment versions, recorded under the official SDK (``golden/versioning/record.py``), replay in
+deployment versions, or saw their deployment's current version move on, recorded under the
+official SDK (``golden/versioning/record.py``), replay in
 tempyral: in one batch, at every task boundary and task by task. Each replayed task reports the
 version history says completed it (the workflow branches on it, so a wrong answer is a
 nondeterminism error), and the last task run as new on the second worker's version computes the
@@ -39,6 +40,8 @@ BY_NAME = dict(HISTORIES)
 SECOND_WORKER = {
     "build_ids": WorkerDeploymentVersion("", "golden-build-b"),
     "deployments": WorkerDeploymentVersion("golden-deployment", "2.0"),
+    # Pinned to 1.0: its last task ran there, after the current version had moved to 2.0.
+    "target_changed": WorkerDeploymentVersion("golden-deployment-target", "1.0"),
 }
 
 
@@ -85,6 +88,11 @@ def test_the_official_runs_saw_the_version_change() -> None:
         "golden-deployment.1.0",
         "golden-deployment.1.0",
         "golden-deployment.2.0",
+    ]
+    # A pinned run on a versioned worker hears that the deployment's current version moved on.
+    assert _result(BY_NAME["target_changed"]) == [
+        ["1.0", "golden-deployment-target.1.0", False],
+        ["1.0", "golden-deployment-target.1.0", True],
     ]
 
 

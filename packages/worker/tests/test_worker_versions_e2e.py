@@ -1,6 +1,8 @@
 """The worker version a workflow task reports (``workflow.info().get_current_build_id()``,
-``get_current_deployment_version()``), end to end: a run's first tasks on one tempyral worker,
-its last on another with a different build ID or deployment version, against a dev server.
+``get_current_deployment_version()``, ``is_target_worker_deployment_version_changed()``), end to
+end: a run's first tasks on one tempyral worker, its last on another with a different build ID
+or deployment version, and a pinned run on a versioned deployment whose current version moves
+on, against a dev server.
 
 The workflows (``replay/tests/golden/versioning/workflows.py``) branch on the version, so the
 histories tempyral writes prove the version is recorded and read back deterministically: they
@@ -22,9 +24,11 @@ from typing import Any
 import pytest
 
 from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.api.workflowservice.v1 import SetWorkerDeploymentCurrentVersionRequest
 from tempyral.client import Client, WorkflowHandle
-from tempyral.common import WorkerDeploymentVersion
+from tempyral.common import VersioningBehavior, WorkerDeploymentVersion
 from tempyral.replay import Replayer
+from tempyral.service import RPCError
 from tempyral.worker import Worker, WorkerDeploymentConfig
 
 pytestmark = pytest.mark.integration
@@ -131,5 +135,62 @@ async def test_the_deployment_version_changes_with_the_worker_that_runs_the_task
         ["1.0", f"{wf.DEPLOYMENT}.1.0", False],
         ["1.0", f"{wf.DEPLOYMENT}.1.0", False],
         ["2.0", f"{wf.DEPLOYMENT}.2.0", False],
+    ]
+    await _replays_in_both(handle, tmp_path)
+
+
+async def _set_current(client: Client, deployment: str, build_id: str) -> None:
+    # The server knows a version once its worker has polled: retry for a while.
+    for _ in range(100):
+        try:
+            await client.workflow_service.set_worker_deployment_current_version(
+                SetWorkerDeploymentCurrentVersionRequest(
+                    namespace=client.namespace, deployment_name=deployment, build_id=build_id
+                )
+            )
+            return
+        except RPCError:
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{deployment}.{build_id} never became current")
+
+
+async def test_a_pinned_run_hears_that_the_target_version_changed(
+    client: Client, tmp_path: Path
+) -> None:
+    task_queue = f"versions-{uuid.uuid4()}"
+    deployment = f"target-{uuid.uuid4().hex[:8]}"
+
+    def worker(build_id: str) -> Worker:
+        return Worker(
+            client,
+            task_queue=task_queue,
+            workflows=wf.WORKFLOWS,
+            # No sticky queue, as in the golden recording: the server flags a changed target
+            # version on tasks dispatched through the versioned task queue.
+            max_cached_workflows=0,
+            deployment_config=WorkerDeploymentConfig(
+                version=WorkerDeploymentVersion(deployment_name=deployment, build_id=build_id),
+                use_worker_versioning=True,
+                default_versioning_behavior=VersioningBehavior.PINNED,
+            ),
+        )
+
+    async with worker("1.0"):
+        await _set_current(client, deployment, "1.0")
+        handle = await client.start_workflow(
+            wf.NoticesNewTarget.run, id=f"target-{uuid.uuid4()}", task_queue=task_queue
+        )
+        completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        for _ in range(150):
+            if any(e.event_type == completed for e in (await handle.fetch_history()).events):
+                break
+            await asyncio.sleep(0.1)
+        async with worker("2.0"):
+            await _set_current(client, deployment, "2.0")
+            await handle.signal("go")
+            result = await asyncio.wait_for(handle.result(), 30)
+    assert result == [
+        ["1.0", f"{deployment}.1.0", False],
+        ["1.0", f"{deployment}.1.0", True],
     ]
     await _replays_in_both(handle, tmp_path)

@@ -7,7 +7,9 @@ Run it from the repository root to refresh ``histories/``::
 Like ``golden/patching/record.py``, it starts a dev server and runs ``workflows.py`` (with
 ``tempyral.workflow`` aliased to the official module). Each workflow's first tasks run on one
 official worker; that worker stops, and a second worker with another build ID (``build_ids``) or
-deployment version (``deployments``, unversioned deployment workers) runs the last task.
+deployment version (``deployments``, unversioned deployment workers) runs the last task. In
+``target_changed`` a run pinned to version 1.0 of a versioned deployment waits while the
+deployment's current version moves to 2.0; its next task says the target changed.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from typing import Any
 
 import temporalio.common
 import temporalio.workflow
+from temporalio.api.workflowservice.v1 import SetWorkerDeploymentCurrentVersionRequest
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkerDeploymentVersion
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.service import RPCError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkerDeploymentConfig
 
 HERE = Path(__file__).parent
@@ -83,6 +87,50 @@ async def _moved(
     return handle
 
 
+async def _set_current(client: Client, deployment: str, build_id: str) -> None:
+    """Make ``build_id`` the deployment's current version (the server knows a version once its
+    worker has polled, so this retries for a while)."""
+    for _ in range(100):
+        try:
+            await client.workflow_service.set_worker_deployment_current_version(
+                SetWorkerDeploymentCurrentVersionRequest(
+                    namespace=client.namespace, deployment_name=deployment, build_id=build_id
+                )
+            )
+            return
+        except RPCError:
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{deployment}.{build_id} never became current")
+
+
+async def _target_changed(client: Client, wf: Any) -> WorkflowHandle[Any, Any]:
+    """A pinned run on version 1.0 sees the current version move to 2.0."""
+    task_queue = f"{TASK_QUEUE}-target"
+    deployment = f"{wf.DEPLOYMENT}-target"
+
+    def versioned(build_id: str) -> dict[str, Any]:
+        return {
+            "deployment_config": WorkerDeploymentConfig(
+                version=WorkerDeploymentVersion(deployment_name=deployment, build_id=build_id),
+                use_worker_versioning=True,
+                default_versioning_behavior=VersioningBehavior.PINNED,
+            )
+        }
+
+    async with _worker(client, wf, task_queue, **versioned("1.0")):
+        await _set_current(client, deployment, "1.0")
+        workflow_id = f"golden-target-{uuid.uuid4().hex[:8]}"
+        handle = await client.start_workflow(
+            wf.NoticesNewTarget.run, id=workflow_id, task_queue=task_queue
+        )
+        await shared.wait_started(handle, "WORKFLOW_TASK_COMPLETED")
+        async with _worker(client, wf, task_queue, **versioned("2.0")):
+            await _set_current(client, deployment, "2.0")
+            await handle.signal("go")
+            print(f"  target_changed: {await handle.result()}")
+    return handle
+
+
 async def main() -> None:
     from tempyral.testing import DevServer
 
@@ -105,8 +153,12 @@ async def main() -> None:
                 {"deployment_config": _deployment(wf.DEPLOYMENT, "2.0")},
             ),
         }
-        for name, (fn, first, second) in scenarios.items():
-            handle = await _moved(client, wf, fn, name, first, second)
+        handles = {
+            name: await _moved(client, wf, fn, name, first, second)
+            for name, (fn, first, second) in scenarios.items()
+        }
+        handles["target_changed"] = await _target_changed(client, wf)
+        for name, handle in handles.items():
             history = await handle.fetch_history()
             (OUT / f"{name}.json").write_text(history.to_json() + "\n")
             index[name] = handle.id

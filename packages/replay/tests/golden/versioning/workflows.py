@@ -63,4 +63,24 @@ class Deployments(_MovesBetweenWorkers):
         return await self._run()
 
 
-WORKFLOWS = [BuildIds, Deployments]
+@workflow.defn
+class NoticesNewTarget:
+    """A pinned run that waits while the deployment's current version moves on: its next task
+    says the target version changed."""
+
+    def __init__(self) -> None:
+        self.proceed = False
+
+    @workflow.signal
+    def go(self) -> None:
+        self.proceed = True
+
+    @workflow.run
+    async def run(self) -> list[list[Any]]:
+        seen = [_seen()]
+        await workflow.wait_condition(lambda: self.proceed)
+        seen.append(_seen())
+        return seen
+
+
+WORKFLOWS = [BuildIds, Deployments, NoticesNewTarget]

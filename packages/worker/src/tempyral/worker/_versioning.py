@@ -67,6 +67,14 @@ class VersioningStrategy:
             return self.deployment.version
         return WorkerDeploymentVersion("", self.build_id) if self.build_id else None
 
+    def default_versioning_behavior(self) -> int:
+        """The behavior a versioned deployment worker reports for a workflow task (the proto
+        enum's value; 0 when not versioned), as the Core SDK does when the workflow names none."""
+        deployment = self.deployment
+        if deployment is None or not deployment.use_worker_versioning:
+            return 0
+        return int(deployment.default_versioning_behavior)
+
     def capabilities(self) -> WorkerVersionCapabilities | None:
         if not self.server_supports_build_ids:
             return None

@@ -353,6 +353,8 @@ class WorkflowTaskHandler:
         options = self._versioning.deployment_options()
         if options is not None:
             request.deployment_options.CopyFrom(options)
+        # Per-workflow behaviors (@workflow.defn(versioning_behavior=...)) are not sent yet.
+        request.versioning_behavior = self._versioning.default_versioning_behavior()  # type: ignore[assignment]
         return request
 
     async def _answer_queries(
