@@ -24,7 +24,11 @@ from typing import Any
 import pytest
 
 from tempyral.api.enums.v1.event_type_pb2 import EventType
-from tempyral.api.workflowservice.v1 import SetWorkerDeploymentCurrentVersionRequest
+from tempyral.api.enums.v1.task_queue_pb2 import ROUTING_CONFIG_UPDATE_STATE_COMPLETED
+from tempyral.api.workflowservice.v1 import (
+    DescribeWorkerDeploymentRequest,
+    SetWorkerDeploymentCurrentVersionRequest,
+)
 from tempyral.client import Client, WorkflowHandle
 from tempyral.common import VersioningBehavior, WorkerDeploymentVersion
 from tempyral.replay import Replayer
@@ -148,14 +152,35 @@ async def _set_current(client: Client, deployment: str, build_id: str) -> None:
                     namespace=client.namespace, deployment_name=deployment, build_id=build_id
                 )
             )
-            return
+            break
         except RPCError:
             await asyncio.sleep(0.2)
-    raise TimeoutError(f"{deployment}.{build_id} never became current")
+    else:
+        raise TimeoutError(f"{deployment}.{build_id} never became current")
+    # The new routing reaches the task queues a moment later: wait until it has.
+    for _ in range(100):
+        described = await client.workflow_service.describe_worker_deployment(
+            DescribeWorkerDeploymentRequest(namespace=client.namespace, deployment_name=deployment)
+        )
+        info = described.worker_deployment_info
+        if (
+            info.routing_config.current_deployment_version.build_id == build_id
+            and info.routing_config_update_state == ROUTING_CONFIG_UPDATE_STATE_COMPLETED
+        ):
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"the routing to {deployment}.{build_id} never reached the task queues")
 
 
+@pytest.mark.parametrize(
+    ("workflow_run", "worker_default"),
+    [
+        ("NoticesNewTarget", VersioningBehavior.PINNED),  # pinned by the worker's default
+        ("PinnedNoticesNewTarget", VersioningBehavior.AUTO_UPGRADE),  # by its definition
+    ],
+)
 async def test_a_pinned_run_hears_that_the_target_version_changed(
-    client: Client, tmp_path: Path
+    client: Client, tmp_path: Path, workflow_run: str, worker_default: VersioningBehavior
 ) -> None:
     task_queue = f"versions-{uuid.uuid4()}"
     deployment = f"target-{uuid.uuid4().hex[:8]}"
@@ -171,14 +196,14 @@ async def test_a_pinned_run_hears_that_the_target_version_changed(
             deployment_config=WorkerDeploymentConfig(
                 version=WorkerDeploymentVersion(deployment_name=deployment, build_id=build_id),
                 use_worker_versioning=True,
-                default_versioning_behavior=VersioningBehavior.PINNED,
+                default_versioning_behavior=worker_default,
             ),
         )
 
     async with worker("1.0"):
         await _set_current(client, deployment, "1.0")
         handle = await client.start_workflow(
-            wf.NoticesNewTarget.run, id=f"target-{uuid.uuid4()}", task_queue=task_queue
+            workflow_run, id=f"target-{uuid.uuid4()}", task_queue=task_queue
         )
         completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
         for _ in range(150):

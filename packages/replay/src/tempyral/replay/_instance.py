@@ -82,6 +82,8 @@ class WorkflowTaskCompletion:
     finished: bool = False
     local_activities: LocalActivityWork = field(default_factory=LocalActivityWork)
     """Local activities the worker must start or cancel before the task can be completed."""
+    versioning_behavior: int = 0
+    """The workflow's versioning behavior (``VersioningBehavior`` value; 0: the worker's)."""
 
 
 class WorkflowInstance:
@@ -244,6 +246,8 @@ class WorkflowInstance:
             jobs = machines.take_jobs()
         machines.prepare_commands()
         completion.commands = machines.unsent_commands()
+        if self.runtime is not None and self.runtime.versioning_behavior:
+            completion.versioning_behavior = int(self.runtime.versioning_behavior)
         completion.local_activities = machines.local_activities.take_work()
         if not replaying:
             machines.flags.record_all_implemented()

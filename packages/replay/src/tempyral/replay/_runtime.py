@@ -106,6 +106,8 @@ class WorkflowRuntime:
     ) -> None:
         self.extern_functions: Mapping[str, Callable[..., Any]] = extern_functions or {}
         self.definition = definition
+        # What each task completion reports (0: the worker's default), as the official SDK does.
+        self.versioning_behavior: Any = definition.versioning_behavior
         self.patch_activation_callback = patch_activation_callback
         self._metric_meter: MetricMeter = metric_meter
         self.workflow_id = workflow_id
@@ -308,6 +310,8 @@ class WorkflowRuntime:
                 "@workflow.dynamic_config method must return a workflow.DynamicWorkflowConfig,"
                 f" not {type(config).__name__}"
             )
+        if config.versioning_behavior:
+            self.versioning_behavior = config.versioning_behavior
         if config.failure_exception_types is not None:
             self.workflow_failure_exception_types = tuple(config.failure_exception_types)
             self.failure_exception_types = (

@@ -25,7 +25,11 @@ from typing import Any
 
 import temporalio.common
 import temporalio.workflow
-from temporalio.api.workflowservice.v1 import SetWorkerDeploymentCurrentVersionRequest
+from temporalio.api.enums.v1 import ROUTING_CONFIG_UPDATE_STATE_COMPLETED
+from temporalio.api.workflowservice.v1 import (
+    DescribeWorkerDeploymentRequest,
+    SetWorkerDeploymentCurrentVersionRequest,
+)
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
 from temporalio.service import RPCError
@@ -97,10 +101,23 @@ async def _set_current(client: Client, deployment: str, build_id: str) -> None:
                     namespace=client.namespace, deployment_name=deployment, build_id=build_id
                 )
             )
-            return
+            break
         except RPCError:
             await asyncio.sleep(0.2)
-    raise TimeoutError(f"{deployment}.{build_id} never became current")
+    else:
+        raise TimeoutError(f"{deployment}.{build_id} never became current")
+    for _ in range(100):  # the new routing reaches the task queues a moment later
+        described = await client.workflow_service.describe_worker_deployment(
+            DescribeWorkerDeploymentRequest(namespace=client.namespace, deployment_name=deployment)
+        )
+        info = described.worker_deployment_info
+        if (
+            info.routing_config.current_deployment_version.build_id == build_id
+            and info.routing_config_update_state == ROUTING_CONFIG_UPDATE_STATE_COMPLETED
+        ):
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"the routing to {deployment}.{build_id} never reached the task queues")
 
 
 async def _target_changed(client: Client, wf: Any) -> WorkflowHandle[Any, Any]:

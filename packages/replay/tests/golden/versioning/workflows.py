@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from tempyral import workflow
+from tempyral.common import VersioningBehavior
 
 FIRST_BUILD = "golden-build-a"
 SECOND_BUILD = "golden-build-b"
@@ -83,4 +84,13 @@ class NoticesNewTarget:
         return seen
 
 
-WORKFLOWS = [BuildIds, Deployments, NoticesNewTarget]
+@workflow.defn(versioning_behavior=VersioningBehavior.PINNED)
+class PinnedNoticesNewTarget(NoticesNewTarget):
+    """The same, pinned by its definition rather than by its worker's default."""
+
+    @workflow.run
+    async def run(self) -> list[list[Any]]:
+        return await super().run()
+
+
+WORKFLOWS = [BuildIds, Deployments, NoticesNewTarget, PinnedNoticesNewTarget]

@@ -220,6 +220,8 @@ class WorkflowTaskHandler:
         for query_id, answer in (await self._answer_queries(instance, task.queries)).items():
             request.query_results[query_id].CopyFrom(answer)
         request.messages.extend(completion.messages)
+        if completion.versioning_behavior:  # the workflow's own outranks the worker's default
+            request.versioning_behavior = completion.versioning_behavior  # type: ignore[assignment]
         heartbeat = not completion.finished and instance.local_activities_outstanding > 0
         if heartbeat:
             # Local activities still run: keep the task alive with a new one handed back here.
@@ -353,7 +355,6 @@ class WorkflowTaskHandler:
         options = self._versioning.deployment_options()
         if options is not None:
             request.deployment_options.CopyFrom(options)
-        # Per-workflow behaviors (@workflow.defn(versioning_behavior=...)) are not sent yet.
         request.versioning_behavior = self._versioning.default_versioning_behavior()  # type: ignore[assignment]
         return request
 
