@@ -25,7 +25,7 @@ from typing import Any
 
 import temporalio.common
 import temporalio.workflow
-from temporalio.api.enums.v1 import ROUTING_CONFIG_UPDATE_STATE_COMPLETED
+from temporalio.api.enums.v1.task_queue_pb2 import ROUTING_CONFIG_UPDATE_STATE_COMPLETED
 from temporalio.api.workflowservice.v1 import (
     DescribeWorkerDeploymentRequest,
     SetWorkerDeploymentCurrentVersionRequest,
