@@ -27,3 +27,13 @@ def heartbeat_until_cancelled(report: str) -> str:
 def add_in_process(a: int, b: int) -> list[int]:
     """Returns the sum and the process it ran in."""
     return [a + b, os.getpid()]
+
+
+@activity.defn
+def wait_for_worker_shutdown(report: str) -> str:
+    """Waits (in its process) until the worker shuts down, then says so."""
+    Path(report).write_text("started")
+    while not activity.is_worker_shutdown():
+        activity.wait_for_worker_shutdown_sync(0.1)
+    Path(report).write_text(f"saw the worker shut down in process {os.getpid()}")
+    return "finished after shutdown"

@@ -10,7 +10,9 @@ import concurrent.futures
 import multiprocessing
 import os
 import sys
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,11 @@ pytestmark = pytest.mark.integration
 # The activities are pickled by reference: their module must import by the same plain name in
 # the pool's processes (which start with this process's sys.path) as here.
 sys.path.insert(0, str(Path(__file__).parent))
-from process_pool_activities import add_in_process, heartbeat_until_cancelled  # noqa: E402
+from process_pool_activities import (  # noqa: E402
+    add_in_process,
+    heartbeat_until_cancelled,
+    wait_for_worker_shutdown,
+)
 
 # A fresh interpreter per process: forking a process with live gRPC threads is not safe.
 SPAWN = multiprocessing.get_context("spawn")
@@ -109,3 +115,33 @@ async def test_a_process_pool_activity_heartbeats_and_is_cancelled(
     seen = report.read_text()  # the cancellation reached the activity in its process
     assert seen.startswith(f"cancelled in process {beats[0]} after ")
     assert int(seen.split()[-2]) >= beats[1]
+
+
+async def test_a_process_pool_activity_sees_the_worker_shut_down(
+    client: Any, task_queue: str, pool: Any, tmp_path: Path
+) -> None:
+    executor, manager = pool
+    report = tmp_path / "report.txt"
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        activities=[wait_for_worker_shutdown],
+        activity_executor=executor,
+        shared_state_manager=manager,
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+    async with worker:
+        handle = await client.start_activity(
+            wait_for_worker_shutdown,
+            str(report),
+            id=f"shutdown-{uuid.uuid4()}",
+            task_queue=task_queue,
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        for _ in range(200):
+            if report.exists():
+                break
+            await asyncio.sleep(0.1)
+    # The worker waited for the attempt, which heard the shutdown in its own process.
+    assert report.read_text().startswith("saw the worker shut down in process ")
+    assert await handle.result() == "finished after shutdown"
