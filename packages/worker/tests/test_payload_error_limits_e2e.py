@@ -1,7 +1,7 @@
 """The namespace's payload error limits on a tempyral worker against a dev server (2 MiB): a
 workflow task whose result is over the limit fails with cause ``PAYLOADS_TOO_LARGE`` instead of
-being sent, and an activity whose result is over it fails with a retryable ``PayloadsTooLarge``
-application failure, as the official Core SDK does."""
+being sent, and an activity whose result or heartbeat details are over it fails with a
+retryable ``PayloadsTooLarge`` application failure, as the official Core SDK does."""
 
 from __future__ import annotations
 
@@ -35,13 +35,20 @@ async def big_result(size: int) -> str:
     return "x" * size
 
 
+@activity.defn
+async def big_heartbeat(size: int) -> str:
+    activity.heartbeat("x" * size)
+    await asyncio.sleep(10)  # cancelled when the heartbeat is refused
+    return "never"
+
+
 @workflow.defn
 class CallsBigActivity:
     @workflow.run
-    async def run(self, size: int) -> list[str]:
+    async def run(self, size: int, name: str = "big_result") -> list[str]:
         try:
             await workflow.execute_activity(
-                big_result,
+                name,
                 size,
                 start_to_close_timeout=timedelta(seconds=20),
                 retry_policy=RetryPolicy(maximum_attempts=1),
@@ -94,3 +101,17 @@ async def test_an_activity_result_under_the_limit_completes(client: Client) -> N
             CallsBigActivity.run, 1024, id=f"small-{uuid.uuid4()}", task_queue=task_queue
         )
     assert result == ["completed"]
+
+
+async def test_heartbeat_details_over_the_limit_fail_the_attempt(client: Client) -> None:
+    task_queue = f"too-large-{uuid.uuid4()}"
+    async with Worker(
+        client, task_queue=task_queue, workflows=[CallsBigActivity], activities=[big_heartbeat]
+    ):
+        result = await client.execute_workflow(
+            CallsBigActivity.run,
+            args=[TOO_LARGE, "big_heartbeat"],
+            id=f"too-large-{uuid.uuid4()}",
+            task_queue=task_queue,
+        )
+    assert result == ["PayloadsTooLarge", "False", "[TMPRL1103] Attempted to upload payloads"]

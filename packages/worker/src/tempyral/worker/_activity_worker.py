@@ -62,7 +62,7 @@ from tempyral.worker._interceptor import (
     Interceptor,
 )
 from tempyral.worker._metrics import activity_labels, runtime_meter, worker_metrics
-from tempyral.worker._payload_errors import PayloadErrorLimits
+from tempyral.worker._payload_errors import PayloadErrorLimits, PayloadsTooLargeError
 from tempyral.worker._poller import TaskPoller
 from tempyral.worker._poller_scaling import PollerScaler
 from tempyral.worker._shared_state import SharedStateManager
@@ -537,5 +537,8 @@ class ActivityWorker:
     async def _record_heartbeat_rpc(
         self, request: RecordActivityTaskHeartbeatRequest
     ) -> RecordActivityTaskHeartbeatResponse:
+        too_large = self._payload_errors.violation(request)
+        if too_large is not None:  # the attempt fails with it, as for unconvertible details
+            raise PayloadsTooLargeError(too_large)
         service = worker_workflow_service(self.client)
         return await service.record_activity_task_heartbeat(request, retry=True)

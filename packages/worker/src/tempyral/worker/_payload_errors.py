@@ -5,8 +5,8 @@ memo exceeds its memo size limit), and the task then times out and is retried to
 official Core SDK does, a worker reads those limits from ``DescribeNamespace`` when it starts
 (unless ``disable_payload_error_limit``) and measures each completion first
 (``tempyral.service.payload_limit_violations``): a workflow task whose commands are too large
-fails with cause ``PAYLOADS_TOO_LARGE``, and an activity whose result is too large fails (a
-retryable ``PayloadsTooLarge`` application failure) instead of completing.
+fails with cause ``PAYLOADS_TOO_LARGE``, and an activity whose result (or heartbeat details) is
+too large fails (a retryable ``PayloadsTooLarge`` application failure) instead.
 """
 
 from __future__ import annotations
