@@ -15,6 +15,7 @@ REPLAY = [
     "LocalActivityRequest",
     "LocalActivityResolution",
     "NondeterminismError",
+    "PatchActivationInput",
     "ReplayError",
     "Replayer",
     "ReplayerConfig",
@@ -35,6 +36,11 @@ REPLAY = [
     "WorkflowReplayResult",
     "WorkflowReplayResults",
     "WorkflowTaskCompletion",
+    "RunnerWorkflowInstance",
+    "WorkflowActivation",
+    "WorkflowActivationCompletion",
+    "WorkflowInstanceDetails",
+    "create_default_instance",
 ]
 
 WORKFLOW = [
@@ -69,6 +75,7 @@ WORKFLOW = [
     "ChildWorkflowCancellationType",
     "ChildWorkflowHandle",
     "ContinueAsNewError",
+    "EventGroup",
     "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
@@ -85,10 +92,12 @@ WORKFLOW = [
     "as_completed",
     "cancellation_reason",
     "continue_as_new",
+    "create_event_group",
     "create_nexus_client",
     "current_update_info",
     "defn",
     "deprecate_patch",
+    "extern_functions",
     "execute_activity",
     "execute_local_activity",
     "execute_local_activity_class",
@@ -261,17 +270,9 @@ def test_signatures_take_the_official_parameter_names() -> None:
         assert ours == theirs[name], name
 
 
-_SANDBOX = "tempyral has no per-run sandbox"
-_EVENT_GROUPS = (
-    "event groups (experimental upstream) put markers on every kind of command and on inbound"
-    " signals and updates, engine-wide: not built"
-)
 # Official public names of temporalio.workflow that tempyral.workflow does not offer, and why.
 WORKFLOW_NOT_BUILT: dict[str, str] = {
     "annotations": "the official module's `from __future__ import annotations`, not API",
-    "extern_functions": _SANDBOX + " (extern functions pass values out of it)",
-    "EventGroup": _EVENT_GROUPS,
-    "create_event_group": _EVENT_GROUPS,
 }
 
 

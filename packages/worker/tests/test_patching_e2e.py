@@ -25,7 +25,7 @@ from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.sdk.v1 import workflow_metadata_pb2
 from tempyral.client import Client, WorkflowHandle
 from tempyral.testing import DevServer, find_temporal_binary
-from tempyral.worker import Worker
+from tempyral.worker import PatchActivationInput, Worker
 
 pytestmark = pytest.mark.integration
 
@@ -186,3 +186,44 @@ async def test_the_cli_shows_the_stack_and_the_metadata_query_answers(
         assert "__stack_trace" in [d.name for d in metadata.definition.query_definitions]
         await handle.signal(wf.Resettable.proceed)
         await asyncio.wait_for(handle.result(), 30)
+
+
+async def test_a_patch_activation_callback_decides_new_patches(
+    client: Client, tmp_path: Path
+) -> None:
+    task_queue = f"patch-callback-{uuid.uuid4()}"
+    asked: list[tuple[str, str]] = []
+
+    def only_other_change(input: PatchActivationInput) -> bool:
+        asked.append((input.patch_id, input.workflow_info.workflow_type))
+        return input.patch_id != "my-change"
+
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=wf.WORKFLOWS,
+        max_cached_workflows=0,  # every task replays: the callback is asked only once per patch
+        patch_activation_callback=only_other_change,
+    ):
+        handle = await _start(client, wf.Patched.run, task_queue=task_queue)
+        assert await asyncio.wait_for(handle.result(), 30) == [False, False, True]
+    assert asked == [("my-change", "Patched"), ("other-change", "Patched")]
+    history = await handle.fetch_history()
+    markers = [
+        e.marker_recorded_event_attributes.marker_name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert markers == ["core_patch"]  # other-change only
+    path = tmp_path / "patched.json"
+    path.write_text(json.dumps({"workflow_id": handle.id, "history": history.to_json_dict()}))
+    replay = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, str(OFFICIAL_REPLAY), str(WORKFLOWS_FILE), str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "OK 1" in replay.stdout

@@ -58,6 +58,7 @@ SNAPSHOT: dict[str, list[str]] = {
         "LocalActivitySlotInfo",
         "NexusOperationInboundInterceptor",
         "NexusSlotInfo",
+        "PatchActivationInput",
         "Plugin",
         "PollerBehavior",
         "PollerBehaviorAutoscaling",
@@ -68,6 +69,8 @@ SNAPSHOT: dict[str, list[str]] = {
         "ResourceBasedSlotSupplier",
         "ResourceBasedTunerConfig",
         "SandboxedWorkflowRunner",
+        "SharedHeartbeatSender",
+        "SharedStateManager",
         "SignalChildWorkflowInput",
         "SignalExternalWorkflowInput",
         "SlotInfo",
@@ -86,6 +89,8 @@ SNAPSHOT: dict[str, list[str]] = {
         "WorkerDeploymentVersion",
         "WorkerTuner",
         "WorkflowInboundInterceptor",
+        "WorkflowInstance",
+        "WorkflowInstanceDetails",
         "WorkflowInterceptorClassInput",
         "WorkflowOutboundInterceptor",
         "WorkflowReplayResult",
@@ -95,24 +100,12 @@ SNAPSHOT: dict[str, list[str]] = {
         "load_default_build_id",
     ],
     "tempyral.worker.workflow_sandbox": ["SandboxRestrictions", "SandboxedWorkflowRunner"],
-    "tempyral.plugin": ["PluginParameter", "SimplePlugin"],
+    "tempyral.plugin": ["PluginParameter", "SimplePlugin", "T"],
 }
 
-_WORKFLOW_SIDE = {
-    # Not built yet: patch activation input, the instance classes of custom workflow runners.
-    "PatchActivationInput",
-    "WorkflowInstance",
-    "WorkflowInstanceDetails",
-}
-_NOT_BUILT = {
-    # Process-pool activities.
-    "SharedHeartbeatSender",
-    "SharedStateManager",
-}
 NOT_SUPPORTED_YET: dict[str, set[str]] = {
-    "temporalio.worker": _WORKFLOW_SIDE | _NOT_BUILT,
-    # The TypeVar of its annotations, which the official module leaves public by accident.
-    "temporalio.plugin": {"T"},
+    "temporalio.worker": set(),
+    "temporalio.plugin": set(),
     # The sandbox's own errors and matchers: tempyral has no sandbox.
     "temporalio.worker.workflow_sandbox": {
         "RestrictedWorkflowAccessError",

@@ -4,7 +4,8 @@ wrong and what to do."""
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,8 @@ from tempyral.common import RawValue, VersioningBehavior, WorkerDeploymentVersio
 from tempyral.worker import (
     PollerBehaviorAutoscaling,
     SandboxedWorkflowRunner,
+    SharedHeartbeatSender,
+    SharedStateManager,
     UnsandboxedWorkflowRunner,
     Worker,
     WorkerDeploymentConfig,
@@ -36,6 +39,21 @@ async def same_name(x: int) -> int:
 @activity.defn
 def blocking(x: int) -> int:
     return x
+
+
+class _UnusedSharedState(SharedStateManager):
+    """Creating a worker only checks that a manager is given; nothing here runs."""
+
+    def new_event(self) -> threading.Event:
+        raise AssertionError("not used")
+
+    async def register_heartbeater(
+        self, task_token: bytes, heartbeat: Callable[..., None]
+    ) -> SharedHeartbeatSender:
+        raise AssertionError("not used")
+
+    async def unregister_heartbeater(self, task_token: bytes) -> None:
+        raise AssertionError("not used")
 
 
 @activity.defn(dynamic=True)
@@ -93,11 +111,18 @@ def test_official_decorator_is_named(client: Any) -> None:
 def test_sync_activities_need_a_thread_pool(client: Any) -> None:
     with pytest.raises(ValueError, match="blocking is not async so an activity_executor"):
         make(client, activities=[blocking])
-    with (
-        concurrent.futures.ProcessPoolExecutor(1) as processes,
-        pytest.raises(NotImplementedError, match="ThreadPoolExecutor only"),
-    ):
-        make(client, activities=[blocking], activity_executor=processes)
+    with concurrent.futures.ProcessPoolExecutor(1) as processes:
+        with pytest.raises(ValueError, match="so a shared_state_manager must be present"):
+            make(client, activities=[blocking], activity_executor=processes)
+        pooled = {"activity_executor": processes, "shared_state_manager": _UnusedSharedState()}
+        make(client, activities=[blocking], **pooled)
+
+        @activity.defn(name="local")
+        def local(x: int) -> int:  # a closure: a process pool cannot pickle it
+            return x
+
+        with pytest.raises(TypeError, match="local must be picklable"):
+            make(client, activities=[local], **pooled)
     with concurrent.futures.ThreadPoolExecutor(4) as threads:
         with pytest.warns(UserWarning, match="max_workers is only 4"):
             make(

@@ -365,3 +365,40 @@ async def test_continue_as_new_goes_through_the_outbound_chain_with_its_headers(
     started = second.events[0].workflow_execution_started_event_attributes
     assert started.continued_execution_run_id == handle.first_execution_run_id
     assert tenant(started.header.fields) == "initech"
+
+
+class _OffersExternFunctions(Interceptor):
+    """Offers functions to workflow code through ``unsafe_extern_functions``; intercepts nothing."""
+
+    def __init__(self, name: str, fn: Any) -> None:
+        self._name = name
+        self._fn = fn
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor] | None:
+        input.unsafe_extern_functions[self._name] = self._fn
+        return None
+
+
+@workflow.defn
+class CallsExternFunctions:
+    @workflow.run
+    async def run(self, value: int) -> list[Any]:
+        functions = workflow.extern_functions()
+        return [sorted(functions), functions["double"](value), functions["label"](value)]
+
+
+async def test_workflow_code_calls_the_functions_interceptors_offer(client: Client) -> None:
+    task_queue = f"extern-{uuid.uuid4()}"
+    interceptors = [
+        _OffersExternFunctions("double", lambda x: 2 * x),
+        _OffersExternFunctions("label", lambda x: f"value {x}"),
+    ]
+    async with Worker(
+        client, task_queue=task_queue, workflows=[CallsExternFunctions], interceptors=interceptors
+    ):
+        result = await client.execute_workflow(
+            CallsExternFunctions.run, 21, id=f"extern-{uuid.uuid4()}", task_queue=task_queue
+        )
+    assert result == [["double", "label"], 42, "value 21"]

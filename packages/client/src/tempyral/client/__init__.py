@@ -258,6 +258,7 @@ if TYPE_CHECKING:
     from tempyral.service import GrpcCompression as GrpcCompression
     from tempyral.service import HttpConnectProxyConfig as HttpConnectProxyConfig
     from tempyral.service import KeepAliveConfig as KeepAliveConfig
+    from tempyral.service import PayloadLimitsConfig as PayloadLimitsConfig
     from tempyral.service import RetryConfig as RetryConfig
     from tempyral.service import RPCError as RPCError
     from tempyral.service import RPCStatusCode as RPCStatusCode
@@ -349,6 +350,7 @@ _DEFINED_IN: dict[str, str] = {
     "MethodSyncOrAsyncSingleParam": "tempyral.client._types",
     "MultiParamSpec": "tempyral.client._types",
     "OutboundInterceptor": "tempyral.client._interceptor",
+    "PayloadLimitsConfig": "tempyral.service",
     "Plugin": "tempyral.client._plugin",
     "ParamType": "tempyral.client._types",
     "PauseScheduleInput": "tempyral.client._inputs",

@@ -57,6 +57,7 @@ from tempyral.service import (
     HttpConnectProxyConfig,
     KeepAliveConfig,
     OperatorService,
+    PayloadLimitsConfig,
     RetryConfig,
     ServiceClient,
     TestService,
@@ -91,6 +92,7 @@ class ClientConnectConfig(TypedDict, total=False):
     http_connect_proxy_config: HttpConnectProxyConfig | None
     dns_load_balancing_config: DnsLoadBalancingConfig | None
     grpc_compression: GrpcCompression
+    payload_limits: PayloadLimitsConfig
     header_codec_behavior: HeaderCodecBehavior
 
 
@@ -141,6 +143,7 @@ class Client(
         http_connect_proxy_config: HttpConnectProxyConfig | None = None,
         dns_load_balancing_config: DnsLoadBalancingConfig | None = None,
         grpc_compression: GrpcCompression = GrpcCompression.GZIP,
+        payload_limits: PayloadLimitsConfig = PayloadLimitsConfig(),  # noqa: B008 - frozen, as upstream
         header_codec_behavior: HeaderCodecBehavior = HeaderCodecBehavior.NO_CODEC,
     ) -> Self:
         """Connect to a Temporal server.
@@ -166,6 +169,8 @@ class Client(
             http_connect_proxy_config: HTTP CONNECT proxy to go through.
             dns_load_balancing_config: Spread calls over the addresses the host resolves to.
             grpc_compression: Request compression (gzip by default).
+            payload_limits: Warning thresholds for outbound payload/memo sizes. Over-threshold
+                fields are logged but still sent. Set a threshold to 0 to disable it.
             header_codec_behavior: Whether the payload codec encodes headers.
             runtime: Telemetry of the client and its workers (default: ``Runtime.default()``).
 
@@ -184,6 +189,7 @@ class Client(
             http_connect_proxy_config=http_connect_proxy_config,
             dns_load_balancing_config=dns_load_balancing_config,
             grpc_compression=grpc_compression,
+            payload_limits=payload_limits,
             connect_timeout=connect_timeout,
             runtime=runtime,
         )

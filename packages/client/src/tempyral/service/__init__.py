@@ -6,8 +6,9 @@
 (``start_workflow_execution(req, retry=False, metadata={}, timeout=None)``), taking and returning
 ``tempyral.api`` messages. Failed calls raise :py:class:`RPCError`.
 
-Differences from ``temporalio.service``: no ``runtime``/``payload_limits`` connect options, and
-forked child processes get a working connection of their own.
+Differences from ``temporalio.service``: forked child processes get a working connection of
+their own. Added: :py:func:`payload_limit_violations` (with :py:class:`PayloadLimitViolation`),
+the measurement behind ``PayloadLimitsConfig``'s warnings and a worker's payload error limits.
 
 Tests can run a client with no server: ``ServiceClient.connect(config,
 transport=MockTransport(handler))`` answers every call with ``handler(rpc, request)`` (see
@@ -17,6 +18,7 @@ Diagnostics go through ``tempyral.common.logger``: warnings and errors reach sta
 :py:mod:`logging` (see ``tempyral.common.configure_logging``), secrets redacted.
 """
 
+import logging
 from typing import TYPE_CHECKING
 
 from tempyral.service._client import ServiceClient, ServiceRequest, ServiceResponse
@@ -32,6 +34,11 @@ from tempyral.service._config import (
 from tempyral.service._errors import RPCError, RPCStatusCode
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
 from tempyral.service._mock import MockHandler, MockTransport
+from tempyral.service._payload_limits import (
+    PayloadLimitsConfig,
+    PayloadLimitViolation,
+    payload_limit_violations,
+)
 from tempyral.service._services import (
     CloudService,
     HealthService,
@@ -44,6 +51,13 @@ from tempyral.service._transport import client_version
 if TYPE_CHECKING:
     __version__: str
 
+LOG_PROTOS = False
+"""Set to True to log every request and response (at DEBUG, on :py:data:`logger`)."""
+
+logger = logging.getLogger(__name__)
+"""The standard logger of ``tempyral.service`` (``LOG_PROTOS`` output; its children carry the
+payload size warnings)."""
+
 
 def __getattr__(name: str) -> str:
     # PEP 562: the version is read from the installed metadata only when asked for.
@@ -53,6 +67,7 @@ def __getattr__(name: str) -> str:
 
 
 __all__ = [
+    "LOG_PROTOS",
     "CloudService",
     "ConnectConfig",
     "DnsLoadBalancingConfig",
@@ -65,6 +80,8 @@ __all__ = [
     "MockHandler",
     "MockTransport",
     "OperatorService",
+    "PayloadLimitViolation",
+    "PayloadLimitsConfig",
     "RPCError",
     "RPCStatusCode",
     "RetryConfig",
@@ -75,4 +92,6 @@ __all__ = [
     "TestService",
     "WorkflowService",
     "__version__",
+    "logger",
+    "payload_limit_violations",
 ]

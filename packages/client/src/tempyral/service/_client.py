@@ -11,12 +11,14 @@ them as ``_retry`` decides. API key and metadata changes apply from the next att
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 
@@ -36,6 +38,7 @@ from tempyral.service._config import ConnectConfig, RetryConfig
 from tempyral.service._errors import RPCError, RPCStatusCode, rpc_error_from_grpc
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
 from tempyral.service._metrics import RpcMetrics
+from tempyral.service._payload_limits import warn_about_payload_sizes
 from tempyral.service._retry import RetryPlan, call_type
 from tempyral.service._rpc import NO_METADATA, lookup
 from tempyral.service._services import (
@@ -308,6 +311,10 @@ class _GrpcServiceClient(ServiceClient):
                 f"{rpc} takes a {expected.__module__}.{expected.__qualname__}, not a "
                 f"{type(req).__module__}.{type(req).__qualname__}"
             )
+        warn_about_payload_sizes(req, self.config.payload_limits)
+        log_protos = _service_module().LOG_PROTOS
+        if log_protos:
+            service_logger().debug("Service %s request to %s: %s", service, rpc, req)
         kind = call_type(method.proto_name, req)
         seconds = timeout.total_seconds() if timeout is not None else kind.default_timeout
         plan = RetryPlan(self._retry_config, kind) if retry else None
@@ -335,6 +342,10 @@ class _GrpcServiceClient(ServiceClient):
                 if self._rpc_metrics is not None:
                     elapsed = time.monotonic() - started
                     self._rpc_metrics.succeeded(method.proto_name, req, kind.is_long, elapsed)
+                if log_protos:
+                    service_logger().debug(
+                        "Service %s response from %s: %s", service, rpc, response
+                    )
                 return response
             if self._rpc_metrics is not None:
                 self._rpc_metrics.failed(method.proto_name, req, kind.is_long, error.status.name)
@@ -343,6 +354,16 @@ class _GrpcServiceClient(ServiceClient):
                 raise error from cause
             _log_retry(plan, method.proto_name, attempt, error, delay)
             await asyncio.sleep(delay)
+
+
+def _service_module() -> Any:
+    # The package's LOG_PROTOS is a switch users flip at run time (as in the official SDK).
+    return sys.modules["tempyral.service"]
+
+
+def service_logger() -> logging.Logger:
+    """``tempyral.service.logger``: where ``LOG_PROTOS`` logs requests and responses."""
+    return logging.getLogger("tempyral.service")
 
 
 def _log_retry(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 import grpc
 
 from tempyral.common._redact import redacted_repr
+from tempyral.service._payload_limits import PayloadLimitsConfig
 
 if TYPE_CHECKING:
     from tempyral.runtime import Runtime
@@ -170,6 +171,8 @@ class ConnectConfig:
     http_connect_proxy_config: HttpConnectProxyConfig | None = None
     dns_load_balancing_config: DnsLoadBalancingConfig | None = None
     grpc_compression: GrpcCompression = GrpcCompression.GZIP
+    payload_limits: PayloadLimitsConfig = field(default_factory=PayloadLimitsConfig)
+    """Warning thresholds for the payloads and memos of the requests sent (logged, still sent)."""
     connect_timeout: timedelta | None = None
     runtime: Runtime | None = None
     """Telemetry of the client's calls and its workers (default: ``Runtime.default()``)."""

@@ -29,6 +29,7 @@ from tempyral.replay._interceptor_api import (
     HandleQueryInput,
     HandleSignalInput,
     HandleUpdateInput,
+    PatchActivationInput,
     SignalChildWorkflowInput,
     SignalExternalWorkflowInput,
     StartActivityInput,
@@ -42,6 +43,13 @@ from tempyral.replay._interceptor_api import (
 from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
 from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin
+from tempyral.replay._runner_api import (
+    RunnerWorkflowInstance,
+    WorkflowActivation,
+    WorkflowActivationCompletion,
+    WorkflowInstanceDetails,
+    create_default_instance,
+)
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowInstance as WorkflowInstance
@@ -72,11 +80,13 @@ __all__ = [
     "LocalActivityRequest",
     "LocalActivityResolution",
     "NondeterminismError",
+    "PatchActivationInput",
     "ReplayError",
     "Replayer",
     "ReplayerConfig",
     "ReplayerPlugin",
     "RestrictedWorkflowAccessError",
+    "RunnerWorkflowInstance",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",
     "SourceLocation",
@@ -84,12 +94,16 @@ __all__ = [
     "StartChildWorkflowInput",
     "StartLocalActivityInput",
     "StartNexusOperationInput",
+    "WorkflowActivation",
+    "WorkflowActivationCompletion",
     "WorkflowHistory",
     "WorkflowInboundInterceptor",
     "WorkflowInstance",
+    "WorkflowInstanceDetails",
     "WorkflowInterceptorClassInput",
     "WorkflowOutboundInterceptor",
     "WorkflowReplayResult",
     "WorkflowReplayResults",
     "WorkflowTaskCompletion",
+    "create_default_instance",
 ]

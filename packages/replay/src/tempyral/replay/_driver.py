@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.common import WorkerDeploymentVersion
 from tempyral.replay import _intents as i
 from tempyral.replay import _machines as m
 from tempyral.replay._errors import (
@@ -41,6 +42,7 @@ from tempyral.replay._machines.patch import PATCH_MARKER_NAME
 from tempyral.replay._patches import PatchMarkers, upsert_command_for_code
 from tempyral.replay._seed import randomness_seed, reset_seed_jobs
 from tempyral.replay._update_protocol import UpdateProtocol
+from tempyral.replay._worker_version import WorkerVersions
 
 __all__ = ["WorkflowMachines"]
 
@@ -173,7 +175,9 @@ _CLOSING: Mapping[type[i.Intent], type[m.TerminalMachine]] = {
 class WorkflowMachines:
     """History and commands of one workflow run, matched as the official SDKs match them."""
 
-    def __init__(self, sdk_version: str = "") -> None:
+    def __init__(
+        self, sdk_version: str = "", worker_version: WorkerDeploymentVersion | None = None
+    ) -> None:
         self.events: list[HistoryEvent] = []
         self.next_index = 0
         self.flags = Flags(sdk_version)
@@ -195,6 +199,7 @@ class WorkflowMachines:
         )
         self.history_size_bytes = 0
         self.continue_as_new_suggested = False
+        self.worker_versions = WorkerVersions(worker_version)
         self.patches = PatchMarkers(self.flags)
         self._skip_events = 0  # deprecated patch markers (and their upserts) the code dropped
 
@@ -235,6 +240,7 @@ class WorkflowMachines:
                 following.workflow_task_completed_event_attributes.sdk_metadata
             )
         self.replaying = following is not None
+        self._track_worker_version(self.events[start : end + 1], following)
         for index in range(start, end + 1):
             event = self.events[index]
             self._jobs.extend(self.updates.deliver_before(event, replaying=self.replaying))
@@ -255,12 +261,24 @@ class WorkflowMachines:
             started = ended_at.workflow_task_started_event_attributes
             self.history_size_bytes = started.history_size_bytes
             self.continue_as_new_suggested = started.suggest_continue_as_new
+            self.worker_versions.task_started(started)
         if self.replaying:
             following_end = next_task_end(self.events, end + 1)
             stop = len(self.events) if following_end is None else following_end + 1
             self.local_activities.read_ahead(self.events[end + 1 : stop])
         else:
             self.local_activities.started_new_task()
+
+    def _track_worker_version(
+        self, task: Sequence[HistoryEvent], following: HistoryEvent | None
+    ) -> None:
+        # As the Core SDK: completions in the task's events (the previous task's, our own when
+        # this worker ran it), then the one that completes this task; a new task is this worker's.
+        for event in (*task, following):
+            if event is not None and event.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                self.worker_versions.task_completed(event.workflow_task_completed_event_attributes)
+        if not self.replaying:
+            self.worker_versions.running_new_task()
 
     def take_jobs(self) -> list[Job]:
         jobs, self._jobs = self._jobs, []
@@ -454,6 +472,10 @@ class WorkflowMachines:
                 for patch in self.patches.machines_for(
                     patch_id, deprecated, source, replaying=self.replaying
                 ):
+                    # The marker and its change-version upsert both join the call's groups.
+                    marked: command_pb2.Command | None = getattr(patch, "command", None)
+                    if marked is not None:
+                        marked.event_group_markers.extend(intent.event_group_markers)
                     self._add(patch)
             case i.UpsertSearchAttributes() | i.ModifyWorkflowProperties():
                 self._add(self._property_machine(intent))
@@ -501,12 +523,14 @@ class WorkflowMachines:
     def _cancel(self, kind: type[m.Machine], seq: int, source: SourceLocation | None) -> None:
         machine = self._find(kind, seq, source)
         self._jobs.extend(machine.request_cancel())
+        _inherit_event_groups(machine)
         self._take_issued(machine, source)
 
     def _cancel_child(self, intent: i.CancelChild) -> None:
         machine = self._find(m.ChildWorkflowMachine, intent.seq, intent.source)
         assert isinstance(machine, m.ChildWorkflowMachine)  # keyed by its class
         self._jobs.extend(machine.cancel_with_reason(intent.reason))
+        _inherit_event_groups(machine)
         for command in machine.new_commands:
             # Cancelling a started child is a cancel-external command with its own machine.
             self._internal_seq += 1
@@ -549,3 +573,14 @@ class WorkflowMachines:
 def _unhandled(intent: NoReturn) -> NoReturn:
     """mypy proves this unreachable: every intent type has a case above."""
     raise TypeError(f"no handler for intent {intent!r}")
+
+
+def _inherit_event_groups(machine: m.Machine) -> None:
+    """A cancellation lands in the event groups of the command it cancels (as the official SDKs
+    do): its own markers, when it has none."""
+    original = getattr(machine, "command", None)
+    if original is None or not original.event_group_markers:
+        return
+    for command in machine.new_commands:
+        if not command.event_group_markers:
+            command.event_group_markers.extend(original.event_group_markers)

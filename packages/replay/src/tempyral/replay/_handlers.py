@@ -18,6 +18,7 @@ from tempyral.replay import _jobs as j
 from tempyral.replay._interceptor_api import HandleQueryInput, HandleSignalInput
 from tempyral.replay._poison import as_exception
 from tempyral.workflow._definition import _hints, _QueryDefinition, _SignalDefinition
+from tempyral.workflow._event_groups import inbound_event_group
 from tempyral.workflow._runtime_api import HandlerKind
 
 if TYPE_CHECKING:
@@ -67,9 +68,11 @@ class HandlerRegistry:
             return
 
         async def run_signal() -> None:
-            await runtime.interceptors.inbound.handle_signal(
-                HandleSignalInput(job.name, args, dict(job.headers))
-            )
+            # The handler's commands are grouped under the signal's event, not any outer scope.
+            with inbound_event_group(job.event_id).scope():
+                await runtime.interceptors.inbound.handle_signal(
+                    HandleSignalInput(job.name, args, dict(job.headers))
+                )
 
         task = runtime.create_task(runtime.top_level(run_signal()), name=f"signal: {job.name}")
         runtime.update_calls.track_signal(job.name, defn.unfinished_policy, task)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
@@ -26,17 +27,26 @@ from tempyral.api.failure.v1.message_pb2 import Failure
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.api.protocol.v1.message_pb2 import Message
 from tempyral.api.sdk.v1 import task_complete_metadata_pb2
-from tempyral.common import MetricMeter
+from tempyral.common import MetricMeter, WorkerDeploymentVersion
 from tempyral.converter import DataConverter
 from tempyral.replay import _guard
 from tempyral.replay import _jobs as j
 from tempyral.replay._closing import fail_command
 from tempyral.replay._driver import WorkflowMachines
 from tempyral.replay._errors import CorruptHistoryError, NondeterminismError
-from tempyral.replay._interceptor_api import WorkflowInboundInterceptor
+from tempyral.replay._info import make_info
+from tempyral.replay._interceptor_api import PatchActivationInput, WorkflowInboundInterceptor
 from tempyral.replay._local_activities import LocalActivityWork
 from tempyral.replay._local_markers import LocalActivityResolution
 from tempyral.replay._properties import HistoryHints
+from tempyral.replay._runner_api import (
+    RunnerWorkflowInstance,
+    WorkflowActivation,
+    WorkflowActivationCompletion,
+    WorkflowInstanceDetails,
+    create_default_instance,
+    create_through,
+)
 from tempyral.replay._runtime import WorkflowRuntime
 from tempyral.workflow._definition import _Definition
 
@@ -72,6 +82,8 @@ class WorkflowTaskCompletion:
     finished: bool = False
     local_activities: LocalActivityWork = field(default_factory=LocalActivityWork)
     """Local activities the worker must start or cancel before the task can be completed."""
+    versioning_behavior: int = 0
+    """The workflow's versioning behavior (``VersioningBehavior`` value; 0: the worker's)."""
 
 
 class WorkflowInstance:
@@ -90,7 +102,14 @@ class WorkflowInstance:
         sdk_version: str = "",
         interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
         metric_meter: MetricMeter = MetricMeter.noop,
+        worker_deployment_version: WorkerDeploymentVersion | None = None,
+        patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
+        extern_functions: Mapping[str, Callable[..., Any]] | None = None,
+        create_instance: Callable[[WorkflowInstanceDetails], RunnerWorkflowInstance] | None = None,
     ) -> None:
+        self.create_instance = create_instance or create_default_instance
+        self.extern_functions: Mapping[str, Callable[..., Any]] = extern_functions or {}
+        self.patch_activation_callback = patch_activation_callback
         self._resolve = resolve_definition
         self.metric_meter = metric_meter
         self.interceptor_classes = tuple(interceptor_classes)
@@ -100,8 +119,11 @@ class WorkflowInstance:
         self.data_converter = data_converter or DataConverter.default
         self.guard = determinism_guard
         self.failure_exception_types = tuple(failure_exception_types)
-        self.machines = WorkflowMachines(sdk_version)
+        # What new tasks report as the version that ran them (a replayed task's is in history).
+        self.machines = WorkflowMachines(sdk_version, worker_deployment_version)
         self.runtime: WorkflowRuntime | None = None
+        # The runner's instance around the runtime: every activation of the code goes through it.
+        self.code: RunnerWorkflowInstance | None = None
         self._task_metadata = task_complete_metadata_pb2.WorkflowTaskCompletedMetadata()
         if determinism_guard:
             _guard.install()
@@ -212,16 +234,20 @@ class WorkflowInstance:
                 machines.history_length,
                 machines.history_size_bytes,
                 machines.continue_as_new_suggested,
+                machines.worker_versions.current,
+                machines.worker_versions.target_changed,
             )
-            intents = runtime.activate(jobs, time_ns=time_ns, replaying=replaying)
+            activated = self._activate(WorkflowActivation(jobs, time_ns, replaying))
             machines.local_activities.activations_in_task += 1
-            if runtime.activation_error is not None:
-                completion.failure = runtime.activation_error
+            if activated.failure is not None:
+                completion.failure = activated.failure
                 return completion
-            machines.handle_intents(intents)
+            machines.handle_intents(activated.intents)
             jobs = machines.take_jobs()
         machines.prepare_commands()
         completion.commands = machines.unsent_commands()
+        if self.runtime is not None and self.runtime.versioning_behavior:
+            completion.versioning_behavior = int(self.runtime.versioning_behavior)
         completion.local_activities = machines.local_activities.take_work()
         if not replaying:
             machines.flags.record_all_implemented()
@@ -230,6 +256,13 @@ class WorkflowInstance:
             completion.sdk_metadata = self._task_metadata
         return completion
 
+    def _activate(self, activation: WorkflowActivation) -> WorkflowActivationCompletion:
+        assert self.code is not None
+        try:
+            return self.code.activate(activation)
+        except Exception as err:  # a custom instance that raised: the task fails, as upstream
+            return WorkflowActivationCompletion(failure=err)
+
     def _runtime_for(self, jobs: list[j.Job]) -> WorkflowRuntime:
         if self.runtime is not None:
             return self.runtime
@@ -237,20 +270,49 @@ class WorkflowInstance:
         if init is None:
             raise CorruptHistoryError("history does not begin with WorkflowExecutionStarted")
         definition = self._resolve(init.attributes.workflow_type.name)
-        self.runtime = WorkflowRuntime(
-            definition,
-            init,
-            namespace=self.namespace,
-            workflow_id=self.workflow_id,
-            run_id=self.run_id,
-            data_converter=self.data_converter,
-            flags=self.machines.flags,
-            guard=self.guard,
-            failure_exception_types=self.failure_exception_types,
-            interceptor_classes=self.interceptor_classes,
-            metric_meter=self.metric_meter,
-        )
+
+        def build() -> WorkflowRuntime:
+            return WorkflowRuntime(
+                definition,
+                init,
+                namespace=self.namespace,
+                workflow_id=self.workflow_id,
+                run_id=self.run_id,
+                data_converter=self.data_converter,
+                flags=self.machines.flags,
+                guard=self.guard,
+                failure_exception_types=self.failure_exception_types,
+                interceptor_classes=self.interceptor_classes,
+                metric_meter=self.metric_meter,
+                patch_activation_callback=self.patch_activation_callback,
+                extern_functions=self.extern_functions,
+            )
+
+        details = self._details(definition, init)
+        self.code, self.runtime = create_through(self.create_instance, details, build)
         return self.runtime
+
+    def _details(
+        self, definition: _Definition, init: j.InitializeWorkflow
+    ) -> WorkflowInstanceDetails:
+        attrs = init.attributes
+        converter = self.data_converter
+        return WorkflowInstanceDetails(
+            payload_converter_factory=lambda: converter.payload_converter,
+            failure_converter_class=type(converter.failure_converter),
+            interceptor_classes=self.interceptor_classes,
+            defn=definition,
+            info=make_info(
+                init, workflow_id=self.workflow_id, namespace=self.namespace, run_id=self.run_id
+            ),
+            randomness_seed=init.randomness_seed,
+            extern_functions=self.extern_functions,
+            disable_eager_activity_execution=False,
+            worker_level_failure_exception_types=self.failure_exception_types,
+            patch_activation_callback=self.patch_activation_callback,
+            last_completion_result=attrs.last_completion_result,
+            last_failure=attrs.continued_failure if attrs.HasField("continued_failure") else None,
+        )
 
     def query(
         self,
@@ -267,14 +329,11 @@ class WorkflowInstance:
         runtime = self.runtime
         if runtime is None:
             raise RuntimeError("the workflow has not started yet; feed it history first")
-        runtime.activate(
-            [j.QueryWorkflow(query_id, query_type, list(arguments), dict(headers or {}))],
-            time_ns=runtime.time_ns,
-            replaying=True,
-        )
-        if runtime.activation_error is not None:
-            error, runtime.activation_error = runtime.activation_error, None
-            raise error
+        query = j.QueryWorkflow(query_id, query_type, list(arguments), dict(headers or {}))
+        activated = self._activate(WorkflowActivation([query], runtime.time_ns, True))
+        if activated.failure is not None:
+            runtime.activation_error = None
+            raise activated.failure
         answer = runtime.query_results.pop(query_id)
         if isinstance(answer, BaseException):
             raise answer
@@ -298,6 +357,7 @@ class WorkflowInstance:
             task.cancel()
         runtime.loop.run_once(check_conditions=False)
         self.runtime = None
+        self.code = None
 
     def abandon(self) -> None:
         """Drop the run while its thread may still be inside workflow code (a deadlock).

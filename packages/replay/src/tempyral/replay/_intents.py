@@ -9,7 +9,7 @@ line of workflow code that asked, named by nondeterminism errors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1 import message_pb2 as common_pb2
@@ -162,6 +162,7 @@ class SetPatchMarker:
     patch_id: str
     deprecated: bool
     source: SourceLocation | None = None
+    event_group_markers: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

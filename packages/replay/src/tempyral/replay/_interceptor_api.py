@@ -42,6 +42,7 @@ __all__ = [
     "HandleQueryInput",
     "HandleSignalInput",
     "HandleUpdateInput",
+    "PatchActivationInput",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",
     "StartActivityInput",
@@ -52,6 +53,17 @@ __all__ = [
     "WorkflowInterceptorClassInput",
     "WorkflowOutboundInterceptor",
 ]
+
+
+@dataclass(frozen=True)
+class PatchActivationInput:
+    """Input for the worker patch activation callback."""
+
+    workflow_info: Info
+    """Information about the workflow execution calling ``patched``."""
+
+    patch_id: str
+    """Patch ID passed to ``patched``."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from tempyral.replay._local_markers import LocalActivityRequest
 from tempyral.replay._machines import CancellationType
 from tempyral.replay._outbound import await_operation
 from tempyral.workflow._activities import ActivityHandle
+from tempyral.workflow._event_groups import capture_event_group_markers
 from tempyral.workflow._local_activities import LocalActivityOptions
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ class LocalActivityCalls:
             ),
             user_metadata=_summary(opts.summary, self._runtime),
             headers=handle.headers,
+            event_group_markers=tuple(capture_event_group_markers(None)),
         )
         self._pending[handle.seq] = handle
         self._runtime.issue(

@@ -10,6 +10,7 @@ success, ``result`` (the result payload); a failure goes in the marker's ``failu
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -103,6 +104,7 @@ def marker_command(
     data: LocalActivityMarkerData,
     resolution: LocalActivityResolution,
     user_metadata: Any = None,
+    event_group_markers: Sequence[Any] = (),
 ) -> command_pb2.Command:
     attrs = command_pb2.RecordMarkerCommandAttributes(marker_name=LOCAL_ACTIVITY_MARKER)
     attrs.details["data"].payloads.append(data.to_payload())
@@ -115,6 +117,7 @@ def marker_command(
     )
     if user_metadata is not None:
         command.user_metadata.CopyFrom(user_metadata)
+    command.event_group_markers.extend(event_group_markers)
     return command
 
 
@@ -190,3 +193,5 @@ class LocalActivityRequest:
     attempt: int = 0
     original_schedule_time_ns: int | None = None
     user_metadata: Any = None
+    event_group_markers: tuple[Any, ...] = ()
+    """Of the scope the code scheduled it in: the marker command carries them."""

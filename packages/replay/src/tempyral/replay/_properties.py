@@ -24,11 +24,14 @@ from tempyral.common import (
     SearchAttributePair,
     SearchAttributeUpdate,
     TypedSearchAttributes,
+    WorkerDeploymentVersion,
 )
 from tempyral.converter import encode_search_attribute_values, encode_typed_search_attribute_value
 from tempyral.replay import _intents as i
 from tempyral.replay import _jobs as j
+from tempyral.replay._interceptor_api import PatchActivationInput
 from tempyral.replay._machines.upsert_search_attributes import upsert_search_attributes_command
+from tempyral.workflow._event_groups import capture_event_group_markers
 
 if TYPE_CHECKING:
     from tempyral.replay._runtime import WorkflowRuntime
@@ -43,6 +46,9 @@ class HistoryHints:
     length: int = 0
     size_bytes: int = 0
     continue_as_new_suggested: bool = False
+    deployment_version: WorkerDeploymentVersion | None = None
+    """Of the worker that ran (or runs) the task; see ``_worker_version``."""
+    target_worker_deployment_version_changed: bool = False
 
 
 class RunProperties:
@@ -74,10 +80,25 @@ class RunProperties:
         known = self._patches_memo.get(patch_id)
         if known is not None:
             return known
-        use_patch = not runtime.is_replaying or patch_id in self.patches_notified
+        callback = runtime.patch_activation_callback
+        # History decides on replay, and deprecation keeps its meaning: only a patch met for the
+        # first time in a new task asks the worker's callback (as the official SDK does).
+        if deprecated or runtime.is_replaying or patch_id in self.patches_notified:
+            use_patch = not runtime.is_replaying or patch_id in self.patches_notified
+        elif callback is not None:
+            runtime.read_only = True  # the callback must not issue commands
+            try:
+                use_patch = callback(PatchActivationInput(runtime.info, patch_id))
+            finally:
+                runtime.read_only = False
+            if type(use_patch) is not bool:
+                raise TypeError("Patch activation callback must return true or false")
+        else:
+            use_patch = True
         self._patches_memo[patch_id] = use_patch
         if use_patch:
-            runtime.issue(i.SetPatchMarker(patch_id, deprecated))
+            markers = tuple(capture_event_group_markers(None))
+            runtime.issue(i.SetPatchMarker(patch_id, deprecated, event_group_markers=markers))
         return use_patch
 
     # -- search attributes --------------------------------------------------------------------

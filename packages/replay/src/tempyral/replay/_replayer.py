@@ -21,23 +21,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
 from tempyral.client import WorkflowHistory
-from tempyral.common import HeaderCodecBehavior, MetricMeter
+from tempyral.common import HeaderCodecBehavior, MetricMeter, WorkerDeploymentVersion
 from tempyral.converter import DataConverter
 from tempyral.replay._codec import TaskCodec
 from tempyral.replay._errors import ReplayError
 from tempyral.replay._history_check import check_history
 from tempyral.replay._interceptor_api import (
+    PatchActivationInput,
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
 )
 from tempyral.replay._poison import as_exception
 from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin, ReplayNext
+from tempyral.replay._runner_api import (
+    RunnerWorkflowInstance,
+    WorkflowInstanceDetails,
+    create_default_instance,
+)
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowInstance
@@ -122,9 +128,17 @@ class Replayer:
             config.get("header_codec_behavior", HeaderCodecBehavior.NO_CODEC),
         )
         self.failure_exception_types = tuple(config.get("workflow_failure_exception_types", ()))
+        self._runners = _Runners(
+            config.get("workflow_runner"), config.get("unsandboxed_workflow_runner")
+        )
+        self._runners.prepare(self._definitions.values(), self.failure_exception_types)
         # Worker interceptors (``tempyral.worker.Interceptor``, duck-typed: that class lives a
-        # layer up) that intercept workflows; the first is the outermost.
-        self.interceptor_classes = _workflow_interceptor_classes(config.get("interceptors", ()))
+        # layer up) that intercept workflows; the first is the outermost. What they put in
+        # ``unsafe_extern_functions`` is what workflow.extern_functions() returns.
+        self.extern_functions: dict[str, Callable[..., Any]] = {}
+        self.interceptor_classes = _workflow_interceptor_classes(
+            config.get("interceptors", ()), self.extern_functions
+        )
         # debug_mode: tempyral runs workflow code on a plain loop with no deadlock timer, so
         # debuggers and coverage work either way; accepted for compatibility.
         self.determinism_guard = config.get("determinism_guard", True) and not config.get(
@@ -133,6 +147,8 @@ class Replayer:
         # The meter behind workflow.metric_meter(): a worker sets its runtime's; replays record
         # nothing anyway (the meter drops records made while replaying).
         self.metric_meter: MetricMeter = MetricMeter.noop
+        # A worker's ``patch_activation_callback`` (the official Replayer has none: None here).
+        self.patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None
 
     def config(self, *, active_config: bool = False) -> ReplayerConfig:
         """A shallow copy of the configuration given, or with ``active_config`` of the one in use
@@ -152,13 +168,23 @@ class Replayer:
         return definition
 
     def new_instance(
-        self, workflow_id: str, run_id: str = "", *, sdk_version: str = ""
+        self,
+        workflow_id: str,
+        run_id: str = "",
+        *,
+        sdk_version: str = "",
+        worker_deployment_version: WorkerDeploymentVersion | None = None,
     ) -> WorkflowInstance:
         """A fresh sans-IO instance with this replayer's workflows and settings.
 
         A worker drives such instances on its workflow tasks; ``sdk_version`` is what new tasks
-        record in ``sdk_metadata``.
+        record in ``sdk_metadata``, ``worker_deployment_version`` the version they report to
+        ``workflow.info().get_current_deployment_version()`` (by default the replayer's
+        ``build_id``, when given).
         """
+        build_id = self._config.get("build_id")
+        if worker_deployment_version is None and build_id:
+            worker_deployment_version = WorkerDeploymentVersion("", build_id)
         # Imported here: the engine loads with the first instance, not with the Replayer.
         from tempyral.replay._instance import WorkflowInstance
 
@@ -172,7 +198,11 @@ class Replayer:
             failure_exception_types=self.failure_exception_types,
             sdk_version=sdk_version,
             interceptor_classes=self.interceptor_classes,
+            extern_functions=self.extern_functions,
             metric_meter=self.metric_meter,
+            worker_deployment_version=worker_deployment_version,
+            patch_activation_callback=self.patch_activation_callback,
+            create_instance=self._runners.create_instance,
         )
 
     def replay_workflow_sync(
@@ -306,15 +336,48 @@ async def _as_async_iterator(
             yield history
 
 
+class _Runners:
+    """The official ``workflow_runner`` / ``unsandboxed_workflow_runner`` options: whoever has
+    ``create_instance`` creates the instances of the workflows it runs (sandboxed ones for the
+    first, the others for the second); otherwise the engine's default instance is used."""
+
+    def __init__(self, sandboxed: Any, unsandboxed: Any) -> None:
+        self._sandboxed = sandboxed
+        self._unsandboxed = unsandboxed
+
+    def _for(self, definition: _Definition) -> Any:
+        return self._sandboxed if definition.sandboxed else self._unsandboxed
+
+    def prepare(
+        self, definitions: Iterable[_Definition], failure_types: Sequence[type[BaseException]]
+    ) -> None:
+        for runner in {id(r): r for r in (self._sandboxed, self._unsandboxed)}.values():
+            set_types = getattr(runner, "set_worker_level_failure_exception_types", None)
+            if set_types is not None:
+                set_types(failure_types)
+        for definition in definitions:
+            prepare = getattr(self._for(definition), "prepare_workflow", None)
+            if prepare is not None:
+                prepare(definition)
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> RunnerWorkflowInstance:
+        create = getattr(self._for(det.defn), "create_instance", None)
+        instance: RunnerWorkflowInstance = (
+            create(det) if create is not None else create_default_instance(det)
+        )
+        return instance
+
+
 def _workflow_interceptor_classes(
-    interceptors: Sequence[Any],
+    interceptors: Sequence[Any], extern_functions: dict[str, Callable[..., Any]]
 ) -> tuple[type[WorkflowInboundInterceptor], ...]:
     classes = []
     for interceptor in interceptors:
         ask = getattr(interceptor, "workflow_interceptor_class", None)
         if ask is None:
             continue
-        cls = ask(WorkflowInterceptorClassInput(unsafe_extern_functions={}))
+        # One mapping for all of them, as in the official SDK: each may add functions to it.
+        cls = ask(WorkflowInterceptorClassInput(unsafe_extern_functions=extern_functions))
         if cls is not None:
             classes.append(cls)
     return tuple(classes)

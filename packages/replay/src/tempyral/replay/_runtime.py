@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
-from tempyral.common import MetricMeter, RawValue, logger
+from tempyral.common import MetricMeter, RawValue, WorkerDeploymentVersion, logger
 from tempyral.converter import DataConverter
 from tempyral.exceptions import CancelledError, FailureError, is_cancelled_exception
 from tempyral.replay import _closing, _guard
@@ -44,6 +44,7 @@ from tempyral.replay._intercepting import (
 )
 from tempyral.replay._interceptor_api import (
     ExecuteWorkflowInput,
+    PatchActivationInput,
     SignalChildWorkflowInput,
     SignalExternalWorkflowInput,
     StartNexusOperationInput,
@@ -62,6 +63,7 @@ from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOption
 from tempyral.workflow._context import ContinueAsNewError, Info, ReadOnlyContextError
 from tempyral.workflow._definition import _Definition
 from tempyral.workflow._dynamic_config import DynamicWorkflowConfig
+from tempyral.workflow._event_groups import capture_event_group_markers
 from tempyral.workflow._local_activities import LocalActivityOptions
 from tempyral.workflow._metrics import ReplaySafeMeter
 from tempyral.workflow._nexus import NexusOperationCancellationType, NexusOperationHandle
@@ -72,6 +74,19 @@ __all__ = ["WorkflowRuntime"]
 
 class _Evicted(BaseException):
     """Raised into workflow tasks that try to issue commands while the run is being evicted."""
+
+
+# Commands that carry the event groups active where the code issued them (the official SDK's
+# list; closing commands carry none).
+_GROUPED = (
+    i.StartTimer,
+    i.ScheduleActivity,
+    i.StartChild,
+    i.SignalExternal,
+    i.CancelExternal,
+    i.UpsertSearchAttributes,
+    i.ModifyWorkflowProperties,
+)
 
 
 class WorkflowRuntime:
@@ -91,8 +106,14 @@ class WorkflowRuntime:
         failure_exception_types: Sequence[type[BaseException]] = (),
         interceptor_classes: Sequence[type[WorkflowInboundInterceptor]] = (),
         metric_meter: MetricMeter = MetricMeter.noop,
+        patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
+        extern_functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
+        self.extern_functions: Mapping[str, Callable[..., Any]] = extern_functions or {}
         self.definition = definition
+        # What each task completion reports (0: the worker's default), as the official SDK does.
+        self.versioning_behavior: Any = definition.versioning_behavior
+        self.patch_activation_callback = patch_activation_callback
         self._metric_meter: MetricMeter = metric_meter
         self.workflow_id = workflow_id
         self.data_converter = data_converter
@@ -299,6 +320,8 @@ class WorkflowRuntime:
                 "@workflow.dynamic_config method must return a workflow.DynamicWorkflowConfig,"
                 f" not {type(config).__name__}"
             )
+        if config.versioning_behavior:
+            self.versioning_behavior = config.versioning_behavior
         if config.failure_exception_types is not None:
             self.workflow_failure_exception_types = tuple(config.failure_exception_types)
             self.failure_exception_types = (
@@ -384,6 +407,10 @@ class WorkflowRuntime:
             )
         if intent.source is None:
             intent = replace(intent, source=caller_location())
+        command = getattr(intent, "command", None)
+        if isinstance(intent, _GROUPED) and command is not None:
+            # The event groups of the scope (and call) the code issued it in, as upstream.
+            command.event_group_markers.extend(capture_event_group_markers(None))
         self.intents.append(intent)
 
     def convert(
@@ -485,6 +512,19 @@ class WorkflowRuntime:
 
     def workflow_is_continue_as_new_suggested(self) -> bool:
         return self.properties.history.continue_as_new_suggested
+
+    def workflow_extern_functions(self) -> Mapping[str, Callable[..., Any]]:
+        return self.extern_functions
+
+    def workflow_get_current_build_id(self) -> str:
+        version = self.properties.history.deployment_version
+        return version.build_id if version is not None else ""
+
+    def workflow_get_current_deployment_version(self) -> WorkerDeploymentVersion | None:
+        return self.properties.history.deployment_version
+
+    def workflow_is_target_worker_deployment_version_changed(self) -> bool:
+        return self.properties.history.target_worker_deployment_version_changed
 
     def workflow_continue_as_new(self, args: Sequence[Any], options: Mapping[str, Any]) -> NoReturn:
         self.interceptors.outbound.continue_as_new(continue_as_new_input(args, options, self.info))

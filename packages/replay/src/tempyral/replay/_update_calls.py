@@ -28,6 +28,7 @@ from tempyral.replay import _jobs as j
 from tempyral.replay._interceptor_api import HandleUpdateInput
 from tempyral.workflow._context import ContinueAsNewError, ReadOnlyContextError
 from tempyral.workflow._definition import HandlerUnfinishedPolicy, _hints, _UpdateDefinition
+from tempyral.workflow._event_groups import inbound_update_event_group
 from tempyral.workflow._updates import (
     UnfinishedSignalHandlersWarning,
     UnfinishedUpdateHandlersWarning,
@@ -82,7 +83,12 @@ class UpdateCalls:
 
     # -- running an update ----------------------------------------------------------------------
     def run(self, job: j.DoUpdate) -> None:
-        self._runtime.create_task(self._run(job), name=f"update: {job.name}")
+        self._runtime.create_task(self._run_grouped(job), name=f"update: {job.name}")
+
+    async def _run_grouped(self, job: j.DoUpdate) -> None:
+        # The update's commands are grouped under the update, not any outer scope.
+        with inbound_update_event_group(job.id).scope():
+            await self._run(job)
 
     async def _run(self, job: j.DoUpdate) -> None:
         runtime = self._runtime

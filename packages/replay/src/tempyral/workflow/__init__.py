@@ -50,6 +50,7 @@ from tempyral.workflow._context import (
     cancellation_reason,
     continue_as_new,
     deprecate_patch,
+    extern_functions,
     get_current_details,
     get_dynamic_query_handler,
     get_dynamic_signal_handler,
@@ -90,6 +91,7 @@ from tempyral.workflow._definition import (
     update,
 )
 from tempyral.workflow._dynamic_config import DynamicWorkflowConfig, dynamic_config
+from tempyral.workflow._event_groups import EventGroup, create_event_group
 from tempyral.workflow._local_activities import execute_local_activity, start_local_activity
 from tempyral.workflow._local_activity_forms import (
     execute_local_activity_class,
@@ -176,6 +178,7 @@ __all__ = [
     "ContinueAsNewError",
     "ContinueAsNewVersioningBehavior",
     "DynamicWorkflowConfig",
+    "EventGroup",
     "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
@@ -210,6 +213,7 @@ __all__ = [
     "as_completed",
     "cancellation_reason",
     "continue_as_new",
+    "create_event_group",
     "create_nexus_client",
     "current_update_info",
     "defn",
@@ -222,6 +226,7 @@ __all__ = [
     "execute_local_activity",
     "execute_local_activity_class",
     "execute_local_activity_method",
+    "extern_functions",
     "get_current_details",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",

@@ -18,6 +18,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, overload
 
 from tempyral.workflow._context import _Runtime
+from tempyral.workflow._event_groups import direct_event_groups
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -212,11 +213,7 @@ def start_activity(
     priority: Any = None,
     event_groups: Any = None,
 ) -> ActivityHandle[Any]:
-    """Schedule an activity; the handle resolves with its result (raises ``ActivityError``).
-
-    ``event_groups`` is accepted for compatibility and not recorded yet.
-    """
-    del event_groups
+    """Schedule an activity; the handle resolves with its result (raises ``ActivityError``)."""
     options = ActivityOptions(
         activity=activity_name(activity),
         args=list(args) if arg is _unset else [arg],
@@ -233,7 +230,8 @@ def start_activity(
         priority=priority,
         result_type=result_type or _result_type(activity),
     )
-    return _Runtime.current().start_activity(options)
+    with direct_event_groups(event_groups):
+        return _Runtime.current().start_activity(options)
 
 
 # The implementation behind the overloads, for the other forms to call with what they were given.

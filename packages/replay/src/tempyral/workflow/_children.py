@@ -28,6 +28,7 @@ from typing import (
 from tempyral.common import WorkflowIDReusePolicy
 from tempyral.workflow._context import _Runtime
 from tempyral.workflow._definition import _Definition, _SignalDefinition
+from tempyral.workflow._event_groups import direct_event_groups
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -207,9 +208,9 @@ async def start_child_workflow(
 ) -> ChildWorkflowHandle[Any, Any]:
     """Start a child workflow and wait until it has started (``id`` defaults to a random UUID).
 
-    ``versioning_override`` and ``event_groups`` are accepted for compatibility and not used yet.
+    ``versioning_override`` is accepted for compatibility and not used yet.
     """
-    del versioning_override, event_groups
+    del versioning_override
     runtime = _Runtime.current()
     name, hinted = _workflow_name_and_result(workflow)
     options = ChildWorkflowOptions(
@@ -232,7 +233,8 @@ async def start_child_workflow(
         priority=priority,
         result_type=result_type or hinted,
     )
-    return await runtime.start_child_workflow(options)
+    with direct_event_groups(event_groups):
+        return await runtime.start_child_workflow(options)
 
 
 # The implementation behind the overloads, for execute_child_workflow to call.

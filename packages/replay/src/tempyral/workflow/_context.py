@@ -13,6 +13,7 @@ import logging
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from random import Random
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 
 if TYPE_CHECKING:
-    from tempyral.common import MetricMeter
+    from tempyral.common import MetricMeter, WorkerDeploymentVersion
     from tempyral.converter import PayloadConverter
     from tempyral.workflow._runtime_api import WorkflowRuntimeAPI
 
@@ -35,6 +36,7 @@ __all__ = [
     "cancellation_reason",
     "continue_as_new",
     "deprecate_patch",
+    "extern_functions",
     "get_current_details",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
@@ -128,6 +130,34 @@ class Info:
         """Whether the server suggests continuing as new (history grows near its limits)."""
         return _Runtime.current().workflow_is_continue_as_new_suggested()
 
+    def get_current_build_id(self) -> str:
+        """The build ID of the worker that ran the current workflow task ("" if it had none).
+
+        Read from history on replay, so it is deterministic and safe to branch on; a task run
+        for the first time reports this worker's own. It may change over the run's life.
+
+        .. deprecated::
+            Use :py:meth:`get_current_deployment_version` instead.
+        """
+        return _Runtime.current().workflow_get_current_build_id()
+
+    def get_current_deployment_version(self) -> WorkerDeploymentVersion | None:
+        """The deployment version of the worker that ran the current workflow task.
+
+        None when that worker had neither a deployment version nor a build ID (a build ID alone
+        gives a version with an empty deployment name). Deterministic like
+        :py:meth:`get_current_build_id`.
+        """
+        return _Runtime.current().workflow_get_current_deployment_version()
+
+    def is_target_worker_deployment_version_changed(self) -> bool:
+        """Whether the server's target worker deployment version for this workflow changed
+        (as of the current workflow task): a hint to continue as new onto the new version.
+
+        Experimental upstream (upgrade on continue-as-new).
+        """
+        return _Runtime.current().workflow_is_target_worker_deployment_version_changed()
+
     def _logger_details(self) -> Mapping[str, Any]:
         return {
             "attempt": self.attempt,
@@ -172,6 +202,16 @@ def in_workflow() -> bool:
 
 def info() -> Info:
     return _Runtime.current().workflow_info()
+
+
+def extern_functions() -> Mapping[str, Callable[..., Any]]:
+    """The functions the worker's interceptors offered to workflow code (their
+    ``WorkflowInterceptorClassInput.unsafe_extern_functions``).
+
+    The official SDK passes them into its sandbox; tempyral has none, and offers them the same.
+    They are not deterministic: use them with care.
+    """
+    return _Runtime.current().workflow_extern_functions()
 
 
 def metric_meter() -> MetricMeter:
@@ -241,7 +281,8 @@ async def sleep(
 ) -> None:
     """Sleep for a duration of workflow time: a durable timer."""
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
-    await _Runtime.current().workflow_sleep(seconds, summary=summary)
+    with _direct_event_groups(event_groups):
+        await _Runtime.current().workflow_sleep(seconds, summary=summary)
 
 
 async def wait_condition(
@@ -253,9 +294,10 @@ async def wait_condition(
 ) -> None:
     """Wait until ``fn()`` is true; raises ``asyncio.TimeoutError`` after ``timeout``."""
     seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout
-    await _Runtime.current().workflow_wait_condition(
-        fn, timeout=seconds, timeout_summary=timeout_summary
-    )
+    with _direct_event_groups(event_groups):
+        await _Runtime.current().workflow_wait_condition(
+            fn, timeout=seconds, timeout_summary=timeout_summary
+        )
 
 
 def continue_as_new(
@@ -399,7 +441,8 @@ def patched(id: str, *, event_groups: Any = None) -> bool:
     True when the run is not replaying (a marker is recorded) or when its history has the
     patch's marker; the answer stays the same for the rest of the run.
     """
-    return _Runtime.current().workflow_patch(id, deprecated=False)
+    with _direct_event_groups(event_groups):
+        return _Runtime.current().workflow_patch(id, deprecated=False)
 
 
 def deprecate_patch(id: str, *, event_groups: Any = None) -> None:
@@ -419,12 +462,14 @@ def upsert_search_attributes(attributes: Any, *, event_groups: Any = None) -> No
             DeprecationWarning,
             stacklevel=2,
         )
-    _Runtime.current().workflow_upsert_search_attributes(attributes)
+    with _direct_event_groups(event_groups):
+        _Runtime.current().workflow_upsert_search_attributes(attributes)
 
 
 def upsert_memo(updates: Mapping[str, Any], *, event_groups: Any = None) -> None:
     """Add, replace or (with ``None``) remove memo entries of this run."""
-    _Runtime.current().workflow_upsert_memo(updates)
+    with _direct_event_groups(event_groups):
+        _Runtime.current().workflow_upsert_memo(updates)
 
 
 def get_current_details() -> str:
@@ -435,3 +480,10 @@ def get_current_details() -> str:
 def set_current_details(description: str) -> None:
     """Set the run's current details (Temporal markdown; may span lines)."""
     _Runtime.current().workflow_set_current_details(description)
+
+
+def _direct_event_groups(groups: Any) -> AbstractContextManager[None]:
+    # Imported here: _event_groups builds on this module.
+    from tempyral.workflow._event_groups import direct_event_groups
+
+    return direct_event_groups(groups)

@@ -144,6 +144,7 @@ class _Definition:
     arg_types: list[Any] | None = None
     ret_type: Any = None
     dynamic_config_fn: Callable[[Any], Any] | None = None  # @workflow.dynamic_config
+    versioning_behavior: Any = None  # a tempyral.common.VersioningBehavior, reported per task
 
     @staticmethod
     def from_class(workflow_class: type) -> _Definition | None:
@@ -178,6 +179,7 @@ def _build(
     name: str | None,
     sandboxed: bool,
     failure_exception_types: Sequence[type[BaseException]],
+    versioning_behavior: Any = None,
 ) -> _Definition:
     run_fn: Callable[..., Any] | None = None
     signals: dict[str | None, _SignalDefinition] = {}
@@ -225,6 +227,7 @@ def _build(
         arg_types=arg_types,
         ret_type=ret_type,
         dynamic_config_fn=dynamic_config_fn,
+        versioning_behavior=versioning_behavior,
     )
 
 
@@ -262,6 +265,7 @@ def defn(
             name=None if dynamic else (name or cls.__name__),
             sandboxed=sandboxed,
             failure_exception_types=failure_exception_types,
+            versioning_behavior=versioning_behavior,
         )
         setattr(cls, _DEFN_ATTR, definition)
         return cls

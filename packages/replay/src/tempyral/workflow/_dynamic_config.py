@@ -28,8 +28,7 @@ class DynamicWorkflowConfig:
     """Errors that fail the workflow (or update) instead of its task, in addition to the
     worker's; when not None, replaces ``@workflow.defn(failure_exception_types=...)``."""
     versioning_behavior: VersioningBehavior = VersioningBehavior.UNSPECIFIED
-    """Replaces ``@workflow.defn(versioning_behavior=...)`` (accepted; tempyral's worker does
-    not send per-workflow versioning behaviors yet)."""
+    """Replaces ``@workflow.defn(versioning_behavior=...)`` when not UNSPECIFIED."""
 
 
 def dynamic_config(fn: _Method) -> _Method:

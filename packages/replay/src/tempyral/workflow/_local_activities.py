@@ -21,6 +21,7 @@ from tempyral.workflow._activities import (
     activity_name,
 )
 from tempyral.workflow._context import _Runtime
+from tempyral.workflow._event_groups import direct_event_groups
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -73,14 +74,15 @@ def _start(
     result_type: Any,
     **options: Any,
 ) -> ActivityHandle[Any]:
-    return _Runtime.current().start_local_activity(
-        LocalActivityOptions(
-            activity=name,
-            args=list(args) if arg is _unset else [arg],
-            result_type=result_type,
-            **options,
+    with direct_event_groups(options.pop("event_groups", None)):
+        return _Runtime.current().start_local_activity(
+            LocalActivityOptions(
+                activity=name,
+                args=list(args) if arg is _unset else [arg],
+                result_type=result_type,
+                **options,
+            )
         )
-    )
 
 
 @overload
@@ -158,10 +160,7 @@ def start_local_activity(
     summary: str | None = None,
     event_groups: Any = None,
 ) -> ActivityHandle[Any]:
-    """Schedule a local activity; the handle resolves with its result.
-
-    ``event_groups`` is accepted for compatibility and not recorded yet.
-    """
+    """Schedule a local activity; the handle resolves with its result."""
     result = result_type or _result_type(activity)
     return _start(
         activity_name(activity),
@@ -176,6 +175,7 @@ def start_local_activity(
         cancellation_type=cancellation_type,
         activity_id=activity_id,
         summary=summary,
+        event_groups=event_groups,
     )
 
 
@@ -269,4 +269,5 @@ async def execute_local_activity(
         cancellation_type=cancellation_type,
         activity_id=activity_id,
         summary=summary,
+        event_groups=event_groups,
     )

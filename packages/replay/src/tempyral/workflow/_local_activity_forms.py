@@ -113,6 +113,7 @@ def start_local_activity_method(
         cancellation_type=cancellation_type,
         activity_id=activity_id,
         summary=summary,
+        event_groups=event_groups,
     )
 
 
@@ -193,6 +194,7 @@ async def execute_local_activity_method(
         cancellation_type=cancellation_type,
         activity_id=activity_id,
         summary=summary,
+        event_groups=event_groups,
     )
 
 
@@ -274,6 +276,7 @@ def start_local_activity_class(
         cancellation_type=cancellation_type,
         activity_id=activity_id,
         summary=summary,
+        event_groups=event_groups,
     )
 
 
@@ -355,4 +358,5 @@ async def execute_local_activity_class(
         cancellation_type=cancellation_type,
         activity_id=activity_id,
         summary=summary,
+        event_groups=event_groups,
     )

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
 if TYPE_CHECKING:
-    from tempyral.common import MetricMeter
+    from tempyral.common import MetricMeter, WorkerDeploymentVersion
     from tempyral.converter import PayloadConverter
     from tempyral.workflow._activities import ActivityHandle, ActivityOptions
     from tempyral.workflow._children import ChildWorkflowHandle, ChildWorkflowOptions
@@ -97,6 +97,14 @@ class WorkflowRuntimeAPI(Protocol):
     def workflow_get_current_history_size(self) -> int: ...
 
     def workflow_is_continue_as_new_suggested(self) -> bool: ...
+
+    def workflow_extern_functions(self) -> Mapping[str, Callable[..., Any]]: ...
+
+    def workflow_get_current_build_id(self) -> str: ...
+
+    def workflow_get_current_deployment_version(self) -> WorkerDeploymentVersion | None: ...
+
+    def workflow_is_target_worker_deployment_version_changed(self) -> bool: ...
 
     def workflow_continue_as_new(self, args: Sequence[Any], options: Mapping[str, Any]) -> NoReturn:
         """Raise ``ContinueAsNewError`` through the outbound interceptors (which may add headers);

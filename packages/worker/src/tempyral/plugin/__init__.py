@@ -7,6 +7,6 @@ half too. It lives in tempyral-worker, the lowest package that sees clients, wor
 replayers.
 """
 
-from tempyral.plugin._simple import PluginParameter, SimplePlugin
+from tempyral.plugin._simple import PluginParameter, SimplePlugin, T
 
-__all__ = ["PluginParameter", "SimplePlugin"]
+__all__ = ["PluginParameter", "SimplePlugin", "T"]

@@ -21,6 +21,7 @@ from tempyral.replay import (
     HandleQueryInput,
     HandleSignalInput,
     HandleUpdateInput,
+    PatchActivationInput,
     Replayer,
     ReplayerConfig,
     SignalChildWorkflowInput,
@@ -54,8 +55,11 @@ from tempyral.worker._plugin import Plugin
 from tempyral.worker._runners import (
     SandboxedWorkflowRunner,
     UnsandboxedWorkflowRunner,
+    WorkflowInstance,
+    WorkflowInstanceDetails,
     WorkflowRunner,
 )
+from tempyral.worker._shared_state import SharedHeartbeatSender, SharedStateManager
 from tempyral.worker._tuner import (
     ActivitySlotInfo,
     CustomSlotSupplier,
@@ -94,6 +98,7 @@ __all__ = [
     "LocalActivitySlotInfo",
     "NexusOperationInboundInterceptor",
     "NexusSlotInfo",
+    "PatchActivationInput",
     "Plugin",
     "PollerBehavior",
     "PollerBehaviorAutoscaling",
@@ -104,6 +109,8 @@ __all__ = [
     "ResourceBasedSlotSupplier",
     "ResourceBasedTunerConfig",
     "SandboxedWorkflowRunner",
+    "SharedHeartbeatSender",
+    "SharedStateManager",
     "SignalChildWorkflowInput",
     "SignalExternalWorkflowInput",
     "SlotInfo",
@@ -122,6 +129,8 @@ __all__ = [
     "WorkerDeploymentVersion",
     "WorkerTuner",
     "WorkflowInboundInterceptor",
+    "WorkflowInstance",
+    "WorkflowInstanceDetails",
     "WorkflowInterceptorClassInput",
     "WorkflowOutboundInterceptor",
     "WorkflowReplayResult",

@@ -2,15 +2,16 @@
 
 Each registered callable must carry a ``@activity.defn`` definition; names are unique; at most one
 dynamic activity; classes must be registered as instances; ``def`` activities need an
-``activity_executor``. tempyral runs ``def`` activities in a
-:py:class:`concurrent.futures.ThreadPoolExecutor` only (the official SDK also accepts process
-pools with a ``shared_state_manager``; that is not built yet, and says so).
+``activity_executor``; any executor other than a
+:py:class:`concurrent.futures.ThreadPoolExecutor` (a process pool) also needs a
+``shared_state_manager``, and a process pool needs picklable activities.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import inspect
+import pickle
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ class ActivityRegistry:
         activities: Sequence[Callable[..., Any]],
         *,
         activity_executor: concurrent.futures.Executor | None,
+        shared_state_manager: object | None = None,
     ) -> None:
         self.by_name: dict[str, ActivityDefinition] = {}
         self.dynamic: ActivityDefinition | None = None
@@ -52,7 +54,7 @@ class ActivityRegistry:
                         stacklevel=4,
                     )
             if not defn.is_async:
-                _check_sync_activity(defn, activity_executor)
+                _check_sync_activity(defn, activity, activity_executor, shared_state_manager)
             if defn.name is not None:
                 self.by_name[defn.name] = defn
             elif self.dynamic is not None:
@@ -93,18 +95,31 @@ def _check_executor(executor: concurrent.futures.Executor | None) -> None:
 
 
 def _check_sync_activity(
-    defn: ActivityDefinition, executor: concurrent.futures.Executor | None
+    defn: ActivityDefinition,
+    activity: Callable[..., Any],
+    executor: concurrent.futures.Executor | None,
+    shared_state_manager: object | None,
 ) -> None:
     if executor is None:
         raise ValueError(
             f"Activity {defn.name} is not async so an activity_executor must be present "
             "(for example concurrent.futures.ThreadPoolExecutor(max_workers=...))"
         )
-    if not isinstance(executor, concurrent.futures.ThreadPoolExecutor):
-        raise NotImplementedError(
-            f"Activity {defn.name} is not async and the activity_executor is a "
-            f"{type(executor).__name__}: tempyral runs non-async activities in a "
-            "concurrent.futures.ThreadPoolExecutor only (process pools with a "
-            "shared_state_manager are not supported yet). Use a ThreadPoolExecutor, or make "
-            "the activity async."
+    if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+        return
+    if shared_state_manager is None:
+        raise ValueError(
+            f"Activity {defn.name} is not async and executor is not thread-pool executor, "
+            "so a shared_state_manager must be present (for example "
+            "SharedStateManager.create_from_multiprocessing(multiprocessing.Manager()))"
         )
+    if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+        # Checked now rather than on the first task, which would fail it.
+        try:
+            pickle.dumps(activity)
+        except Exception as err:
+            raise TypeError(
+                f"Activity {defn.name} must be picklable when using a process executor "
+                "(a module-level function, not a lambda, closure or bound method of a "
+                "local class)"
+            ) from err

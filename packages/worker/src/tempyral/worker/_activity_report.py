@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 from tempyral.activity.runtime import CompleteAsyncError
 from tempyral.api.common.v1.message_pb2 import Payload, Payloads
+from tempyral.api.enums.v1.failed_cause_pb2 import ACTIVITY_TASK_FAILED_CAUSE_PAYLOADS_TOO_LARGE
 from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
     RespondActivityTaskCanceledRequest,
@@ -31,6 +32,11 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
 from tempyral.converter import DataConverter
 from tempyral.exceptions import ApplicationError, ApplicationErrorCategory, CancelledError
 from tempyral.service import RPCError, RPCStatusCode, WorkflowService
+from tempyral.worker._payload_errors import (
+    PAYLOADS_TOO_LARGE,
+    PayloadErrorLimits,
+    PayloadsTooLargeError,
+)
 from tempyral.worker._versioning import VersioningStrategy
 
 if TYPE_CHECKING:
@@ -131,6 +137,7 @@ async def send_outcome(
     versioning: VersioningStrategy,
     give_up_at: float,
     activity_log: Logger,
+    payload_errors: PayloadErrorLimits | None = None,
 ) -> None:
     """Report ``outcome``; retry while the server is unreachable, until ``give_up_at``."""
     delay = 0.5
@@ -143,6 +150,8 @@ async def send_outcome(
                 namespace=namespace,
                 identity=identity,
                 versioning=versioning,
+                payload_errors=payload_errors or PayloadErrorLimits(),
+                activity_log=activity_log,
             )
             return
         except RPCError as err:
@@ -176,6 +185,8 @@ async def _send_once(
     namespace: str,
     identity: str,
     versioning: VersioningStrategy,
+    payload_errors: PayloadErrorLimits,
+    activity_log: Logger,
 ) -> None:
     if outcome.kind == "completed":
         done = RespondActivityTaskCompletedRequest(
@@ -183,8 +194,26 @@ async def _send_once(
         )
         if outcome.result is not None:
             done.result.CopyFrom(Payloads(payloads=[outcome.result]))
-        versioning.apply_to_response(done)
-        await service.respond_activity_task_completed(done, retry=True)
+        too_large = payload_errors.violation(done)
+        if too_large is None:
+            versioning.apply_to_response(done)
+            await service.respond_activity_task_completed(done, retry=True)
+            return
+        # The server would reject the result: the attempt fails (retryably) instead.
+        error = PayloadsTooLargeError(too_large)
+        activity_log.error("Activity result too large, failing the attempt: {}", error)
+        failed = RespondActivityTaskFailedRequest(
+            task_token=task_token,
+            namespace=namespace,
+            identity=identity,
+            cause=ACTIVITY_TASK_FAILED_CAUSE_PAYLOADS_TOO_LARGE,
+            failure=Failure(
+                message=error.message,
+                application_failure_info=ApplicationFailureInfo(type=PAYLOADS_TOO_LARGE),
+            ),
+        )
+        versioning.apply_to_response(failed)
+        await service.respond_activity_task_failed(failed, retry=True)
     elif outcome.kind == "failed":
         failed = RespondActivityTaskFailedRequest(
             task_token=task_token, namespace=namespace, identity=identity, failure=outcome.failure

@@ -1,15 +1,19 @@
 """One activity attempt while it runs: its state, its info, and how its code is invoked.
 
 ``async def`` activities run as a task on the worker's event loop and are cancelled with
-``Task.cancel()``. ``def`` activities run in the ``activity_executor`` thread pool; cancelling one
-sets its cancelled event and, unless it opted out, raises
-:py:class:`tempyral.exceptions.CancelledError` in its thread (see ``_thread_cancel``). Heartbeats
-from a thread are handed to the event loop, where the throttler lives.
+``Task.cancel()``. ``def`` activities run in the ``activity_executor``. In a thread pool,
+cancelling one sets its cancelled event and, unless it opted out, raises
+:py:class:`tempyral.exceptions.CancelledError` in its thread (see ``_thread_cancel``); heartbeats
+from a thread are handed to the event loop, where the throttler lives. In any other executor (a
+process pool), the worker's ``shared_state_manager`` supplies the cancelled and shutdown events
+the other process reads and carries its heartbeats back (see ``_shared_state``); cancellation is
+then only the event, which the activity must check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import inspect
 import threading
@@ -28,7 +32,7 @@ from tempyral.activity.runtime import (
 from tempyral.api.dependencies.google.protobuf import duration_pb2, timestamp_pb2
 from tempyral.api.workflowservice.v1.request_response_pb2 import PollActivityTaskQueueResponse
 from tempyral.common import Priority, RawValue, RetryPolicy, logger
-from tempyral.converter import DataConverter
+from tempyral.converter import DataConverter, PayloadConverter
 from tempyral.exceptions import ApplicationError, CancelledError
 from tempyral.worker._heartbeat import HeartbeatThrottler
 from tempyral.worker._interceptor import (
@@ -36,6 +40,7 @@ from tempyral.worker._interceptor import (
     ActivityOutboundInterceptor,
     ExecuteActivityInput,
 )
+from tempyral.worker._shared_state import SharedHeartbeatSender, SharedStateManager
 from tempyral.worker._thread_cancel import ThreadExceptionRaiser
 
 if TYPE_CHECKING:
@@ -50,6 +55,7 @@ __all__ = [
     "activity_logger",
     "decode_inputs",
     "info_from_task",
+    "run_in_other_process",
 ]
 
 
@@ -82,10 +88,16 @@ class RunningActivity:
     """The data converter with this attempt's serialization context."""
     log: Logger | None = None
 
-    def prepare_for(self, defn: ActivityDefinition) -> CompositeEvent:
-        """Set up cancellation for running ``defn``; return its cancelled event."""
+    def prepare_for(
+        self, defn: ActivityDefinition, shared: SharedStateManager | None = None
+    ) -> CompositeEvent:
+        """Set up cancellation for running ``defn`` (in another process when ``shared`` is
+        given); return its cancelled event."""
         if defn.is_async:
             event = CompositeEvent(thread_event=threading.Event(), async_event=asyncio.Event())
+        elif shared is not None:
+            self.sync = True
+            event = CompositeEvent(thread_event=shared.new_event(), async_event=None)
         else:
             self.sync = True
             event = CompositeEvent(thread_event=threading.Event(), async_event=None)
@@ -236,6 +248,9 @@ class ActivityInboundImpl(ActivityInboundInterceptor):
         def heartbeat_from_thread(*details: Any) -> None:
             loop.call_soon_threadsafe(loop_heartbeat, *details, context=loop_context)
 
+        if not isinstance(input.executor, concurrent.futures.ThreadPoolExecutor):
+            return await self._execute_in_process(input, context, heartbeat_from_thread)
+
         thread_context = ActivityContext(
             info=context.info,
             heartbeat=heartbeat_from_thread,
@@ -264,10 +279,69 @@ class ActivityInboundImpl(ActivityInboundInterceptor):
         thread_vars = contextvars.copy_context()
         return await loop.run_in_executor(input.executor, thread_vars.run, run_in_thread)
 
+    async def _execute_in_process(
+        self,
+        input: ExecuteActivityInput,
+        context: ActivityContext,
+        heartbeat_from_thread: Callable[..., None],
+    ) -> Any:
+        shared = self._worker.shared_state_manager
+        assert shared is not None  # checked when the worker was created
+        info = context.info()
+        sender = await shared.register_heartbeater(info.task_token, heartbeat_from_thread)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                input.executor,
+                run_in_other_process,
+                info,
+                sender,
+                self._cancelled_event().thread_event,
+                context.worker_shutdown_event.thread_event,
+                self._worker.payload_converter_class,
+                context.cancellation_details,
+                input.fn,
+                *input.args,
+            )
+        finally:
+            await shared.unregister_heartbeater(info.task_token)
+
     def _cancelled_event(self) -> CompositeEvent:
         event = self._running.cancelled_event
         assert event is not None
         return event
+
+
+def run_in_other_process(
+    info: Info,
+    heartbeat: SharedHeartbeatSender,
+    cancelled_event: threading.Event,
+    worker_shutdown_event: threading.Event,
+    payload_converter_class: type[PayloadConverter],
+    cancellation_details: CancellationDetailsHolder,
+    fn: Callable[..., Any],
+    *args: Any,
+) -> Any:
+    """Run a ``def`` activity in a process of an executor's (module level: it is pickled)."""
+
+    def send_heartbeat(*details: Any) -> None:
+        heartbeat.send_heartbeat(info.task_token, *details)
+
+    ActivityContext.set(
+        ActivityContext(
+            info=lambda: info,
+            heartbeat=send_heartbeat,
+            cancelled_event=CompositeEvent(thread_event=cancelled_event, async_event=None),
+            worker_shutdown_event=CompositeEvent(
+                thread_event=worker_shutdown_event, async_event=None
+            ),
+            shield_thread_cancel_exception=None,
+            payload_converter_instance=payload_converter_class(),
+            runtime_metric_meter=None,
+            client=None,
+            cancellation_details=cancellation_details,
+        )
+    )
+    return fn(*args)
 
 
 class ActivityOutboundImpl(ActivityOutboundInterceptor):

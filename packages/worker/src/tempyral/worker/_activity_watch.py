@@ -26,6 +26,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
 )
 from tempyral.service import RPCError, RPCStatusCode
 from tempyral.worker._heartbeat import HeartbeatThrottler, throttle_interval
+from tempyral.worker._payload_errors import PayloadsTooLargeError
 
 if TYPE_CHECKING:
     from loguru import Logger
@@ -75,6 +76,9 @@ def new_throttler(
         activity_log.debug("Recording heartbeat")
         try:
             response = await send(request)
+        except PayloadsTooLargeError as err:  # over the namespace's limit: never sent
+            heartbeat_failed(running, err)
+            return
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 activity_log.debug("Activity not found when recording heartbeat")

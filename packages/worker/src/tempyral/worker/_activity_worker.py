@@ -41,7 +41,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     RecordActivityTaskHeartbeatResponse,
 )
 from tempyral.client import Client
-from tempyral.converter import ActivitySerializationContext, DataConverter
+from tempyral.converter import ActivitySerializationContext, DataConverter, PayloadConverter
 from tempyral.exceptions import ApplicationError
 from tempyral.worker._activity_registry import ActivityRegistry
 from tempyral.worker._activity_report import Outcome, outcome_from_error, send_outcome
@@ -62,8 +62,10 @@ from tempyral.worker._interceptor import (
     Interceptor,
 )
 from tempyral.worker._metrics import activity_labels, runtime_meter, worker_metrics
+from tempyral.worker._payload_errors import PayloadErrorLimits, PayloadsTooLargeError
 from tempyral.worker._poller import TaskPoller
 from tempyral.worker._poller_scaling import PollerScaler
+from tempyral.worker._shared_state import SharedStateManager
 from tempyral.worker._slots import ActivitySlot, RateLimiter, SlotPermit, SlotPool, SlotSupplier
 from tempyral.worker._versioning import VersioningStrategy
 
@@ -111,10 +113,24 @@ class ActivityWorker:
         interceptors: Sequence[Interceptor],
         options: ActivityWorkerOptions,
         versioning: VersioningStrategy,
+        shared_state_manager: SharedStateManager | None = None,
+        payload_errors: PayloadErrorLimits | None = None,
     ) -> None:
-        self.registry = ActivityRegistry(activities, activity_executor=activity_executor)
+        self._payload_errors = payload_errors or PayloadErrorLimits()
+        self.registry = ActivityRegistry(
+            activities,
+            activity_executor=activity_executor,
+            shared_state_manager=shared_state_manager,
+        )
         self.client = client
         self._executor = activity_executor
+        # Set (and checked) when ``def`` activities run in an executor other than a thread pool.
+        self.shared_state_manager = (
+            None
+            if isinstance(activity_executor, concurrent.futures.ThreadPoolExecutor)
+            else shared_state_manager
+        )
+        self._shutdown_event_crosses_processes = False
         self._interceptors = list(interceptors)
         self._options = options
         self._versioning = versioning
@@ -139,6 +155,12 @@ class ActivityWorker:
     @property
     def namespace(self) -> str:
         return self.client.namespace
+
+    @property
+    def payload_converter_class(self) -> type[PayloadConverter]:
+        """What ``def`` activities in other processes build their payload converter from."""
+        converter_class: type[PayloadConverter] = self.client.data_converter.payload_converter_class
+        return converter_class
 
     @property
     def slots(self) -> SlotPool:
@@ -342,6 +364,7 @@ class ActivityWorker:
                 versioning=self._versioning,
                 give_up_at=received + self._report_horizon(task),
                 activity_log=activity_log,
+                payload_errors=self._payload_errors,
             )
         except Exception:
             activity_log.exception("Failed completing activity task")
@@ -437,7 +460,13 @@ class ActivityWorker:
                 type="NotFoundError",
             )
         self._ensure_loop_state()
-        cancelled_event = running.prepare_for(defn)
+        shared = None if defn.is_async else self.shared_state_manager
+        cancelled_event = running.prepare_for(defn, shared)
+        if shared is not None and not self._shutdown_event_crosses_processes:
+            # The first attempt in another process: the shutdown flag must reach it too.
+            assert self._worker_shutdown_event is not None
+            self._worker_shutdown_event.thread_event = shared.new_event()
+            self._shutdown_event_crosses_processes = True
         args, heartbeat_details = await decode_inputs(task, defn, converter)
         info = info_from_task(
             task,
@@ -508,5 +537,8 @@ class ActivityWorker:
     async def _record_heartbeat_rpc(
         self, request: RecordActivityTaskHeartbeatRequest
     ) -> RecordActivityTaskHeartbeatResponse:
+        too_large = self._payload_errors.violation(request)
+        if too_large is not None:  # the attempt fails with it, as for unconvertible details
+            raise PayloadsTooLargeError(too_large)
         service = worker_workflow_service(self.client)
         return await service.record_activity_task_heartbeat(request, retry=True)

@@ -19,10 +19,12 @@ from tempyral.client import Client
 from tempyral.common import VersioningBehavior
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._runners import WorkflowRunner
+from tempyral.worker._shared_state import SharedStateManager
 from tempyral.worker._tuner import WorkerTuner, slot_supplier_max
 from tempyral.worker._versioning import WorkerDeploymentConfig
 
 if TYPE_CHECKING:
+    from tempyral.replay import PatchActivationInput
     from tempyral.worker._plugin import Plugin
 
 __all__ = [
@@ -109,14 +111,14 @@ class WorkerConfig(TypedDict, total=False):
     graceful_shutdown_timeout: timedelta
     plugin_shutdown_timeout: timedelta | None
     workflow_failure_exception_types: Sequence[type[BaseException]]
-    shared_state_manager: Any
+    shared_state_manager: SharedStateManager | None
     debug_mode: bool
     disable_eager_activity_execution: bool
     on_fatal_error: Callable[[BaseException], Awaitable[None]] | None
     use_worker_versioning: bool
     disable_safe_workflow_eviction: bool
     deployment_config: WorkerDeploymentConfig | None
-    patch_activation_callback: Callable[[Any], bool] | None
+    patch_activation_callback: Callable[[PatchActivationInput], bool] | None
     workflow_task_poller_behavior: PollerBehavior
     activity_task_poller_behavior: PollerBehavior
     nexus_task_poller_behavior: PollerBehavior

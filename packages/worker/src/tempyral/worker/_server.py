@@ -38,6 +38,9 @@ class ServerFacts:
     build_id_based_versioning: bool = False
     graceful_poll_shutdown: bool = False
     """The server completes outstanding polls after ``ShutdownWorker`` (no need to cancel)."""
+    blob_size_limit_error: int = 0
+    memo_size_limit_error: int = 0
+    """The namespace's payload error limits, in bytes (0: none known)."""
 
 
 async def server_facts(service: WorkflowService, namespace: str) -> ServerFacts:
@@ -59,6 +62,7 @@ async def server_facts(service: WorkflowService, namespace: str) -> ServerFacts:
             ) from err
         described = None
     capabilities = described.namespace_info.capabilities if described is not None else None
+    limits = described.namespace_info.limits if described is not None else None
     try:
         system = await service.get_system_info(
             GetSystemInfoRequest(), retry=True, timeout=_CALL_TIMEOUT
@@ -75,6 +79,8 @@ async def server_facts(service: WorkflowService, namespace: str) -> ServerFacts:
         graceful_poll_shutdown=bool(
             capabilities is not None and capabilities.worker_poll_complete_on_shutdown
         ),
+        blob_size_limit_error=max(limits.blob_size_limit_error, 0) if limits is not None else 0,
+        memo_size_limit_error=max(limits.memo_size_limit_error, 0) if limits is not None else 0,
     )
 
 

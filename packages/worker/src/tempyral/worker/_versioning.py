@@ -60,6 +60,21 @@ class VersioningStrategy:
     server_supports_build_ids: bool = field(default=False)
     """Set from the server's capabilities when the worker starts."""
 
+    def current_version(self) -> WorkerDeploymentVersion | None:
+        """The version this worker reports to workflow code for the tasks it runs (as the Core
+        SDK computes it): its deployment version, else its build ID; None with neither."""
+        if self.deployment is not None:
+            return self.deployment.version
+        return WorkerDeploymentVersion("", self.build_id) if self.build_id else None
+
+    def default_versioning_behavior(self) -> int:
+        """The behavior a versioned deployment worker reports for a workflow task (the proto
+        enum's value; 0 when not versioned), as the Core SDK does when the workflow names none."""
+        deployment = self.deployment
+        if deployment is None or not deployment.use_worker_versioning:
+            return 0
+        return int(deployment.default_versioning_behavior)
+
     def capabilities(self) -> WorkerVersionCapabilities | None:
         if not self.server_supports_build_ids:
             return None

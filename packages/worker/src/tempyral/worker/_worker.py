@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from tempyral.client import Client
 from tempyral.common import logger
+from tempyral.replay import PatchActivationInput
 from tempyral.worker._activity_worker import ActivityWorker, ActivityWorkerOptions
 from tempyral.worker._client import decode_headers_with_codec, worker_workflow_service
 from tempyral.worker._config import (
@@ -44,6 +45,7 @@ from tempyral.worker._config import (
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._metrics import worker_metrics
 from tempyral.worker._nexus_worker import NexusWorker, NexusWorkerOptions
+from tempyral.worker._payload_errors import PayloadErrorLimits
 from tempyral.worker._plugin import Plugin, worker_plugins
 from tempyral.worker._runners import (
     SandboxedWorkflowRunner,
@@ -51,6 +53,7 @@ from tempyral.worker._runners import (
     WorkflowRunner,
 )
 from tempyral.worker._server import ServerFacts, server_facts, shutdown_worker
+from tempyral.worker._shared_state import SharedStateManager
 from tempyral.worker._slot_suppliers import worker_slots
 from tempyral.worker._slots import SlotPool
 from tempyral.worker._tuner import WorkerTuner
@@ -83,6 +86,8 @@ class WorkflowWorkerSetup:
     activity names (``registry.assert_valid``)."""
     slots: SlotPool | None = None
     """The workflow task slots (None: fixed, from ``max_concurrent_workflow_tasks``)."""
+    payload_errors: PayloadErrorLimits | None = None
+    """The namespace's payload error limits (filled in when the worker starts)."""
 
 
 class _WorkflowWorkerLike(Protocol):
@@ -135,14 +140,14 @@ class Worker:
         graceful_shutdown_timeout: timedelta = timedelta(),
         plugin_shutdown_timeout: timedelta | None = timedelta(seconds=60),
         workflow_failure_exception_types: Sequence[type[BaseException]] = (),
-        shared_state_manager: Any = None,
+        shared_state_manager: SharedStateManager | None = None,
         debug_mode: bool = False,
         disable_eager_activity_execution: bool = False,
         on_fatal_error: Callable[[BaseException], Awaitable[None]] | None = None,
         use_worker_versioning: bool = False,
         disable_safe_workflow_eviction: bool = False,
         deployment_config: WorkerDeploymentConfig | None = None,
-        patch_activation_callback: Callable[[Any], bool] | None = None,
+        patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
         workflow_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # noqa: B008
         activity_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # noqa: B008
         nexus_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # noqa: B008
@@ -242,6 +247,8 @@ class Worker:
             build_id=self._versioning.build_id,
             deployment_version=deployment_config.version if deployment_config else None,
         )
+        # Shared with the task handlers; the limits are read from the server when the worker starts.
+        self._payload_errors = PayloadErrorLimits()
         self._activity_worker: ActivityWorker | None = None
         if activities:
             self._activity_worker = ActivityWorker(
@@ -251,6 +258,8 @@ class Worker:
                 interceptors=self._interceptors,
                 options=self._activity_options(config),
                 versioning=self._versioning,
+                shared_state_manager=config.get("shared_state_manager"),
+                payload_errors=self._payload_errors,
             )
         self._nexus_worker: NexusWorker | None = None
         if config.get("nexus_service_handlers"):
@@ -316,6 +325,7 @@ class Worker:
             versioning=self._versioning,
             activity_worker=self._activity_worker,
             slots=self._slots.workflow,
+            payload_errors=self._payload_errors,
         )
         return _WorkflowWorker(setup)
 
@@ -425,6 +435,9 @@ class Worker:
     async def _validate(self) -> None:
         service = worker_workflow_service(self.client)
         self._server = await server_facts(service, self.client.namespace)
+        if not self._config.get("disable_payload_error_limit"):
+            self._payload_errors.blob = self._server.blob_size_limit_error
+            self._payload_errors.memo = self._server.memo_size_limit_error
         if not self._versioning.build_id:
             self._versioning.build_id = load_default_build_id()
         check_server_support(

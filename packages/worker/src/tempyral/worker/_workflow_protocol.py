@@ -13,6 +13,7 @@ from datetime import timedelta
 from tempyral.api.common.v1.message_pb2 import Payload, Payloads, WorkflowExecution
 from tempyral.api.enums.v1.failed_cause_pb2 import (
     WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
+    WORKFLOW_TASK_FAILED_CAUSE_PAYLOADS_TOO_LARGE,
     WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
     WorkflowTaskFailedCause,
 )
@@ -26,6 +27,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import GetWorkflowExec
 from tempyral.converter import DataConverter
 from tempyral.replay import NondeterminismError
 from tempyral.service import WorkflowService
+from tempyral.worker._payload_errors import PayloadsTooLargeError
 from tempyral.worker._workflow_activation import DeadlockError
 
 __all__ = [
@@ -90,6 +92,8 @@ def sticky_attributes(
 def failure_cause(error: BaseException) -> WorkflowTaskFailedCause:
     if isinstance(error, NondeterminismError):
         return WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
+    if isinstance(error, PayloadsTooLargeError):
+        return WORKFLOW_TASK_FAILED_CAUSE_PAYLOADS_TOO_LARGE
     return WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
 
 

@@ -59,6 +59,7 @@ from tempyral.worker._local_activities import (
     WorkflowRef,
 )
 from tempyral.worker._metrics import WorkerMetrics, run_start_time, worker_metrics
+from tempyral.worker._payload_errors import PayloadErrorLimits, PayloadsTooLargeError
 from tempyral.worker._slots import SlotPermit
 from tempyral.worker._versioning import VersioningStrategy
 from tempyral.worker._workflow_activation import ActivationRunner, DeadlockError
@@ -106,7 +107,9 @@ class WorkflowTaskHandler:
         settings: TaskSettings,
         versioning: VersioningStrategy,
         activity_worker: ActivityWorker | None,
+        payload_errors: PayloadErrorLimits | None = None,
     ) -> None:
+        self._payload_errors = payload_errors or PayloadErrorLimits()
         self._client = client
         self._replayer = replayer
         self.cache = cache
@@ -173,18 +176,15 @@ class WorkflowTaskHandler:
             await self._fail(task, instance, error, journal)
             return None
         run.last_event_id = events[-1].event_id if events else run.last_event_id
-        request = self._completion(task, completion.commands, completion.sdk_metadata)
-        for query_id, answer in (await self._answer_queries(instance, task.queries)).items():
-            request.query_results[query_id].CopyFrom(answer)
-        request.messages.extend(completion.messages)
-        heartbeat = not completion.finished and instance.local_activities_outstanding > 0
-        if heartbeat:
-            # Local activities still run: keep the task alive with a new one handed back here.
-            request.force_create_new_workflow_task = True
-            request.return_new_workflow_task = True
+        request, heartbeat = await self._completed_request(task, instance, completion)
         if task.messages:
             # The task may vanish from history (a rejected update): never continue from it.
             run.speculative = True
+        too_large = self._payload_errors.violation(request)
+        if too_large is not None:  # the server would reject it: fail the task instead
+            await self.evict(run)
+            await self._fail(task, instance, PayloadsTooLargeError(too_large), journal)
+            return None
         permits = self._reserve_eager_activities(request)
         try:
             response = await worker_workflow_service(
@@ -207,6 +207,27 @@ class WorkflowTaskHandler:
         return await self._keep_or_evict(
             run, response, finished=completion.finished, heartbeat=heartbeat
         )
+
+    async def _completed_request(
+        self,
+        task: PollWorkflowTaskQueueResponse,
+        instance: WorkflowInstance,
+        completion: WorkflowTaskCompletion,
+    ) -> tuple[RespondWorkflowTaskCompletedRequest, bool]:
+        """The task's completion request, and whether it heartbeats the task (local activities
+        still run)."""
+        request = self._completion(task, completion.commands, completion.sdk_metadata)
+        for query_id, answer in (await self._answer_queries(instance, task.queries)).items():
+            request.query_results[query_id].CopyFrom(answer)
+        request.messages.extend(completion.messages)
+        if completion.versioning_behavior:  # the workflow's own outranks the worker's default
+            request.versioning_behavior = completion.versioning_behavior  # type: ignore[assignment]
+        heartbeat = not completion.finished and instance.local_activities_outstanding > 0
+        if heartbeat:
+            # Local activities still run: keep the task alive with a new one handed back here.
+            request.force_create_new_workflow_task = True
+            request.return_new_workflow_task = True
+        return request, heartbeat
 
     async def _keep_or_evict(
         self,
@@ -255,7 +276,10 @@ class WorkflowTaskHandler:
         elif events and events[0].event_id > 1:
             metrics.count("sticky_cache_miss", workflow_type)
         instance = self._replayer.new_instance(
-            task.workflow_execution.workflow_id, run_id, sdk_version=self._settings.sdk_version
+            task.workflow_execution.workflow_id,
+            run_id,
+            sdk_version=self._settings.sdk_version,
+            worker_deployment_version=self._versioning.current_version(),
         )
         return CachedRun(run_id, instance)
 
@@ -331,6 +355,7 @@ class WorkflowTaskHandler:
         options = self._versioning.deployment_options()
         if options is not None:
             request.deployment_options.CopyFrom(options)
+        request.versioning_behavior = self._versioning.default_versioning_behavior()  # type: ignore[assignment]
         return request
 
     async def _answer_queries(

@@ -93,8 +93,11 @@ class _WorkflowWorker:
             debug_mode=debug,
             header_codec_behavior=client.config()["header_codec_behavior"],
             interceptors=setup.interceptors,
+            workflow_runner=config.get("workflow_runner"),
+            unsandboxed_workflow_runner=config.get("unsandboxed_workflow_runner"),
         )
         replayer.metric_meter = runtime_meter(client)
+        replayer.patch_activation_callback = config.get("patch_activation_callback")
         given: SlotPool | None = getattr(setup, "slots", None)
         self._slots: SlotPool = given or SlotSupplier(
             "workflow task", config.get("max_concurrent_workflow_tasks") or _DEFAULT_WORKFLOW_SLOTS
@@ -140,6 +143,7 @@ class _WorkflowWorker:
             ),
             versioning=setup.versioning,
             activity_worker=activity_worker,
+            payload_errors=getattr(setup, "payload_errors", None),
         )
         self._pollers: list[TaskPoller[PollWorkflowTaskQueueResponse]] = []
         self._handlers: set[asyncio.Task[None]] = set()

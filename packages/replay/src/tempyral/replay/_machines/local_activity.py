@@ -270,7 +270,10 @@ class LocalActivityMachine(Machine):
                 original_schedule_time_ns=resolution.original_schedule_time_ns,
                 activation_index=self.activation_index,
             )
-            self.issue(marker_command(data, resolution, self.request.user_metadata))
+            request = self.request
+            self.issue(
+                marker_command(data, resolution, request.user_metadata, request.event_group_markers)
+            )
         return [self._job(resolution)]
 
     def _job(self, resolution: LocalActivityResolution) -> ResolveLocalActivity:
