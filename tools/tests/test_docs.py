@@ -21,8 +21,9 @@ Every fenced block of a page under docs/ carries a language and is preceded by a
 - ``<!-- docs-test: skip (REASON) -->``: shown, not run, with the reason it cannot run here
   (diagrams, fragments, code that needs the reader's own server or files).
 
-The newcomer path runs the quickstart's and the testing page's commands in order, in a clean
-venv, with the tempyral packages installed from this checkout, and compares what ``python
+The newcomer path runs the quickstart's and the testing page's commands unchanged, in order, in
+a clean venv, with the wheels of this checkout found through ``PIP_FIND_LINKS`` (as the install
+page tells readers to do until tempyral is on PyPI), and compares what ``python
 hello.py`` prints with what the page shows.
 """
 
@@ -387,38 +388,6 @@ def _commands(page: Path) -> list[tuple[str, list[str]]]:
     return commands
 
 
-def _local_distributions() -> dict[str, Path]:
-    found = {}
-    for pyproject in PACKAGES.glob("*/pyproject.toml"):
-        # (tomllib is 3.11+; the tests also run on 3.10)
-        text = pyproject.read_text(encoding="utf-8")
-        name = re.search(r'^name = "([\w-]+)"$', text, re.MULTILINE)
-        assert name is not None, f"{pyproject} has no project name"
-        found[name[1]] = pyproject.parent
-    return found
-
-
-def _from_this_checkout(command: str, local: dict[str, Path]) -> str:
-    """`pip install tempyral-x[extra]` as the page says, but from this checkout's packages.
-
-    Every tempyral package is named (as local paths), so pip resolves the siblings a package
-    depends on from this checkout too; third-party dependencies come from the index as usual.
-    """
-    words = shlex.split(command)
-    if words[:2] != ["pip", "install"]:
-        return command
-    wanted = []
-    for requirement in words[2:]:
-        name, _, extras = requirement.partition("[")
-        if name in local:
-            wanted.append(f"{local[name]}[{extras}" if extras else str(local[name]))
-        else:
-            wanted.append(requirement)
-    named = {w.partition("[")[0] for w in wanted}
-    siblings = [str(path) for path in local.values() if str(path) not in named]
-    return shlex.join(["pip", "install", "-q", *wanted, *siblings])
-
-
 @pytest.mark.integration
 def test_newcomer_path_quickstart_then_tests(tmp_path: Path) -> None:
     quickstart = DOCS / "getting-started" / "quickstart.md"
@@ -428,16 +397,27 @@ def test_newcomer_path_quickstart_then_tests(tmp_path: Path) -> None:
             if block.kind in ("file", "pytest"):
                 (tmp_path / block.rest.split()[0]).write_text(block.body, encoding="utf-8")
 
-    local = _local_distributions()
+    # Nothing is on PyPI yet: as the install page says, the wheels of a checkout and
+    # PIP_FIND_LINKS make the page's own `pip install` lines work unchanged.
+    wheels = tmp_path / "tempyral-wheels"
+    packages = sorted(str(pyproject.parent) for pyproject in PACKAGES.glob("*/pyproject.toml"))
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir"]
+    subprocess.run(
+        [*pip_wheel, str(wheels), *packages],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     # The environment of a newcomer's shell: none of this test run's virtualenv.
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["PATH"] = os.pathsep.join(
         p for p in env["PATH"].split(os.pathsep) if not p.startswith(sys.prefix)
     )
+    env["PIP_FIND_LINKS"] = str(wheels)
     script, expected = ["set -e", f'cd "{tmp_path}"'], []
     for page in (quickstart, testing):
         for shown, output in _commands(page):
-            command = _from_this_checkout(shown, local)
+            command = shown
             if command.startswith("python -m venv"):  # the interpreter running this test
                 command = command.replace("python", shlex.quote(sys.executable), 1)
             marker = f"=== {command}"
