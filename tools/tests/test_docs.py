@@ -66,11 +66,22 @@ class Block:
 
     @property
     def name(self) -> str:
-        return f"{self.page.relative_to(DOCS)}:{self.line}"
+        base = DOCS if self.page.is_relative_to(DOCS) else ROOT
+        return f"{self.page.relative_to(base)}:{self.line}"
+
+
+_SNIPPET = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$', re.MULTILINE)
 
 
 def _pages() -> list[Path]:
-    return sorted(p for p in DOCS.rglob("*.md") if "_hooks" not in p.parts)
+    """The site's pages, then the files they include (``--8<--``, relative to the repo root)."""
+    pages = sorted(p for p in DOCS.rglob("*.md") if "_hooks" not in p.parts)
+    included = {
+        ROOT / snippet["path"]
+        for page in pages
+        for snippet in _SNIPPET.finditer(page.read_text(encoding="utf-8"))
+    }
+    return pages + sorted(included)
 
 
 def _blocks(page: Path) -> list[Block]:
@@ -224,10 +235,22 @@ _REDIRECTS = frozenset({">", ">>", "<", "2>", "2>&1"})
 
 
 def _command_lines(block: Block) -> list[str]:
-    lines = block.body.splitlines()
-    if block.lang == "console":
-        return [line[2:] for line in lines if line.startswith("$ ")]
-    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    """The block's commands, a command continued over lines (`\\` at the end) joined."""
+    commands: list[str] = []
+    continued = False
+    for line in block.body.splitlines():
+        if continued:
+            commands[-1] += " " + line.strip()
+        elif block.lang == "console" and line.startswith("$ "):
+            commands.append(line[2:])
+        elif block.lang != "console" and line.strip() and not line.lstrip().startswith("#"):
+            commands.append(line)
+        else:
+            continue
+        continued = commands[-1].endswith("\\")
+        if continued:
+            commands[-1] = commands[-1][:-1].rstrip()
+    return commands
 
 
 def _argvs(line: str) -> list[list[str]]:
@@ -311,6 +334,9 @@ def test_the_command_check_catches_a_wrong_option_and_a_missing_program() -> Non
     assert _check_command(["tempyral-no-such-program"]) == [
         "`tempyral-no-such-program` is not a program here"
     ]
+    body = "$ tempyral replay \\\n  -w x\nout\n"
+    continued = Block(DOCS / "probe.md", 1, "console", body, "", "")
+    assert _command_lines(continued) == ["tempyral replay -w x"]
 
 
 @pytest.mark.parametrize("block", PARSED, ids=[block.name for block in PARSED])
