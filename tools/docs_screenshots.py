@@ -4,8 +4,11 @@
     python tools/docs_screenshots.py [--site site] [--out DIR]
 
 Serves the built site (``site/``) on a free loopback port and saves a PNG of the home page, a
-guide, an API reference page and the performance page, for a person to look at. Needs Debian's
-``chromium`` package (``apt-get install chromium``), or ``--chromium PATH``.
+guide, an API reference page, a runbook and the performance page, for a person to look at. The
+PNGs are committed under ``docs/assets/screenshots/`` (the default ``--out``), so the last look
+at the rendered site stays with the repository: rerun this after changing the theme or those
+pages, look at the images, and commit them. Needs Debian's ``chromium`` package (``apt-get
+install chromium``), or ``--chromium PATH``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import http.server
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -25,6 +27,7 @@ PAGES = {
     "home": "",
     "guide-workflows": "guides/workflows/",
     "api-workflow": "api/workflow/",
+    "runbook-stuck-workflows": "operations/stuck-workflows/",
     "performance": "performance/",
 }
 
@@ -44,7 +47,7 @@ def _find_chromium(given: str | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=ROOT / "site", help="the built site")
-    default_out = Path(tempfile.gettempdir()) / "tempyral-docs-shots"
+    default_out = ROOT / "docs" / "assets" / "screenshots"
     parser.add_argument("--out", type=Path, default=default_out, help="where the PNGs go")
     parser.add_argument("--chromium", help="the Chromium binary (default: found on PATH)")
     parser.add_argument("--size", default="1280,1600", help="window size, WIDTH,HEIGHT")
