@@ -20,6 +20,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     GetSystemInfoRequest,
 )
 from tempyral.cli._connect import Connection
+from tempyral.cli._doctor_capabilities import probe_capabilities
 from tempyral.service import RPCError, RPCStatusCode, ServiceClient, TLSConfig
 
 __all__ = [
@@ -171,18 +172,11 @@ async def check_server(connection: Connection, timeout: float) -> list[CheckResu
             results.append(_refused("namespace exists", err, connection))
         return results
     results.append(CheckResult("namespace exists", Status.PASS, f"namespace {namespace!r} found"))
-    ns_caps = described.namespace_info.capabilities
-    facts: dict[str, object] = {
-        "server_version": version,
-        "updates": bool(ns_caps.sync_update or ns_caps.async_update),
-        "worker_versioning": info.capabilities.build_id_based_versioning,
-        "nexus": info.capabilities.nexus,
-        "eager_workflow_start": info.capabilities.eager_workflow_start,
-        # Only the test server skips time; a frontend never does.
-        "time_skipping": False,
-    }
-    listed = ", ".join(f"{k}: {_yes_no(v)}" for k, v in facts.items())
-    results.append(CheckResult("server capabilities", Status.PASS, listed, facts=facts))
+    found = await probe_capabilities(client, info, described, namespace, timeout)
+    listed = ", ".join(f"{k}: {_yes_no(v)}" for k, v in found.facts.items())
+    if found.notes:
+        listed += "; " + "; ".join(found.notes)
+    results.append(CheckResult("server capabilities", Status.PASS, listed, facts=found.facts))
     return results
 
 
@@ -208,4 +202,4 @@ def _refused(name: str, err: RPCError, connection: Connection) -> CheckResult:
 def _yes_no(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return "unknown" if value is None else str(value)
