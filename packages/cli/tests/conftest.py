@@ -1,24 +1,33 @@
 """Running the ``tempyral`` command as a user does: a subprocess with an environment of its own
-(no TEMPORAL_* variables and no temporal.toml leak in from the machine), from a chosen folder."""
+(no TEMPORAL_* variables and no temporal.toml leak in from the machine), from a chosen folder;
+``tempyral worker run`` in the background; a gateway that checks API keys as Temporal Cloud does."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
 import os
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
 
 SAMPLE = Path(__file__).parent / "sample"
 GOLDEN = Path(__file__).parents[2] / "replay" / "tests" / "golden"
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+GOOD_KEY = "good-key-123"
 
 
 def free_port() -> int:
@@ -53,6 +62,90 @@ def run_cli(tmp_path: Path) -> RunCli:
         )
 
     return run
+
+
+class WorkerProcess:
+    """``tempyral worker run`` in the background, its stderr collected line by line."""
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tempyral.cli", "worker", "run", *args],
+            cwd=SAMPLE,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.stderr:
+            assert self.process.poll() is None, f"worker exited early:\n{self.stderr}"
+            assert time.monotonic() < deadline, f"no {text!r} in:\n{self.stderr}"
+            time.sleep(0.05)
+
+    def stop(self, sig: signal.Signals, timeout: float = 60) -> int:
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self._reader.join(5)
+        assert self.process.stderr is not None
+        self.process.stderr.close()
+
+
+class _ApiKeyGateway(grpc.GenericRpcHandler):
+    def __init__(self, upstream: grpc.Channel) -> None:
+        self._upstream = upstream
+
+    def service(self, handler_call_details: Any) -> grpc.RpcMethodHandler:
+        method: str = handler_call_details.method
+
+        def forward(request: bytes, context: grpc.ServicerContext) -> bytes:
+            metadata = {m.key: m.value for m in context.invocation_metadata()}
+            if metadata.get("authorization") != f"Bearer {GOOD_KEY}":
+                context.abort(grpc.StatusCode.UNAUTHENTICATED, "Request unauthorized.")
+            try:
+                response: bytes = self._upstream.unary_unary(method)(
+                    request, timeout=context.time_remaining()
+                )
+            except grpc.RpcError as err:
+                call: Any = err
+                context.abort(call.code(), call.details() or "")
+            return response
+
+        return grpc.unary_unary_rpc_method_handler(forward)
+
+
+@contextmanager
+def api_key_gateway(upstream_target: str, threads: int = 4) -> Iterator[str]:
+    """A plaintext gateway accepting only ``GOOD_KEY``; a worker's long polls need more threads."""
+    with grpc.insecure_channel(upstream_target) as upstream:
+        server = grpc.server(ThreadPoolExecutor(threads), handlers=[_ApiKeyGateway(upstream)])
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        try:
+            yield f"127.0.0.1:{port}"
+        finally:
+            server.stop(None).wait()
 
 
 @dataclass(frozen=True)
