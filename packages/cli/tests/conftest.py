@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,10 +67,16 @@ def run_cli(tmp_path: Path) -> RunCli:
 class WorkerProcess:
     """``tempyral worker run`` in the background, its stderr collected line by line."""
 
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        *args: str,
+        env: dict[str, str],
+        cwd: Path = SAMPLE,
+        program: Sequence[str] = (sys.executable, "-m", "tempyral.cli"),
+    ) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tempyral.cli", "worker", "run", *args],
-            cwd=SAMPLE,
+            [*program, "worker", "run", *args],
+            cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
