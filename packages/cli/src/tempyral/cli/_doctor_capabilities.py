@@ -110,15 +110,20 @@ class _Prober:
         return await self.answered("build-id versioning", call)
 
     async def nexus_endpoints(self) -> int | None:
-        request = ListNexusEndpointsRequest(page_size=1000)
-        try:
-            listed = await self.client.operator_service.list_nexus_endpoints(
-                request, timeout=self.limit
-            )
-        except RPCError as err:
-            self.notes.append(f"Nexus endpoints not listed ({err.status.name}: {err.message})")
-            return None
-        return len(listed.endpoints)
+        count, page = 0, b""
+        while True:
+            request = ListNexusEndpointsRequest(page_size=100, next_page_token=page)
+            try:
+                listed = await self.client.operator_service.list_nexus_endpoints(
+                    request, timeout=self.limit
+                )
+            except RPCError as err:
+                self.notes.append(f"Nexus endpoints not listed ({err.status.name}: {err.message})")
+                return None
+            count += len(listed.endpoints)
+            page = listed.next_page_token
+            if not page:
+                return count
 
 
 async def probe_capabilities(
