@@ -23,9 +23,11 @@ from .conftest import RunCli
 
 pytestmark = pytest.mark.integration
 
-# Per-workflow time skipping and the deprecated build-id version sets are off by default.
+# Per-workflow time skipping, the deprecated build-id version sets and standalone Nexus
+# operations are off by default.
 FEATURES_ON = {
     "frontend.WorkflowTimeSkippingEnabled": True,
+    "nexusoperation.enableStandalone": True,
     "frontend.workerVersioningDataAPIs": True,
     "frontend.workerVersioningWorkflowAPIs": True,
 }
@@ -69,16 +71,18 @@ def test_the_default_dev_server(run_cli: RunCli, tempyral_dev_server: DevServer)
     assert facts["worker_deployment_versioning"] is True
     assert facts["build_id_versioning"] is False
     assert facts["nexus"] is True
+    assert facts["standalone_nexus_operations"] is False
     assert facts["time_skipping"] == "off"
 
 
-def test_a_dev_server_with_time_skipping_and_version_sets(
+def test_a_dev_server_with_time_skipping_version_sets_and_standalone_nexus(
     run_cli: RunCli, features_on: DevServer
 ) -> None:
     facts = capabilities(run_cli, features_on.target)
     assert facts["time_skipping"] == "per-workflow"
     assert facts["build_id_versioning"] is True
     assert facts["worker_deployment_versioning"] is True
+    assert facts["standalone_nexus_operations"] is True
 
 
 def test_a_dev_server_without_worker_deployments(
@@ -119,5 +123,7 @@ def test_the_time_skipping_test_server(run_cli: RunCli, test_server: TestServer)
     assert facts["worker_deployment_versioning"] is False
     assert facts["build_id_versioning"] is False
     assert facts["nexus"] is True
+    assert facts["nexus_endpoints"] == 0
+    assert facts["standalone_nexus_operations"] is False
     result = run_cli("doctor", "--address", test_server.target)
     assert "time_skipping: test-server" in result.stdout
