@@ -156,12 +156,15 @@ def api_key_gateway(upstream_target: str, threads: int = 4) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class TLSFiles:
-    """PEM files of a test CA, a server certificate it issued, and a CA that issued nothing."""
+    """PEM files of a test CA, a server and a client certificate it issued, and a CA that
+    issued nothing."""
 
     ca: Path
     other_ca: Path
     server_cert: bytes
     server_key: bytes
+    client_cert: Path
+    client_key: Path
 
 
 def _pem_material(directory: Path) -> TLSFiles:
@@ -211,18 +214,32 @@ def _pem_material(directory: Path) -> TLSFiles:
     def pem(cert: x509.Certificate) -> bytes:
         return cert.public_bytes(serialization.Encoding.PEM)
 
-    ca_key, other_key, server_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(4)]
+    ca_key, other_key, server_key, client_key = keys
     ca = certificate("tempyral test CA", ca_key, ("tempyral test CA", ca_key))
     other = certificate("unrelated CA", other_key, ("unrelated CA", other_key))
     server = certificate("localhost", server_key, ("tempyral test CA", ca_key))
+    client = certificate("tempyral test client", client_key, ("tempyral test CA", ca_key))
     (directory / "ca.pem").write_bytes(pem(ca))
     (directory / "other-ca.pem").write_bytes(pem(other))
-    key_pem = server_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+    (directory / "client.pem").write_bytes(pem(client))
+
+    def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    (directory / "client-key.pem").write_bytes(key_pem(client_key))
+    return TLSFiles(
+        directory / "ca.pem",
+        directory / "other-ca.pem",
+        pem(server),
+        key_pem(server_key),
+        directory / "client.pem",
+        directory / "client-key.pem",
     )
-    return TLSFiles(directory / "ca.pem", directory / "other-ca.pem", pem(server), key_pem)
 
 
 @pytest.fixture(scope="session")

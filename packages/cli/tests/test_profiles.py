@@ -1,10 +1,11 @@
 """Every command that connects takes its connection from a ``temporal.toml`` profile.
 
-The server here looks like a managed one: TLS in front (a certificate from a test CA), an API key
-checked before any call gets through, and the workflows in a namespace other than ``default``.
-The profile names all four; the commands get nothing else (no flags, no ``TEMPORAL_ADDRESS``), and
-the file's default profile points at a port where nothing listens, so a command that ignored the
-chosen profile would fail. ``server-info`` has its own profile test in ``test_server_info.py``.
+The server here looks like a managed one: mutual TLS in front (certificates from a test CA), an
+API key checked before any call gets through, and the workflows in a namespace other than
+``default``. The profile names all of it; the commands get nothing else (no flags, no
+``TEMPORAL_ADDRESS``), and the file's default profile points at a port where nothing listens, so
+a command that ignored the chosen profile would fail. ``server-info`` has its own profile test in
+``test_server_info.py``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def server() -> Iterator[DevServer]:
 
 @pytest.fixture(scope="module")
 def front_door(server: DevServer, tls_files: TLSFiles) -> Iterator[str]:
-    """TLS, then the API-key check, then the server: the address the profile names."""
+    """Mutual TLS, then the API-key check, then the server: the address the profile names."""
     # A worker keeps several long polls open at once, each holding a gateway thread.
     with (
         api_key_gateway(server.target, threads=32) as gateway,
@@ -49,6 +50,7 @@ def front_door(server: DevServer, tls_files: TLSFiles) -> Iterator[str]:
             gateway,
             server_cert=tls_files.server_cert,
             server_private_key=tls_files.server_key,
+            client_ca_cert=tls_files.ca.read_bytes(),  # only clients with the CA's certificates
         ) as proxy,
     ):
         yield proxy.target
@@ -56,8 +58,8 @@ def front_door(server: DevServer, tls_files: TLSFiles) -> Iterator[str]:
 
 @pytest.fixture
 def config_file(front_door: str, tls_files: TLSFiles, tmp_path: Path) -> Path:
-    """Profiles ``staging`` (the right key) and ``stale_key`` (a revoked one); ``default`` leads
-    nowhere."""
+    """Profiles ``staging`` (everything right), ``stale_key`` (a revoked key) and
+    ``no_client_cert`` (the right key, no client certificate); ``default`` leads nowhere."""
     config = tmp_path / "temporal.toml"
     profiles = [f'[profile.default]\naddress = "127.0.0.1:{dead_port()}"\n']
     for name, key in (("staging", GOOD_KEY), ("stale_key", "revoked-key")):
@@ -65,7 +67,14 @@ def config_file(front_door: str, tls_files: TLSFiles, tmp_path: Path) -> Path:
             f'[profile.{name}]\naddress = "{front_door}"\nnamespace = "{NAMESPACE}"\n'
             f'api_key = "{key}"\n'
             f'[profile.{name}.tls]\nserver_ca_cert_path = "{tls_files.ca}"\n'
+            f'client_cert_path = "{tls_files.client_cert}"\n'
+            f'client_key_path = "{tls_files.client_key}"\n'
         )
+    profiles.append(
+        f'[profile.no_client_cert]\naddress = "{front_door}"\nnamespace = "{NAMESPACE}"\n'
+        f'api_key = "{GOOD_KEY}"\n'
+        f'[profile.no_client_cert.tls]\nserver_ca_cert_path = "{tls_files.ca}"\n'
+    )
     config.write_text("\n".join(profiles), encoding="utf-8")
     return config
 
@@ -84,6 +93,8 @@ def test_doctor_checks_the_profiles_server_namespace_tls_and_key(
         f"namespace {NAMESPACE!r}, TLS on, API key set"
         in found["profile and TLS files load"]["detail"]
     )
+    tls_material = found["TLS certificates readable"]["detail"]
+    assert tls_material == "server CA and client certificate loaded"
     assert found["TLS handshake and certificate chain"]["status"] == "pass"
     assert "API key accepted" in found["server answers"]["detail"]
     assert found["namespace exists"]["detail"] == f"namespace {NAMESPACE!r} found"
@@ -95,6 +106,14 @@ def test_doctor_checks_the_profiles_server_namespace_tls_and_key(
     assert checks["TLS handshake and certificate chain"]["status"] == "pass"
     assert "refused the credentials" in checks["server answers"]["detail"]
     assert "revoked-key" not in refused.stdout + refused.stderr
+
+    anonymous = run_cli("doctor", "--json", env=profile_env(config_file, "no_client_cert"))
+    assert anonymous.returncode == 1, anonymous.stdout
+    answers = {check["name"]: check for check in json.loads(anonymous.stdout)["checks"]}[
+        "server answers"
+    ]
+    assert answers["status"] == "fail"
+    assert "tls.client_cert_path and tls.client_key_path" in answers["fix"]
 
 
 def load_greeting() -> ModuleType:

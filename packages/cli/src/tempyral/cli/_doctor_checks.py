@@ -190,12 +190,20 @@ def _refused(name: str, err: RPCError, connection: Connection) -> CheckResult:
             "set a valid API key (TEMPORAL_API_KEY or the profile's api_key) with access to"
             f" namespace {connection.namespace!r}, or the client certificate the server expects",
         )
-    return CheckResult(
-        name,
-        Status.FAIL,
-        f"no gRPC answer from {connection.config.target_host} ({detail})",
+    fix = (
         "check that this is a Temporal frontend's gRPC port and that TLS is on exactly when the"
-        " server expects it (--tls/--no-tls)",
+        " server expects it (--tls/--no-tls)"
+    )
+    tls = connection.config.tls
+    if tls and not (isinstance(tls, TLSConfig) and tls.client_cert):
+        # A TLS 1.3 server that wants a client certificate completes the handshake, then hangs up.
+        fix += (
+            "; if the server requires mutual TLS, give the client certificate and key (the"
+            " profile's tls.client_cert_path and tls.client_key_path, or"
+            " TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)"
+        )
+    return CheckResult(
+        name, Status.FAIL, f"no gRPC answer from {connection.config.target_host} ({detail})", fix
     )
 
 
