@@ -31,8 +31,13 @@ FEATURES_ON = {
     "frontend.workerVersioningDataAPIs": True,
     "frontend.workerVersioningWorkflowAPIs": True,
 }
-# Worker Deployment versioning is on by default.
-DEPLOYMENTS_OFF = {"system.enableDeploymentVersions": False}
+# Worker Deployment versioning, updates and eager workflow start are on by default.
+FEATURES_OFF = {
+    "system.enableDeploymentVersions": False,
+    "frontend.enableUpdateWorkflowExecution": False,
+    "frontend.enableUpdateWorkflowExecutionAsyncAccepted": False,
+    "system.enableEagerWorkflowStart": False,
+}
 
 
 def capabilities(run_cli: RunCli, address: str) -> dict[str, object]:
@@ -52,8 +57,8 @@ def features_on() -> Iterator[DevServer]:
 
 
 @pytest.fixture(scope="module")
-def deployments_off() -> Iterator[DevServer]:
-    with DevServer(dynamic_config=DEPLOYMENTS_OFF) as server:
+def features_off() -> Iterator[DevServer]:
+    with DevServer(dynamic_config=FEATURES_OFF) as server:
         yield server
 
 
@@ -85,13 +90,15 @@ def test_a_dev_server_with_time_skipping_version_sets_and_standalone_nexus(
     assert facts["standalone_nexus_operations"] is True
 
 
-def test_a_dev_server_without_worker_deployments(
-    run_cli: RunCli, deployments_off: DevServer
+def test_a_dev_server_without_deployments_updates_or_eager_start(
+    run_cli: RunCli, features_off: DevServer
 ) -> None:
-    facts = capabilities(run_cli, deployments_off.target)
+    facts = capabilities(run_cli, features_off.target)
     assert facts["worker_deployment_versioning"] is False
+    assert facts["updates"] is False
+    assert facts["eager_workflow_start"] is False
     assert facts["time_skipping"] == "off"
-    result = run_cli("doctor", "--address", deployments_off.target)
+    result = run_cli("doctor", "--address", features_off.target)
     assert "worker_deployment_versioning: no" in result.stdout
     assert "time_skipping: off" in result.stdout
 
@@ -120,6 +127,7 @@ def test_the_time_skipping_test_server(run_cli: RunCli, test_server: TestServer)
     assert facts["time_skipping"] == "test-server"
     assert facts["server_version"] == "unknown"
     assert facts["updates"] is True
+    assert facts["eager_workflow_start"] is True
     assert facts["worker_deployment_versioning"] is False
     assert facts["build_id_versioning"] is False
     assert facts["nexus"] is True

@@ -140,8 +140,8 @@ async def probe_capabilities(
     facts: dict[str, object] = {
         "server_version": info.server_version or "unknown",
         "updates": bool(ns_caps.sync_update or ns_caps.async_update),
-        "eager_workflow_start": ns_caps.eager_workflow_start
-        or info.capabilities.eager_workflow_start,
+        # The namespace's own switch: GetSystemInfo says yes whenever the server has the code.
+        "eager_workflow_start": ns_caps.eager_workflow_start,
         "worker_deployment_versioning": await prober.worker_deployments(),
         # The deprecated version sets (build-id compatibility), not Worker Deployments.
         "build_id_versioning": await prober.build_id_versioning(),
