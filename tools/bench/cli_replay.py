@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,6 +143,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="best of this many runs per kind")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
+    # Other processes' load on the machine, which moves these wall-clock figures (two worker
+    # processes on a busy 2-core machine can be slower than one).
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as temp:
         project = Path(temp)
         folder, events = build_folder(project, args.histories)
@@ -155,6 +160,12 @@ def main() -> None:
                     seconds = time_official(project, folder)
                 best[kind] = min(best.get(kind, float("inf")), seconds)
     results = {
+        # Measured apart from the other benchmarks, so it says when and where itself.
+        "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+        "python": platform.python_version(),
+        "rounds": args.rounds,
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "histories": args.histories,
         "events": events,
         "seconds": best,

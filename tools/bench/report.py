@@ -1,10 +1,10 @@
 """The performance page of the docs, from the benchmarks' results: one command regenerates it.
 
 ``--run`` runs the benchmarks first (``load.py``, ``import_cost.py``, ``guard_cost.py``,
-``scale.py``), each writing its JSON into ``tools/bench/results/``; without it, the page is
-drawn again from the results already there. The page (``docs/performance.md``) holds one
-table per benchmark and the plots (``docs/assets/performance/*.png``, matplotlib). Run from
-the repository root::
+``scale.py``, ``cli_replay.py``), each writing its JSON into ``tools/bench/results/``; without
+it, the page is drawn again from the results already there. The page (``docs/performance.md``)
+holds one table per benchmark and the plots (``docs/assets/performance/*.png``, matplotlib).
+Run from the repository root::
 
     hatch run bench:report            # run the benchmarks, then write the page (~30 min)
     hatch run bench:render            # write the page from the committed results
@@ -50,7 +50,11 @@ BENCHMARKS = {
     "import_cost": ["import_cost.py"],
     "guard_cost": ["guard_cost.py"],
     "scale": ["scale.py", "--json", str(RESULTS / "scale.json")],
+    "cli_replay": ["cli_replay.py", "--rounds", "3", "--json", str(RESULTS / "cli_replay.json")],
 }
+# The benchmarks that write their own results file (the others print their JSON).
+WRITE_OWN_FILE = frozenset({"load", "scale", "cli_replay"})
+CLI_REPLAY_OFFICIAL = "official unsandboxed"
 
 
 def run_benchmarks(extra_load_args: list[str]) -> None:
@@ -61,7 +65,7 @@ def run_benchmarks(extra_load_args: list[str]) -> None:
             args += extra_load_args
         print(f"running {' '.join(args[1:])}", file=sys.stderr)
         output = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-        if name not in ("load", "scale"):  # these write their own files
+        if name not in WRITE_OWN_FILE:
             (RESULTS / f"{name}.json").write_text(output)
     meta = {
         "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -233,6 +237,49 @@ def scale_section(found: dict[str, Any]) -> list[str]:
     ]
 
 
+def cli_replay_section(found: dict[str, Any]) -> list[str]:
+    seconds = found["seconds"]
+    official = seconds[CLI_REPLAY_OFFICIAL]
+    rows = [
+        [
+            f"`tempyral replay {kind.removeprefix('tempyral ')}`"
+            if kind.startswith("tempyral")
+            else "official `Replayer`, unsandboxed",
+            number(seconds[kind]),
+            number(found["histories_per_second"][kind]),
+            number(found["events_per_second"][kind]),
+            "" if kind == CLI_REPLAY_OFFICIAL else number(official / seconds[kind]),
+        ]
+        for kind in seconds
+    ]
+    return [
+        "## Replaying a folder of histories from the command line",
+        "",
+        f"`tools/bench/cli_replay.py`: `tempyral replay` on a folder of {found['histories']:,} "
+        f"golden histories ({found['events']:,} events), timed from the command's start to its "
+        "exit (interpreter start, imports and worker processes count), with one and two worker "
+        "processes; beside it, one process calling the official `Replayer` on the same files "
+        "with the same workflow code (the shortest program a team would write for the same check; "
+        f"the official SDK has no CLI). Best of {found['rounds']} rounds, wall clock; measured "
+        f"{found['measured_at']} on {found['machine']}, Python {found['python']}"
+        + _load_note(found)
+        + ".",
+        "",
+        table(["", "seconds", "histories/s", "events/s", "tempyral / official histories/s"], rows),
+        "",
+    ]
+
+
+def _load_note(found: dict[str, Any]) -> str:
+    if "load_average" not in found:
+        return ""
+    before, after = found["load_average"]
+    return (
+        f", 1-minute load average {before:.1f} before and {after:.1f} after (other processes"
+        " sharing the machine: with the cores busy, a second worker process gains little)"
+    )
+
+
 def plot(load: dict[str, Any]) -> None:
     import matplotlib
 
@@ -297,6 +344,9 @@ def render() -> None:
     scale = load_result("scale")
     if scale is not None:
         out += scale_section(scale)
+    cli_replay = load_result("cli_replay")
+    if cli_replay is not None:
+        out += cli_replay_section(cli_replay)
     PAGE.write_text("\n".join(out).rstrip() + "\n")
     print(f"wrote {PAGE.relative_to(ROOT)}", file=sys.stderr)
 

@@ -9,52 +9,18 @@ key turns TLS on by default (as in the official SDK); the gateway is plaintext, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-import grpc
 import pytest
 
 from tempyral.testing import DevServer
 
-from .conftest import RunCli
-
-GOOD_KEY = "good-key-123"
-
-
-class _ApiKeyGateway(grpc.GenericRpcHandler):
-    def __init__(self, upstream: grpc.Channel) -> None:
-        self._upstream = upstream
-
-    def service(self, handler_call_details: Any) -> grpc.RpcMethodHandler:
-        method: str = handler_call_details.method
-
-        def forward(request: bytes, context: grpc.ServicerContext) -> bytes:
-            metadata = {m.key: m.value for m in context.invocation_metadata()}
-            if metadata.get("authorization") != f"Bearer {GOOD_KEY}":
-                context.abort(grpc.StatusCode.UNAUTHENTICATED, "Request unauthorized.")
-            try:
-                response: bytes = self._upstream.unary_unary(method)(
-                    request, timeout=context.time_remaining()
-                )
-            except grpc.RpcError as err:
-                call: Any = err
-                context.abort(call.code(), call.details() or "")
-            return response
-
-        return grpc.unary_unary_rpc_method_handler(forward)
+from .conftest import GOOD_KEY, RunCli, api_key_gateway
 
 
 @pytest.fixture
 def gateway(tempyral_dev_server: DevServer) -> Iterator[str]:
-    with grpc.insecure_channel(tempyral_dev_server.target) as upstream:
-        server = grpc.server(ThreadPoolExecutor(4), handlers=[_ApiKeyGateway(upstream)])
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        try:
-            yield f"127.0.0.1:{port}"
-        finally:
-            server.stop(None).wait()
+    with api_key_gateway(tempyral_dev_server.target) as address:
+        yield address
 
 
 def test_a_wrong_api_key_fails_with_the_fix(run_cli: RunCli, gateway: str) -> None:

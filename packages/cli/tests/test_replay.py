@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
+import pty
 import shutil
+import subprocess
 import sys
 import uuid
 import xml.etree.ElementTree as ET
@@ -19,7 +22,7 @@ from tempyral.client import Client
 from tempyral.testing import DevServer
 from tempyral.worker import Worker
 
-from .conftest import GOLDEN, SAMPLE, RunCli, free_port
+from .conftest import GOLDEN, SAMPLE, RunCli, cli_env, free_port
 
 
 @pytest.fixture
@@ -184,3 +187,93 @@ async def test_live_workflows_by_id_and_by_query(
     by_query = run_cli("replay", "greeting", "-q", query, *address)
     assert by_query.returncode == 0, by_query.stdout + by_query.stderr
     assert "1 of 1 histories replayed" in by_query.stdout
+
+
+def replay_on_a_terminal(project: Path, home: Path, *args: str) -> tuple[int, str, str]:
+    """Run `tempyral replay` with stderr on a pseudo-terminal, as a person's shell runs it; the
+    exit status, stdout, and everything written to the terminal."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tempyral.cli", "replay", *args],
+        cwd=project,
+        env=cli_env(home, {"TERM": "xterm-256color"}),
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+    )
+    os.close(follower)
+    drawn = bytearray()
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the command exited and closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    stdout, _ = process.communicate(timeout=120)
+    return process.returncode, stdout, drawn.decode("utf-8", "replace")
+
+
+def test_a_terminal_gets_a_progress_bar_and_stdout_only_the_summary(
+    golden_project: Path, tmp_path: Path
+) -> None:
+    total = count(golden_project)
+    status, stdout, drawn = replay_on_a_terminal(
+        golden_project, tmp_path, "golden_workflows", "histories", "-j", "1"
+    )
+    assert status == 0, stdout + drawn
+    assert "replaying" in drawn
+    assert f"{total}/{total}" in drawn  # the bar's last frame: every history done
+    assert f"{total} of {total} histories replayed" in stdout
+    assert "\x1b[" not in stdout  # the bar's frames go to the terminal, not into the summary
+    status, _, drawn = replay_on_a_terminal(
+        golden_project, tmp_path, "golden_workflows", "histories", "--no-progress"
+    )
+    assert status == 0
+    assert "replaying" not in drawn
+
+
+def test_progress_is_off_in_a_pipe_unless_forced(run_cli: RunCli, golden_project: Path) -> None:
+    total = count(golden_project)
+    piped = run_cli("replay", "golden_workflows", "histories", cwd=golden_project)
+    assert piped.returncode == 0
+    assert "replaying" not in piped.stderr
+    forced = run_cli("replay", "golden_workflows", "histories", "--progress", cwd=golden_project)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert "replaying" in forced.stderr
+    assert f"{total}/{total}" in forced.stderr
+
+
+def test_a_passing_run_writes_junit_xml_with_a_passed_case_per_history(
+    run_cli: RunCli, tmp_path: Path, golden_project: Path
+) -> None:
+    report = tmp_path / "reports" / "replay.xml"
+    result = run_cli(
+        "replay",
+        "golden_workflows",
+        "histories",
+        "-j",
+        "2",
+        "--junit-xml",
+        str(report),
+        cwd=golden_project,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = ET.parse(report).getroot()
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert len(suites) == 1
+    suite = suites[0]
+    total = count(golden_project)
+    counts = (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped"))
+    assert counts == (str(total), "0", "0", "0")
+    assert float(suite.get("time", "-1")) > 0
+    cases = suite.findall("testcase")
+    names = {case.get("name") for case in cases}
+    assert names == {p.name for p in (golden_project / "histories").glob("*.json")}
+    for case in cases:
+        assert case.get("classname") == "tempyral.replay"
+        assert float(case.get("time", "-1")) >= 0
+        assert list(case) == []  # no failure, error or skipped element

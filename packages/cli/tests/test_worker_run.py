@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -18,55 +15,7 @@ import pytest
 from tempyral.client import Client
 from tempyral.testing import DevServer
 
-from .conftest import SAMPLE, RunCli, cli_env, free_port
-
-
-class WorkerProcess:
-    """``tempyral worker run`` in the background, its stderr collected line by line."""
-
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tempyral.cli", "worker", "run", *args],
-            cwd=SAMPLE,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line)
-
-    @property
-    def stderr(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.stderr:
-            assert self.process.poll() is None, f"worker exited early:\n{self.stderr}"
-            assert time.monotonic() < deadline, f"no {text!r} in:\n{self.stderr}"
-            time.sleep(0.05)
-
-    def stop(self, sig: signal.Signals, timeout: float = 60) -> int:
-        self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout)
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-        self._reader.join(5)
-        assert self.process.stderr is not None
-        self.process.stderr.close()
+from .conftest import RunCli, WorkerProcess, cli_env, free_port
 
 
 def marks(path: Path) -> list[str]:

@@ -108,8 +108,10 @@ def doctor(as_json: bool, timeout: float, connection: ConnectionFlags) -> int:
 
     Checks that the profile loads, the TLS files are readable, the address is reachable, the
     certificate chain is valid, the server answers and accepts the API key, the namespace
-    exists, and lists the server's version and capabilities (updates, worker versioning, Nexus,
-    time skipping).
+    exists, and lists the server's version and what it can do, each asked of the server:
+    updates, Worker Deployment versioning, legacy build-id versioning, Nexus (and its
+    endpoints), and time skipping (test-server for the Java test server's global clock,
+    per-workflow for a server with frontend.WorkflowTimeSkippingEnabled, or off).
 
     Exit status: 0 every check passed, 1 some check failed.
     """

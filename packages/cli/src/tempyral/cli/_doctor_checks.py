@@ -20,6 +20,7 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     GetSystemInfoRequest,
 )
 from tempyral.cli._connect import Connection
+from tempyral.cli._doctor_capabilities import probe_capabilities
 from tempyral.service import RPCError, RPCStatusCode, ServiceClient, TLSConfig
 
 __all__ = [
@@ -171,18 +172,11 @@ async def check_server(connection: Connection, timeout: float) -> list[CheckResu
             results.append(_refused("namespace exists", err, connection))
         return results
     results.append(CheckResult("namespace exists", Status.PASS, f"namespace {namespace!r} found"))
-    ns_caps = described.namespace_info.capabilities
-    facts: dict[str, object] = {
-        "server_version": version,
-        "updates": bool(ns_caps.sync_update or ns_caps.async_update),
-        "worker_versioning": info.capabilities.build_id_based_versioning,
-        "nexus": info.capabilities.nexus,
-        "eager_workflow_start": info.capabilities.eager_workflow_start,
-        # Only the test server skips time; a frontend never does.
-        "time_skipping": False,
-    }
-    listed = ", ".join(f"{k}: {_yes_no(v)}" for k, v in facts.items())
-    results.append(CheckResult("server capabilities", Status.PASS, listed, facts=facts))
+    found = await probe_capabilities(client, info, described, namespace, timeout)
+    listed = ", ".join(f"{k}: {_yes_no(v)}" for k, v in found.facts.items())
+    if found.notes:
+        listed += "; " + "; ".join(found.notes)
+    results.append(CheckResult("server capabilities", Status.PASS, listed, facts=found.facts))
     return results
 
 
@@ -196,16 +190,24 @@ def _refused(name: str, err: RPCError, connection: Connection) -> CheckResult:
             "set a valid API key (TEMPORAL_API_KEY or the profile's api_key) with access to"
             f" namespace {connection.namespace!r}, or the client certificate the server expects",
         )
-    return CheckResult(
-        name,
-        Status.FAIL,
-        f"no gRPC answer from {connection.config.target_host} ({detail})",
+    fix = (
         "check that this is a Temporal frontend's gRPC port and that TLS is on exactly when the"
-        " server expects it (--tls/--no-tls)",
+        " server expects it (--tls/--no-tls)"
+    )
+    tls = connection.config.tls
+    if tls and not (isinstance(tls, TLSConfig) and tls.client_cert):
+        # A TLS 1.3 server that wants a client certificate completes the handshake, then hangs up.
+        fix += (
+            "; if the server requires mutual TLS, give the client certificate and key (the"
+            " profile's tls.client_cert_path and tls.client_key_path, or"
+            " TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)"
+        )
+    return CheckResult(
+        name, Status.FAIL, f"no gRPC answer from {connection.config.target_host} ({detail})", fix
     )
 
 
 def _yes_no(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return "unknown" if value is None else str(value)

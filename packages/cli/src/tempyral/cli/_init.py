@@ -37,6 +37,7 @@ def _files(package: str) -> dict[str, str]:
         "Dockerfile": templates.DOCKERFILE,
         ".dockerignore": templates.DOCKERIGNORE,
         ".gitignore": templates.GITIGNORE,
+        "wheels/README.md": templates.WHEELS_README,
         f"src/{package}/__init__.py": templates.INIT,
         f"src/{package}/activities.py": templates.ACTIVITIES,
         f"src/{package}/workflows.py": templates.WORKFLOWS,
@@ -56,7 +57,8 @@ def _files(package: str) -> dict[str, str]:
 )
 def init(name: str, directory: str | None) -> int:
     """Create a new project NAME: a workflow, an activity, a worker, a starter, tests and a
-    Dockerfile. Its tests pass right away: cd NAME && pip install -e '.[test]' && pytest.
+    Dockerfile. Its tests pass right away: cd NAME && pip install --find-links wheels -e
+    '.[test]' && pytest (wheels/README.md: the tempyral wheels while they are not on PyPI).
     """
     if not _NAME.match(name):
         raise CommandError(
@@ -73,5 +75,5 @@ def init(name: str, directory: str | None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(Template(text).substitute(values), encoding="utf-8")
     click.echo(f"created {root}/ (package {package})")
-    click.echo(f"next: cd {root} && pip install -e '.[test]' && pytest")
+    click.echo(f"next: cd {root} && pip install --find-links wheels -e '.[test]' && pytest")
     return EXIT_OK

@@ -182,7 +182,8 @@ def replay(
     if not tasks:
         raise CommandError("the query listed no workflows: nothing to replay")
     console = Console(soft_wrap=True)
-    stderr = Console(stderr=True)
+    # --progress draws the bar even when stderr is not a terminal (a CI log that renders ANSI).
+    stderr = Console(stderr=True, force_terminal=True if progress else None)
     show = stderr.is_terminal if progress is None else progress
     outcomes: list[ReplayOutcome] = []
     started = time.perf_counter()

