@@ -64,7 +64,9 @@ def test_the_fuzzer_counts_a_silent_success_when_a_broken_history_replays(
     import tempyral.replay._replayer as replayer_module
 
     monkeypatch.setattr(replayer_module, "check_history", lambda history: None)
-    report = fuzz.fuzz(1, 300)
+    # 100 cases of seed 1 hold five structurally broken histories that replay unchecked; the
+    # seed makes that certain, so the companion needs no more (300 took three times as long).
+    report = fuzz.fuzz(1, 100)
     assert any(case.outcome == "silent-success" for case in report.cases), report.summary()
 
 
