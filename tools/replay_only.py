@@ -6,7 +6,8 @@ the built wheels, without extras (its dependencies bring tempyral-client and tem
 determinism would see it:
 
 * grpcio and pydantic are not installed at all (the install took only what replay imports);
-* every golden history (packages/replay/tests/golden) replays with its workflows;
+* every golden history (packages/replay/tests/golden: the top-level set and the updates,
+  patching, local-activity and previous-run sets, each with its own workflows module) replays;
 * a workflow module that defines its activities beside its workflow (``tempyral.activity``, as
   user code does: golden/inline_activities) imports and replays its history;
 * workflows that call Nexus operations by their ``nexusrpc`` service definition
@@ -25,6 +26,7 @@ import json
 import sys
 import sysconfig
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 GOLDEN = Path(__file__).resolve().parents[1] / "packages" / "replay" / "tests" / "golden"
@@ -38,62 +40,93 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-def replay_goldens() -> int:
-    from tempyral.replay import Replayer, WorkflowHistory
+# Every golden set (a folder of packages/replay/tests/golden with its own workflows module),
+# replayed as its replay tests replay it. The top-level set, the inline-activities one and
+# these are all of them: ``every_golden_set_is_replayed`` fails when a new one is not listed.
+GOLDEN_SETS = (
+    "updates",
+    "patching",
+    "local_activities",
+    "previous_run",
+    "nexus",
+    "event_groups",
+    "versioning",
+)
 
-    sys.path.insert(0, str(GOLDEN))
-    import workflows  # the golden workflows module, as a user's workflow code
 
-    classes = [
+def load_workflows(path: Path, name: str) -> ModuleType:
+    """A golden workflows module, imported from its file as a user's workflow code is."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        fail(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def workflow_classes(module: ModuleType) -> list[type]:
+    return [
         value
-        for value in vars(workflows).values()
+        for value in vars(module).values()
         if isinstance(value, type) and "__tempyral_workflow_definition" in value.__dict__
     ]
-    replayer = Replayer(workflows=classes)
-    index = json.loads((GOLDEN / "histories" / "index.json").read_text(encoding="utf-8"))
-    paths = [p for p in sorted((GOLDEN / "histories").glob("*.json")) if p.name != "index.json"]
+
+
+def replay_folder(folder: Path, module: ModuleType) -> int:
+    """Replay every history of ``folder/histories`` (ids from its ``index.json``)."""
+    from tempyral.replay import Replayer, WorkflowHistory
+
+    histories = folder / "histories"
+    index_path = folder / "index.json"
+    if not index_path.exists():
+        index_path = histories / "index.json"
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=workflow_classes(module))
+    paths = [p for p in sorted(histories.glob("*.json")) if p.name != "index.json"]
     for path in paths:
+        # kitchen_sink.cli.json is kitchen_sink's run as the CLI recorded it: one id for both.
         workflow_id = index[path.name.removesuffix(".json").split(".")[0]]
         history = WorkflowHistory.from_json(workflow_id, path.read_text(encoding="utf-8"))
-        replayer.replay_workflow_sync(history)  # raises on nondeterminism
-    return len(paths) + replay_inline_activities() + replay_nexus()
+        try:
+            replayer.replay_workflow_sync(history)  # raises on nondeterminism
+        except Exception as err:
+            fail(f"{path.relative_to(GOLDEN)} does not replay: {err!r}")
+    return len(paths)
+
+
+def every_golden_set_is_replayed() -> None:
+    sets = {p.parent.name for p in GOLDEN.glob("*/workflows.py")}
+    missing = sets - set(GOLDEN_SETS) - {"inline_activities"}
+    if missing:
+        fail(f"golden sets {sorted(missing)} are not replayed: add them to GOLDEN_SETS")
+
+
+def replay_goldens() -> int:
+    every_golden_set_is_replayed()
+    replayed = replay_folder(GOLDEN, load_workflows(GOLDEN / "workflows.py", "golden_workflows"))
+    for name in GOLDEN_SETS:
+        module = load_workflows(GOLDEN / name / "workflows.py", f"golden_{name}_workflows")
+        if name == "patching":
+            # The newest code, with MidFlight's patch: it replays the runs of both versions
+            # (mid_flight_v1 recorded before the patch, mid_flight_v2 after), as
+            # test_golden_patching's replayer does.
+            module.MidFlight.patched_code = True
+        replayed += replay_folder(GOLDEN / name, module)
+    return replayed + replay_inline_activities()
 
 
 def replay_inline_activities() -> int:
     from tempyral.replay import Replayer, WorkflowHistory
 
     folder = GOLDEN / "inline_activities"
-    spec = importlib.util.spec_from_file_location("inline_workflows", folder / "workflows.py")
-    if spec is None or spec.loader is None:
-        fail(f"cannot load {folder / 'workflows.py'}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["inline_workflows"] = module
-    spec.loader.exec_module(module)  # imports tempyral.activity: no worker installed here
+    # Imports tempyral.activity: no worker installed here.
+    module = load_workflows(folder / "workflows.py", "inline_workflows")
     history = WorkflowHistory.from_json(
         "ship-p-7", (folder / "history.json").read_text(encoding="utf-8")
     )
     Replayer(workflows=[module.ShipParcel]).replay_workflow_sync(history)
     return 1
-
-
-def replay_nexus() -> int:
-    """The Nexus golden set: its workflows import ``nexusrpc`` (a dependency of tempyral-replay)."""
-    from tempyral.replay import Replayer, WorkflowHistory
-
-    folder = GOLDEN / "nexus"
-    spec = importlib.util.spec_from_file_location("nexus_workflows", folder / "workflows.py")
-    if spec is None or spec.loader is None:
-        fail(f"cannot load {folder / 'workflows.py'}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["nexus_workflows"] = module
-    spec.loader.exec_module(module)
-    replayer = Replayer(workflows=module.WORKFLOWS)
-    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-    paths = sorted((folder / "histories").glob("*.json"))
-    for path in paths:
-        history = WorkflowHistory.from_json(index[path.stem], path.read_text(encoding="utf-8"))
-        replayer.replay_workflow_sync(history)  # raises on nondeterminism
-    return len(paths)
 
 
 def size(path: Path) -> int:

@@ -581,6 +581,11 @@ def test_release_workflow_signs_attests_and_publishes_in_layer_order(release_pyt
     assert "password" not in pypi.get("with", {})  # trusted publishing, no token
     version = release["jobs"]["version"]
     assert "build:version" in "\n".join(step.get("run", "") for step in version["steps"])
+    # Nothing is versioned before the reliability suite's long mode has passed.
+    assert version["needs"] == "reliability"
+    long_mode = release["jobs"]["reliability"]["steps"][-1]
+    assert long_mode["env"]["TEMPYRAL_RELIABILITY"] == "long"
+    assert "-m reliability" in long_mode["run"]
 
 
 def test_ci_tests_every_supported_python(release_python: str) -> None:

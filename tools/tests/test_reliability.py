@@ -39,6 +39,7 @@ def load(name: str) -> ModuleType:
 def test_fuzzed_histories_payloads_and_failures_only_meet_documented_errors(seed: int) -> None:
     fuzz = load_fuzz()
     report = fuzz.fuzz(seed, 1000 if LONG else 300)
+    print(report.summary())  # the numbers the release records (pytest -rP shows them)
     assert not report.broken, report.summary()
     counts = report.counts()
     assert counts["hang"] == counts["crash"] == counts["silent-success"] == 0
@@ -63,7 +64,9 @@ def test_the_fuzzer_counts_a_silent_success_when_a_broken_history_replays(
     import tempyral.replay._replayer as replayer_module
 
     monkeypatch.setattr(replayer_module, "check_history", lambda history: None)
-    report = fuzz.fuzz(1, 300)
+    # 100 cases of seed 1 hold five structurally broken histories that replay unchecked; the
+    # seed makes that certain, so the companion needs no more (300 took three times as long).
+    report = fuzz.fuzz(1, 100)
     assert any(case.outcome == "silent-success" for case in report.cases), report.summary()
 
 
@@ -82,6 +85,7 @@ def test_soak_signals_arrive_exactly_once_through_worker_and_server_kills() -> N
             deadline_s=1500 if LONG else 240,
         )
     )
+    print(report)  # the numbers the release records (pytest -rP shows them)
     assert report.ok, report
     assert report.worker_kills == (6 if LONG else 2)
     assert report.server_kills == (2 if LONG else 1)

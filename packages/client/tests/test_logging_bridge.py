@@ -72,6 +72,20 @@ logger.error("and now nothing does")
     assert "nothing does" not in out.stdout + out.stderr
 
 
+def test_configuring_before_the_first_record_forwards_each_record_once() -> None:
+    out = run(
+        STDLIB_HANDLER
+        + """
+from tempyral.common import configure_logging, logger
+configure_logging(level="TRACE")  # before tempyral logged anything
+logger.warning("a warning")
+logger.debug("a debug line")
+"""
+    )
+    assert out.stdout.count("a warning") == 1, out.stdout
+    assert out.stdout.count("a debug line") == 1, out.stdout
+
+
 def test_the_record_carries_the_runs_details_for_handlers() -> None:
     out = run(
         """
@@ -136,6 +150,47 @@ except RuntimeError:
     for secret in SECRETS:
         assert secret not in text  # ...but no secret
     assert "<redacted>" in text
+
+
+def test_secrets_the_client_holds_are_hidden_in_any_shape_without_a_label() -> None:
+    # A bare API key inside a server's error text, a task token as a bytes repr, in hex and in
+    # base64: nothing labels them, so only the values the client was given or received (its
+    # key, the tokens of the tasks a poll handed out) can hide them.
+    out = run(
+        STDLIB_HANDLER
+        + f"""
+import asyncio, base64
+from tempyral.api.workflowservice.v1 import request_response_pb2 as rr
+from tempyral.common import configure_logging, logger
+from tempyral.service import ConnectConfig, MockTransport, ServiceClient
+configure_logging(level="TRACE")
+key, token = {API_KEY!r}, {TOKEN.encode()!r} + bytes(range(256))
+
+def handler(rpc, request):
+    if rpc == "PollActivityTaskQueue":
+        return rr.PollActivityTaskQueueResponse(task_token=token)
+    return rr.GetSystemInfoResponse()
+
+async def main():
+    config = ConnectConfig("mock:7233", api_key=key, lazy=True)
+    service = await ServiceClient.connect(config, transport=MockTransport(handler))
+    await service.workflow_service.poll_activity_task_queue(rr.PollActivityTaskQueueRequest())
+
+asyncio.run(main())
+for shown in (token, token.hex(), base64.b64encode(token).decode(), key, "tk-UNKNOWN-value-42"):
+    logger.warning("the server says: {{}} is not valid here", shown)
+logger.warning("request: {{}}", rr.RespondActivityTaskFailedRequest(task_token=token))
+"""
+    )
+    lines = [line for line in out.stdout.splitlines() if "is not valid here" in line]
+    assert len(lines) == 5
+    assert all("says: <redacted>" in line.replace("b'", "") for line in lines[:4]), lines
+    # A value the client never held is not a secret it knows: it is shown (nothing hides
+    # everything), which is what makes the four lines above a test of the values.
+    assert "tk-UNKNOWN-value-42 is not valid here" in lines[4]
+    assert "task_token: '<redacted>'" in out.stdout
+    assert API_KEY not in out.stdout + out.stderr
+    assert TOKEN not in out.stdout + out.stderr
 
 
 def test_configuration_reprs_hide_secrets(tmp_path: Path) -> None:

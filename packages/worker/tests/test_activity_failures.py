@@ -208,7 +208,9 @@ async def test_timeouts(harness: Any, client: Any, task_queue: str, eventually: 
         # The worker cancels the attempt itself 5 s after its own deadline passes (the server
         # has timed it out already, so nothing is reported).
         await eventually(lambda: "local_cancel_after" in state, 15)
-    assert 5.5 < state["local_cancel_after"] < 9
+    # Not before its deadline plus the 5 s grace; the eventually above bounds it from above,
+    # far below the 60 s sleep, without a tight window for a loaded machine to miss.
+    assert state["local_cancel_after"] > 5.5
     assert state["details"] == activity.ActivityCancellationDetails(not_found=True, timed_out=True)
 
 

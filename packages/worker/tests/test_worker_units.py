@@ -98,7 +98,9 @@ async def test_throttler_sends_first_at_once_then_latest_per_interval() -> None:
     throttler.record(payloads("4"))
     third_at, third = await next_send(recorder, 3)
     assert third == [b"4"]
-    assert third_at - recorded_at < interval / 2
+    # Held back, it would go a whole interval after it was recorded; at once, it goes well
+    # before that. (Half an interval was the bound before: a window a loaded machine can miss.)
+    assert third_at - recorded_at < interval * 0.9
     assert len(recorder.sent) == 3
     await throttler.close(flush=False)
 

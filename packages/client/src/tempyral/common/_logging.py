@@ -54,13 +54,17 @@ class _LazyLogger:
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
+        return getattr(self.built(), name)
+
+    def built(self) -> Logger:
+        """The real logger, built (with its default handlers) on the first call."""
         real = self._real
         if real is None:
             with self._lock:
                 real = self._real
                 if real is None:
                     real = self._real = _build_logger()
-        return getattr(real, name)
+        return real
 
     def __repr__(self) -> str:
         return repr(self._real) if self._real is not None else "<tempyral logger (not used yet)>"
@@ -184,7 +188,9 @@ def configure_logging(*, level: str | int | None = "WARNING") -> None:
     lets them through (``logging.getLogger("tempyral").setLevel(...)``): this only chooses what
     tempyral hands over.
     """
-    _configure_stdlib_forwarding(logger, level)
+    # Built first: building adds the default forwarding, which this call then replaces (built
+    # by the add below instead, it would stay beside it and every record would go out twice).
+    _configure_stdlib_forwarding(cast("_LazyLogger", logger).built(), level)
 
 
 def _configure_stdlib_forwarding(target: Logger, level: str | int | None) -> None:

@@ -34,6 +34,7 @@ except ImportError as missing:  # tempyral.service is the first to import grpc i
 
 from tempyral.api.workflowservice.v1.request_response_pb2 import GetSystemInfoRequest
 from tempyral.common._logging import logger
+from tempyral.common._redact import remember_secret
 from tempyral.service._config import ConnectConfig, RetryConfig
 from tempyral.service._errors import RPCError, RPCStatusCode, rpc_error_from_grpc
 from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
@@ -41,6 +42,7 @@ from tempyral.service._metrics import RpcMetrics
 from tempyral.service._payload_limits import warn_about_payload_sizes
 from tempyral.service._retry import RetryPlan, call_type
 from tempyral.service._rpc import NO_METADATA, lookup
+from tempyral.service._secrets import remember_credentials, remember_metadata, remember_tokens
 from tempyral.service._services import (
     CloudService,
     HealthService,
@@ -190,6 +192,8 @@ class _GrpcServiceClient(ServiceClient):
             domain=tls.domain if tls is not None else None,
         )
         self._retry_config = config.retry_config or RetryConfig()
+        # Log lines never show these, whatever message they end up in (a server's error text).
+        remember_credentials(config)
         self._api_key = config.api_key
         self._rpc_metadata = _checked_metadata(config.rpc_metadata)
         # The metadata of calls without metadata of their own, by (service, namespace): the
@@ -241,10 +245,12 @@ class _GrpcServiceClient(ServiceClient):
     def update_rpc_metadata(self, metadata: Mapping[str, str | bytes]) -> None:
         """Replace the metadata sent with every call (from the next call on)."""
         self._rpc_metadata = _checked_metadata(metadata)
+        remember_metadata(self._rpc_metadata)
         self._plain_metadata = {}
 
     def update_api_key(self, api_key: str | None) -> None:
         """Replace the API key sent with every call (from the next call on)."""
+        remember_secret(api_key)
         self._api_key = api_key
         self._plain_metadata = {}
 
@@ -312,6 +318,7 @@ class _GrpcServiceClient(ServiceClient):
                 f"{type(req).__module__}.{type(req).__qualname__}"
             )
         warn_about_payload_sizes(req, self.config.payload_limits)
+        remember_tokens(req)  # a token answered, or completed asynchronously by the caller
         log_protos = _service_module().LOG_PROTOS
         if log_protos:
             service_logger().debug("Service %s request to %s: %s", service, rpc, req)
@@ -342,6 +349,7 @@ class _GrpcServiceClient(ServiceClient):
                 if self._rpc_metrics is not None:
                     elapsed = time.monotonic() - started
                     self._rpc_metrics.succeeded(method.proto_name, req, kind.is_long, elapsed)
+                remember_tokens(response)  # the tasks a poll (or an eager start) hands out
                 if log_protos:
                     service_logger().debug(
                         "Service %s response from %s: %s", service, rpc, response
