@@ -1,0 +1,116 @@
+"""The built-in queries on a live run, under both SDKs' workers: ``__enhanced_stack_trace`` (the
+Temporal UI's stack view) answers in the official SDK's shape, and asking it leaves the run able
+to answer more queries, take a signal and complete.
+
+The same ``shared_workflows.py`` source runs in a worker process of either SDK
+(``scripts/workflow_worker.py``); the answers are read through tempyral's client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf.message import Message
+
+from tempyral.api.enums.v1.event_type_pb2 import EventType
+from tempyral.api.sdk.v1 import enhanced_stack_trace_pb2 as stack_pb2
+from tempyral.client import Client, WorkflowHandle
+
+from .shared_workflows import SignalTarget
+
+pytestmark = pytest.mark.integration
+
+SHARED_WORKFLOWS = str(Path(__file__).with_name("shared_workflows.py"))
+
+
+def fields_set(message: Message, prefix: str = "") -> set[str]:
+    """The paths of the fields a message sets, recursively (map values by their value's type)."""
+    paths: set[str] = set()
+    for field, value in message.ListFields():
+        path = f"{prefix}{field.name}"
+        paths.add(path)
+        if field.message_type is None:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            for entry in value.values():
+                paths |= fields_set(entry, f"{path}[].")
+        elif isinstance(value, Message):
+            paths |= fields_set(value, f"{path}.")
+        else:  # a repeated message field
+            for item in value:
+                paths |= fields_set(item, f"{path}[].")
+    return paths
+
+
+async def first_task_done(handle: WorkflowHandle[Any, Any]) -> None:
+    for _ in range(300):
+        kinds = [e.event_type for e in (await handle.fetch_history()).events]
+        if EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED in kinds:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{handle.id} never completed its first workflow task")
+
+
+async def stack_trace_then_finish(
+    client: Client, sdk: str, target: str, workflow_worker_process: Any
+) -> stack_pb2.EnhancedStackTrace:
+    """Run SignalTarget on ``sdk``'s worker: ask both stack queries, signal, and see it finish."""
+    task_queue = f"stack-{sdk}-{uuid.uuid4()}"
+    worker = workflow_worker_process(sdk, target, task_queue)
+    await worker.wait_ready()
+    handle = await client.start_workflow(
+        SignalTarget.run, 1, id=f"stack-{sdk}-{uuid.uuid4()}", task_queue=task_queue
+    )
+    await first_task_done(handle)
+    trace = await handle.query("__enhanced_stack_trace", result_type=stack_pb2.EnhancedStackTrace)
+    # The run still answers queries and takes its next workflow task.
+    assert "Stack for" in await handle.query("__stack_trace", result_type=str)
+    await handle.signal(SignalTarget.add, "after the stack trace")
+    assert await asyncio.wait_for(handle.result(), 60) == ["after the stack trace", "timeout"]
+    return trace
+
+
+async def test_the_enhanced_stack_trace_is_answered_as_officially_and_the_run_goes_on(
+    client: Client, tempyral_target: str, workflow_worker_process: Any
+) -> None:
+    official = await stack_trace_then_finish(
+        client, "official", tempyral_target, workflow_worker_process
+    )
+    ours = await stack_trace_then_finish(
+        client, "tempyral", tempyral_target, workflow_worker_process
+    )
+
+    assert (official.sdk.name, official.sdk.version) == (
+        "sdk-python",
+        metadata.version("temporalio"),
+    )
+    assert (ours.sdk.name, ours.sdk.version) == ("tempyral", metadata.version("tempyral-replay"))
+    # The same fields, filled the same way: each location's file among the sources with its
+    # whole text, column -1, nothing marked internal.
+    assert fields_set(ours) == fields_set(official)
+    for trace in (official, ours):
+        locations = [loc for stack in trace.stacks for loc in stack.locations]
+        assert locations
+        assert {loc.file_path for loc in locations} == set(trace.sources)
+        assert all(loc.column == -1 and not loc.internal_code for loc in locations)
+        for loc in locations:
+            source = Path(loc.file_path).read_text(encoding="utf-8")
+            assert trace.sources[loc.file_path].content == source
+            assert 0 < loc.line <= len(source.splitlines())
+    # A stack per waiting task of the workflow. The official SDK also lists the query's own
+    # task, running (the worker thread's frames down to the query); tempyral leaves it out.
+    assert len(official.stacks) == 2
+    assert len(ours.stacks) == 1
+    # Where the run waits: tempyral follows the await chain down to the workflow's own line
+    # (the official SDK shows only each task's outermost frame, its own wrapper).
+    [waiting] = [loc for loc in ours.stacks[0].locations if loc.file_path == SHARED_WORKFLOWS]
+    line = ours.sources[SHARED_WORKFLOWS].content.splitlines()[waiting.line - 1]
+    assert (waiting.function_name, line.strip()) == (
+        "run",
+        "await workflow.wait_condition(lambda: len(self.received) >= expected, timeout=3600)",
+    )
