@@ -91,6 +91,7 @@ async def test_tempyral_histories_replay_in_the_official_replayer(
             "deprecated": await _start(client, wf.Deprecated.run, task_queue=task_queue),
             "upserts": await _start(client, wf.Upserts.run, task_queue=task_queue),
             "hints": await _start(client, wf.HistoryHints.run, task_queue=task_queue),
+            "summaries": await _start(client, wf.Summaries.run, task_queue=task_queue),
             "carries_over": await _start(
                 client,
                 wf.CarriesOver.run,
@@ -109,6 +110,13 @@ async def test_tempyral_histories_replay_in_the_official_replayer(
     assert results["carries_over"] == ["client", 42, "from-start"]
     first_length, later_length, has_size, suggested = results["hints"]
     assert (first_length, later_length, has_size, suggested) == (3, 8, True, False)
+    assert results["summaries"] == ["child done", "timed out"]
+    # The server keeps each command's summary and details on its event, as the official
+    # worker's run of the same workflow shows (golden patching/summaries.json).
+    golden = json.loads((WORKFLOWS_FILE.parent / "histories" / "summaries.json").read_text())
+    official_metadata = [e["userMetadata"] for e in golden["events"] if "userMetadata" in e]
+    ours = (await handles["summaries"].fetch_history()).to_json_dict()
+    assert [e["userMetadata"] for e in ours["events"] if "userMetadata" in e] == official_metadata
 
     files = []
     for name, handle in handles.items():
