@@ -3,9 +3,10 @@
 - The golden local activity workflows (``packages/replay/tests/golden/local_activities``, recorded
   under the official worker) run on a tempyral worker; the histories it writes replay in the
   official ``Replayer`` (in a separate process, where ``temporalio`` runs the same source).
-- A run with local activities started under one SDK's worker (a worker process,
+- A run with local activities and a patch started under one SDK's worker (a worker process,
   ``scripts/workflow_worker.py``) waits on a signal, or on the timer of a local retry backoff; that
-  worker stops, the other SDK's worker finishes the run: it replayed the markers the first wrote.
+  worker stops, the other SDK's worker finishes the run: it replayed the markers the first wrote,
+  found the first's patch taken, and recorded a patch of its own.
 """
 
 from __future__ import annotations
@@ -187,6 +188,40 @@ def sdk_names(history: Any) -> list[str]:
     ]
 
 
+def patch_markers(history: Any) -> list[tuple[str, str]]:
+    """Each ``core_patch`` marker's patch id, with the SDK whose workflow task recorded it."""
+    completed_by = {
+        event.event_id: event.workflow_task_completed_event_attributes.sdk_metadata.sdk_name
+        for event in history.events
+        if event.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    }
+    # A task completion names its SDK only when it records something new in its metadata:
+    # the task's SDK is the last one named at or before it.
+    sdk = ""
+    for event_id in sorted(completed_by):
+        sdk = completed_by[event_id] = completed_by[event_id] or sdk
+    markers = []
+    for event in history.events:
+        marker = event.marker_recorded_event_attributes
+        if event.event_type == E.EVENT_TYPE_MARKER_RECORDED and marker.marker_name == "core_patch":
+            data = json.loads(marker.details["patch-data"].payloads[0].data)
+            markers.append((data["id"], completed_by[marker.workflow_task_completed_event_id]))
+    return markers
+
+
+def change_versions(history: Any) -> list[Any]:
+    """The TemporalChangeVersion values upserted, in order."""
+    return [
+        json.loads(
+            event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields[
+                "TemporalChangeVersion"
+            ].data
+        )
+        for event in history.events
+        if event.event_type == E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
+
+
 async def waiting(handle: WorkflowHandle[Any, Any], wait_on: str, timeout: float = 30) -> None:
     """Until the first worker recorded the first marker (and, for ``timer``, started the
     backoff timer)."""
@@ -235,12 +270,26 @@ async def test_a_run_with_local_activities_moves_between_sdks(
     }
     await stop(finishing)
 
+    patched = ["patched before the wait"]
+    after_the_wait = ["still patched after the wait", "patched after the wait", "Hello, after!"]
     assert results == {
-        "signal": ["Hello, before!", "Hello, after!"],
-        "timer": ["Hello, before!", "succeeded on attempt 2", "Hello, after!"],
+        "signal": ["Hello, before!", *patched, *after_the_wait],
+        "timer": ["Hello, before!", *patched, "succeeded on attempt 2", *after_the_wait],
     }
     names = {"official": "temporal-python", "tempyral": "tempyral"}
     for wait_on, handle in handles.items():
-        recorded = sdk_names(await handle.fetch_history())
+        history = await handle.fetch_history()
+        recorded = sdk_names(history)
         assert recorded[0] == names[first], (wait_on, recorded)
         assert recorded[-1] == names[second], (wait_on, recorded)
+        # Each worker recorded its own patch marker (and the TemporalChangeVersion upsert that
+        # goes with it); the second found the first's patch in history and recorded it no more.
+        assert patch_markers(history) == [
+            ("handover-before-wait", names[first]),
+            ("handover-after-wait", names[second]),
+        ], wait_on
+        # The second upsert lists every patch so far, sorted, whichever SDK wrote it.
+        assert change_versions(history) == [
+            ["handover-before-wait"],
+            ["handover-after-wait", "handover-before-wait"],
+        ], wait_on
