@@ -50,5 +50,19 @@ class GrowHistory:
         }
 
 
-WORKFLOWS = [GrowHistory]
+@workflow.defn
+class ContinueWhenSuggested:
+    """The pattern the hint is for: work until the server suggests continuing as new, then
+    continue as new; the second run returns what each run saw."""
+
+    @workflow.run
+    async def run(self, earlier: list[int]) -> list[int]:
+        if len(earlier) == 2:
+            return earlier
+        while not workflow.info().is_continue_as_new_suggested():
+            await workflow.sleep(timedelta(milliseconds=1))
+        workflow.continue_as_new([*earlier, workflow.info().get_current_history_length()])
+
+
+WORKFLOWS = [GrowHistory, ContinueWhenSuggested]
 ACTIVITIES: list[Any] = []
