@@ -1,6 +1,7 @@
 """The built-in queries on a live run, under both SDKs' workers: ``__enhanced_stack_trace`` (the
 Temporal UI's stack view) answers in the official SDK's shape, and asking it leaves the run able
-to answer more queries, take a signal and complete.
+to answer more queries, take a signal and complete. ``temporal workflow metadata`` (the Temporal
+CLI, from ``__temporal_workflow_metadata``) shows a tempyral workflow's handlers and details.
 
 The same ``shared_workflows.py`` source runs in a worker process of either SDK
 (``scripts/workflow_worker.py``); the answers are read through tempyral's client.
@@ -9,6 +10,8 @@ The same ``shared_workflows.py`` source runs in a worker process of either SDK
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 import uuid
 from importlib import metadata
 from pathlib import Path
@@ -17,9 +20,12 @@ from typing import Any
 import pytest
 from google.protobuf.message import Message
 
+from tempyral import workflow
 from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.sdk.v1 import enhanced_stack_trace_pb2 as stack_pb2
 from tempyral.client import Client, WorkflowHandle
+from tempyral.testing import find_temporal_binary
+from tempyral.worker import Worker
 
 from .shared_workflows import SignalTarget
 
@@ -114,3 +120,80 @@ async def test_the_enhanced_stack_trace_is_answered_as_officially_and_the_run_go
         "run",
         "await workflow.wait_condition(lambda: len(self.received) >= expected, timeout=3600)",
     )
+
+
+@workflow.defn
+class Described:
+    def __init__(self) -> None:
+        self.finished = False
+
+    @workflow.run
+    async def run(self) -> str:
+        workflow.set_current_details("waiting for **finish**")
+        await workflow.wait_condition(lambda: self.finished)
+        return "finished"
+
+    @workflow.signal(description="Lets the run end.")
+    def finish(self) -> None:
+        self.finished = True
+
+    @workflow.query(description="Whether the run may end.")
+    def is_finished(self) -> bool:
+        return self.finished
+
+    @workflow.update(description="Says hello.")
+    def hello(self, name: str) -> str:
+        return f"Hello, {name}!"
+
+
+async def test_the_cli_shows_a_workflows_metadata(client: Client, tempyral_target: str) -> None:
+    task_queue = f"metadata-{uuid.uuid4()}"
+    async with Worker(client, task_queue=task_queue, workflows=[Described]):
+        handle = await client.start_workflow(
+            Described.run, id=f"metadata-{uuid.uuid4()}", task_queue=task_queue
+        )
+        await first_task_done(handle)
+        shown = await asyncio.to_thread(
+            subprocess.run,
+            [
+                str(find_temporal_binary()),
+                "workflow",
+                "metadata",
+                "--address",
+                tempyral_target,
+                "--workflow-id",
+                handle.id,
+                "--output",
+                "json",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shown.returncode == 0, shown.stderr
+        # What the official SDK answers for this workflow: every handler, the built-in queries
+        # too, sorted by name within each kind, with its description; the current details.
+        assert json.loads(shown.stdout) == {
+            "queryResult": [
+                {
+                    "_protoMessageType": "temporal.api.sdk.v1.WorkflowMetadata",
+                    "currentDetails": "waiting for **finish**",
+                    "definition": {
+                        "type": "Described",
+                        "queryDefinitions": [
+                            {"name": "__enhanced_stack_trace"},
+                            {"name": "__stack_trace"},
+                            {"name": "__temporal_workflow_metadata"},
+                            {"name": "is_finished", "description": "Whether the run may end."},
+                        ],
+                        "signalDefinitions": [
+                            {"name": "finish", "description": "Lets the run end."}
+                        ],
+                        "updateDefinitions": [{"name": "hello", "description": "Says hello."}],
+                    },
+                }
+            ]
+        }
+        await handle.signal(Described.finish)
+        assert await asyncio.wait_for(handle.result(), 30) == "finished"
