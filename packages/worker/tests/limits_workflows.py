@@ -1,4 +1,5 @@
-"""A workflow that grows its history until the server stops it, runnable under both SDKs.
+"""A workflow that grows its history until the server stops it, and one that continues as new
+when the server suggests it, runnable under both SDKs.
 
 ``test_history_limits.py`` runs it on a tempyral worker in-process and on an official worker
 (``scripts/workflow_worker.py --workflows limits_workflows.py``, which aliases the ``tempyral``

@@ -70,14 +70,16 @@ async def stack_trace_then_finish(
     worker = workflow_worker_process(sdk, target, task_queue)
     await worker.wait_ready()
     handle = await client.start_workflow(
-        SignalTarget.run, 1, id=f"stack-{sdk}-{uuid.uuid4()}", task_queue=task_queue
+        SignalTarget.run, 2, id=f"stack-{sdk}-{uuid.uuid4()}", task_queue=task_queue
     )
     await first_task_done(handle)
     trace = await handle.query("__enhanced_stack_trace", result_type=stack_pb2.EnhancedStackTrace)
-    # The run still answers queries and takes its next workflow task.
-    assert "Stack for" in await handle.query("__stack_trace", result_type=str)
-    await handle.signal(SignalTarget.add, "after the stack trace")
-    assert await asyncio.wait_for(handle.result(), 60) == ["after the stack trace", "timeout"]
+    # The run still takes its next workflow task and answers queries, and completes.
+    await handle.signal(SignalTarget.add, "one")
+    assert await handle.query(SignalTarget.seen) == ["one"]
+    assert "Stack for <Task" in await handle.query("__stack_trace", result_type=str)
+    await handle.signal(SignalTarget.add, "two")
+    assert await asyncio.wait_for(handle.result(), 60) == ["one", "two", "timeout"]
     return trace
 
 
