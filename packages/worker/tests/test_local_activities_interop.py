@@ -24,10 +24,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from google.protobuf.json_format import MessageToDict
 
 from tempyral import activity
 from tempyral.api.enums.v1.event_type_pb2 import EventType
-from tempyral.client import Client, WorkflowHandle
+from tempyral.client import Client, WorkflowHandle, WorkflowHistory
 from tempyral.exceptions import ApplicationError
 from tempyral.replay import Replayer
 from tempyral.worker import Worker
@@ -81,10 +82,32 @@ SCENARIOS: dict[str, tuple[str, list[Any]]] = {
     "local_failure": ("LocalFailure", []),
     "local_timeout": ("LocalTimeout", []),
     "local_cancelled": ("LocalCancelled", []),
+    "local_abandoned": ("LocalAbandoned", []),
     "local_heartbeat": ("LocalLong", [3.5]),
     "local_backoff_timer": ("LocalBackoff", []),
     "local_mixed": ("LocalMixed", []),
 }
+
+
+def golden_history(name: str) -> WorkflowHistory:
+    folder = GOLDEN / "histories"
+    workflow_id = json.loads((folder / "index.json").read_text())[name]
+    return WorkflowHistory.from_json(workflow_id, (folder / f"{name}.json").read_text())
+
+
+def cancelled_marker(events: Any) -> dict[str, Any]:
+    """The ``slow`` activity's marker: its data (without the run's own times) and failure."""
+    for event in events:
+        marker = event.marker_recorded_event_attributes
+        if marker.marker_name != "core_local_activity":
+            continue
+        data = json.loads(marker.details["data"].payloads[0].data)
+        if data["activity_type"] == "slow":
+            # When the activity was first scheduled: this run's own time, but always there.
+            assert data.pop("original_schedule_time") is not None
+            return {"data": data, "failure": MessageToDict(marker.failure)}
+    raise AssertionError("no marker of the cancelled activity")
+
 
 OFFICIAL_REPLAY = """
 import asyncio, importlib.util, json, os, sys
@@ -158,6 +181,11 @@ async def test_tempyral_histories_of_the_golden_workflows_replay_in_the_official
     assert kinds.count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) >= 3  # heartbeated, then done
     backoff = await handles["local_backoff_timer"].fetch_history()
     assert [e.event_type for e in backoff.events].count(E.EVENT_TYPE_TIMER_FIRED) == 2
+    # The marker of the cancelled (TRY_CANCEL) or abandoned activity is the official one.
+    for name in ("local_cancelled", "local_abandoned"):
+        ours = cancelled_marker((await handles[name].fetch_history()).events)
+        official = cancelled_marker(golden_history(name).events)
+        assert ours == official, json.dumps([name, ours, official])
 
     # tempyral replays them too, in one batch.
     results = await Replayer(workflows=golden.all_workflows()).replay_workflows(
