@@ -267,17 +267,11 @@ class WorkflowInstance:
         runtime = self.runtime
         if runtime is None:
             raise RuntimeError("the workflow has not started yet; feed it history first")
-        # What the guard catches in a query fails that query alone: it must not stay recorded
-        # for the run, or every later query and the next workflow task would fail with it.
-        recorded = len(runtime.violations)
-        try:
-            runtime.activate(
-                [j.QueryWorkflow(query_id, query_type, list(arguments), dict(headers or {}))],
-                time_ns=runtime.time_ns,
-                replaying=True,
-            )
-        finally:
-            del runtime.violations[recorded:]
+        runtime.activate(
+            [j.QueryWorkflow(query_id, query_type, list(arguments), dict(headers or {}))],
+            time_ns=runtime.time_ns,
+            replaying=True,
+        )
         if runtime.activation_error is not None:
             error, runtime.activation_error = runtime.activation_error, None
             raise error
