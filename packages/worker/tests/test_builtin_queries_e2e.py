@@ -23,6 +23,7 @@ from google.protobuf.message import Message
 from tempyral import workflow
 from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.sdk.v1 import enhanced_stack_trace_pb2 as stack_pb2
+from tempyral.api.sdk.v1 import workflow_metadata_pb2 as metadata_pb2
 from tempyral.client import Client, WorkflowHandle
 from tempyral.testing import find_temporal_binary
 from tempyral.worker import Worker
@@ -64,8 +65,9 @@ async def first_task_done(handle: WorkflowHandle[Any, Any]) -> None:
 
 async def stack_trace_then_finish(
     client: Client, sdk: str, target: str, workflow_worker_process: Any
-) -> stack_pb2.EnhancedStackTrace:
-    """Run SignalTarget on ``sdk``'s worker: ask both stack queries, signal, and see it finish."""
+) -> tuple[stack_pb2.EnhancedStackTrace, metadata_pb2.WorkflowMetadata]:
+    """Run SignalTarget on ``sdk``'s worker: ask the built-in queries, signal, and see it
+    finish; the enhanced stack trace and the metadata it answered."""
     task_queue = f"stack-{sdk}-{uuid.uuid4()}"
     worker = workflow_worker_process(sdk, target, task_queue)
     await worker.wait_ready()
@@ -74,24 +76,36 @@ async def stack_trace_then_finish(
     )
     await first_task_done(handle)
     trace = await handle.query("__enhanced_stack_trace", result_type=stack_pb2.EnhancedStackTrace)
+    described = await handle.query(
+        "__temporal_workflow_metadata", result_type=metadata_pb2.WorkflowMetadata
+    )
     # The run still takes its next workflow task and answers queries, and completes.
     await handle.signal(SignalTarget.add, "one")
     assert await handle.query(SignalTarget.seen) == ["one"]
     assert "Stack for <Task" in await handle.query("__stack_trace", result_type=str)
     await handle.signal(SignalTarget.add, "two")
     assert await asyncio.wait_for(handle.result(), 60) == ["one", "two", "timeout"]
-    return trace
+    return trace, described
 
 
 async def test_the_enhanced_stack_trace_is_answered_as_officially_and_the_run_goes_on(
     client: Client, tempyral_target: str, workflow_worker_process: Any
 ) -> None:
-    official = await stack_trace_then_finish(
+    official, official_metadata = await stack_trace_then_finish(
         client, "official", tempyral_target, workflow_worker_process
     )
-    ours = await stack_trace_then_finish(
+    ours, our_metadata = await stack_trace_then_finish(
         client, "tempyral", tempyral_target, workflow_worker_process
     )
+    # The same workflow source describes itself the same way under both SDKs.
+    assert our_metadata == official_metadata
+    assert [d.name for d in our_metadata.definition.query_definitions] == [
+        "__enhanced_stack_trace",
+        "__stack_trace",
+        "__temporal_workflow_metadata",
+        "broken",
+        "seen",
+    ]
 
     assert (official.sdk.name, official.sdk.version) == (
         "sdk-python",
