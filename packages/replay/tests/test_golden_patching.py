@@ -63,6 +63,7 @@ def test_every_feature_has_a_golden_history() -> None:
         "patched",
         "deprecated",
         "upserts",
+        "summaries",
         "history_hints",
         "carries_over_0",
         "carries_over_1",
@@ -158,6 +159,49 @@ def test_the_last_task_run_as_new_issues_what_the_official_worker_issued(
             assert ours_can.memo == theirs_can.memo
             assert ours_can.search_attributes == theirs_can.search_attributes
     assert [c.command_type for c in produced]  # some commands were compared
+
+
+@pytest.mark.parametrize(("name", "history"), HISTORIES, ids=IDS)
+def test_every_task_run_as_new_writes_the_official_user_metadata(
+    replayer: Replayer, wf: ModuleType, name: str, history: WorkflowHistory
+) -> None:
+    """Summaries and details (children, timers, wait_condition timeouts) are what the official
+    worker wrote, command by command, at every workflow task."""
+    wf.MidFlight.patched_code = name != "mid_flight_v1"
+    events = history.events
+    compared = 0
+    for index, event in enumerate(events[:-1]):
+        if not (
+            event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
+            and events[index + 1].event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        ):
+            continue
+        completion = replayer.new_instance(history.workflow_id).activate(events[: index + 1])
+        assert completion.failure is None, f"{name} at {index + 1}: {completion.failure!r}"
+        recorded = events[index + 2 : index + 2 + len(completion.commands)]
+        assert [c.user_metadata for c in completion.commands] == [
+            e.user_metadata for e in recorded
+        ], f"{name}, the task that starts at event {index + 1}"
+        compared += sum(c.HasField("user_metadata") for c in completion.commands)
+    expected = {"summaries": 3, "upserts": 1}.get(name, 0)
+    assert compared == expected, name
+
+
+def test_the_official_summaries_are_all_in_the_golden_history() -> None:
+    """What the comparison above holds tempyral to (so that it cannot pass on empty metadata)."""
+    decoded = [
+        (e.event_type, {f.name: json.loads(v.data) for f, v in e.user_metadata.ListFields()})
+        for e in BY_NAME["summaries"].events
+        if e.HasField("user_metadata")
+    ]
+    assert decoded == [
+        (
+            EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+            {"summary": "the child's summary", "details": "the child's **details**"},
+        ),
+        (EventType.EVENT_TYPE_TIMER_STARTED, {"summary": "gave up waiting"}),
+        (EventType.EVENT_TYPE_TIMER_STARTED, {"summary": "a short nap"}),
+    ]
 
 
 def test_a_reset_run_draws_from_the_new_runs_seed() -> None:

@@ -56,6 +56,7 @@ def test_every_scenario_was_recorded() -> None:
         "local_failure",
         "local_timeout",
         "local_cancelled",
+        "local_abandoned",
         "local_heartbeat",
         "local_backoff_timer",
     }
@@ -146,6 +147,45 @@ def test_the_result_is_the_official_runs(
     assert command.command_type == CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION
     produced = command.complete_workflow_execution_command_attributes.result
     assert produced == final.workflow_execution_completed_event_attributes.result, name
+
+
+def _cancelled_marker(attributes: Any) -> tuple[dict[str, Any], Any]:
+    data: dict[str, Any] = json.loads(attributes.details["data"].payloads[0].data)
+    # When it was first scheduled: the run's own time (a wall clock's), but always there.
+    assert data.pop("original_schedule_time") is not None
+    return data, attributes.failure
+
+
+@pytest.mark.parametrize("name", ["local_cancelled", "local_abandoned"])
+def test_a_cancelled_local_activity_records_the_official_marker(
+    local_replayer: Replayer, name: str
+) -> None:
+    """TRY_CANCEL and ABANDON resolve at once: the marker tempyral writes, given the outcome of
+    the activity that ran beside it, is the official worker's (activation index included)."""
+    history = dict(HISTORIES)[name]
+    events = history.events
+    instance = local_replayer.new_instance(history.workflow_id)
+    started = next(
+        i + 1
+        for i, e in enumerate(events)
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
+    )
+    completion = instance.activate(events[:started])
+    requested = {r.seq for r in completion.local_activities.start}
+    completion = _resolve_recorded(instance, events[started:], requested) or completion
+    ours = [
+        _cancelled_marker(c.record_marker_command_attributes)
+        for c in completion.commands
+        if c.command_type == CommandType.COMMAND_TYPE_RECORD_MARKER
+        and c.record_marker_command_attributes.HasField("failure")
+    ]
+    official = [
+        _cancelled_marker(e.marker_recorded_event_attributes)
+        for e in events
+        if is_local_activity_marker(e) and e.marker_recorded_event_attributes.HasField("failure")
+    ]
+    assert len(official) == 1
+    assert ours == official
 
 
 def test_a_swapped_local_activity_names_the_workflow_line(tmp_path: Path) -> None:

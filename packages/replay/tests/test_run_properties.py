@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from importlib import metadata
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
 
 from tempyral import workflow
 from tempyral.api.enums.v1.command_type_pb2 import CommandType
+from tempyral.api.sdk.v1 import enhanced_stack_trace_pb2 as stack_pb2
 from tempyral.common import SearchAttributeKey
 from tempyral.converter import DataConverter
-from tempyral.replay import Replayer, WorkflowInstance
+from tempyral.replay import Replayer, RestrictedWorkflowAccessError, WorkflowInstance
 
 from .histories import Builder
 
@@ -96,6 +100,84 @@ def test_the_metadata_query_has_the_details_and_the_handlers() -> None:
     assert answer.metadata["encoding"] == b"json/protobuf"
     assert b"waiting for **done**" in answer.data
     assert b"__enhanced_stack_trace" in answer.data
+
+
+@workflow.defn
+class WaitingForSignal:
+    def __init__(self) -> None:
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> str:
+        await workflow.wait_condition(lambda: self.done)
+        return "finished"
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+    @workflow.query
+    def lists_a_directory(self) -> list[str]:
+        return os.listdir(".")
+
+
+def _completion_result(commands: Any) -> Any:
+    [command] = commands
+    return decode(command.complete_workflow_execution_command_attributes.result.payloads[0])
+
+
+def test_the_enhanced_stack_trace_names_the_sdk_the_sources_and_the_waiting_line() -> None:
+    b = Builder()
+    b.started("WaitingForSignal")
+    run = instance(WaitingForSignal)
+    run.activate(b.events)
+    answer = run.query("__enhanced_stack_trace")
+    assert answer.metadata["messageType"] == b"temporal.api.sdk.v1.EnhancedStackTrace"
+    trace = json_format.Parse(answer.data, stack_pb2.EnhancedStackTrace())
+    assert trace.sdk.name == "tempyral"
+    assert trace.sdk.version == metadata.version("tempyral-replay")
+    [stack] = trace.stacks  # the run method's task; the query's own task is not the workflow's
+    here = [loc for loc in stack.locations if loc.file_path == __file__]
+    assert [loc.function_name for loc in here] == ["run"]
+    source_lines = trace.sources[__file__].content.splitlines()
+    assert source_lines[here[0].line - 1].strip() == (
+        "await workflow.wait_condition(lambda: self.done)"
+    )
+    assert {loc.file_path for loc in stack.locations} <= set(trace.sources)
+    assert all(loc.column == -1 and not loc.internal_code for loc in stack.locations)
+
+
+def test_the_run_goes_on_after_the_enhanced_stack_trace_query() -> None:
+    b = Builder()
+    b.started("WaitingForSignal")
+    run = instance(WaitingForSignal)
+    run.activate(b.events)
+    run.query("__enhanced_stack_trace")
+    assert "await workflow.wait_condition" in decode(run.query("__stack_trace"))
+    already = len(b.events)
+    b.completed()
+    b.signal("finish")
+    b.task()
+    completion = run.activate(b.events[already:])
+    assert completion.failure is None
+    assert _completion_result(completion.commands) == "finished"
+
+
+def test_a_query_the_guard_refuses_fails_alone_and_the_run_goes_on() -> None:
+    b = Builder()
+    b.started("WaitingForSignal")
+    run = instance(WaitingForSignal)
+    run.activate(b.events)
+    with pytest.raises(RestrictedWorkflowAccessError, match=r"os\.listdir"):
+        run.query("lists_a_directory")
+    assert "await workflow.wait_condition" in decode(run.query("__stack_trace"))
+    already = len(b.events)
+    b.completed()
+    b.signal("finish")
+    b.task()
+    completion = run.activate(b.events[already:])
+    assert completion.failure is None
+    assert _completion_result(completion.commands) == "finished"
 
 
 @workflow.defn

@@ -1,4 +1,5 @@
-"""A workflow that grows its history until the server stops it, runnable under both SDKs.
+"""A workflow that grows its history until the server stops it, and one that continues as new
+when the server suggests it, runnable under both SDKs.
 
 ``test_history_limits.py`` runs it on a tempyral worker in-process and on an official worker
 (``scripts/workflow_worker.py --workflows limits_workflows.py``, which aliases the ``tempyral``
@@ -50,5 +51,19 @@ class GrowHistory:
         }
 
 
-WORKFLOWS = [GrowHistory]
+@workflow.defn
+class ContinueWhenSuggested:
+    """The pattern the hint is for: work until the server suggests continuing as new, then
+    continue as new; the second run returns what each run saw."""
+
+    @workflow.run
+    async def run(self, earlier: list[int]) -> list[int]:
+        if len(earlier) == 2:
+            return earlier
+        while not workflow.info().is_continue_as_new_suggested():
+            await workflow.sleep(timedelta(milliseconds=1))
+        workflow.continue_as_new([*earlier, workflow.info().get_current_history_length()])
+
+
+WORKFLOWS = [GrowHistory, ContinueWhenSuggested]
 ACTIVITIES: list[Any] = []

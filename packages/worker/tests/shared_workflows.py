@@ -334,8 +334,10 @@ class UpdateCounter:
 
 @workflow.defn
 class LocalHandover:
-    """Local activities around a wait (``signal``, or ``timer``: a local retry backoff over the
-    threshold, a timer in history), so one SDK's worker records markers the other replays."""
+    """Local activities and patches around a wait (``signal``, or ``timer``: a local retry
+    backoff over the threshold, a timer in history), so one SDK's worker records markers the
+    other replays: the worker before the wait records a patch, the one after it finds that patch
+    in history (still taken) and records one of its own."""
 
     def __init__(self) -> None:
         self.signalled = False
@@ -349,6 +351,8 @@ class LocalHandover:
         steps = [
             await workflow.execute_local_activity(greet, "before", start_to_close_timeout=SHORT)
         ]
+        if workflow.patched("handover-before-wait"):
+            steps.append("patched before the wait")
         if wait_on == "signal":
             await workflow.wait_condition(lambda: self.signalled)
         else:
@@ -362,6 +366,10 @@ class LocalHandover:
                     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=4)),
                 )
             )
+        if workflow.patched("handover-before-wait"):
+            steps.append("still patched after the wait")
+        if workflow.patched("handover-after-wait"):
+            steps.append("patched after the wait")
         steps.append(
             await workflow.execute_local_activity(greet, "after", start_to_close_timeout=SHORT)
         )

@@ -193,3 +193,49 @@ async def test_a_run_past_the_history_limit_is_terminated_as_under_the_official_
     for outcome in (ours, official):
         replayed = await replayer.replay_workflow(outcome.history)
         assert replayed.replay_failure is None
+
+
+async def _continue_when_suggested(
+    sdk: str, client: Client, server: DevServer, start_process: Any
+) -> tuple[list[int], list[WorkflowHistory]]:
+    task_queue = f"suggested-{sdk}-{uuid.uuid4()}"
+    async with _running_worker(sdk, client, server.target, task_queue, start_process):
+        handle: WorkflowHandle[Any, Any] = await client.start_workflow(
+            "ContinueWhenSuggested", [], id=f"suggested-{uuid.uuid4()}", task_queue=task_queue
+        )
+        result = await asyncio.wait_for(handle.result(), 60)
+    histories = []
+    run_id = handle.first_execution_run_id
+    while run_id:
+        history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        histories.append(history)
+        last = history.events[-1].workflow_execution_continued_as_new_event_attributes
+        run_id = last.new_execution_run_id
+    return result, histories
+
+
+async def test_a_run_continues_as_new_when_the_server_suggests_it_as_under_the_official_sdk(
+    client: Client, server: DevServer, workflow_worker_process: Any
+) -> None:
+    ours, our_histories = await _continue_when_suggested(
+        "tempyral", client, server, workflow_worker_process
+    )
+    official, official_histories = await _continue_when_suggested(
+        "official", client, server, workflow_worker_process
+    )
+    # Each run went on until the first workflow task the server marked, then continued as new.
+    assert ours == official
+    assert len(ours) == 2
+    assert all(length >= COUNT_SUGGEST for length in ours)
+    for history, seen_at in zip(our_histories, ours, strict=False):
+        marked = [
+            e.event_id
+            for e in history.events
+            if e.workflow_task_started_event_attributes.suggest_continue_as_new
+        ]
+        assert marked[0] == seen_at
+    assert [len(h.events) for h in our_histories] == [len(h.events) for h in official_histories]
+    replayer = Replayer(workflows=wf.WORKFLOWS)
+    for history in (*our_histories, *official_histories):
+        replayed = await replayer.replay_workflow(history)
+        assert replayed.replay_failure is None

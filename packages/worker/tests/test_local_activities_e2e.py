@@ -29,6 +29,7 @@ class Calls:
     """What the activities saw (reset per test)."""
 
     attempts: dict[str, list[int]] = {}  # noqa: RUF012 - shared on purpose
+    endings: dict[str, str] = {}  # noqa: RUF012 - shared on purpose
     running = 0
     most_running = 0
 
@@ -58,6 +59,17 @@ async def slow(seconds: float) -> str:
     finally:
         Calls.running -= 1
     return "slow done"
+
+
+@activity.defn
+async def notes_its_end(key: str, seconds: float) -> str:
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        Calls.endings[key] = "cancelled"
+        raise
+    Calls.endings[key] = "finished"
+    return "finished"
 
 
 @activity.defn
@@ -136,6 +148,44 @@ class LocalOutcomes:
 
 
 @workflow.defn
+class LocalCancelled:
+    """Cancels a running local activity with the given cancellation type, then waits for
+    ``finish`` (the run stays on the worker while the activity may still run)."""
+
+    def __init__(self) -> None:
+        self.outcome = "running"
+        self.finished = False
+
+    @workflow.query
+    def seen(self) -> str:
+        return self.outcome
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.finished = True
+
+    @workflow.run
+    async def run(self, key: str, cancellation_type: str) -> str:
+        handle = workflow.start_local_activity(
+            notes_its_end,
+            args=[key, 5.0],
+            start_to_close_timeout=SHORT,
+            cancellation_type=workflow.ActivityCancellationType[cancellation_type],
+        )
+        # The timer goes out with the task's first heartbeat (the activity holds the task):
+        # the code runs again, and cancels, while the activity still runs.
+        await workflow.sleep(0.1)
+        handle.cancel()
+        try:
+            await handle
+            self.outcome = "not cancelled"
+        except ActivityError as err:
+            self.outcome = type(err.cause).__name__
+        await workflow.wait_condition(lambda: self.finished)
+        return self.outcome
+
+
+@workflow.defn
 class LocalLong:
     @workflow.run
     async def run(self, seconds: float, count: int) -> list[str]:
@@ -146,8 +196,8 @@ class LocalLong:
         return [await handle for handle in handles]
 
 
-WORKFLOWS = [LocalGreeting, LocalFlaky, LocalOutcomes, LocalLong]
-ACTIVITIES = [greet, flaky, slow, fail_always]
+WORKFLOWS = [LocalGreeting, LocalFlaky, LocalOutcomes, LocalCancelled, LocalLong]
+ACTIVITIES = [greet, flaky, slow, notes_its_end, fail_always]
 
 
 class Env:
@@ -170,6 +220,7 @@ class Env:
 @pytest.fixture
 async def env(client: Client) -> AsyncIterator[Env]:
     Calls.attempts = {}
+    Calls.endings = {}
     Calls.running = Calls.most_running = 0
     task_queue = f"local-{uuid.uuid4()}"
     async with Worker(
@@ -230,6 +281,48 @@ async def test_how_a_local_activity_ends_reaches_the_workflow(
 ) -> None:
     handle = await env.run(LocalOutcomes.run, kind)
     assert await handle.result() == expected
+
+
+@pytest.mark.parametrize(
+    ("cancellation_type", "activity_end"),
+    [("ABANDON", "finished"), ("TRY_CANCEL", "cancelled")],
+)
+async def test_a_cancelled_local_activity_resolves_at_once_and_is_abandoned_or_cancelled(
+    env: Env, eventually: Any, cancellation_type: str, activity_end: str
+) -> None:
+    """ABANDON and TRY_CANCEL both give the workflow its CancelledError at once, while the 5 s
+    activity still runs, and record a cancelled marker; ABANDON leaves the activity running to
+    its end (it no longer holds the workflow task), TRY_CANCEL cancels it. A 2 s task timeout:
+    the task heartbeats after 1.6 s."""
+    key = f"{cancellation_type}-{uuid.uuid4()}"
+    handle = await env.client.start_workflow(
+        LocalCancelled.run,
+        args=[key, cancellation_type],
+        id=f"local-{uuid.uuid4()}",
+        task_queue=env.task_queue,
+        task_timeout=timedelta(seconds=2),
+    )
+    seen = "running"
+    for _ in range(100):
+        seen = await handle.query(LocalCancelled.seen)
+        if seen != "running":
+            break
+        await asyncio.sleep(0.1)
+    assert seen == "CancelledError"
+    if cancellation_type == "ABANDON":
+        assert key not in Calls.endings  # the workflow did not wait for it
+    await eventually(lambda: key in Calls.endings, timeout=10)
+    assert Calls.endings[key] == activity_end
+    await handle.signal(LocalCancelled.finish)
+    assert await asyncio.wait_for(handle.result(), 30) == "CancelledError"
+    history = await handle.fetch_history()
+    [marker] = [
+        e.marker_recorded_event_attributes
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert marker.marker_name == "core_local_activity"
+    assert marker.failure.HasField("canceled_failure_info")
 
 
 async def test_a_long_local_activity_heartbeats_the_workflow_task(env: Env) -> None:

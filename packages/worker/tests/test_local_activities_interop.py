@@ -3,9 +3,10 @@
 - The golden local activity workflows (``packages/replay/tests/golden/local_activities``, recorded
   under the official worker) run on a tempyral worker; the histories it writes replay in the
   official ``Replayer`` (in a separate process, where ``temporalio`` runs the same source).
-- A run with local activities started under one SDK's worker (a worker process,
+- A run with local activities and a patch started under one SDK's worker (a worker process,
   ``scripts/workflow_worker.py``) waits on a signal, or on the timer of a local retry backoff; that
-  worker stops, the other SDK's worker finishes the run: it replayed the markers the first wrote.
+  worker stops, the other SDK's worker finishes the run: it replayed the markers the first wrote,
+  found the first's patch taken, and recorded a patch of its own.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from google.protobuf.json_format import MessageToDict
 
 from tempyral import activity
 from tempyral.api.enums.v1.event_type_pb2 import EventType
-from tempyral.client import Client, WorkflowHandle
+from tempyral.client import Client, WorkflowHandle, WorkflowHistory
 from tempyral.exceptions import ApplicationError
 from tempyral.replay import Replayer
 from tempyral.worker import Worker
@@ -80,10 +82,32 @@ SCENARIOS: dict[str, tuple[str, list[Any]]] = {
     "local_failure": ("LocalFailure", []),
     "local_timeout": ("LocalTimeout", []),
     "local_cancelled": ("LocalCancelled", []),
+    "local_abandoned": ("LocalAbandoned", []),
     "local_heartbeat": ("LocalLong", [3.5]),
     "local_backoff_timer": ("LocalBackoff", []),
     "local_mixed": ("LocalMixed", []),
 }
+
+
+def golden_history(name: str) -> WorkflowHistory:
+    folder = GOLDEN / "histories"
+    workflow_id = json.loads((folder / "index.json").read_text())[name]
+    return WorkflowHistory.from_json(workflow_id, (folder / f"{name}.json").read_text())
+
+
+def cancelled_marker(events: Any) -> dict[str, Any]:
+    """The ``slow`` activity's marker: its data (without the run's own times) and failure."""
+    for event in events:
+        marker = event.marker_recorded_event_attributes
+        if marker.marker_name != "core_local_activity":
+            continue
+        data = json.loads(marker.details["data"].payloads[0].data)
+        if data["activity_type"] == "slow":
+            # When the activity was first scheduled: this run's own time, but always there.
+            assert data.pop("original_schedule_time") is not None
+            return {"data": data, "failure": MessageToDict(marker.failure)}
+    raise AssertionError("no marker of the cancelled activity")
+
 
 OFFICIAL_REPLAY = """
 import asyncio, importlib.util, json, os, sys
@@ -157,6 +181,11 @@ async def test_tempyral_histories_of_the_golden_workflows_replay_in_the_official
     assert kinds.count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) >= 3  # heartbeated, then done
     backoff = await handles["local_backoff_timer"].fetch_history()
     assert [e.event_type for e in backoff.events].count(E.EVENT_TYPE_TIMER_FIRED) == 2
+    # The marker of the cancelled (TRY_CANCEL) or abandoned activity is the official one.
+    for name in ("local_cancelled", "local_abandoned"):
+        ours = cancelled_marker((await handles[name].fetch_history()).events)
+        official = cancelled_marker(golden_history(name).events)
+        assert ours == official, json.dumps([name, ours, official])
 
     # tempyral replays them too, in one batch.
     results = await Replayer(workflows=golden.all_workflows()).replay_workflows(
@@ -184,6 +213,40 @@ def sdk_names(history: Any) -> list[str]:
         for event in history.events
         if event.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
         and event.workflow_task_completed_event_attributes.sdk_metadata.sdk_name
+    ]
+
+
+def patch_markers(history: Any) -> list[tuple[str, str]]:
+    """Each ``core_patch`` marker's patch id, with the SDK whose workflow task recorded it."""
+    completed_by = {
+        event.event_id: event.workflow_task_completed_event_attributes.sdk_metadata.sdk_name
+        for event in history.events
+        if event.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    }
+    # A task completion names its SDK only when it records something new in its metadata:
+    # the task's SDK is the last one named at or before it.
+    sdk = ""
+    for event_id in sorted(completed_by):
+        sdk = completed_by[event_id] = completed_by[event_id] or sdk
+    markers = []
+    for event in history.events:
+        marker = event.marker_recorded_event_attributes
+        if event.event_type == E.EVENT_TYPE_MARKER_RECORDED and marker.marker_name == "core_patch":
+            data = json.loads(marker.details["patch-data"].payloads[0].data)
+            markers.append((data["id"], completed_by[marker.workflow_task_completed_event_id]))
+    return markers
+
+
+def change_versions(history: Any) -> list[Any]:
+    """The TemporalChangeVersion values upserted, in order."""
+    return [
+        json.loads(
+            event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields[
+                "TemporalChangeVersion"
+            ].data
+        )
+        for event in history.events
+        if event.event_type == E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
     ]
 
 
@@ -235,12 +298,26 @@ async def test_a_run_with_local_activities_moves_between_sdks(
     }
     await stop(finishing)
 
+    patched = ["patched before the wait"]
+    after_the_wait = ["still patched after the wait", "patched after the wait", "Hello, after!"]
     assert results == {
-        "signal": ["Hello, before!", "Hello, after!"],
-        "timer": ["Hello, before!", "succeeded on attempt 2", "Hello, after!"],
+        "signal": ["Hello, before!", *patched, *after_the_wait],
+        "timer": ["Hello, before!", *patched, "succeeded on attempt 2", *after_the_wait],
     }
     names = {"official": "temporal-python", "tempyral": "tempyral"}
     for wait_on, handle in handles.items():
-        recorded = sdk_names(await handle.fetch_history())
+        history = await handle.fetch_history()
+        recorded = sdk_names(history)
         assert recorded[0] == names[first], (wait_on, recorded)
         assert recorded[-1] == names[second], (wait_on, recorded)
+        # Each worker recorded its own patch marker (and the TemporalChangeVersion upsert that
+        # goes with it); the second found the first's patch in history and recorded it no more.
+        assert patch_markers(history) == [
+            ("handover-before-wait", names[first]),
+            ("handover-after-wait", names[second]),
+        ], wait_on
+        # The second upsert lists every patch so far, sorted, whichever SDK wrote it.
+        assert change_versions(history) == [
+            ["handover-before-wait"],
+            ["handover-after-wait", "handover-before-wait"],
+        ], wait_on

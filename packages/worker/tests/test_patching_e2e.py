@@ -1,9 +1,10 @@
 """Patches, upserts, metadata, history hints, continue-as-new carry-over and the built-in queries,
 end to end on a tempyral worker against a dev server with the custom search attributes they use.
 
-The histories tempyral writes replay in the official ``Replayer`` (a process of its own); a run
-started before a patch is finished by the patched code on the old path while a new run takes the
-new one; ``temporal workflow stack`` (the Temporal CLI) shows a waiting workflow's stack.
+The histories tempyral writes replay in the official ``Replayer`` (a process of its own), those of
+a run patched mid-flight and of a reset run included; a run started before a patch is finished by
+the patched code on the old path while a new run takes the new one; ``temporal workflow stack``
+(the Temporal CLI) shows a waiting workflow's stack.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import Any
 
 import pytest
 
+from tempyral.api.common.v1.message_pb2 import WorkflowExecution
 from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.api.sdk.v1 import workflow_metadata_pb2
+from tempyral.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from tempyral.client import Client, WorkflowHandle
 from tempyral.testing import DevServer, find_temporal_binary
 from tempyral.worker import PatchActivationInput, Worker
@@ -81,35 +84,9 @@ async def _wait_for(handle: WorkflowHandle[Any, Any], kind: str) -> None:
     raise AssertionError(f"no {kind} in {handle.id}")
 
 
-async def test_tempyral_histories_replay_in_the_official_replayer(
-    client: Client, tmp_path: Path
+async def _replay_in_the_official_replayer(
+    handles: dict[str, WorkflowHandle[Any, Any]], tmp_path: Path
 ) -> None:
-    task_queue = f"patching-{uuid.uuid4()}"
-    async with _worker(client, task_queue):
-        handles = {
-            "patched": await _start(client, wf.Patched.run, task_queue=task_queue),
-            "deprecated": await _start(client, wf.Deprecated.run, task_queue=task_queue),
-            "upserts": await _start(client, wf.Upserts.run, task_queue=task_queue),
-            "hints": await _start(client, wf.HistoryHints.run, task_queue=task_queue),
-            "carries_over": await _start(
-                client,
-                wf.CarriesOver.run,
-                True,
-                task_queue=task_queue,
-                memo={"origin": "client"},
-                search_attributes=wf.TypedSearchAttributes(
-                    [wf.SearchAttributePair(wf.KEYWORD, "from-start")]
-                ),
-            ),
-        }
-        results = {name: await asyncio.wait_for(h.result(), 30) for name, h in handles.items()}
-    # The values the official SDK computes for the same workflows (see the golden histories).
-    assert results["patched"] == [True, True, True]
-    assert results["upserts"] == ["golden", None, "upserted", "none", "upserted things"]
-    assert results["carries_over"] == ["client", 42, "from-start"]
-    first_length, later_length, has_size, suggested = results["hints"]
-    assert (first_length, later_length, has_size, suggested) == (3, 8, True, False)
-
     files = []
     for name, handle in handles.items():
         history = await handle.fetch_history()
@@ -128,7 +105,49 @@ async def test_tempyral_histories_replay_in_the_official_replayer(
     assert f"OK {len(files)}" in replay.stdout
 
 
-async def test_a_workflow_patched_mid_flight_completes_on_both_paths(client: Client) -> None:
+async def test_tempyral_histories_replay_in_the_official_replayer(
+    client: Client, tmp_path: Path
+) -> None:
+    task_queue = f"patching-{uuid.uuid4()}"
+    async with _worker(client, task_queue):
+        handles = {
+            "patched": await _start(client, wf.Patched.run, task_queue=task_queue),
+            "deprecated": await _start(client, wf.Deprecated.run, task_queue=task_queue),
+            "upserts": await _start(client, wf.Upserts.run, task_queue=task_queue),
+            "hints": await _start(client, wf.HistoryHints.run, task_queue=task_queue),
+            "summaries": await _start(client, wf.Summaries.run, task_queue=task_queue),
+            "carries_over": await _start(
+                client,
+                wf.CarriesOver.run,
+                True,
+                task_queue=task_queue,
+                memo={"origin": "client"},
+                search_attributes=wf.TypedSearchAttributes(
+                    [wf.SearchAttributePair(wf.KEYWORD, "from-start")]
+                ),
+            ),
+        }
+        results = {name: await asyncio.wait_for(h.result(), 30) for name, h in handles.items()}
+    # The values the official SDK computes for the same workflows (see the golden histories).
+    assert results["patched"] == [True, True, True]
+    assert results["upserts"] == ["golden", None, "upserted", "none", "upserted things"]
+    assert results["carries_over"] == ["client", 42, "from-start"]
+    first_length, later_length, has_size, suggested = results["hints"]
+    assert (first_length, later_length, has_size, suggested) == (3, 8, True, False)
+    assert results["summaries"] == ["child done", "timed out"]
+    # The server keeps each command's summary and details on its event, as the official
+    # worker's run of the same workflow shows (golden patching/summaries.json).
+    golden = json.loads((WORKFLOWS_FILE.parent / "histories" / "summaries.json").read_text())
+    official_metadata = [e["userMetadata"] for e in golden["events"] if "userMetadata" in e]
+    ours = (await handles["summaries"].fetch_history()).to_json_dict()
+    assert [e["userMetadata"] for e in ours["events"] if "userMetadata" in e] == official_metadata
+
+    await _replay_in_the_official_replayer(handles, tmp_path)
+
+
+async def test_a_workflow_patched_mid_flight_completes_on_both_paths(
+    client: Client, tmp_path: Path
+) -> None:
     task_queue = f"mid-flight-{uuid.uuid4()}"
     wf.MidFlight.patched_code = False
     try:
@@ -150,6 +169,42 @@ async def test_a_workflow_patched_mid_flight_completes_on_both_paths(client: Cli
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
     ]
     assert [m.marker_recorded_event_attributes.marker_name for m in markers] == ["core_patch"]
+    # The official Replayer, with the patched code, replays both: the run tempyral started on
+    # the old code (no marker: the nap) and the one it ran on the new code (marker, no nap).
+    await _replay_in_the_official_replayer({"old_path": before, "new_path": after}, tmp_path)
+
+
+async def test_a_reset_run_written_by_tempyral_replays_in_the_official_replayer(
+    client: Client, tmp_path: Path
+) -> None:
+    task_queue = f"reset-{uuid.uuid4()}"
+    async with _worker(client, task_queue):
+        base = await _start(client, wf.Resettable.run, task_queue=task_queue)
+        await _wait_for(base, "WORKFLOW_TASK_COMPLETED")
+        await base.signal(wf.Resettable.proceed)
+        base_result = await asyncio.wait_for(base.result(), 30)
+        first_completed = next(
+            e.event_id
+            for e in (await base.fetch_history()).events
+            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        )
+        reset = await client.workflow_service.reset_workflow_execution(
+            ResetWorkflowExecutionRequest(
+                namespace=client.namespace,
+                workflow_execution=WorkflowExecution(workflow_id=base.id, run_id=base.run_id),
+                reason="reset by a test",
+                workflow_task_finish_event_id=first_completed,
+                request_id=str(uuid.uuid4()),
+            )
+        )
+        reset_run = client.get_workflow_handle(base.id, run_id=reset.run_id)
+        reset_result = await asyncio.wait_for(reset_run.result(), 30)
+    # The reset run ran its code again from the first task, drawing from its own seed.
+    assert all(new != old for new, old in zip(reset_result, base_result, strict=True))
+    kinds = [e.event_type for e in (await reset_run.fetch_history()).events]
+    assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED in kinds  # the reset point
+    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED in kinds  # reapplied after it
+    await _replay_in_the_official_replayer({"base": base, "reset": reset_run}, tmp_path)
 
 
 async def test_the_cli_shows_the_stack_and_the_metadata_query_answers(

@@ -9,6 +9,7 @@ metadata), and a workflow may override them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import traceback
 from collections.abc import Mapping
 from types import FrameType
@@ -33,17 +34,26 @@ class _Described(Protocol):
     def description(self) -> str | None: ...
 
 
-def _sdk_version() -> str:
+@functools.cache
+def sdk_version() -> str:
+    """tempyral-replay's version, for the enhanced stack trace's ``sdk`` field.
+
+    Read once, when the first run's built-in queries are made: that is engine code, outside
+    the determinism guard. Reading package metadata lists ``sys.path`` folders, which the guard
+    refuses inside workflow code, and a query runs as workflow code.
+    """
     # Imported here: importlib.metadata is slow to import and only a stack-trace query needs it.
     from importlib import metadata
 
     try:
         return metadata.version("tempyral-replay")
-    except metadata.PackageNotFoundError:
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
         return ""
 
 
 def builtin_queries(runtime: WorkflowRuntime) -> dict[str | None, _QueryDefinition]:
+    version = sdk_version()  # here, outside the guard; the query only reads it
+
     def stack_trace() -> str:
         stacks = []
         for task in _workflow_tasks(runtime):
@@ -78,7 +88,7 @@ def builtin_queries(runtime: WorkflowRuntime) -> dict[str | None, _QueryDefiniti
                     )
                 )
             stacks.append(stack_pb2.StackTrace(locations=locations))
-        sdk = stack_pb2.StackTraceSDKInfo(name="tempyral", version=_sdk_version())
+        sdk = stack_pb2.StackTraceSDKInfo(name="tempyral", version=version)
         return stack_pb2.EnhancedStackTrace(sdk=sdk, sources=sources, stacks=stacks)
 
     def workflow_metadata() -> metadata_pb2.WorkflowMetadata:

@@ -164,6 +164,10 @@ class ChildCalls:
             command.user_metadata.summary.CopyFrom(
                 converter.to_payloads([options.static_summary])[0]
             )
+        if options.static_details:
+            command.user_metadata.details.CopyFrom(
+                converter.to_payloads([options.static_details])[0]
+            )
         return command
 
     def resolve_start(self, job: j.ResolveChildStart) -> None:

@@ -102,6 +102,9 @@ class LocalActivities:
                 path="",
                 source=intent.source,
             )
+        # TRY_CANCEL and ABANDON resolve here: the code learns of it in the next activation,
+        # whose index the marker records (as the official core's does).
+        machine.activation_index = self.activations_in_task
         self._after(machine, machine.request_cancel())
 
     # -- from the worker --------------------------------------------------------------------------

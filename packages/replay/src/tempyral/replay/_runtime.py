@@ -201,6 +201,10 @@ class WorkflowRuntime:
             )
         ]
         groups: tuple[Sequence[j.Job], ...] = (signals, others, queries)
+        # What the guard catches in a query fails that query alone (it is read-only): it must
+        # not stay recorded for the run, or every later query and workflow task would fail.
+        queries_only = bool(queries) and not (signals or others or patches)
+        recorded = len(self.violations)
         try:
             for patch in patches:  # before any code runs, as the official SDK orders them
                 self._apply(patch)
@@ -224,6 +228,8 @@ class WorkflowRuntime:
             # BaseException) fails the task: it never unwinds into the worker or the Replayer.
             if self.activation_error is None:
                 self.activation_error = err
+        if queries_only:
+            del self.violations[recorded:]
         intents, self.intents = self.intents, []
         if self.activation_error is None:
             self.update_calls.warn_unfinished(intents)

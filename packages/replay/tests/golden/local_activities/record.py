@@ -2,7 +2,9 @@
 
 Run from the repository root to refresh ``histories/``::
 
-    hatch run python packages/replay/tests/golden/local_activities/record.py
+    hatch run python packages/replay/tests/golden/local_activities/record.py [NAME ...]
+
+With names (of ``SCENARIOS``), only those are recorded again and the other histories are kept.
 
 It reuses the activities and helpers of ``golden/record.py`` (imported by path), runs each
 workflow of ``workflows.py`` once on a fresh dev server, and writes each history with the official
@@ -56,6 +58,7 @@ SCENARIOS: dict[str, tuple[str, list[Any]]] = {
     "local_failure": ("LocalFailure", []),
     "local_timeout": ("LocalTimeout", []),
     "local_cancelled": ("LocalCancelled", []),
+    "local_abandoned": ("LocalAbandoned", []),
     "local_heartbeat": ("LocalLong", [3.5]),
     "local_backoff_timer": ("LocalBackoff", []),
     "local_mixed": ("LocalMixed", []),
@@ -68,10 +71,13 @@ async def main() -> None:
 
     from tempyral.testing import DevServer
 
+    only = set(sys.argv[1:])  # names of SCENARIOS: record just those, keep the others
     wf = load_workflows_under_official_sdk()
     OUT.mkdir(exist_ok=True)
-    for old in OUT.glob("*.json"):
-        old.unlink()
+    index: dict[str, str] = json.loads((OUT / "index.json").read_text()) if only else {}
+    if not only:
+        for old in OUT.glob("*.json"):
+            old.unlink()
     run = uuid.uuid4().hex[:8]
     async with DevServer() as server:
         client = await Client.connect(server.target)
@@ -83,8 +89,9 @@ async def main() -> None:
             workflow_runner=UnsandboxedWorkflowRunner(),
             graceful_shutdown_timeout=timedelta(seconds=1),
         ):
-            index = {}
             for name, (cls, args) in SCENARIOS.items():
+                if only and name not in only:
+                    continue
                 handle = await client.start_workflow(
                     getattr(wf, cls).run,
                     args=args,

@@ -97,6 +97,31 @@ class LocalCancelled:
 
 
 @workflow.defn
+class LocalAbandoned:
+    """As ``LocalCancelled``, with ABANDON: the workflow stops waiting at once, the activity is
+    left running."""
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        slow = workflow.start_local_activity(
+            "slow",
+            30.0,
+            start_to_close_timeout=SHORT * 6,
+            cancellation_type=workflow.ActivityCancellationType.ABANDON,
+        )
+        greeting = await workflow.execute_local_activity(
+            "greet", "first", start_to_close_timeout=SHORT
+        )
+        slow.cancel()
+        try:
+            await slow
+        except FailureError as err:
+            cause = getattr(err, "cause", None)
+            return [greeting, f"caught {type(err).__name__} of {type(cause).__name__}"]
+        return [greeting, "not cancelled"]
+
+
+@workflow.defn
 class LocalLong:
     """Runs longer than the workflow task timeout: the task is heartbeated meanwhile."""
 
@@ -153,6 +178,7 @@ def all_workflows() -> list[Any]:
         LocalFailure,
         LocalTimeout,
         LocalCancelled,
+        LocalAbandoned,
         LocalLong,
         LocalBackoff,
         LocalMixed,

@@ -2,7 +2,10 @@
 
 Run it from the repository root to refresh ``histories/``::
 
-    hatch run python packages/replay/tests/golden/patching/record.py
+    hatch run python packages/replay/tests/golden/patching/record.py [NAME ...]
+
+With names (``summaries``, ``reset``...: the scenarios below), only those are recorded again and
+the other histories are kept.
 
 Like ``golden/record.py`` (whose helpers it reuses), it starts a dev server, aliases
 ``tempyral.workflow`` and ``tempyral.common`` to the official modules, runs ``workflows.py`` on an
@@ -60,9 +63,12 @@ async def save(handle: WorkflowHandle[Any, Any], name: str, index: dict[str, str
     print(f"  {name}: {len(history.events)} events")
 
 
-async def record(client: Client, wf: Any) -> dict[str, str]:
+async def record(client: Client, wf: Any, only: set[str]) -> dict[str, str]:
     run = uuid.uuid4().hex[:8]
     index: dict[str, str] = {}
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
 
     async def start(fn: Any, *args: Any, name: str, **kwargs: Any) -> WorkflowHandle[Any, Any]:
         return await client.start_workflow(
@@ -74,11 +80,24 @@ async def record(client: Client, wf: Any) -> dict[str, str]:
         ("deprecated", wf.Deprecated.run),
         ("upserts", wf.Upserts.run),
         ("history_hints", wf.HistoryHints.run),
+        ("summaries", wf.Summaries.run),
     ):
+        if not wanted(name):
+            continue
         handle = await start(fn, name=name)
         await handle.result()
         await save(handle, name, index)
 
+    if wanted("carries_over"):
+        await record_carry_over(start, client, wf, index)
+    if wanted("mid_flight"):
+        await record_mid_flight(start, wf, index)
+    if wanted("reset"):
+        await record_reset(start, client, wf, index)
+    return index
+
+
+async def record_carry_over(start: Any, client: Client, wf: Any, index: dict[str, str]) -> None:
     carry = await start(
         wf.CarriesOver.run,
         True,
@@ -93,6 +112,8 @@ async def record(client: Client, wf: Any) -> dict[str, str]:
     await save(first_run, "carries_over_0", index)
     await save(client.get_workflow_handle(carry.id), "carries_over_1", index)
 
+
+async def record_mid_flight(start: Any, wf: Any, index: dict[str, str]) -> None:
     for version in (1, 2):
         wf.MidFlight.patched_code = version == 2
         mid = await start(wf.MidFlight.run, name=f"mid_flight_v{version}")
@@ -102,6 +123,8 @@ async def record(client: Client, wf: Any) -> dict[str, str]:
         await save(mid, f"mid_flight_v{version}", index)
     wf.MidFlight.patched_code = False
 
+
+async def record_reset(start: Any, client: Client, wf: Any, index: dict[str, str]) -> None:
     base = await start(wf.Resettable.run, name="reset")
     await shared.wait_started(base, "WORKFLOW_TASK_COMPLETED")
     await base.signal(wf.Resettable.proceed)
@@ -123,16 +146,19 @@ async def record(client: Client, wf: Any) -> dict[str, str]:
     reset_run = client.get_workflow_handle(base.id, run_id=reset.run_id)
     await reset_run.result()
     await save(reset_run, "reset_run", index)
-    return index
 
 
 async def main() -> None:
     from tempyral.testing import DevServer
 
+    only = set(sys.argv[1:])
     wf = load_workflows_under_official_sdk()
     OUT.mkdir(exist_ok=True)
-    for old in OUT.glob("*.json"):
-        old.unlink()
+    index_file = HERE / "index.json"
+    kept: dict[str, str] = json.loads(index_file.read_text()) if only else {}
+    if not only:
+        for old in OUT.glob("*.json"):
+            old.unlink()
     attributes = {"CustomKeywordField": "Keyword", "CustomIntField": "Int"}
     async with DevServer(search_attributes=attributes) as server:
         client = await Client.connect(server.target)
@@ -144,8 +170,8 @@ async def main() -> None:
             max_cached_workflows=0,  # every task replays: the mid-flight switch is a redeploy
             graceful_shutdown_timeout=timedelta(seconds=1),
         ):
-            index = await record(client, wf)
-    (HERE / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+            index = kept | await record(client, wf, only)
+    index_file.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

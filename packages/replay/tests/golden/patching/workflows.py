@@ -1,9 +1,10 @@
-"""Golden workflows for patching, upserts and metadata, history hints, continue-as-new carry-over
-and reset. They import ``tempyral.workflow``; ``record.py`` aliases it to ``temporalio.workflow``
-so that the very same source runs under the official SDK."""
+"""Golden workflows for patching, upserts and metadata, summaries, history hints,
+continue-as-new carry-over and reset. They import ``tempyral.workflow``; ``record.py`` aliases it
+to ``temporalio.workflow`` so that the very same source runs under the official SDK."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -57,6 +58,37 @@ class Upserts:
 
 
 @workflow.defn
+class SummarizedChild:
+    @workflow.run
+    async def run(self) -> str:
+        return "child done"
+
+
+@workflow.defn
+class Summaries:
+    """Each command that carries user metadata: a child's static summary and details, a
+    wait_condition's timeout summary, a sleep's summary."""
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        child = await workflow.execute_child_workflow(
+            SummarizedChild.run,
+            id=f"{workflow.info().workflow_id}-child",
+            static_summary="the child's summary",
+            static_details="the child's **details**",
+        )
+        try:
+            await workflow.wait_condition(
+                lambda: False, timeout=0.01, timeout_summary="gave up waiting"
+            )
+            waited = "condition met"
+        except asyncio.TimeoutError:
+            waited = "timed out"
+        await workflow.sleep(timedelta(milliseconds=10), summary="a short nap")
+        return [child, waited]
+
+
+@workflow.defn
 class HistoryHints:
     @workflow.run
     async def run(self) -> list[Any]:
@@ -104,7 +136,16 @@ class Resettable:
         return [before, after, str(workflow.uuid4())]
 
 
-WORKFLOWS = [Patched, Deprecated, Upserts, HistoryHints, CarriesOver, Resettable]
+WORKFLOWS = [
+    Patched,
+    Deprecated,
+    Upserts,
+    HistoryHints,
+    CarriesOver,
+    Resettable,
+    SummarizedChild,
+    Summaries,
+]
 
 
 @workflow.defn

@@ -179,7 +179,12 @@ class LocalActivityMachine(Machine):
                 canceled_failure_info=failure_pb2.CanceledFailureInfo(),
             ),
             attempt=self.request.attempt,
-            original_schedule_time_ns=self.request.original_schedule_time_ns,
+            # The marker says when the activity was first scheduled, as the official one does;
+            # for a first attempt that is when the code scheduled it, in workflow time (the
+            # worker's clock, which stamps the other outcomes, is not the engine's to read).
+            original_schedule_time_ns=(
+                self.request.original_schedule_time_ns or self.time_when_started_ns
+            ),
         )
         return self._resolve(cancelled, complete_time_ns=None)
 
