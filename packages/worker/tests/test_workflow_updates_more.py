@@ -5,9 +5,10 @@ update handler that signals its own workflow (the server refuses a signal from a
 itself, so the update fails with ExternalWorkflowExecutionNotFound under both SDKs). Both SDKs
 must give the same outcome and write the same history event types. A run that completes while an
 update handler still runs warns with the official [TMPRL1102] message, unless the handler's
-policy is ABANDON. An update id is deduplicated within a run; sent again after the run continued
-as new, it reaches the new run's handler, under both SDKs; an update sent while the run's task
-continues as new is held by the server and reaches the new run.
+policy is ABANDON. A worker without a cache replays each update before the new one, and runs
+only the new one's validator. An update id is deduplicated within a run; sent again after the
+run continued as new, it reaches the new run's handler, under both SDKs; an update sent while
+the run's task continues as new is held by the server and reaches the new run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from tempyral.client import Client, WorkflowHandle, WorkflowUpdateFailedError, W
 from tempyral.worker import Worker
 from tempyral.workflow import UnfinishedUpdateHandlersWarning
 
-from .update_workflows import ContinuesWithUpdates, LeavesUpdateRunning, SelfSignaling
+from . import update_workflows
+from .update_workflows import (
+    ContinuesWithUpdates,
+    LeavesUpdateRunning,
+    SelfSignaling,
+    ValidatedOnce,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +131,29 @@ async def test_an_abandoned_update_left_running_does_not_warn(client: Client) ->
         warnings.simplefilter("always")
         assert await leave_update_running(client, LeavesUpdateRunning.abandoned) == "done"
     assert [w for w in seen if issubclass(w.category, UnfinishedUpdateHandlersWarning)] == []
+
+
+async def test_a_worker_without_a_cache_never_runs_a_validator_on_replay(client: Client) -> None:
+    update_workflows.VALIDATIONS.clear()
+    task_queue = f"validated-once-{uuid.uuid4()}"
+    async with Worker(
+        client, task_queue=task_queue, workflows=[ValidatedOnce], max_cached_workflows=0
+    ):
+        handle = await client.start_workflow(
+            ValidatedOnce.run, id=f"validated-once-{uuid.uuid4()}", task_queue=task_queue
+        )
+        for value in ("a", "b", "c"):
+            await asyncio.wait_for(handle.execute_update(ValidatedOnce.append, value), 30)
+        assert await asyncio.wait_for(handle.result(), 30) == ["a", "b", "c"]
+    seen = update_workflows.VALIDATIONS
+    # Each later task replayed the updates before it (no cache): "a" ran again as history...
+    assert ("handler", "a", True) in seen
+    # ...but each validator ran once, when its update was first delivered.
+    assert [(value, replaying) for what, value, replaying in seen if what == "validator"] == [
+        ("a", False),
+        ("b", False),
+        ("c", False),
+    ]
 
 
 async def new_run(client: Client, handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, Any]:

@@ -95,5 +95,35 @@ class ContinuesWithUpdates:
         return f"{value} on the {run} run"
 
 
-WORKFLOWS = [SelfSignaling, LeavesUpdateRunning, ContinuesWithUpdates]
+# What ValidatedOnce's handlers saw in this process: (what, value, replaying).
+VALIDATIONS: list[tuple[str, str, bool]] = []
+
+
+@workflow.defn
+class ValidatedOnce:
+    """Three updates, each checked by a validator that notes every call; on a worker without a
+    cache each task replays the updates before it, so a validator run on replay would show."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        await workflow.wait_condition(lambda: len(self.values) == 3)
+        return self.values
+
+    @workflow.update
+    def append(self, value: str) -> int:
+        VALIDATIONS.append(("handler", value, workflow.unsafe.is_replaying()))
+        self.values.append(value)
+        return len(self.values)
+
+    @append.validator
+    def check_append(self, value: str) -> None:
+        VALIDATIONS.append(("validator", value, workflow.unsafe.is_replaying()))
+        if value in self.values:
+            raise ValueError(f"{value} was appended already")
+
+
+WORKFLOWS = [SelfSignaling, LeavesUpdateRunning, ContinuesWithUpdates, ValidatedOnce]
 ACTIVITIES: list[Any] = []
