@@ -61,6 +61,34 @@ class LeavesUpdateRunning:
 
 
 @workflow.defn
+class LeavesSignalsRunning:
+    """Completes once ``expected`` signal handlers have started, leaving them all running."""
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    @workflow.run
+    async def run(self, expected: int) -> str:
+        await workflow.wait_condition(lambda: self.started == expected)
+        return "done"
+
+    @workflow.signal
+    async def warned(self) -> None:
+        self.started += 1
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal
+    async def also_warned(self) -> None:
+        self.started += 1
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
+    async def abandoned(self) -> None:
+        self.started += 1
+        await workflow.wait_condition(lambda: False)
+
+
+@workflow.defn
 class ContinuesWithUpdates:
     """Generation 0 continues as new once told to; each update records its id and its run."""
 
@@ -125,5 +153,11 @@ class ValidatedOnce:
             raise ValueError(f"{value} was appended already")
 
 
-WORKFLOWS = [SelfSignaling, LeavesUpdateRunning, ContinuesWithUpdates, ValidatedOnce]
+WORKFLOWS = [
+    SelfSignaling,
+    LeavesUpdateRunning,
+    LeavesSignalsRunning,
+    ContinuesWithUpdates,
+    ValidatedOnce,
+]
 ACTIVITIES: list[Any] = []
