@@ -6,10 +6,10 @@ itself, so the update fails with ExternalWorkflowExecutionNotFound under both SD
 must give the same outcome and write the same history event types. A run that completes while an
 update handler still runs warns with the official [TMPRL1102] message, unless the handler's
 policy is ABANDON; signal handlers left running warn the same way, counted by handler as the
-official worker counts them. A worker without a cache replays each update before the new one, and runs
-only the new one's validator. An update id is deduplicated within a run; sent again after the
-run continued as new, it reaches the new run's handler, under both SDKs; an update sent while
-the run's task continues as new is held by the server and reaches the new run.
+official worker counts them. A worker without a cache replays each update before the new one,
+and runs only the new one's validator. An update id is deduplicated within a run; sent again
+after the run continued as new, it reaches the new run's handler, under both SDKs; an update
+sent while the run's task continues as new is held by the server and reaches the new run.
 """
 
 from __future__ import annotations
@@ -158,7 +158,9 @@ async def test_a_run_ending_with_signal_handlers_running_warns_as_the_official_s
     client: Client, tempyral_target: str, workflow_worker_process: Any
 ) -> None:
     official_queue = f"unfinished-signals-official-{uuid.uuid4()}"
-    official = await started_worker(workflow_worker_process, "official", tempyral_target, official_queue)
+    official = await started_worker(
+        workflow_worker_process, "official", tempyral_target, official_queue
+    )
     try:
         assert await leave_signals_running(client, official_queue, SIGNALS_LEFT_RUNNING) == "done"
     finally:
