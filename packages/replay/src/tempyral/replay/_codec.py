@@ -25,6 +25,7 @@ A codec that raises fails the workflow task (never the worker) with a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -42,6 +43,7 @@ from tempyral.converter import DataConverter, PayloadCodec
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowTaskCompletion
+    from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 
 __all__ = ["PayloadCodecError", "TaskCodec"]
 
@@ -187,13 +189,70 @@ class TaskCodec:
             copy = command_pb2.Command()
             copy.CopyFrom(command)
             where = f"command {CommandType.Name(command.command_type)}"
-            await self._visit(copy, self.codec.encode, "encoding", where)
+            if command.command_type == CommandType.COMMAND_TYPE_RECORD_MARKER:
+                await self._encode_marker(copy.record_marker_command_attributes, where)
+            else:
+                await self._visit(copy, self.codec.encode, "encoding", where)
             commands.append(copy)
         completion.commands = commands
         completion.messages = [
             await self._message(message, self.codec.encode, "encoding")
             for message in completion.messages
         ]
+
+    async def _encode_marker(
+        self, marker: command_pb2.RecordMarkerCommandAttributes, where: str
+    ) -> None:
+        """Core writes the markers (patch, local activity) from what the SDK gave it: a patch
+        marker carries no codec payload, a local activity marker's ``data`` is Core's own."""
+        assert self.codec is not None
+        if marker.marker_name != _LOCAL_ACTIVITY_MARKER:
+            return
+        for key, payloads in marker.details.items():
+            if key != _MARKER_DATA_KEY:
+                await self._visit(payloads, self.codec.encode, "encoding", where)
+        if marker.HasField("failure"):
+            await self._visit(marker.failure, self.codec.encode, "encoding", where)
+
+    async def encode_local_activity(self, request: LocalActivityRequest) -> LocalActivityRequest:
+        """The request with its arguments (and headers, when headers are encoded) encoded.
+
+        The official SDK encodes a ``ScheduleLocalActivity`` command's payloads before Core runs
+        the activity, whose attempt decodes them like any activity's input; the worker runs a
+        local activity the same way, so its payloads take the same path.
+        """
+        if self.codec is None:
+            return request
+        what = f"local activity {request.activity_type} ({request.activity_id})"
+        scheduled = command_pb2.ScheduleActivityTaskCommandAttributes(
+            input=Payloads(payloads=request.arguments), header=Header(fields=dict(request.headers))
+        )
+        await self._visit(scheduled, self.codec.encode, "encoding", what)
+        return dataclasses.replace(
+            request,
+            arguments=tuple(scheduled.input.payloads),
+            headers=tuple(scheduled.header.fields.items()),
+        )
+
+    async def decode_local_activity(
+        self, resolution: LocalActivityResolution
+    ) -> LocalActivityResolution:
+        """The outcome of a local activity attempt (encoded as any activity's) decoded for the
+        workflow; the marker's payloads are encoded again with the task's completion."""
+        if self.codec is None:
+            return resolution
+        what = f"local activity {resolution.seq}'s outcome"
+        result = resolution.result
+        if result is not None:
+            wrapper = Payloads(payloads=[result])
+            await self._visit(wrapper, self.codec.decode, "decoding", what)
+            result = wrapper.payloads[0]
+        failure = None
+        if resolution.failure is not None:
+            failure = Failure()
+            failure.CopyFrom(resolution.failure)
+            await self._visit(failure, self.codec.decode, "decoding", what)
+        return dataclasses.replace(resolution, result=result, failure=failure)
 
     async def encode_payload(self, payload: Payload, *, what: str = "a query answer") -> Payload:
         """An encoded copy of ``payload`` (the answer of a query)."""

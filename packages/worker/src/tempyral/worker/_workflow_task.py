@@ -151,7 +151,9 @@ class WorkflowTaskHandler:
             completion = await self._runner.run(
                 partial(instance.activate, decoded, messages=messages)
             )
-            completion = await self._run_local_activities(task, instance, completion, received)
+            completion = await self._run_local_activities(
+                task, instance, completion, received, codec
+            )
             error = completion.failure
             if error is None:
                 await codec.encode_completion(completion)
@@ -265,12 +267,16 @@ class WorkflowTaskHandler:
         instance: WorkflowInstance,
         completion: WorkflowTaskCompletion,
         received: float,
+        codec: Any,
     ) -> WorkflowTaskCompletion:
         """Run the local activities the task asks for until they are done or it is time to
-        heartbeat the task (80% of its timeout, as the core SDK does)."""
+        heartbeat the task (80% of its timeout, as the core SDK does). ``codec`` (the task's
+        ``TaskCodec``) encodes what they are given and decodes what they give back, as it does
+        for any activity's payloads."""
 
         async def resolve(resolutions: list[LocalActivityResolution]) -> WorkflowTaskCompletion:
-            return await self._runner.run(partial(instance.resolve_local_activities, resolutions))
+            decoded = [await codec.decode_local_activity(r) for r in resolutions]
+            return await self._runner.run(partial(instance.resolve_local_activities, decoded))
 
         workflow = WorkflowRef(
             namespace=self._client().namespace,
@@ -283,6 +289,7 @@ class WorkflowTaskHandler:
             completion,
             outstanding=lambda: instance.local_activities_outstanding,
             resolve=resolve,
+            encode=codec.encode_local_activity,
             deadline=received + 0.8 * instance.workflow_task_timeout_seconds,
         )
 
