@@ -64,6 +64,7 @@ from tempyral.worker._versioning import VersioningStrategy
 from tempyral.worker._workflow_activation import ActivationRunner, DeadlockError
 from tempyral.worker._workflow_cache import CachedRun, WorkflowCache
 from tempyral.worker._workflow_protocol import (
+    accepts_an_update,
     failure_cause,
     fetch_history,
     query_answer,
@@ -184,8 +185,10 @@ class WorkflowTaskHandler:
             # Local activities still run: keep the task alive with a new one handed back here.
             request.force_create_new_workflow_task = True
             request.return_new_workflow_task = True
-        if task.messages:
-            # The task may vanish from history (a rejected update): never continue from it.
+        if task.messages and not accepts_an_update(completion.messages):
+            # The task may vanish from history (it only rejected updates): never continue from
+            # it. Accepting one keeps it, and the run continues from its cached state (a replay
+            # could apply the update before a resolution of an earlier task without commands).
             run.speculative = True
         permits = self._reserve_eager_activities(request)
         try:
