@@ -8,13 +8,17 @@ import pytest
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1.message_pb2 import Header, Memo, Payload, Payloads, SearchAttributes
-from tempyral.api.enums.v1.command_type_pb2 import COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION
+from tempyral.api.enums.v1.command_type_pb2 import (
+    COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+    COMMAND_TYPE_RECORD_MARKER,
+)
 from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
 from tempyral.api.history.v1 import message_pb2 as history_pb2
 from tempyral.common import HeaderCodecBehavior
 from tempyral.converter import DataConverter, PayloadCodec
 from tempyral.replay._codec import PayloadCodecError, TaskCodec
 from tempyral.replay._instance import WorkflowTaskCompletion
+from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 
 
 def p(text: str) -> Payload:
@@ -133,3 +137,52 @@ async def test_without_a_codec_nothing_changes() -> None:
     event = started()
     assert await codec.decode_events([event]) == [event]
     assert await codec.decode_payloads([p("q")]) == [p("q")]
+
+
+def marker(name: str, details: dict[str, list[Payload]]) -> command_pb2.Command:
+    attributes = command_pb2.RecordMarkerCommandAttributes(marker_name=name)
+    for key, payloads in details.items():
+        attributes.details[key].payloads.extend(payloads)
+    return command_pb2.Command(
+        command_type=COMMAND_TYPE_RECORD_MARKER, record_marker_command_attributes=attributes
+    )
+
+
+async def test_core_markers_keep_their_own_details_plain() -> None:
+    """As Core writes them: a patch marker carries no codec payload; a local activity marker's
+    result is the activity's (encoded) and its ``data`` is Core's bookkeeping (plain)."""
+    recording = Recording()
+    patch = marker("core_patch", {"patch_data": [p("patch")]})
+    local = marker("core_local_activity", {"data": [p("seq")], "result": [p("r")]})
+    completion = WorkflowTaskCompletion(commands=[patch, local])
+    await codec_for(recording, HeaderCodecBehavior.CODEC).encode_completion(completion)
+    assert recording.calls == [["r"]]
+    sent_patch, sent_local = (c.record_marker_command_attributes for c in completion.commands)
+    assert sent_patch.details["patch_data"].payloads[0].data == b"patch"
+    assert sent_local.details["data"].payloads[0].data == b"seq"
+    assert sent_local.details["result"].payloads[0].data == b"enc:r"
+
+
+async def test_a_local_activity_goes_out_encoded_and_its_outcome_comes_back_decoded() -> None:
+    recording = Recording()
+    codec = codec_for(recording, HeaderCodecBehavior.CODEC)
+    request = LocalActivityRequest(
+        seq=1,
+        activity_id="1",
+        activity_type="shout",
+        arguments=(p("a"), p("b")),
+        headers=(("trace", p("h")),),
+    )
+    sent = await codec.encode_local_activity(request)
+    assert [x.data for x in sent.arguments] == [b"enc:a", b"enc:b"]
+    assert dict(sent.headers)["trace"].data == b"enc:h"
+    assert request.arguments[0].data == b"a"
+    resolution = LocalActivityResolution(seq=1, status="completed", result=p("r"))
+    assert (await codec.decode_local_activity(resolution)).result == p("dec:r")
+    failed = LocalActivityResolution(
+        seq=1, status="failed", failure=Failure(message="x", encoded_attributes=p("f"))
+    )
+    decoded = await codec.decode_local_activity(failed)
+    assert decoded.failure is not None
+    assert decoded.failure.encoded_attributes.data == b"dec:f"
+    assert recording.calls == [["h"], ["a", "b"], ["r"], ["f"]]
