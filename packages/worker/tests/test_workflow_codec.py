@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import subprocess
 import sys
 import uuid
@@ -51,6 +52,7 @@ from .codec_workflows import (
     WORKFLOWS,
     BrokenCodec,
     CodecWorkflow,
+    RecordingCodec,
     XorCodec,
 )
 
@@ -338,3 +340,76 @@ async def test_a_codec_that_cannot_decode_fails_the_task_naming_it(tempyral_targ
         assert "the key service is unreachable" in failure.message
         assert worker.is_running
         await handle.terminate()
+
+
+async def start_and_finish_first_task(client: Client, task_queue: str) -> None:
+    """Start the codec workflow (with a signal for its first task) and wait until that task
+    completed; the worker runs no activities, so nothing follows it. The run is terminated."""
+    handle = await client.start_workflow(
+        CodecWorkflow.run,
+        "bob",
+        id=f"codec-first-task-{uuid.uuid4()}",
+        task_queue=task_queue,
+        memo={"owner": "alice"},
+        start_signal="finish_with",
+        start_signal_args=["early"],
+    )
+    try:
+        for _ in range(600):
+            history = await handle.fetch_history()
+            if any(e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED for e in history.events):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{handle.id}'s first workflow task never completed")
+    finally:
+        await handle.terminate()
+
+
+async def official_first_task_calls(target: str) -> list[list[Any]]:
+    task_queue = f"codec-record-official-{uuid.uuid4()}"
+    command = [sys.executable, str(OFFICIAL), "record", "--target", target]
+    worker = await asyncio.to_thread(
+        subprocess.Popen,
+        [*command, "--task-queue", task_queue],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdin is not None
+        line = await asyncio.wait_for(asyncio.to_thread(worker.stdout.readline), 60)
+        assert line.strip() == "READY", line
+        await start_and_finish_first_task(await connect(target), task_queue)
+        worker.stdin.close()
+        output = await asyncio.wait_for(asyncio.to_thread(worker.stdout.read), 60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+        if worker.stdout is not None:
+            worker.stdout.close()
+    [calls] = [line[len("CALLS ") :] for line in output.splitlines() if line.startswith("CALLS ")]
+    return list(json.loads(calls))
+
+
+async def test_the_first_task_calls_the_codec_as_an_official_worker_does(
+    tempyral_target: str,
+) -> None:
+    """The same workflow task on each SDK's worker (input, memo, a signal in; upsert_memo, an
+    activity with a workflow-side header out): the same codec calls, in the same order, each
+    with the same payloads."""
+    official_calls = await official_first_task_calls(tempyral_target)
+    recording = RecordingCodec()
+    worker_client = await connect(tempyral_target, recording)
+    task_queue = f"codec-record-{uuid.uuid4()}"
+    async with Worker(
+        worker_client, task_queue=task_queue, workflows=WORKFLOWS, interceptors=INTERCEPTORS
+    ):
+        await start_and_finish_first_task(await connect(tempyral_target), task_queue)
+    header = f'json/plain "{HEADER_VALUE}"'
+    # What the official worker does, spelled out, so a change on its side shows here too.
+    assert ["encode", [header]] in official_calls
+    assert ["decode", ['json/plain "bob"']] in official_calls
+    assert recording.calls == official_calls
