@@ -32,6 +32,7 @@ from .update_workflows import (
     LeavesSignalsRunning,
     LeavesUpdateRunning,
     SelfSignaling,
+    UpdateAfterQuietTask,
     ValidatedOnce,
 )
 
@@ -212,6 +213,41 @@ async def test_a_worker_without_a_cache_never_runs_a_validator_on_replay(client:
         ("b", False),
         ("c", False),
     ]
+
+
+async def update_after_quiet_task_on(
+    client: Client, start_process: Any, target: str, sdk: str
+) -> list[str]:
+    task_queue = f"quiet-task-{sdk}-{uuid.uuid4()}"
+    worker = await started_worker(start_process, sdk, target, task_queue)
+    try:
+        handle = await client.start_workflow(
+            UpdateAfterQuietTask.run, id=f"quiet-task-{uuid.uuid4()}", task_queue=task_queue
+        )
+        for _ in range(600):
+            if await handle.query(UpdateAfterQuietTask.seen) == ["child done"]:
+                break
+            await asyncio.sleep(0.05)
+        assert await handle.execute_update(UpdateAfterQuietTask.note, "updated") == 2
+        await handle.signal(UpdateAfterQuietTask.finish)
+        result: list[str] = await asyncio.wait_for(handle.result(), 30)
+    finally:
+        await stop(worker)
+    return result
+
+
+async def test_the_task_after_an_accepted_update_continues_the_live_state(
+    client: Client, tempyral_target: str, workflow_worker_process: Any
+) -> None:
+    """The run stays cached after an accepted update, as on the official worker. Rebuilt from
+    history instead, tempyral's engine would apply the update in one activation with the
+    child's result (its task issued no command), update first: state the live run never had."""
+    outcomes = {
+        sdk: await update_after_quiet_task_on(client, workflow_worker_process, tempyral_target, sdk)
+        for sdk in SDKS
+    }
+    assert outcomes["official"] == ["child done", "updated"]
+    assert outcomes["tempyral"] == outcomes["official"]
 
 
 async def new_run(client: Client, handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, Any]:

@@ -123,6 +123,43 @@ class ContinuesWithUpdates:
         return f"{value} on the {run} run"
 
 
+@workflow.defn
+class QuietChild:
+    @workflow.run
+    async def run(self) -> str:
+        return "child done"
+
+
+@workflow.defn
+class UpdateAfterQuietTask:
+    """A child's result in a task that issues no command, then an update in a task of its own:
+    the update's step must come after the child's, however the worker continues the run."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        child_id = f"{workflow.info().workflow_id}-child"
+        self.steps.append(await workflow.execute_child_workflow(QuietChild.run, id=child_id))
+        await workflow.wait_condition(lambda: self.done)
+        return self.steps
+
+    @workflow.update
+    def note(self, text: str) -> int:
+        self.steps.append(text)
+        return len(self.steps)
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+    @workflow.query
+    def seen(self) -> list[str]:
+        return self.steps
+
+
 # What ValidatedOnce's handlers saw in this process: (what, value, replaying).
 VALIDATIONS: list[tuple[str, str, bool]] = []
 
@@ -159,5 +196,7 @@ WORKFLOWS = [
     LeavesSignalsRunning,
     ContinuesWithUpdates,
     ValidatedOnce,
+    UpdateAfterQuietTask,
+    QuietChild,
 ]
 ACTIVITIES: list[Any] = []
