@@ -318,3 +318,25 @@ def test_a_refusing_validator_runs_when_an_update_is_first_delivered(
     assert refusing_workflows.VALIDATED == ["add 1"]
     [reply] = completion.messages
     assert reply.id.endswith("/reject")
+
+
+def test_a_command_less_task_keeps_its_own_activation_before_an_update(
+    update_replayer: Replayer,
+) -> None:
+    """A child's result came in a task that answered with no command; the next task brought an
+    update. As under the official SDK (whose result history recorded), the child's step comes
+    before the update's when the run is rebuilt from history: a task that brought an event is
+    not a heartbeat to merge with the next one."""
+    history = dict(HISTORIES)["update_after_quiet_task"]
+    events = history.events
+    completed = events[-1].workflow_execution_completed_event_attributes
+    recorded = json.loads(completed.result.payloads[0].data)
+    assert recorded == ["child done", "updated"]
+    last_task_started = max(
+        n for n, e in enumerate(events) if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED
+    )
+    instance = update_replayer.new_instance(history.workflow_id)
+    completion = instance.activate(events[: last_task_started + 1])
+    assert completion.failure is None
+    answer = instance.query("seen")
+    assert json.loads(answer.data) == recorded

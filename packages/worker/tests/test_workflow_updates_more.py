@@ -239,9 +239,9 @@ async def update_after_quiet_task_on(
 async def test_the_task_after_an_accepted_update_continues_the_live_state(
     client: Client, tempyral_target: str, workflow_worker_process: Any
 ) -> None:
-    """The run stays cached after an accepted update, as on the official worker. Rebuilt from
-    history instead, tempyral's engine would apply the update in one activation with the
-    child's result (its task issued no command), update first: state the live run never had."""
+    """A child's result in a task that answers with no command, then an update: the child's
+    step comes first on both SDKs (the run stays cached after an accepted update, as on the
+    official worker, and a replay keeps the command-less task's own activation)."""
     outcomes = {
         sdk: await update_after_quiet_task_on(client, workflow_worker_process, tempyral_target, sdk)
         for sdk in SDKS
