@@ -176,11 +176,14 @@ class TaskCodec:
         return list(wrapper.payloads)
 
     # -- out -----------------------------------------------------------------------------------
-    async def encode_completion(self, completion: WorkflowTaskCompletion) -> None:
+    async def encode_completion(
+        self, completion: WorkflowTaskCompletion, received: Sequence[Message] = ()
+    ) -> None:
         """Encode the payloads of a task's commands and protocol messages.
 
         The completion gets encoded copies: the engine's state machines keep the commands they
-        issued, decoded, and may send them again.
+        issued, decoded, and may send them again. An acceptance carries the update request as
+        it was ``received`` (still encoded, as Core sends it back), not encoded a second time.
         """
         if self.codec is None:
             return
@@ -195,9 +198,15 @@ class TaskCodec:
                 await self._visit(copy, self.codec.encode, "encoding", where)
             commands.append(copy)
         completion.commands = commands
+        # Answers to received requests go without the request, encoded, then get it back.
+        requests = _requests_by_message_id(received)
+        empty = {message_id: update_pb2.Request() for message_id in requests}
         completion.messages = [
-            await self._message(message, self.codec.encode, "encoding")
-            for message in completion.messages
+            _set_request(
+                await self._message(_set_request(m, empty), self.codec.encode, "encoding"),
+                requests,
+            )
+            for m in completion.messages
         ]
 
     async def _encode_marker(
@@ -299,6 +308,42 @@ class TaskCodec:
                 ) from err
 
         await self._visitor.visit(message, guarded)
+
+
+def _requests_by_message_id(messages: Sequence[Message]) -> dict[str, update_pb2.Request]:
+    requests = {}
+    for message in messages:
+        if message.body.Is(cast(Any, update_pb2.Request.DESCRIPTOR)):
+            request = update_pb2.Request()
+            message.body.Unpack(request)
+            requests[message.id] = request
+    return requests
+
+
+# The answers that carry the update request back, and the fields that name and hold it.
+_REQUEST_FIELDS: tuple[tuple[type[ProtoMessage], str, str], ...] = (
+    (update_pb2.Acceptance, "accepted_request_message_id", "accepted_request"),
+    (update_pb2.Rejection, "rejected_request_message_id", "rejected_request"),
+)
+
+
+def _set_request(message: Message, requests: dict[str, update_pb2.Request]) -> Message:
+    """``message`` (a copy, when changed) with the update request it answers set to the one in
+    ``requests`` (cleared when ``requests`` maps its id to an empty request)."""
+    for body_type, id_field, request_field in _REQUEST_FIELDS:
+        if not message.body.Is(cast(Any, body_type.DESCRIPTOR)):
+            continue
+        body = body_type()
+        message.body.Unpack(body)
+        request = requests.get(getattr(body, id_field))
+        if request is None:
+            return message
+        getattr(body, request_field).CopyFrom(request)
+        copy = Message()
+        copy.CopyFrom(message)
+        copy.body.Pack(body)
+        return copy
+    return message
 
 
 class _StoringCodec(PayloadCodec):

@@ -157,7 +157,7 @@ class WorkflowTaskHandler:
             )
             error = completion.failure
             if error is None:
-                await codec.encode_completion(completion)
+                await codec.encode_completion(completion, received=task.messages)
         except LocalActivitiesInterrupted as err:
             # Shutting down: leave the task to time out; another worker runs the activities.
             await self.evict(run)
