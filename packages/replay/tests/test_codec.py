@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,8 @@ from tempyral.api.enums.v1.command_type_pb2 import (
 )
 from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
 from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.api.protocol.v1.message_pb2 import Message
+from tempyral.api.update.v1 import message_pb2 as update_pb2
 from tempyral.common import HeaderCodecBehavior
 from tempyral.converter import DataConverter, PayloadCodec
 from tempyral.replay._codec import PayloadCodecError, TaskCodec
@@ -186,3 +189,44 @@ async def test_a_local_activity_goes_out_encoded_and_its_outcome_comes_back_deco
     assert decoded.failure is not None
     assert decoded.failure.encoded_attributes.data == b"dec:f"
     assert recording.calls == [["h"], ["a", "b"], ["r"], ["f"]]
+
+
+def protocol_message(message_id: str, body: Any) -> Message:
+    message = Message(id=message_id, protocol_instance_id="update-1")
+    message.body.Pack(body)
+    return message
+
+
+async def test_an_answer_to_an_update_carries_the_request_as_received() -> None:
+    """As Core answers: the acceptance (or rejection) holds the request the server sent, still
+    encoded; only the rejection's failure goes through the codec."""
+    recording = Recording()
+    received_request = update_pb2.Request(input=update_pb2.Input(args=Payloads(payloads=[p("x")])))
+    received = protocol_message("req", received_request)
+    decoded_request = update_pb2.Request(
+        input=update_pb2.Input(args=Payloads(payloads=[p("decoded x")]))
+    )
+    accept = protocol_message(
+        "req/accept",
+        update_pb2.Acceptance(accepted_request_message_id="req", accepted_request=decoded_request),
+    )
+    reject = protocol_message(
+        "req/reject",
+        update_pb2.Rejection(
+            rejected_request_message_id="req",
+            rejected_request=decoded_request,
+            failure=Failure(message="no", encoded_attributes=p("why")),
+        ),
+    )
+    completion = WorkflowTaskCompletion(messages=[accept, reject])
+    codec = codec_for(recording, HeaderCodecBehavior.NO_CODEC)
+    await codec.encode_completion(completion, received=[received])
+    assert recording.calls == [["why"]]
+    sent_accept, sent_reject = completion.messages
+    acceptance = update_pb2.Acceptance()
+    sent_accept.body.Unpack(acceptance)
+    assert acceptance.accepted_request == received_request
+    rejection = update_pb2.Rejection()
+    sent_reject.body.Unpack(rejection)
+    assert rejection.rejected_request == received_request
+    assert rejection.failure.encoded_attributes.data == b"enc:why"

@@ -344,7 +344,8 @@ async def test_a_codec_that_cannot_decode_fails_the_task_naming_it(tempyral_targ
 
 async def start_and_finish_first_task(client: Client, task_queue: str) -> None:
     """Start the codec workflow (with a signal for its first task) and wait until that task
-    completed; the worker runs no activities, so nothing follows it. The run is terminated."""
+    completed; the worker runs no activities, so nothing follows it but the task of an update
+    sent then. The run is terminated."""
     handle = await client.start_workflow(
         CodecWorkflow.run,
         "bob",
@@ -358,9 +359,12 @@ async def start_and_finish_first_task(client: Client, task_queue: str) -> None:
         for _ in range(600):
             history = await handle.fetch_history()
             if any(e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED for e in history.events):
-                return
+                break
             await asyncio.sleep(0.05)
-        raise AssertionError(f"{handle.id}'s first workflow task never completed")
+        else:
+            raise AssertionError(f"{handle.id}'s first workflow task never completed")
+        renamed = await asyncio.wait_for(handle.execute_update(CodecWorkflow.rename, "carol"), 30)
+        assert renamed == "renamed to carol"
     finally:
         await handle.terminate()
 
@@ -412,4 +416,5 @@ async def test_the_first_task_calls_the_codec_as_an_official_worker_does(
     # What the official worker does, spelled out, so a change on its side shows here too.
     assert ["encode", [header]] in official_calls
     assert ["decode", ['json/plain "bob"']] in official_calls
+    assert ["decode", ['json/plain "carol"']] in official_calls
     assert recording.calls == official_calls
