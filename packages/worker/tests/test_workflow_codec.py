@@ -7,9 +7,9 @@ failure, update argument and result (protocol messages), signal, query argument 
 continue-as-new input, and its own result or failure (with encoded failure attributes). With an
 encrypting codec on the client it runs on a tempyral worker, its history holds no readable
 payload, and the official ``Replayer`` with the same codec replays it; a history written by an
-official worker replays in tempyral's ``Replayer``. For the run's first workflow task tempyral's
-worker calls the codec as an official worker does (the same calls, in the same order, carrying
-the same payloads). A codec that cannot decode fails the task, naming the codec, and the worker
+official worker replays in tempyral's ``Replayer``. For the run's first workflow task and the task
+of an update, tempyral's worker calls the codec as an official worker does (the same calls, in
+the same order, carrying the same payloads). A codec that cannot decode fails the task, naming the codec, and the worker
 keeps running.
 """
 
@@ -342,7 +342,7 @@ async def test_a_codec_that_cannot_decode_fails_the_task_naming_it(tempyral_targ
         await handle.terminate()
 
 
-async def start_and_finish_first_task(client: Client, task_queue: str) -> None:
+async def run_first_task_and_an_update(client: Client, task_queue: str) -> None:
     """Start the codec workflow (with a signal for its first task) and wait until that task
     completed; the worker runs no activities, so nothing follows it but the task of an update
     sent then. The run is terminated."""
@@ -369,7 +369,7 @@ async def start_and_finish_first_task(client: Client, task_queue: str) -> None:
         await handle.terminate()
 
 
-async def official_first_task_calls(target: str) -> list[list[Any]]:
+async def official_codec_calls(target: str) -> list[list[Any]]:
     task_queue = f"codec-record-official-{uuid.uuid4()}"
     command = [sys.executable, str(OFFICIAL), "record", "--target", target]
     worker = await asyncio.to_thread(
@@ -385,7 +385,7 @@ async def official_first_task_calls(target: str) -> list[list[Any]]:
         assert worker.stdin is not None
         line = await asyncio.wait_for(asyncio.to_thread(worker.stdout.readline), 60)
         assert line.strip() == "READY", line
-        await start_and_finish_first_task(await connect(target), task_queue)
+        await run_first_task_and_an_update(await connect(target), task_queue)
         worker.stdin.close()
         output = await asyncio.wait_for(asyncio.to_thread(worker.stdout.read), 60)
     finally:
@@ -398,20 +398,20 @@ async def official_first_task_calls(target: str) -> list[list[Any]]:
     return list(json.loads(calls))
 
 
-async def test_the_first_task_calls_the_codec_as_an_official_worker_does(
+async def test_the_first_task_and_an_update_call_the_codec_as_an_official_worker_does(
     tempyral_target: str,
 ) -> None:
-    """The same workflow task on each SDK's worker (input, memo, a signal in; upsert_memo, an
-    activity with a workflow-side header out): the same codec calls, in the same order, each
-    with the same payloads."""
-    official_calls = await official_first_task_calls(tempyral_target)
+    """The same two workflow tasks on each SDK's worker (input, memo, a signal in; upsert_memo,
+    an activity with a workflow-side header out; then an update's argument in and its result
+    out): the same codec calls, in the same order, each with the same payloads."""
+    official_calls = await official_codec_calls(tempyral_target)
     recording = RecordingCodec()
     worker_client = await connect(tempyral_target, recording)
     task_queue = f"codec-record-{uuid.uuid4()}"
     async with Worker(
         worker_client, task_queue=task_queue, workflows=WORKFLOWS, interceptors=INTERCEPTORS
     ):
-        await start_and_finish_first_task(await connect(tempyral_target), task_queue)
+        await run_first_task_and_an_update(await connect(tempyral_target), task_queue)
     header = f'json/plain "{HEADER_VALUE}"'
     # What the official worker does, spelled out, so a change on its side shows here too.
     assert ["encode", [header]] in official_calls
