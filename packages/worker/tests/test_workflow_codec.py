@@ -9,8 +9,8 @@ encrypting codec on the client it runs on a tempyral worker, its history holds n
 payload, and the official ``Replayer`` with the same codec replays it; a history written by an
 official worker replays in tempyral's ``Replayer``. For the run's first workflow task and the task
 of an update, tempyral's worker calls the codec as an official worker does (the same calls, in
-the same order, carrying the same payloads). A codec that cannot decode fails the task, naming the codec, and the worker
-keeps running.
+the same order, carrying the same payloads). A codec that cannot decode fails the task, naming
+the codec, and the worker keeps running.
 """
 
 from __future__ import annotations
