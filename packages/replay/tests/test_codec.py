@@ -166,6 +166,30 @@ async def test_core_markers_keep_their_own_details_plain() -> None:
     assert sent_local.details["result"].payloads[0].data == b"enc:r"
 
 
+async def test_a_local_activity_marker_carries_the_outcome_its_attempt_encoded() -> None:
+    """As Core writes it: the result (or failure) the attempt encoded, not encoded again."""
+    recording = Recording()
+    data = Payload(metadata={"encoding": b"json/plain"}, data=b'{"seq":1}')
+    local = marker("core_local_activity", {"data": [data], "result": [p("r")]})
+    failed = marker("core_local_activity", {"data": [Payload(data=b'{"seq":2}')]})
+    failed.record_marker_command_attributes.failure.CopyFrom(
+        Failure(message="x", encoded_attributes=p("f"))
+    )
+    completion = WorkflowTaskCompletion(commands=[local, failed])
+    outcomes = {
+        1: LocalActivityResolution(seq=1, status="completed", result=p("as attempted r")),
+        2: LocalActivityResolution(
+            seq=2, status="failed", failure=Failure(encoded_attributes=p("as attempted f"))
+        ),
+    }
+    codec = codec_for(recording, HeaderCodecBehavior.NO_CODEC)
+    await codec.encode_completion(completion, local_outcomes=outcomes)
+    assert recording.calls == []
+    sent_local, sent_failed = (c.record_marker_command_attributes for c in completion.commands)
+    assert sent_local.details["result"].payloads[0].data == b"as attempted r"
+    assert sent_failed.failure.encoded_attributes.data == b"as attempted f"
+
+
 async def test_a_local_activity_goes_out_encoded_and_its_outcome_comes_back_decoded() -> None:
     recording = Recording()
     codec = codec_for(recording, HeaderCodecBehavior.CODEC)

@@ -26,7 +26,8 @@ A codec that raises fails the workflow task (never the worker) with a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from google.protobuf.message import Message as ProtoMessage
@@ -69,6 +70,7 @@ _DECODED_EVENTS = frozenset(
 _LABEL_REPEATED = 3  # FieldDescriptor.LABEL_REPEATED, for protobuf < 6
 _LOCAL_ACTIVITY_MARKER = "core_local_activity"
 _MARKER_DATA_KEY = "data"  # Core's own record of the local activity, never codec-encoded
+_MARKER_RESULT_KEY = "result"
 # Bodies of protocol messages (update requests in; acceptances, rejections, responses out).
 _MESSAGE_BODIES: tuple[type[ProtoMessage], ...] = (
     update_pb2.Request,
@@ -177,13 +179,18 @@ class TaskCodec:
 
     # -- out -----------------------------------------------------------------------------------
     async def encode_completion(
-        self, completion: WorkflowTaskCompletion, received: Sequence[Message] = ()
+        self,
+        completion: WorkflowTaskCompletion,
+        received: Sequence[Message] = (),
+        local_outcomes: Mapping[int, LocalActivityResolution] | None = None,
     ) -> None:
         """Encode the payloads of a task's commands and protocol messages.
 
         The completion gets encoded copies: the engine's state machines keep the commands they
-        issued, decoded, and may send them again. An acceptance carries the update request as
-        it was ``received`` (still encoded, as Core sends it back), not encoded a second time.
+        issued, decoded, and may send them again. As Core answers, nothing is encoded twice: an
+        acceptance carries the update request as it was ``received`` (still encoded), and a
+        local activity marker the outcome its attempt produced (``local_outcomes``, by sequence
+        number, as the worker got them before decoding).
         """
         if self.codec is None:
             return
@@ -193,7 +200,9 @@ class TaskCodec:
             copy.CopyFrom(command)
             where = f"command {CommandType.Name(command.command_type)}"
             if command.command_type == CommandType.COMMAND_TYPE_RECORD_MARKER:
-                await self._encode_marker(copy.record_marker_command_attributes, where)
+                await self._encode_marker(
+                    copy.record_marker_command_attributes, where, local_outcomes or {}
+                )
             else:
                 await self._visit(copy, self.codec.encode, "encoding", where)
             commands.append(copy)
@@ -210,18 +219,32 @@ class TaskCodec:
         ]
 
     async def _encode_marker(
-        self, marker: command_pb2.RecordMarkerCommandAttributes, where: str
+        self,
+        marker: command_pb2.RecordMarkerCommandAttributes,
+        where: str,
+        outcomes: Mapping[int, LocalActivityResolution],
     ) -> None:
         """Core writes the markers (patch, local activity) from what the SDK gave it: a patch
-        marker carries no codec payload, a local activity marker's ``data`` is Core's own."""
+        marker carries no codec payload, a local activity marker's ``data`` is Core's own and
+        its outcome the attempt's, already encoded."""
         assert self.codec is not None
         if marker.marker_name != _LOCAL_ACTIVITY_MARKER:
             return
+        seq = _marker_seq(marker)
+        produced = outcomes.get(seq) if seq is not None else None
         for key, payloads in marker.details.items():
-            if key != _MARKER_DATA_KEY:
-                await self._visit(payloads, self.codec.encode, "encoding", where)
+            if key == _MARKER_DATA_KEY:
+                continue
+            if key == _MARKER_RESULT_KEY and produced is not None and produced.result is not None:
+                del payloads.payloads[:]
+                payloads.payloads.append(produced.result)
+                continue
+            await self._visit(payloads, self.codec.encode, "encoding", where)
         if marker.HasField("failure"):
-            await self._visit(marker.failure, self.codec.encode, "encoding", where)
+            if produced is not None and produced.failure is not None:
+                marker.failure.CopyFrom(produced.failure)
+            else:
+                await self._visit(marker.failure, self.codec.encode, "encoding", where)
 
     async def encode_local_activity(self, request: LocalActivityRequest) -> LocalActivityRequest:
         """The request with its arguments (and headers, when headers are encoded) encoded.
@@ -344,6 +367,17 @@ def _set_request(message: Message, requests: dict[str, update_pb2.Request]) -> M
         copy.body.Pack(body)
         return copy
     return message
+
+
+def _marker_seq(marker: command_pb2.RecordMarkerCommandAttributes) -> int | None:
+    """The local activity's sequence number, from the marker's ``data`` detail."""
+    if _MARKER_DATA_KEY not in marker.details or not marker.details[_MARKER_DATA_KEY].payloads:
+        return None
+    try:
+        seq = json.loads(marker.details[_MARKER_DATA_KEY].payloads[0].data).get("seq")
+        return int(seq) if seq is not None else None
+    except (ValueError, TypeError, AttributeError):
+        return None  # not data this engine wrote: the outcome is encoded as it stands
 
 
 class _StoringCodec(PayloadCodec):

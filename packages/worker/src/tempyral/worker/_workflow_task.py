@@ -152,12 +152,15 @@ class WorkflowTaskHandler:
             completion = await self._runner.run(
                 partial(instance.activate, decoded, messages=messages)
             )
+            local_outcomes: dict[int, LocalActivityResolution] = {}
             completion = await self._run_local_activities(
-                task, instance, completion, received, codec
+                task, instance, completion, received, codec, local_outcomes
             )
             error = completion.failure
             if error is None:
-                await codec.encode_completion(completion, received=task.messages)
+                await codec.encode_completion(
+                    completion, received=task.messages, local_outcomes=local_outcomes
+                )
         except LocalActivitiesInterrupted as err:
             # Shutting down: leave the task to time out; another worker runs the activities.
             await self.evict(run)
@@ -271,13 +274,15 @@ class WorkflowTaskHandler:
         completion: WorkflowTaskCompletion,
         received: float,
         codec: Any,
+        outcomes: dict[int, LocalActivityResolution],
     ) -> WorkflowTaskCompletion:
         """Run the local activities the task asks for until they are done or it is time to
         heartbeat the task (80% of its timeout, as the core SDK does). ``codec`` (the task's
         ``TaskCodec``) encodes what they are given and decodes what they give back, as it does
-        for any activity's payloads."""
+        for any activity's payloads; ``outcomes`` keeps them as they came, for the markers."""
 
         async def resolve(resolutions: list[LocalActivityResolution]) -> WorkflowTaskCompletion:
+            outcomes.update((r.seq, r) for r in resolutions)
             decoded = [await codec.decode_local_activity(r) for r in resolutions]
             return await self._runner.run(partial(instance.resolve_local_activities, decoded))
 
