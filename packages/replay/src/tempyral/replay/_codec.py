@@ -125,9 +125,14 @@ class TaskCodec:
 
     # -- in ------------------------------------------------------------------------------------
     async def decode_events(
-        self, events: Sequence[history_pb2.HistoryEvent]
+        self, events: Sequence[history_pb2.HistoryEvent], *, markers: bool = True
     ) -> list[history_pb2.HistoryEvent]:
-        """The events with the payloads workflow code reads decoded (changed events are copies)."""
+        """The events with the payloads workflow code reads decoded (changed events are copies).
+
+        ``markers=False`` leaves local activity markers as they are: a run that continues in
+        the worker's cache resolved them when its attempts ended, and reads nothing from them
+        (as Core, which makes no job of a marker it already resolved).
+        """
         if self.codec is None:
             return list(events)
         decoded: list[history_pb2.HistoryEvent] = []
@@ -139,7 +144,7 @@ class TaskCodec:
                 where = f"event {event.event_id} ({attributes})"
                 await self._visit(getattr(copy, attributes), self.codec.decode, "decoding", where)
                 decoded.append(copy)
-            elif attributes == "marker_recorded_event_attributes":
+            elif attributes == "marker_recorded_event_attributes" and markers:
                 decoded.append(await self._decode_marker(event))
             else:
                 decoded.append(event)

@@ -147,7 +147,7 @@ class WorkflowTaskHandler:
             run.started_at = run_start_time(events)
         codec = self._replayer.task_codec.for_workflow(*self._workflow_of(task))
         try:
-            decoded = await codec.decode_events(events)
+            decoded = await codec.decode_events(events, markers=fresh)
             messages = await codec.decode_messages(task.messages)
             completion = await self._runner.run(
                 partial(instance.activate, decoded, messages=messages)
