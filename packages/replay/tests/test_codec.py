@@ -254,3 +254,18 @@ async def test_an_answer_to_an_update_carries_the_request_as_received() -> None:
     sent_reject.body.Unpack(rejection)
     assert rejection.rejected_request == received_request
     assert rejection.failure.encoded_attributes.data == b"enc:why"
+
+
+async def test_a_cached_run_leaves_its_local_activity_markers_undecoded() -> None:
+    recording = Recording()
+    attributes = history_pb2.MarkerRecordedEventAttributes(marker_name="core_local_activity")
+    attributes.details["result"].payloads.append(p("r"))
+    event = history_pb2.HistoryEvent(event_id=7, marker_recorded_event_attributes=attributes)
+    codec = codec_for(recording, HeaderCodecBehavior.NO_CODEC)
+    [kept] = await codec.decode_events([event], markers=False)
+    assert recording.calls == []
+    assert kept.marker_recorded_event_attributes.details["result"].payloads[0].data == b"r"
+    # Rebuilt from history, the run reads the outcome from the marker: decoded.
+    [decoded] = await codec.decode_events([event])
+    assert recording.calls == [["r"]]
+    assert decoded.marker_recorded_event_attributes.details["result"].payloads[0].data == b"dec:r"

@@ -7,10 +7,10 @@ failure, update argument and result (protocol messages), signal, query argument 
 continue-as-new input, and its own result or failure (with encoded failure attributes). With an
 encrypting codec on the client it runs on a tempyral worker, its history holds no readable
 payload, and the official ``Replayer`` with the same codec replays it; a history written by an
-official worker replays in tempyral's ``Replayer``. For the run's first workflow task and the task
-of an update, tempyral's worker calls the codec as an official worker does (the same calls, in
-the same order, carrying the same payloads). A codec that cannot decode fails the task, naming
-the codec, and the worker keeps running.
+official worker replays in tempyral's ``Replayer``. For three workflow tasks of the run (the
+first, one that runs a local activity, an update's), tempyral's worker calls the codec as an
+official worker does (the same calls, in the same order, carrying the same payloads). A codec
+that cannot decode fails the task, naming the codec, and the worker keeps running.
 """
 
 from __future__ import annotations
@@ -342,27 +342,37 @@ async def test_a_codec_that_cannot_decode_fails_the_task_naming_it(tempyral_targ
         await handle.terminate()
 
 
-async def run_first_task_and_an_update(client: Client, task_queue: str) -> None:
-    """Start the codec workflow (with a signal for its first task) and wait until that task
-    completed; the worker runs no activities, so nothing follows it but the task of an update
-    sent then. The run is terminated."""
+async def tasks_completed(handle: WorkflowHandle[Any, Any], count: int) -> None:
+    for _ in range(600):
+        history = await handle.fetch_history()
+        done = [e for e in history.events if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]
+        if len(done) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} never completed {count} workflow tasks")
+
+
+async def run_three_tasks(client: Client, task_queue: str) -> None:
+    """Drive the codec workflow through three workflow tasks, one at a time, on a worker that
+    runs only workflows and local activities: the first (with a signal sent at the start); the
+    one that gets the activity's result (completed here, by the test's client) and runs the
+    local activity; and an update's. The run is terminated."""
     handle = await client.start_workflow(
         CodecWorkflow.run,
         "bob",
-        id=f"codec-first-task-{uuid.uuid4()}",
+        id=f"codec-tasks-{uuid.uuid4()}",
         task_queue=task_queue,
         memo={"owner": "alice"},
         start_signal="finish_with",
         start_signal_args=["early"],
     )
     try:
-        for _ in range(600):
-            history = await handle.fetch_history()
-            if any(e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED for e in history.events):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError(f"{handle.id}'s first workflow task never completed")
+        await tasks_completed(handle, 1)
+        activity = client.get_async_activity_handle(
+            workflow_id=handle.id, run_id=handle.result_run_id, activity_id="1"
+        )
+        await activity.complete("HI BOB (completed by the test)")
+        await tasks_completed(handle, 2)
         renamed = await asyncio.wait_for(handle.execute_update(CodecWorkflow.rename, "carol"), 30)
         assert renamed == "renamed to carol"
     finally:
@@ -385,7 +395,7 @@ async def official_codec_calls(target: str) -> list[list[Any]]:
         assert worker.stdin is not None
         line = await asyncio.wait_for(asyncio.to_thread(worker.stdout.readline), 60)
         assert line.strip() == "READY", line
-        await run_first_task_and_an_update(await connect(target), task_queue)
+        await run_three_tasks(await connect(target), task_queue)
         worker.stdin.close()
         output = await asyncio.wait_for(asyncio.to_thread(worker.stdout.read), 60)
     finally:
@@ -398,20 +408,27 @@ async def official_codec_calls(target: str) -> list[list[Any]]:
     return list(json.loads(calls))
 
 
-async def test_the_first_task_and_an_update_call_the_codec_as_an_official_worker_does(
+async def test_three_tasks_call_the_codec_as_on_an_official_worker(
     tempyral_target: str,
 ) -> None:
-    """The same two workflow tasks on each SDK's worker (input, memo, a signal in; upsert_memo,
-    an activity with a workflow-side header out; then an update's argument in and its result
-    out): the same codec calls, in the same order, each with the same payloads."""
+    """The same three workflow tasks on each SDK's worker (input, memo, a signal in; upsert_memo,
+    an activity with a workflow-side header out; the activity's result in, a local activity's
+    header and argument out and back, its result out and back, the next activity out; an
+    update's argument in, its result out): the same codec calls, in the same order, each with
+    the same payloads."""
     official_calls = await official_codec_calls(tempyral_target)
     recording = RecordingCodec()
     worker_client = await connect(tempyral_target, recording)
     task_queue = f"codec-record-{uuid.uuid4()}"
     async with Worker(
-        worker_client, task_queue=task_queue, workflows=WORKFLOWS, interceptors=INTERCEPTORS
+        worker_client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=ACTIVITIES,
+        interceptors=INTERCEPTORS,
+        no_remote_activities=True,
     ):
-        await run_first_task_and_an_update(await connect(tempyral_target), task_queue)
+        await run_three_tasks(await connect(tempyral_target), task_queue)
     header = f'json/plain "{HEADER_VALUE}"'
     # What the official worker does, spelled out, so a change on its side shows here too.
     assert ["encode", [header]] in official_calls

@@ -7,7 +7,7 @@ python codec_official.py replay --history FILE --workflow-id ID
     replays a history (JSON) in the official Replayer with the same converter; prints
     REPLAYED, or the failure and exits 1.
 python codec_official.py record --target HOST:PORT --task-queue QUEUE
-    runs the workflows (no activities) on an official worker whose codec records its calls;
+    runs the workflows (local activities only) on an official worker whose codec records its calls;
     prints READY, and when stdin closes prints ``CALLS <json>`` (see RecordingCodec).
 
 Clients run with ``HeaderCodecBehavior.CODEC`` and the workers with ``INTERCEPTORS``, as the
@@ -73,7 +73,9 @@ async def run_worker(args: argparse.Namespace, shared: Any, codec: Any = None) -
         client,
         task_queue=args.task_queue,
         workflows=shared.WORKFLOWS,
-        activities=[] if codec else shared.ACTIVITIES,
+        activities=shared.ACTIVITIES,
+        # Recording: local activities only, so the test decides when the activity completes.
+        no_remote_activities=codec is not None,
         interceptors=shared.INTERCEPTORS,
         workflow_runner=UnsandboxedWorkflowRunner(),
     )
