@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from tempyral.api.command.v1 import message_pb2 as command_pb2
 from tempyral.api.common.v1.message_pb2 import Header, Memo, Payload, Payloads, SearchAttributes
-from tempyral.api.enums.v1.command_type_pb2 import COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION
+from tempyral.api.enums.v1.command_type_pb2 import (
+    COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+    COMMAND_TYPE_RECORD_MARKER,
+)
 from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
 from tempyral.api.history.v1 import message_pb2 as history_pb2
+from tempyral.api.protocol.v1.message_pb2 import Message
+from tempyral.api.update.v1 import message_pb2 as update_pb2
 from tempyral.common import HeaderCodecBehavior
 from tempyral.converter import DataConverter, PayloadCodec
 from tempyral.replay._codec import PayloadCodecError, TaskCodec
 from tempyral.replay._instance import WorkflowTaskCompletion
+from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 
 
 def p(text: str) -> Payload:
@@ -133,3 +140,132 @@ async def test_without_a_codec_nothing_changes() -> None:
     event = started()
     assert await codec.decode_events([event]) == [event]
     assert await codec.decode_payloads([p("q")]) == [p("q")]
+
+
+def marker(name: str, details: dict[str, list[Payload]]) -> command_pb2.Command:
+    attributes = command_pb2.RecordMarkerCommandAttributes(marker_name=name)
+    for key, payloads in details.items():
+        attributes.details[key].payloads.extend(payloads)
+    return command_pb2.Command(
+        command_type=COMMAND_TYPE_RECORD_MARKER, record_marker_command_attributes=attributes
+    )
+
+
+async def test_core_markers_keep_their_own_details_plain() -> None:
+    """As Core writes them: a patch marker carries no codec payload; a local activity marker's
+    result is the activity's (encoded) and its ``data`` is Core's bookkeeping (plain)."""
+    recording = Recording()
+    patch = marker("core_patch", {"patch_data": [p("patch")]})
+    local = marker("core_local_activity", {"data": [p("seq")], "result": [p("r")]})
+    completion = WorkflowTaskCompletion(commands=[patch, local])
+    await codec_for(recording, HeaderCodecBehavior.CODEC).encode_completion(completion)
+    assert recording.calls == [["r"]]
+    sent_patch, sent_local = (c.record_marker_command_attributes for c in completion.commands)
+    assert sent_patch.details["patch_data"].payloads[0].data == b"patch"
+    assert sent_local.details["data"].payloads[0].data == b"seq"
+    assert sent_local.details["result"].payloads[0].data == b"enc:r"
+
+
+async def test_a_local_activity_marker_carries_the_outcome_its_attempt_encoded() -> None:
+    """As Core writes it: the result (or failure) the attempt encoded, not encoded again."""
+    recording = Recording()
+    data = Payload(metadata={"encoding": b"json/plain"}, data=b'{"seq":1}')
+    local = marker("core_local_activity", {"data": [data], "result": [p("r")]})
+    failed = marker("core_local_activity", {"data": [Payload(data=b'{"seq":2}')]})
+    failed.record_marker_command_attributes.failure.CopyFrom(
+        Failure(message="x", encoded_attributes=p("f"))
+    )
+    completion = WorkflowTaskCompletion(commands=[local, failed])
+    outcomes = {
+        1: LocalActivityResolution(seq=1, status="completed", result=p("as attempted r")),
+        2: LocalActivityResolution(
+            seq=2, status="failed", failure=Failure(encoded_attributes=p("as attempted f"))
+        ),
+    }
+    codec = codec_for(recording, HeaderCodecBehavior.NO_CODEC)
+    await codec.encode_completion(completion, local_outcomes=outcomes)
+    assert recording.calls == []
+    sent_local, sent_failed = (c.record_marker_command_attributes for c in completion.commands)
+    assert sent_local.details["result"].payloads[0].data == b"as attempted r"
+    assert sent_failed.failure.encoded_attributes.data == b"as attempted f"
+
+
+async def test_a_local_activity_goes_out_encoded_and_its_outcome_comes_back_decoded() -> None:
+    recording = Recording()
+    codec = codec_for(recording, HeaderCodecBehavior.CODEC)
+    request = LocalActivityRequest(
+        seq=1,
+        activity_id="1",
+        activity_type="shout",
+        arguments=(p("a"), p("b")),
+        headers=(("trace", p("h")),),
+    )
+    sent = await codec.encode_local_activity(request)
+    assert [x.data for x in sent.arguments] == [b"enc:a", b"enc:b"]
+    assert dict(sent.headers)["trace"].data == b"enc:h"
+    assert request.arguments[0].data == b"a"
+    resolution = LocalActivityResolution(seq=1, status="completed", result=p("r"))
+    assert (await codec.decode_local_activity(resolution)).result == p("dec:r")
+    failed = LocalActivityResolution(
+        seq=1, status="failed", failure=Failure(message="x", encoded_attributes=p("f"))
+    )
+    decoded = await codec.decode_local_activity(failed)
+    assert decoded.failure is not None
+    assert decoded.failure.encoded_attributes.data == b"dec:f"
+    assert recording.calls == [["h"], ["a", "b"], ["r"], ["f"]]
+
+
+def protocol_message(message_id: str, body: Any) -> Message:
+    message = Message(id=message_id, protocol_instance_id="update-1")
+    message.body.Pack(body)
+    return message
+
+
+async def test_an_answer_to_an_update_carries_the_request_as_received() -> None:
+    """As Core answers: the acceptance (or rejection) holds the request the server sent, still
+    encoded; only the rejection's failure goes through the codec."""
+    recording = Recording()
+    received_request = update_pb2.Request(input=update_pb2.Input(args=Payloads(payloads=[p("x")])))
+    received = protocol_message("req", received_request)
+    decoded_request = update_pb2.Request(
+        input=update_pb2.Input(args=Payloads(payloads=[p("decoded x")]))
+    )
+    accept = protocol_message(
+        "req/accept",
+        update_pb2.Acceptance(accepted_request_message_id="req", accepted_request=decoded_request),
+    )
+    reject = protocol_message(
+        "req/reject",
+        update_pb2.Rejection(
+            rejected_request_message_id="req",
+            rejected_request=decoded_request,
+            failure=Failure(message="no", encoded_attributes=p("why")),
+        ),
+    )
+    completion = WorkflowTaskCompletion(messages=[accept, reject])
+    codec = codec_for(recording, HeaderCodecBehavior.NO_CODEC)
+    await codec.encode_completion(completion, received=[received])
+    assert recording.calls == [["why"]]
+    sent_accept, sent_reject = completion.messages
+    acceptance = update_pb2.Acceptance()
+    sent_accept.body.Unpack(acceptance)
+    assert acceptance.accepted_request == received_request
+    rejection = update_pb2.Rejection()
+    sent_reject.body.Unpack(rejection)
+    assert rejection.rejected_request == received_request
+    assert rejection.failure.encoded_attributes.data == b"enc:why"
+
+
+async def test_a_cached_run_leaves_its_local_activity_markers_undecoded() -> None:
+    recording = Recording()
+    attributes = history_pb2.MarkerRecordedEventAttributes(marker_name="core_local_activity")
+    attributes.details["result"].payloads.append(p("r"))
+    event = history_pb2.HistoryEvent(event_id=7, marker_recorded_event_attributes=attributes)
+    codec = codec_for(recording, HeaderCodecBehavior.NO_CODEC)
+    [kept] = await codec.decode_events([event], markers=False)
+    assert recording.calls == []
+    assert kept.marker_recorded_event_attributes.details["result"].payloads[0].data == b"r"
+    # Rebuilt from history, the run reads the outcome from the marker: decoded.
+    [decoded] = await codec.decode_events([event])
+    assert recording.calls == [["r"]]
+    assert decoded.marker_recorded_event_attributes.details["result"].payloads[0].data == b"dec:r"

@@ -224,3 +224,119 @@ def test_a_changed_update_handler_is_caught_with_its_line(tmp_path: Path) -> Non
         replayer.replay_workflow_sync(history)
     line = next(n for n, text in enumerate(source.splitlines(), 1) if "deliberate change" in text)
     assert f"changed_counter.py:{line}" in str(caught.value)
+
+
+# Both validators of the golden workflows, made to refuse everything and to say they were called.
+REFUSING_VALIDATORS = {
+    """        if amount < 0:
+            raise ValueError(f"amount must not be negative, got {amount}")
+""": """        VALIDATED.append(f"add {amount}")
+        raise ValueError("this validator refuses every update")
+""",
+    """        if not value:
+            raise ValueError("empty value")
+""": """        VALIDATED.append(f"late {value}")
+        raise ValueError("this validator refuses every update")
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def refusing_workflows(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    """The golden update workflows with validators that refuse every update they see."""
+    source = (FOLDER / "workflows.py").read_text()
+    for original, refusing in REFUSING_VALIDATORS.items():
+        assert source.count(original) == 1, "the golden validators changed: update this test"
+        source = source.replace(original, refusing)
+    source += "\n\nVALIDATED: list[str] = []\n"
+    path = tmp_path_factory.mktemp("refusing") / "refusing_validators.py"
+    path.write_text(source)
+    return load_module(path, "refusing_validators")
+
+
+# Every accepted update of these histories went through a validator when it was recorded.
+VALIDATED_WHEN_RECORDED = ["update_accepted", "update_deduplicated", "update_dynamic"]
+
+
+async def test_validators_never_run_on_replay(refusing_workflows: ModuleType) -> None:
+    refusing_workflows.VALIDATED.clear()
+    replayer = Replayer(workflows=workflow_classes(refusing_workflows))
+    histories = dict(HISTORIES)
+    results = await replayer.replay_workflows([histories[n] for n in VALIDATED_WHEN_RECORDED])
+    assert dict(results.replay_failures) == {}
+    assert len(results.results) == len(VALIDATED_WHEN_RECORDED)
+    assert refusing_workflows.VALIDATED == []
+
+
+@pytest.mark.parametrize("name", VALIDATED_WHEN_RECORDED)
+def test_validators_never_run_on_replay_task_by_task(
+    refusing_workflows: ModuleType, name: str
+) -> None:
+    """Fed as a worker without a cache sees it (each task from the start, the accepted requests
+    only as events), the accepted updates run again and their validators do not."""
+    refusing_workflows.VALIDATED.clear()
+    replayer = Replayer(workflows=workflow_classes(refusing_workflows))
+    history = dict(HISTORIES)[name]
+    events = history.events
+    ends = [
+        index + 1
+        for index, event in enumerate(events)
+        if event.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED
+        and index + 1 < len(events)
+        and events[index + 1].event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    ]
+    for end in [*ends, len(events)]:
+        instance = replayer.new_instance(history.workflow_id)
+        completion = instance.activate(events[:end], history_complete=end == len(events))
+        assert completion.failure is None, f"{name} up to event {end}: {completion.failure!r}"
+    assert instance.finished
+    assert refusing_workflows.VALIDATED == []
+
+
+def test_a_refusing_validator_runs_when_an_update_is_first_delivered(
+    refusing_workflows: ModuleType,
+) -> None:
+    """The companion that shows the tests above can fail: delivered as new, the same update
+    meets the refusing validator, which rejects it."""
+    refusing_workflows.VALIDATED.clear()
+    replayer = Replayer(workflows=workflow_classes(refusing_workflows))
+    history = dict(HISTORIES)["update_accepted"]
+    events = history.events
+    accepted = next(
+        n
+        for n, e in enumerate(events)
+        if e.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    )
+    task_completed = max(
+        n for n in range(accepted) if events[n].event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    )
+    instance = replayer.new_instance(history.workflow_id)
+    completion = instance.activate(
+        events[:task_completed], messages=[_request_message(events[accepted])]
+    )
+    assert completion.failure is None
+    assert refusing_workflows.VALIDATED == ["add 1"]
+    [reply] = completion.messages
+    assert reply.id.endswith("/reject")
+
+
+def test_a_command_less_task_keeps_its_own_activation_before_an_update(
+    update_replayer: Replayer,
+) -> None:
+    """A child's result came in a task that answered with no command; the next task brought an
+    update. As under the official SDK (whose result history recorded), the child's step comes
+    before the update's when the run is rebuilt from history: a task that brought an event is
+    not a heartbeat to merge with the next one."""
+    history = dict(HISTORIES)["update_after_quiet_task"]
+    events = history.events
+    completed = events[-1].workflow_execution_completed_event_attributes
+    recorded = json.loads(completed.result.payloads[0].data)
+    assert recorded == ["child done", "updated"]
+    last_task_started = max(
+        n for n, e in enumerate(events) if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED
+    )
+    instance = update_replayer.new_instance(history.workflow_id)
+    completion = instance.activate(events[: last_task_started + 1])
+    assert completion.failure is None
+    answer = instance.query("seen")
+    assert json.loads(answer.data) == recorded

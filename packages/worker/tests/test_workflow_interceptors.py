@@ -2,7 +2,10 @@
 workflow, and the workflow's interceptor carries it on into an activity and a child workflow
 (whose own activity sees it too). Signals and queries go through the inbound chain. Mixed with an
 official worker in its own process (``interceptor_workflows.py``), the header crosses SDKs both
-ways: headers are payloads in one wire format.
+ways: headers are payloads in one wire format. A user's outbound interceptor sees ``info()``,
+``start_local_activity``, ``signal_child_workflow`` and ``signal_external_workflow`` as the
+official SDK's does (``outbound_workflows.py`` on a worker of each SDK), and the header it adds
+reaches the local activity and the signalled workflows.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from tempyral.worker import (
 )
 
 from . import interceptor_workflows as mixed
+from . import outbound_workflows as outbound
 
 pytestmark = pytest.mark.integration
 
@@ -402,3 +406,53 @@ async def test_workflow_code_calls_the_functions_interceptors_offer(client: Clie
             CallsExternFunctions.run, 21, id=f"extern-{uuid.uuid4()}", task_queue=task_queue
         )
     assert result == [["double", "label"], 42, "value 21"]
+
+
+async def outbound_calls_on(
+    client: Client, start_process: Any, target: str, sdk: str
+) -> dict[str, Any]:
+    """``outbound_workflows.py`` on a worker of ``sdk``: the parent's result and recorded calls,
+    and what the external workflow it signalled received."""
+    task_queue = f"intercept-outbound-{sdk}-{uuid.uuid4()}"
+    worker = start_process(sdk, target, task_queue, "--workflows", "outbound_workflows.py")
+    await worker.wait_ready()
+    try:
+        run = uuid.uuid4().hex[:8]
+        external = await client.start_workflow(
+            outbound.Pinged.run, id=f"intercept-external-{run}", task_queue=task_queue
+        )
+        parent = await client.start_workflow(
+            outbound.OutboundParent.run,
+            external.id,
+            id=f"intercept-outbound-{run}",
+            task_queue=task_queue,
+        )
+        result = await asyncio.wait_for(parent.result(), 60)
+        external_result = await asyncio.wait_for(external.result(), 60)
+    finally:
+        await asyncio.to_thread(worker.terminate)
+    # Ids differ between the two runs; the calls are compared without them.
+    calls = [call.replace(external.id, "<external>") for call in result["calls"]]
+    return {"result": result["result"], "calls": calls, "external": external_result}
+
+
+async def test_outbound_calls_and_their_headers_as_on_the_official_sdk(
+    client: Client, tempyral_target: str, workflow_worker_process: Any
+) -> None:
+    """A user's outbound interceptor sees ``info()``, the local activity, the child's and the
+    external workflow's signals; the header it adds reaches the local activity and both
+    signalled workflows; an official worker running the same code sees the same calls."""
+    outcomes = {
+        sdk: await outbound_calls_on(client, workflow_worker_process, tempyral_target, sdk)
+        for sdk in ("tempyral", "official")
+    }
+    tempyral = outcomes["tempyral"]
+    assert tempyral["result"] == ["local@acme", "child-ping@acme"]
+    assert tempyral["external"] == "external-ping@acme"
+    assert tempyral["calls"] == [
+        "info",
+        "start_local_activity ['local']",
+        "signal_child_workflow ping ['child-ping']",
+        "signal_external_workflow <external> ping ['external-ping']",
+    ]
+    assert tempyral == outcomes["official"]

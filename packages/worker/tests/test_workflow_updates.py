@@ -63,7 +63,15 @@ async def queue(client: Client) -> AsyncIterator[str]:
     async with Worker(
         client,
         task_queue=task_queue,
-        workflows=[WF.Counter, WF.Dynamic, WF.StartedWithUpdate, Broken, Calls],
+        workflows=[
+            WF.Counter,
+            WF.Dynamic,
+            WF.StartedWithUpdate,
+            WF.UpdateAfterQuietTask,
+            WF.QuietChild,
+            Broken,
+            Calls,
+        ],
         activities=[greet],
     ):
         yield task_queue

@@ -5,9 +5,11 @@ update handler that signals its own workflow (the server refuses a signal from a
 itself, so the update fails with ExternalWorkflowExecutionNotFound under both SDKs). Both SDKs
 must give the same outcome and write the same history event types. A run that completes while an
 update handler still runs warns with the official [TMPRL1102] message, unless the handler's
-policy is ABANDON. An update id is deduplicated within a run; sent again after the run continued
-as new, it reaches the new run's handler, under both SDKs; an update sent while the run's task
-continues as new is held by the server and reaches the new run.
+policy is ABANDON; signal handlers left running warn the same way, counted by handler as the
+official worker counts them. A worker without a cache replays each update before the new one,
+and runs only the new one's validator. An update id is deduplicated within a run; sent again
+after the run continued as new, it reaches the new run's handler, under both SDKs; an update
+sent while the run's task continues as new is held by the server and reaches the new run.
 """
 
 from __future__ import annotations
@@ -22,9 +24,17 @@ import pytest
 from tempyral.api.enums.v1.event_type_pb2 import EventType
 from tempyral.client import Client, WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
 from tempyral.worker import Worker
-from tempyral.workflow import UnfinishedUpdateHandlersWarning
+from tempyral.workflow import UnfinishedSignalHandlersWarning, UnfinishedUpdateHandlersWarning
 
-from .update_workflows import ContinuesWithUpdates, LeavesUpdateRunning, SelfSignaling
+from . import update_workflows
+from .update_workflows import (
+    ContinuesWithUpdates,
+    LeavesSignalsRunning,
+    LeavesUpdateRunning,
+    SelfSignaling,
+    UpdateAfterQuietTask,
+    ValidatedOnce,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +134,120 @@ async def test_an_abandoned_update_left_running_does_not_warn(client: Client) ->
         warnings.simplefilter("always")
         assert await leave_update_running(client, LeavesUpdateRunning.abandoned) == "done"
     assert [w for w in seen if issubclass(w.category, UnfinishedUpdateHandlersWarning)] == []
+
+
+# The signals LeavesSignalsRunning receives, and the handlers its warning must list.
+SIGNALS_LEFT_RUNNING = ["warned", "abandoned", "also_warned", "warned"]
+UNFINISHED_SIGNALS = '[{"name": "warned", "count": 2}, {"name": "also_warned", "count": 1}]'
+SIGNAL_WARNING = "[TMPRL1102] Workflow finished while signal handlers are still running."
+
+
+async def leave_signals_running(client: Client, task_queue: str, signals: list[str]) -> Any:
+    """Runs ``LeavesSignalsRunning`` until its handlers for ``signals`` all started; its result."""
+    handle = await client.start_workflow(
+        LeavesSignalsRunning.run,
+        len(signals),
+        id=f"unfinished-signals-{uuid.uuid4()}",
+        task_queue=task_queue,
+    )
+    for name in signals:
+        await handle.signal(name)
+    return await asyncio.wait_for(handle.result(), 30)
+
+
+async def test_a_run_ending_with_signal_handlers_running_warns_as_the_official_sdk(
+    client: Client, tempyral_target: str, workflow_worker_process: Any
+) -> None:
+    official_queue = f"unfinished-signals-official-{uuid.uuid4()}"
+    official = await started_worker(
+        workflow_worker_process, "official", tempyral_target, official_queue
+    )
+    try:
+        assert await leave_signals_running(client, official_queue, SIGNALS_LEFT_RUNNING) == "done"
+    finally:
+        await stop(official)
+    [official_warning] = [line for line in official.lines if "[TMPRL1102]" in line]
+    # Handlers by how often they were left running; ABANDON ones are left out.
+    assert f"{SIGNAL_WARNING} " in official_warning
+    assert official_warning.rstrip().endswith(UNFINISHED_SIGNALS)
+
+    task_queue = f"unfinished-signals-{uuid.uuid4()}"
+    with pytest.warns(UnfinishedSignalHandlersWarning) as warned:
+        async with Worker(client, task_queue=task_queue, workflows=[LeavesSignalsRunning]):
+            result = await leave_signals_running(client, task_queue, SIGNALS_LEFT_RUNNING)
+    assert result == "done"
+    [message] = [str(w.message) for w in warned]
+    assert message.startswith(f"{SIGNAL_WARNING} ")
+    assert "@workflow.signal(unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)" in message
+    assert message.endswith(UNFINISHED_SIGNALS)
+
+
+async def test_abandoned_signal_handlers_left_running_do_not_warn(client: Client) -> None:
+    task_queue = f"unfinished-signals-{uuid.uuid4()}"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        async with Worker(client, task_queue=task_queue, workflows=[LeavesSignalsRunning]):
+            result = await leave_signals_running(client, task_queue, ["abandoned", "abandoned"])
+    assert result == "done"
+    assert [w for w in seen if issubclass(w.category, UnfinishedSignalHandlersWarning)] == []
+
+
+async def test_a_worker_without_a_cache_never_runs_a_validator_on_replay(client: Client) -> None:
+    update_workflows.VALIDATIONS.clear()
+    task_queue = f"validated-once-{uuid.uuid4()}"
+    async with Worker(
+        client, task_queue=task_queue, workflows=[ValidatedOnce], max_cached_workflows=0
+    ):
+        handle = await client.start_workflow(
+            ValidatedOnce.run, id=f"validated-once-{uuid.uuid4()}", task_queue=task_queue
+        )
+        for value in ("a", "b", "c"):
+            await asyncio.wait_for(handle.execute_update(ValidatedOnce.append, value), 30)
+        assert await asyncio.wait_for(handle.result(), 30) == ["a", "b", "c"]
+    seen = update_workflows.VALIDATIONS
+    # Each later task replayed the updates before it (no cache): "a" ran again as history...
+    assert ("handler", "a", True) in seen
+    # ...but each validator ran once, when its update was first delivered.
+    assert [(value, replaying) for what, value, replaying in seen if what == "validator"] == [
+        ("a", False),
+        ("b", False),
+        ("c", False),
+    ]
+
+
+async def update_after_quiet_task_on(
+    client: Client, start_process: Any, target: str, sdk: str
+) -> list[str]:
+    task_queue = f"quiet-task-{sdk}-{uuid.uuid4()}"
+    worker = await started_worker(start_process, sdk, target, task_queue)
+    try:
+        handle = await client.start_workflow(
+            UpdateAfterQuietTask.run, id=f"quiet-task-{uuid.uuid4()}", task_queue=task_queue
+        )
+        for _ in range(600):
+            if await handle.query(UpdateAfterQuietTask.seen) == ["child done"]:
+                break
+            await asyncio.sleep(0.05)
+        assert await handle.execute_update(UpdateAfterQuietTask.note, "updated") == 2
+        await handle.signal(UpdateAfterQuietTask.finish)
+        result: list[str] = await asyncio.wait_for(handle.result(), 30)
+    finally:
+        await stop(worker)
+    return result
+
+
+async def test_the_task_after_an_accepted_update_continues_the_live_state(
+    client: Client, tempyral_target: str, workflow_worker_process: Any
+) -> None:
+    """A child's result in a task that answers with no command, then an update: the child's
+    step comes first on both SDKs (the run stays cached after an accepted update, as on the
+    official worker, and a replay keeps the command-less task's own activation)."""
+    outcomes = {
+        sdk: await update_after_quiet_task_on(client, workflow_worker_process, tempyral_target, sdk)
+        for sdk in SDKS
+    }
+    assert outcomes["official"] == ["child done", "updated"]
+    assert outcomes["tempyral"] == outcomes["official"]
 
 
 async def new_run(client: Client, handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, Any]:

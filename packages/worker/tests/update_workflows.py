@@ -61,6 +61,34 @@ class LeavesUpdateRunning:
 
 
 @workflow.defn
+class LeavesSignalsRunning:
+    """Completes once ``expected`` signal handlers have started, leaving them all running."""
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    @workflow.run
+    async def run(self, expected: int) -> str:
+        await workflow.wait_condition(lambda: self.started == expected)
+        return "done"
+
+    @workflow.signal
+    async def warned(self) -> None:
+        self.started += 1
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal
+    async def also_warned(self) -> None:
+        self.started += 1
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
+    async def abandoned(self) -> None:
+        self.started += 1
+        await workflow.wait_condition(lambda: False)
+
+
+@workflow.defn
 class ContinuesWithUpdates:
     """Generation 0 continues as new once told to; each update records its id and its run."""
 
@@ -95,5 +123,80 @@ class ContinuesWithUpdates:
         return f"{value} on the {run} run"
 
 
-WORKFLOWS = [SelfSignaling, LeavesUpdateRunning, ContinuesWithUpdates]
+@workflow.defn
+class QuietChild:
+    @workflow.run
+    async def run(self) -> str:
+        return "child done"
+
+
+@workflow.defn
+class UpdateAfterQuietTask:
+    """A child's result in a task that issues no command, then an update in a task of its own:
+    the update's step must come after the child's, however the worker continues the run."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        child_id = f"{workflow.info().workflow_id}-child"
+        self.steps.append(await workflow.execute_child_workflow(QuietChild.run, id=child_id))
+        await workflow.wait_condition(lambda: self.done)
+        return self.steps
+
+    @workflow.update
+    def note(self, text: str) -> int:
+        self.steps.append(text)
+        return len(self.steps)
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+    @workflow.query
+    def seen(self) -> list[str]:
+        return self.steps
+
+
+# What ValidatedOnce's handlers saw in this process: (what, value, replaying).
+VALIDATIONS: list[tuple[str, str, bool]] = []
+
+
+@workflow.defn
+class ValidatedOnce:
+    """Three updates, each checked by a validator that notes every call; on a worker without a
+    cache each task replays the updates before it, so a validator run on replay would show."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        await workflow.wait_condition(lambda: len(self.values) == 3)
+        return self.values
+
+    @workflow.update
+    def append(self, value: str) -> int:
+        VALIDATIONS.append(("handler", value, workflow.unsafe.is_replaying()))
+        self.values.append(value)
+        return len(self.values)
+
+    @append.validator
+    def check_append(self, value: str) -> None:
+        VALIDATIONS.append(("validator", value, workflow.unsafe.is_replaying()))
+        if value in self.values:
+            raise ValueError(f"{value} was appended already")
+
+
+WORKFLOWS = [
+    SelfSignaling,
+    LeavesUpdateRunning,
+    LeavesSignalsRunning,
+    ContinuesWithUpdates,
+    ValidatedOnce,
+    UpdateAfterQuietTask,
+    QuietChild,
+]
 ACTIVITIES: list[Any] = []

@@ -25,7 +25,9 @@ A codec that raises fails the workflow task (never the worker) with a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from google.protobuf.message import Message as ProtoMessage
@@ -42,6 +44,7 @@ from tempyral.converter import DataConverter, PayloadCodec
 
 if TYPE_CHECKING:
     from tempyral.replay._instance import WorkflowTaskCompletion
+    from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 
 __all__ = ["PayloadCodecError", "TaskCodec"]
 
@@ -67,6 +70,7 @@ _DECODED_EVENTS = frozenset(
 _LABEL_REPEATED = 3  # FieldDescriptor.LABEL_REPEATED, for protobuf < 6
 _LOCAL_ACTIVITY_MARKER = "core_local_activity"
 _MARKER_DATA_KEY = "data"  # Core's own record of the local activity, never codec-encoded
+_MARKER_RESULT_KEY = "result"
 # Bodies of protocol messages (update requests in; acceptances, rejections, responses out).
 _MESSAGE_BODIES: tuple[type[ProtoMessage], ...] = (
     update_pb2.Request,
@@ -121,9 +125,14 @@ class TaskCodec:
 
     # -- in ------------------------------------------------------------------------------------
     async def decode_events(
-        self, events: Sequence[history_pb2.HistoryEvent]
+        self, events: Sequence[history_pb2.HistoryEvent], *, markers: bool = True
     ) -> list[history_pb2.HistoryEvent]:
-        """The events with the payloads workflow code reads decoded (changed events are copies)."""
+        """The events with the payloads workflow code reads decoded (changed events are copies).
+
+        ``markers=False`` leaves local activity markers as they are: a run that continues in
+        the worker's cache resolved them when its attempts ended, and reads nothing from them
+        (as Core, which makes no job of a marker it already resolved).
+        """
         if self.codec is None:
             return list(events)
         decoded: list[history_pb2.HistoryEvent] = []
@@ -135,7 +144,7 @@ class TaskCodec:
                 where = f"event {event.event_id} ({attributes})"
                 await self._visit(getattr(copy, attributes), self.codec.decode, "decoding", where)
                 decoded.append(copy)
-            elif attributes == "marker_recorded_event_attributes":
+            elif attributes == "marker_recorded_event_attributes" and markers:
                 decoded.append(await self._decode_marker(event))
             else:
                 decoded.append(event)
@@ -174,11 +183,19 @@ class TaskCodec:
         return list(wrapper.payloads)
 
     # -- out -----------------------------------------------------------------------------------
-    async def encode_completion(self, completion: WorkflowTaskCompletion) -> None:
+    async def encode_completion(
+        self,
+        completion: WorkflowTaskCompletion,
+        received: Sequence[Message] = (),
+        local_outcomes: Mapping[int, LocalActivityResolution] | None = None,
+    ) -> None:
         """Encode the payloads of a task's commands and protocol messages.
 
         The completion gets encoded copies: the engine's state machines keep the commands they
-        issued, decoded, and may send them again.
+        issued, decoded, and may send them again. As Core answers, nothing is encoded twice: an
+        acceptance carries the update request as it was ``received`` (still encoded), and a
+        local activity marker the outcome its attempt produced (``local_outcomes``, by sequence
+        number, as the worker got them before decoding).
         """
         if self.codec is None:
             return
@@ -187,13 +204,92 @@ class TaskCodec:
             copy = command_pb2.Command()
             copy.CopyFrom(command)
             where = f"command {CommandType.Name(command.command_type)}"
-            await self._visit(copy, self.codec.encode, "encoding", where)
+            if command.command_type == CommandType.COMMAND_TYPE_RECORD_MARKER:
+                await self._encode_marker(
+                    copy.record_marker_command_attributes, where, local_outcomes or {}
+                )
+            else:
+                await self._visit(copy, self.codec.encode, "encoding", where)
             commands.append(copy)
         completion.commands = commands
+        # Answers to received requests go without the request, encoded, then get it back.
+        requests = _requests_by_message_id(received)
+        empty = {message_id: update_pb2.Request() for message_id in requests}
         completion.messages = [
-            await self._message(message, self.codec.encode, "encoding")
-            for message in completion.messages
+            _set_request(
+                await self._message(_set_request(m, empty), self.codec.encode, "encoding"),
+                requests,
+            )
+            for m in completion.messages
         ]
+
+    async def _encode_marker(
+        self,
+        marker: command_pb2.RecordMarkerCommandAttributes,
+        where: str,
+        outcomes: Mapping[int, LocalActivityResolution],
+    ) -> None:
+        """Core writes the markers (patch, local activity) from what the SDK gave it: a patch
+        marker carries no codec payload, a local activity marker's ``data`` is Core's own and
+        its outcome the attempt's, already encoded."""
+        assert self.codec is not None
+        if marker.marker_name != _LOCAL_ACTIVITY_MARKER:
+            return
+        seq = _marker_seq(marker)
+        produced = outcomes.get(seq) if seq is not None else None
+        for key, payloads in marker.details.items():
+            if key == _MARKER_DATA_KEY:
+                continue
+            if key == _MARKER_RESULT_KEY and produced is not None and produced.result is not None:
+                del payloads.payloads[:]
+                payloads.payloads.append(produced.result)
+                continue
+            await self._visit(payloads, self.codec.encode, "encoding", where)
+        if marker.HasField("failure"):
+            if produced is not None and produced.failure is not None:
+                marker.failure.CopyFrom(produced.failure)
+            else:
+                await self._visit(marker.failure, self.codec.encode, "encoding", where)
+
+    async def encode_local_activity(self, request: LocalActivityRequest) -> LocalActivityRequest:
+        """The request with its arguments (and headers, when headers are encoded) encoded.
+
+        The official SDK encodes a ``ScheduleLocalActivity`` command's payloads before Core runs
+        the activity, whose attempt decodes them like any activity's input; the worker runs a
+        local activity the same way, so its payloads take the same path.
+        """
+        if self.codec is None:
+            return request
+        what = f"local activity {request.activity_type} ({request.activity_id})"
+        scheduled = command_pb2.ScheduleActivityTaskCommandAttributes(
+            input=Payloads(payloads=request.arguments), header=Header(fields=dict(request.headers))
+        )
+        await self._visit(scheduled, self.codec.encode, "encoding", what)
+        return dataclasses.replace(
+            request,
+            arguments=tuple(scheduled.input.payloads),
+            headers=tuple(scheduled.header.fields.items()),
+        )
+
+    async def decode_local_activity(
+        self, resolution: LocalActivityResolution
+    ) -> LocalActivityResolution:
+        """The outcome of a local activity attempt (encoded as any activity's) decoded for the
+        workflow; the marker's payloads are encoded again with the task's completion."""
+        if self.codec is None:
+            return resolution
+        what = f"local activity {resolution.seq}'s outcome"
+        result = resolution.result
+        if result is not None:
+            wrapper = Payloads(payloads=[result])
+            await self._visit(wrapper, self.codec.decode, "decoding", what)
+            result = wrapper.payloads[0]
+        failure = None
+        if resolution.failure is not None:
+            failure = Failure()
+            failure.CopyFrom(resolution.failure)
+            await self._visit(failure, self.codec.decode, "decoding", what)
+        return dataclasses.replace(resolution, result=result, failure=failure)
 
     async def encode_payload(self, payload: Payload, *, what: str = "a query answer") -> Payload:
         """An encoded copy of ``payload`` (the answer of a query)."""
@@ -240,6 +336,53 @@ class TaskCodec:
                 ) from err
 
         await self._visitor.visit(message, guarded)
+
+
+def _requests_by_message_id(messages: Sequence[Message]) -> dict[str, update_pb2.Request]:
+    requests = {}
+    for message in messages:
+        if message.body.Is(cast(Any, update_pb2.Request.DESCRIPTOR)):
+            request = update_pb2.Request()
+            message.body.Unpack(request)
+            requests[message.id] = request
+    return requests
+
+
+# The answers that carry the update request back, and the fields that name and hold it.
+_REQUEST_FIELDS: tuple[tuple[type[ProtoMessage], str, str], ...] = (
+    (update_pb2.Acceptance, "accepted_request_message_id", "accepted_request"),
+    (update_pb2.Rejection, "rejected_request_message_id", "rejected_request"),
+)
+
+
+def _set_request(message: Message, requests: dict[str, update_pb2.Request]) -> Message:
+    """``message`` (a copy, when changed) with the update request it answers set to the one in
+    ``requests`` (cleared when ``requests`` maps its id to an empty request)."""
+    for body_type, id_field, request_field in _REQUEST_FIELDS:
+        if not message.body.Is(cast(Any, body_type.DESCRIPTOR)):
+            continue
+        body = body_type()
+        message.body.Unpack(body)
+        request = requests.get(getattr(body, id_field))
+        if request is None:
+            return message
+        getattr(body, request_field).CopyFrom(request)
+        copy = Message()
+        copy.CopyFrom(message)
+        copy.body.Pack(body)
+        return copy
+    return message
+
+
+def _marker_seq(marker: command_pb2.RecordMarkerCommandAttributes) -> int | None:
+    """The local activity's sequence number, from the marker's ``data`` detail."""
+    if _MARKER_DATA_KEY not in marker.details or not marker.details[_MARKER_DATA_KEY].payloads:
+        return None
+    try:
+        seq = json.loads(marker.details[_MARKER_DATA_KEY].payloads[0].data).get("seq")
+        return int(seq) if seq is not None else None
+    except (ValueError, TypeError, AttributeError):
+        return None  # not data this engine wrote: the outcome is encoded as it stands
 
 
 class _StoringCodec(PayloadCodec):

@@ -70,6 +70,21 @@ _NOT_A_TASK_END = frozenset(
 )
 
 
+# Events of workflow tasks themselves; any other event makes a task more than a heartbeat.
+_TASK_EVENTS = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+    }
+)
+# The first task's started event (index 2): its heartbeats go on though the run's start came
+# before them.
+_FIRST_TASK_STARTED = 2
+
+
 def is_command_event(event: HistoryEvent) -> bool:
     """Whether the event records a command a workflow task completed with."""
     return event.event_type in _COMMAND_EVENTS
@@ -80,13 +95,13 @@ def next_task_end(events: list[HistoryEvent], start: int) -> int | None:
 
     None when the events run out before the task ends (the caller has the whole remainder).
     """
-    saw_command = False
+    saw_other_event = False
     count = len(events)
     for index in range(start, count):
         event = events[index]
         kind = event.event_type
-        if kind in _COMMAND_EVENTS:
-            saw_command = True
+        if kind not in _TASK_EVENTS:
+            saw_other_event = True
         if kind in FINAL_EVENTS:
             return index
         if kind != EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
@@ -98,10 +113,14 @@ def next_task_end(events: list[HistoryEvent], start: int) -> int | None:
             if (
                 following == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
                 and index + 2 < count
-                and not saw_command
+                and (not saw_other_event or index <= _FIRST_TASK_STARTED)
                 and events[index + 2].event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
             ):
-                continue  # a workflow-task heartbeat: the task goes on
+                # A workflow-task heartbeat (a task that brought nothing new and answered with
+                # no command): the task goes on. A task that brought an event (a resolution,
+                # a signal) ends even without commands, as in Core: its jobs get their own
+                # activation, before whatever the next task brings (an update, say).
+                continue
             return index
         return index
     return None

@@ -60,7 +60,7 @@ def load_workflows() -> Any:
 
 
 def all_workflows(wf: Any) -> list[Any]:
-    return [wf.Counter, wf.Dynamic, wf.StartedWithUpdate]
+    return [wf.Counter, wf.Dynamic, wf.StartedWithUpdate, wf.UpdateAfterQuietTask, wf.QuietChild]
 
 
 async def record() -> None:

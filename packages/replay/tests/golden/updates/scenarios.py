@@ -3,6 +3,7 @@ and ``tempyral.common`` to the official modules): each returns with its run fini
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from typing import Any
@@ -93,4 +94,13 @@ async def drive(client: Client, wf: Any, task_queue: str) -> dict[str, WorkflowH
     await with_start.execute_update(wf.StartedWithUpdate.push, "b")
     await with_start.result()
     handles["update_with_start"] = with_start
+
+    quiet = await start("update_after_quiet_task", wf.UpdateAfterQuietTask.run)
+    for _ in range(600):
+        if await quiet.query(wf.UpdateAfterQuietTask.seen) == ["child done"]:
+            break
+        await asyncio.sleep(0.05)
+    assert await quiet.execute_update(wf.UpdateAfterQuietTask.note, "updated") == 2
+    await quiet.signal(wf.UpdateAfterQuietTask.finish)
+    assert await quiet.result() == ["child done", "updated"]
     return handles

@@ -123,3 +123,40 @@ class StartedWithUpdate:
         await asyncio.sleep(0)
         self.items.append(item)
         return len(self.items)
+
+
+@workflow.defn
+class QuietChild:
+    @workflow.run
+    async def run(self) -> str:
+        return "child done"
+
+
+@workflow.defn
+class UpdateAfterQuietTask:
+    """A child's result arrives in a task that answers with no command; an update follows in a
+    task of its own. Core gives each task its own activation: the child's step comes first."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        child_id = f"{workflow.info().workflow_id}-child"
+        self.steps.append(await workflow.execute_child_workflow(QuietChild.run, id=child_id))
+        await workflow.wait_condition(lambda: self.done)
+        return self.steps
+
+    @workflow.update
+    def note(self, text: str) -> int:
+        self.steps.append(text)
+        return len(self.steps)
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+    @workflow.query
+    def seen(self) -> list[str]:
+        return self.steps

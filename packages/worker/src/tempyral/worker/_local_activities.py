@@ -114,17 +114,19 @@ class LocalActivityRunner:
         *,
         outstanding: Callable[[], int],
         resolve: Callable[[list[LocalActivityResolution]], Awaitable[WorkflowTaskCompletion]],
+        encode: Callable[[LocalActivityRequest], Awaitable[LocalActivityRequest]] | None = None,
         deadline: float,
     ) -> WorkflowTaskCompletion:
         """Run what the task asks and feed the outcomes back until none is outstanding, the task
         fails, or ``deadline`` (``time.monotonic()``) passes: the caller then heartbeats the task
-        with what it has, and the activities run on."""
+        with what it has, and the activities run on. ``encode`` prepares a request's payloads for
+        the attempt (the payload codec); ``resolve`` gets the outcomes as the attempts made them."""
         while completion.failure is None:
             work = completion.local_activities
             for request in work.start:
                 self.assert_registered(request.activity_type)
             for request in work.start:
-                self.start(workflow, request)
+                self.start(workflow, await encode(request) if encode else request)
             for seq in work.cancel:
                 self.cancel(workflow.run_id, seq)
             if outstanding() == 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, cast
 
 from tempyral.api.common.v1.message_pb2 import Payload, Payloads, WorkflowExecution
 from tempyral.api.enums.v1.failed_cause_pb2 import (
@@ -21,8 +22,10 @@ from tempyral.api.enums.v1.query_pb2 import QUERY_RESULT_TYPE_ANSWERED, QUERY_RE
 from tempyral.api.enums.v1.task_queue_pb2 import TASK_QUEUE_KIND_STICKY
 from tempyral.api.failure.v1.message_pb2 import ApplicationFailureInfo, Failure
 from tempyral.api.history.v1.message_pb2 import HistoryEvent
+from tempyral.api.protocol.v1.message_pb2 import Message
 from tempyral.api.query.v1.message_pb2 import WorkflowQueryResult
 from tempyral.api.taskqueue.v1.message_pb2 import StickyExecutionAttributes, TaskQueue
+from tempyral.api.update.v1.message_pb2 import Acceptance
 from tempyral.api.workflowservice.v1.request_response_pb2 import GetWorkflowExecutionHistoryRequest
 from tempyral.converter import DataConverter
 from tempyral.replay import NondeterminismError
@@ -31,6 +34,7 @@ from tempyral.worker._payload_errors import PayloadsTooLargeError
 from tempyral.worker._workflow_activation import DeadlockError
 
 __all__ = [
+    "accepts_an_update",
     "failure_cause",
     "fetch_history",
     "query_answer",
@@ -75,6 +79,12 @@ async def fetch_history(
     if up_to_event_id:
         events = [event for event in events if event.event_id <= up_to_event_id]
     return events
+
+
+def accepts_an_update(messages: Sequence[Message]) -> bool:
+    """Whether a task's answer accepts an update: the server then keeps the task in history,
+    even when it was speculative (one that only rejects updates leaves no trace there)."""
+    return any(m.body.Is(cast(Any, Acceptance.DESCRIPTOR)) for m in messages)
 
 
 def sticky_attributes(

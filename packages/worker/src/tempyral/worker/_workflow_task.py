@@ -65,6 +65,7 @@ from tempyral.worker._versioning import VersioningStrategy
 from tempyral.worker._workflow_activation import ActivationRunner, DeadlockError
 from tempyral.worker._workflow_cache import CachedRun, WorkflowCache
 from tempyral.worker._workflow_protocol import (
+    accepts_an_update,
     failure_cause,
     fetch_history,
     query_answer,
@@ -149,15 +150,20 @@ class WorkflowTaskHandler:
             run.started_at = run_start_time(events)
         codec = self._replayer.task_codec.for_workflow(*self._workflow_of(task))
         try:
-            decoded = await codec.decode_events(events)
+            decoded = await codec.decode_events(events, markers=fresh)
             messages = await codec.decode_messages(task.messages)
             completion = await self._runner.run(
                 partial(instance.activate, decoded, messages=messages)
             )
-            completion = await self._run_local_activities(task, instance, completion, received)
+            local_outcomes: dict[int, LocalActivityResolution] = {}
+            completion = await self._run_local_activities(
+                task, instance, completion, received, codec, local_outcomes
+            )
             error = completion.failure
             if error is None:
-                await codec.encode_completion(completion)
+                await codec.encode_completion(
+                    completion, received=task.messages, local_outcomes=local_outcomes
+                )
         except LocalActivitiesInterrupted as err:
             # Shutting down: leave the task to time out; another worker runs the activities.
             await self.evict(run)
@@ -177,8 +183,10 @@ class WorkflowTaskHandler:
             return None
         run.last_event_id = events[-1].event_id if events else run.last_event_id
         request, heartbeat = await self._completed_request(task, instance, completion)
-        if task.messages:
-            # The task may vanish from history (a rejected update): never continue from it.
+        if task.messages and not accepts_an_update(completion.messages):
+            # The task may vanish from history (it only rejected updates): never continue from
+            # it. Accepting one keeps it, and the run continues from its cached state (a replay
+            # could apply the update before a resolution of an earlier task without commands).
             run.speculative = True
         too_large = self._payload_errors.violation(request)
         if too_large is not None:  # the server would reject it: fail the task instead
@@ -289,12 +297,18 @@ class WorkflowTaskHandler:
         instance: WorkflowInstance,
         completion: WorkflowTaskCompletion,
         received: float,
+        codec: Any,
+        outcomes: dict[int, LocalActivityResolution],
     ) -> WorkflowTaskCompletion:
         """Run the local activities the task asks for until they are done or it is time to
-        heartbeat the task (80% of its timeout, as the core SDK does)."""
+        heartbeat the task (80% of its timeout, as the core SDK does). ``codec`` (the task's
+        ``TaskCodec``) encodes what they are given and decodes what they give back, as it does
+        for any activity's payloads; ``outcomes`` keeps them as they came, for the markers."""
 
         async def resolve(resolutions: list[LocalActivityResolution]) -> WorkflowTaskCompletion:
-            return await self._runner.run(partial(instance.resolve_local_activities, resolutions))
+            outcomes.update((r.seq, r) for r in resolutions)
+            decoded = [await codec.decode_local_activity(r) for r in resolutions]
+            return await self._runner.run(partial(instance.resolve_local_activities, decoded))
 
         workflow = WorkflowRef(
             namespace=self._client().namespace,
@@ -307,6 +321,7 @@ class WorkflowTaskHandler:
             completion,
             outstanding=lambda: instance.local_activities_outstanding,
             resolve=resolve,
+            encode=codec.encode_local_activity,
             deadline=received + 0.8 * instance.workflow_task_timeout_seconds,
         )
 
