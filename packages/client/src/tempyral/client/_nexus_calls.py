@@ -253,8 +253,12 @@ class _NexusImplCalls:
             endpoint=input.endpoint,
             service=input.service,
             operation=input.operation,
-            id_reuse_policy=int(input.id_reuse_policy),  # type: ignore[arg-type]
-            id_conflict_policy=int(input.id_conflict_policy),  # type: ignore[arg-type]
+            id_reuse_policy=cast(
+                "nexus_enums.NexusOperationIdReusePolicy", int(input.id_reuse_policy)
+            ),
+            id_conflict_policy=cast(
+                "nexus_enums.NexusOperationIdConflictPolicy", int(input.id_conflict_policy)
+            ),
         )
         for name in (
             "schedule_to_close_timeout",

@@ -11,9 +11,10 @@ command's bytes are the official SDK's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from tempyral.api.common.v1 import message_pb2 as common_pb2
+from tempyral.api.enums.v1 import workflow_pb2 as workflow_enums
 from tempyral.api.workflowservice.v1 import request_response_pb2 as service_pb2
 from tempyral.converter import (
     BinaryProtoPayloadConverter,
@@ -85,9 +86,13 @@ def _write_start_options(
     ):
         if value is not None:
             duration.FromTimedelta(value)
-    message.workflow_id_reuse_policy = int(request.id_reuse_policy)  # type: ignore[assignment]
+    message.workflow_id_reuse_policy = cast(
+        "workflow_enums.WorkflowIdReusePolicy", int(request.id_reuse_policy)
+    )
     if request.id_conflict_policy is not None:
-        message.workflow_id_conflict_policy = int(request.id_conflict_policy)  # type: ignore[assignment]
+        message.workflow_id_conflict_policy = cast(
+            "workflow_enums.WorkflowIdConflictPolicy", int(request.id_conflict_policy)
+        )
     if request.retry_policy is not None:
         request.retry_policy.apply_to_proto(message.retry_policy)
     if request.cron_schedule is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import urllib.parse
+from typing import cast
 
 import nexusrpc
 
@@ -48,10 +49,11 @@ def _event_type_param(event_type: int) -> str:
     return "".join(part.capitalize() for part in name.removeprefix("EVENT_TYPE_").split("_"))
 
 
-def _event_type_from_param(value: str) -> int:
+def _event_type_from_param(value: str) -> EventType:
     if not value.startswith("EVENT_TYPE_"):
         value = "EVENT_TYPE_" + re.sub(r"([A-Z])", r"_\1", value).lstrip("_").upper()
-    return EventType.Value(value)
+    # Value() is typed as a plain int; the name is one of EventType's (or it raised).
+    return cast(EventType, EventType.Value(value))
 
 
 def temporal_link_to_nexus_link(link: Link) -> nexusrpc.Link | None:
@@ -117,10 +119,10 @@ def nexus_link_to_temporal_link(link: nexusrpc.Link) -> Link | None:
         )
         reference = one("referenceType")
         if reference == _EVENT_REFERENCE:
-            event.event_ref.event_type = event_type  # type: ignore[assignment]
+            event.event_ref.event_type = event_type
             event.event_ref.event_id = int(one("eventID") or 0)
         elif reference == _REQUEST_ID_REFERENCE:
-            event.request_id_ref.event_type = event_type  # type: ignore[assignment]
+            event.request_id_ref.event_type = event_type
             event.request_id_ref.request_id = one("requestID")
         else:
             raise ValueError(f"unknown referenceType {reference!r}")

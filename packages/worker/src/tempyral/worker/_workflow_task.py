@@ -34,11 +34,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tempyral.api.command.v1.message_pb2 import Command
 from tempyral.api.enums.v1.command_type_pb2 import COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK
 from tempyral.api.enums.v1.query_pb2 import QUERY_RESULT_TYPE_ANSWERED, QUERY_RESULT_TYPE_FAILED
+from tempyral.api.enums.v1.workflow_pb2 import VersioningBehavior
 from tempyral.api.query.v1.message_pb2 import WorkflowQuery, WorkflowQueryResult
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
     PollWorkflowTaskQueueResponse,
@@ -229,7 +230,7 @@ class WorkflowTaskHandler:
             request.query_results[query_id].CopyFrom(answer)
         request.messages.extend(completion.messages)
         if completion.versioning_behavior:  # the workflow's own outranks the worker's default
-            request.versioning_behavior = completion.versioning_behavior  # type: ignore[assignment]
+            request.versioning_behavior = cast(VersioningBehavior, completion.versioning_behavior)
         heartbeat = not completion.finished and instance.local_activities_outstanding > 0
         if heartbeat:
             # Local activities still run: keep the task alive with a new one handed back here.
@@ -370,7 +371,9 @@ class WorkflowTaskHandler:
         options = self._versioning.deployment_options()
         if options is not None:
             request.deployment_options.CopyFrom(options)
-        request.versioning_behavior = self._versioning.default_versioning_behavior()  # type: ignore[assignment]
+        request.versioning_behavior = cast(
+            VersioningBehavior, self._versioning.default_versioning_behavior()
+        )
         return request
 
     async def _answer_queries(
