@@ -57,3 +57,26 @@ def test_calls_after_shutdown_are_refused_with_a_reason() -> None:
     threads.shutdown()
     with pytest.raises(RuntimeError, match="shut down"):
         threads.submit(lambda: None)
+
+
+def live_threads(prefix: str) -> set[str]:
+    return {thread.name for thread in threading.enumerate() if thread.name.startswith(prefix)}
+
+
+def test_a_thread_started_ahead_takes_the_first_call_and_no_other_starts() -> None:
+    threads = WorkflowThreads(4, name_prefix="ahead_")
+    try:
+        threads.start_one()
+        threads.start_one()  # a thread exists already: nothing more
+        assert live_threads("ahead_") == {"ahead_0"}
+        assert run_and_wait(threads) == "ahead_0"
+        assert live_threads("ahead_") == {"ahead_0"}
+    finally:
+        threads.shutdown()
+
+
+def test_no_thread_is_started_ahead_after_shutdown() -> None:
+    threads = WorkflowThreads(1, name_prefix="late_")
+    threads.shutdown()
+    threads.start_one()
+    assert live_threads("late_") == set()

@@ -43,13 +43,18 @@ class WorkflowThreads:
                 self._idle -= 1  # that thread takes this call
             elif self._threads < self._max_threads:
                 self._threads += 1
-                threading.Thread(
-                    target=self._serve,
-                    name=f"{self._name_prefix}{self._threads - 1}",
-                    daemon=True,
-                ).start()
+                self._start_thread(self._threads - 1)
             # else: every thread is busy; the call waits for the first one to finish.
         self._calls.put(call)
+
+    def start_one(self) -> None:
+        """Start one idle thread ahead of the first call, unless a thread was started already."""
+        with self._lock:
+            if self._shut_down or self._threads > 0:
+                return
+            self._threads += 1
+            self._idle += 1  # counted idle from the start: the first call is handed to it
+            self._start_thread(0)
 
     def shutdown(self) -> None:
         """Let every thread end once the calls queued before this are done."""
@@ -65,3 +70,8 @@ class WorkflowThreads:
             call()
             with self._lock:
                 self._idle += 1
+
+    def _start_thread(self, number: int) -> None:
+        threading.Thread(
+            target=self._serve, name=f"{self._name_prefix}{number}", daemon=True
+        ).start()
