@@ -274,6 +274,20 @@ async def test_start_needs_a_timeout(client: Client, task_queue: str) -> None:
         await client.start_activity("x", id=f"x-{uuid.uuid4()}", task_queue=task_queue)
 
 
+async def test_a_negative_start_delay_is_refused_in_the_official_wording(
+    client: Client, task_queue: str
+) -> None:
+    with pytest.raises(ValueError, match="start_delay must be non-negative") as caught:
+        await client.start_activity(
+            "x",
+            id=f"x-{uuid.uuid4()}",
+            task_queue=task_queue,
+            start_to_close_timeout=timedelta(seconds=5),
+            start_delay=timedelta(seconds=-1),
+        )
+    assert "days=-1" in str(caught.value)
+
+
 async def test_update_and_restore_options(client: Client, task_queue: str) -> None:
     handle = await client.start_activity(
         "not-polled",

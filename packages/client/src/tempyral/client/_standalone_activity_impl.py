@@ -100,7 +100,8 @@ class _StandaloneActivityCalls:
                 "start_to_close_timeout nor schedule_to_close_timeout; set at least one"
             )
         if input.start_delay is not None and input.start_delay < timedelta(0):
-            raise ValueError(f"start_delay must not be negative (got {input.start_delay!r})")
+            # The official SDK's wording, which callers match on, plus the value given.
+            raise ValueError(f"start_delay must be non-negative (got {input.start_delay!r})")
         request = await self._start_activity_request(input)
         hook = start_workflow_hook.get()
         if hook is not None:

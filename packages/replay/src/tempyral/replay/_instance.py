@@ -125,6 +125,9 @@ class WorkflowInstance:
         # The runner's instance around the runtime: every activation of the code goes through it.
         self.code: RunnerWorkflowInstance | None = None
         self._task_metadata = task_complete_metadata_pb2.WorkflowTaskCompletedMetadata()
+        # Protocol messages of the task being worked on: every completion of the task carries
+        # all of them, as it carries all the task's commands (which refer to them by id).
+        self._task_messages: list[Message] = []
         if determinism_guard:
             _guard.install()
 
@@ -168,10 +171,8 @@ class WorkflowInstance:
         completion.finished = self.machines.workflow_finished or any(
             command.command_type in _CLOSING_COMMANDS for command in completion.commands
         )
-        if completion.failure is None:
-            completion.messages = self.machines.updates.take_messages()
-        else:
-            self.machines.updates.take_messages()  # a failed task answers nothing
+        self._task_messages = []
+        self._answer_messages(completion)
         return completion
 
     def workflow_failure(
@@ -220,7 +221,22 @@ class WorkflowInstance:
         completion.finished = self.machines.workflow_finished or any(
             command.command_type in _CLOSING_COMMANDS for command in completion.commands
         )
+        self._answer_messages(completion)
         return completion
+
+    def _answer_messages(self, completion: WorkflowTaskCompletion) -> None:
+        """Put the task's protocol messages so far in ``completion``.
+
+        A task with local activities completes after more rounds (``resolve_local_activities``)
+        whose completions hold every command of the task, acceptances of updates of the first
+        round included: their messages must come along, or the server refuses the completion.
+        """
+        if completion.failure is not None:
+            self.machines.updates.take_messages()  # a failed task answers nothing
+            self._task_messages = []
+            return
+        self._task_messages.extend(self.machines.updates.take_messages())
+        completion.messages = list(self._task_messages)
 
     def _run_task(self) -> WorkflowTaskCompletion:
         machines = self.machines

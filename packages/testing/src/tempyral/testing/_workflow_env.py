@@ -35,6 +35,7 @@ from tempyral.common import (
     SearchAttributeKey,
 )
 from tempyral.converter import DataConverter
+from tempyral.runtime import Runtime
 from tempyral.service import RetryConfig, TLSConfig
 from tempyral.testing._devserver import DevServer
 
@@ -273,8 +274,9 @@ class WorkflowEnvironment:
     async def connect_client(self, **kwargs: Any) -> Client:
         """Connect another client to this environment's server.
 
-        It uses this environment's namespace, TLS and RPC metadata unless ``kwargs`` (keyword
-        arguments of :py:meth:`tempyral.client.Client.connect`) say otherwise.
+        It uses this environment's namespace, API key, TLS, RPC metadata and runtime (so its
+        metrics land where the environment's do) unless ``kwargs`` (keyword arguments of
+        :py:meth:`tempyral.client.Client.connect`) say otherwise.
         """
         config = self._client.service_client.config
         connect_kwargs: dict[str, Any] = {
@@ -282,6 +284,7 @@ class WorkflowEnvironment:
             "api_key": config.api_key,
             "tls": config.tls,
             "rpc_metadata": config.rpc_metadata,
+            "runtime": config.runtime or Runtime.default(),
         }
         connect_kwargs.update(kwargs)
         return await Client.connect(config.target_host, **connect_kwargs)
