@@ -404,8 +404,10 @@ async def test_shutdown_tells_handlers_then_cancels_those_that_outlive_the_grace
     )
     running = asyncio.create_task(worker.run())
     calls = [
-        await bare_caller.start("until_shutdown", patient),
-        await bare_caller.start("until_cancelled", stubborn, timeout_s=60),
+        # Long schedule-to-close timeouts: on a loaded machine the wait below and the shutdown
+        # can take tens of seconds, and an operation that times out first has no result.
+        await bare_caller.start("until_shutdown", patient, timeout_s=120),
+        await bare_caller.start("until_cancelled", stubborn, timeout_s=120),
     ]
     await eventually(lambda: ATTEMPTS[patient] == 1 and ATTEMPTS[stubborn] == 1, timeout=30)
     await asyncio.wait_for(worker.shutdown(), 30)
