@@ -8,13 +8,11 @@ unless listed below as not supported yet.
 from __future__ import annotations
 
 import importlib
-import json
-import subprocess
-import sys
-import textwrap
 from typing import Any
 
 import pytest
+
+from .public_surface import describe, official, surface_problems
 
 MODULES = ["tempyral.contrib.opentelemetry", "tempyral.contrib.opentelemetry.workflow"]
 SNAPSHOT: dict[str, list[str]] = {
@@ -35,64 +33,6 @@ SNAPSHOT: dict[str, list[str]] = {
 }
 NOT_SUPPORTED_YET: dict[str, set[str]] = {}
 
-# Parameters (name, kind, defaulted) of each function, constructor and public method, as JSON.
-DESCRIBE = textwrap.dedent(
-    """
-    import importlib, inspect, json, sys, types
-
-    def params(obj):
-        try:
-            signature = inspect.signature(obj)
-        except (TypeError, ValueError):
-            return None
-        return [
-            [p.name, p.kind.name, p.default is not inspect.Parameter.empty]
-            for p in signature.parameters.values()
-            if p.name != "self"
-        ]
-
-    def describe(obj):
-        if isinstance(obj, type):
-            methods = {
-                name: params(getattr(obj, name))
-                for name in dir(obj)
-                if not name.startswith("_") and callable(getattr(obj, name))
-            }
-            return {"__init__": params(obj), "methods": methods}
-        if isinstance(obj, types.FunctionType):
-            return {"call": params(obj)}
-        return {"value": type(obj).__name__}
-
-    result = {}
-    for module_name in sys.argv[1:]:
-        module = importlib.import_module(module_name)
-        names = getattr(module, "__all__", None) or [
-            n for n in dir(module)
-            if not n.startswith("_")
-            and getattr(getattr(module, n), "__module__", None) == module_name
-        ]
-        result[module_name] = {n: describe(getattr(module, n)) for n in names}
-    print(json.dumps(result))
-    """
-)
-
-
-def describe(modules: list[str]) -> dict[str, dict[str, Any]]:
-    result = subprocess.run(
-        [sys.executable, "-c", DESCRIBE, *modules],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    described: dict[str, dict[str, Any]] = json.loads(result.stdout)
-    return described
-
-
-def official(name: str) -> str:
-    return name.replace("tempyral", "temporalio", 1)
-
 
 @pytest.fixture(scope="module")
 def both_apis() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -112,14 +52,10 @@ def test_official_names_exist_with_the_same_parameters_and_methods(
     both_apis: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]], module_name: str
 ) -> None:
     ours, theirs = both_apis
-    mine, reference = ours[module_name], theirs[official(module_name)]
-    not_yet = NOT_SUPPORTED_YET.get(official(module_name), set())
-    assert not_yet <= set(reference), not_yet - set(reference)
-    missing = set(reference) - set(mine) - not_yet
-    assert not missing, f"official names missing from tempyral: {sorted(missing)}"
-    problems = [
-        f"{name}: {mine[name]} != {description}"
-        for name, description in reference.items()
-        if name in mine and mine[name] != description
-    ]
+    problems = surface_problems(
+        ours[module_name],
+        theirs[official(module_name)],
+        not_yet=NOT_SUPPORTED_YET.get(official(module_name), set()),
+        missing_methods={},
+    )
     assert not problems, "\n".join(problems)
