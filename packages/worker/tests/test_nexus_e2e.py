@@ -403,13 +403,14 @@ async def test_shutdown_tells_handlers_then_cancels_those_that_outlive_the_grace
         graceful_shutdown_timeout=timedelta(seconds=1),
     )
     running = asyncio.create_task(worker.run())
-    calls = [
-        # Long schedule-to-close timeouts: on a loaded machine the wait below and the shutdown
-        # can take tens of seconds, and an operation that times out first has no result.
-        await bare_caller.start("until_shutdown", patient, timeout_s=120),
-        await bare_caller.start("until_cancelled", stubborn, timeout_s=120),
-    ]
-    await eventually(lambda: ATTEMPTS[patient] == 1 and ATTEMPTS[stubborn] == 1, timeout=30)
+    # Long schedule-to-close timeouts: on a loaded machine the waits below can take tens of
+    # seconds, and an operation that times out first has no result. The stubborn one starts only
+    # once the patient one runs, and the worker stops as soon as it runs too: its request's own
+    # deadline (about 10 s) must not pass before the shutdown cancels it.
+    calls = [await bare_caller.start("until_shutdown", patient, timeout_s=120)]
+    await eventually(lambda: ATTEMPTS[patient] == 1, timeout=30)
+    calls.append(await bare_caller.start("until_cancelled", stubborn, timeout_s=120))
+    await eventually(lambda: ATTEMPTS[stubborn] == 1, timeout=30)
     await asyncio.wait_for(worker.shutdown(), 30)
     await running
     assert CANCEL_REASONS[stubborn] == ["WORKER_SHUTDOWN"]
