@@ -12,6 +12,9 @@ Operations of ``TempyralNexusService``:
 * ``until_cancelled(str) -> str``: waits until its task is cancelled, recording the reason in
   ``CANCEL_REASONS``, and answers on a later attempt;
 * ``until_shutdown(str) -> str``: waits for the worker's shutdown and answers;
+* ``until_released(str) -> str``: every attempt records its request deadline in ``DEADLINES``
+  and waits until its task is cancelled (recording the reason in ``CANCEL_REASONS``), until the
+  test adds the input to ``RELEASED``: then the attempt answers;
 * ``held(str) -> str``: runs until the test sets ``HELD[input]``;
 * ``nudge(str) -> int``: signals and queries the ``Tally`` workflow whose ID is the input;
 * ``greet_by_workflow(str) -> str``: a workflow-run operation (``Greet``);
@@ -28,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import nexusrpc
@@ -41,6 +44,8 @@ from tempyral.exceptions import ApplicationError
 ATTEMPTS: Counter[str] = Counter()
 HELD: dict[str, asyncio.Event] = {}
 CANCEL_REASONS: dict[str, list[str | None]] = {}
+DEADLINES: dict[str, list[datetime | None]] = {}
+RELEASED: set[str] = set()
 
 
 @activity.defn
@@ -176,6 +181,19 @@ class TempyralNexusService:
     async def until_cancelled(self, ctx: StartOperationContext, input: str) -> str:
         ATTEMPTS[input] += 1
         if ATTEMPTS[input] > 1:
+            return f"attempt {ATTEMPTS[input]}"
+        try:
+            await asyncio.sleep(600)
+        except asyncio.CancelledError:
+            CANCEL_REASONS.setdefault(input, []).append(ctx.task_cancellation.cancellation_reason())
+            raise
+        return "never"
+
+    @sync_operation
+    async def until_released(self, ctx: StartOperationContext, input: str) -> str:
+        ATTEMPTS[input] += 1
+        DEADLINES.setdefault(input, []).append(ctx.request_deadline)
+        if input in RELEASED:
             return f"attempt {ATTEMPTS[input]}"
         try:
             await asyncio.sleep(600)
