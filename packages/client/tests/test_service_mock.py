@@ -131,3 +131,16 @@ async def test_a_client_over_a_mock_sends_the_requests_a_server_would_get() -> N
     assert client.data_converter.payload_converter.from_payloads(request.input.payloads) == [
         "World"
     ]
+
+
+async def test_connect_keeps_the_system_info_it_got_and_a_lazy_client_has_none() -> None:
+    transport = MockTransport(answer_system_info)
+    connected = await ServiceClient.connect(
+        ConnectConfig(target_host="nowhere:1"), transport=transport
+    )
+    lazy = await ServiceClient.connect(
+        ConnectConfig(target_host="nowhere:1", lazy=True), transport=transport
+    )
+    assert connected.system_info is not None
+    assert connected.system_info.server_version == "mock"
+    assert lazy.system_info is None

@@ -8,7 +8,9 @@
 
 Differences from ``temporalio.service``: forked child processes get a working connection of
 their own. Added: :py:func:`payload_limit_violations` (with :py:class:`PayloadLimitViolation`),
-the measurement behind ``PayloadLimitsConfig``'s warnings and a worker's payload error limits.
+the measurement behind ``PayloadLimitsConfig``'s warnings and a worker's payload error limits;
+``ServiceClient.system_info``, the server's ``GetSystemInfo`` answer kept from connect (workers
+read it rather than asking again).
 
 Tests can run a client with no server: ``ServiceClient.connect(config,
 transport=MockTransport(handler))`` answers every call with ``handler(rpc, request)`` (see

@@ -32,7 +32,10 @@ except ImportError as missing:  # tempyral.service is the first to import grpc i
         name="grpc",
     ) from missing
 
-from tempyral.api.workflowservice.v1.request_response_pb2 import GetSystemInfoRequest
+from tempyral.api.workflowservice.v1.request_response_pb2 import (
+    GetSystemInfoRequest,
+    GetSystemInfoResponse,
+)
 from tempyral.common._logging import logger
 from tempyral.common._redact import remember_secret
 from tempyral.service._config import ConnectConfig, RetryConfig
@@ -94,6 +97,17 @@ class ServiceClient(ABC):
         self._cloud_service: CloudService | None = None
         self.test_service = TestService(self)
         self.health_service = HealthService(self)
+        self._system_info: GetSystemInfoResponse | None = None
+
+    @property
+    def system_info(self) -> GetSystemInfoResponse | None:
+        """The server's answer to the connect check (``GetSystemInfo``), kept (tempyral only).
+
+        None when no connect check was answered: a lazy client, or a server without the
+        workflow service. Workers read the server's version and capabilities here rather than
+        asking again at every start; with None they ask.
+        """
+        return self._system_info
 
     @property
     def cloud_service(self) -> CloudService:
@@ -217,7 +231,9 @@ class _GrpcServiceClient(ServiceClient):
         timeout = self.config.connect_timeout
         try:
             try:
-                await self.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=timeout)
+                self._system_info = await self.workflow_service.get_system_info(
+                    GetSystemInfoRequest(), timeout=timeout
+                )
             except RPCError as err:
                 refused = err.status == RPCStatusCode.UNIMPLEMENTED and any(
                     word in err.message.lower() for word in _COMPRESSION_REFUSED
@@ -230,7 +246,9 @@ class _GrpcServiceClient(ServiceClient):
                     raise
                 self._settings.compression = None  # the server cannot read gzip: send plain
                 self._transport = None
-                await self.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=timeout)
+                self._system_info = await self.workflow_service.get_system_info(
+                    GetSystemInfoRequest(), timeout=timeout
+                )
         except RPCError as err:
             raise RuntimeError(
                 f"Failed client connect: {err.status.name}: {err.message} "

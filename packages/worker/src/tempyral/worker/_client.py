@@ -11,16 +11,21 @@ from tempyral.client import Client
 from tempyral.common import HeaderCodecBehavior
 from tempyral.service import ServiceClient, WorkflowService
 
-__all__ = ["decode_headers_with_codec", "worker_workflow_service"]
+__all__ = ["decode_headers_with_codec", "worker_service_client", "worker_workflow_service"]
 
 
-def worker_workflow_service(client: Client) -> WorkflowService:
-    """The workflow service a worker on ``client`` polls and responds through."""
+def worker_service_client(client: Client) -> ServiceClient:
+    """The service client a worker on ``client`` calls through."""
     service = client.service_client
     underlying = getattr(service, "worker_service_client", None)
     if isinstance(underlying, ServiceClient):
         service = underlying
-    return service.workflow_service
+    return service
+
+
+def worker_workflow_service(client: Client) -> WorkflowService:
+    """The workflow service a worker on ``client`` polls and responds through."""
+    return worker_service_client(client).workflow_service
 
 
 def decode_headers_with_codec(client: Client) -> bool:

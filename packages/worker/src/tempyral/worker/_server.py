@@ -20,6 +20,7 @@ from tempyral.api.enums.v1.task_queue_pb2 import (
 from tempyral.api.workflowservice.v1.request_response_pb2 import (
     DescribeNamespaceRequest,
     GetSystemInfoRequest,
+    GetSystemInfoResponse,
     ShutdownWorkerRequest,
 )
 from tempyral.common import logger
@@ -43,8 +44,14 @@ class ServerFacts:
     """The namespace's payload error limits, in bytes (0: none known)."""
 
 
-async def server_facts(service: WorkflowService, namespace: str) -> ServerFacts:
-    """Check the namespace exists and read the capabilities; raise a clear error if not."""
+async def server_facts(
+    service: WorkflowService, namespace: str, *, system_info: GetSystemInfoResponse | None = None
+) -> ServerFacts:
+    """Check the namespace exists and read the capabilities; raise a clear error if not.
+
+    ``system_info`` is the client's answer from connect: given, ``GetSystemInfo`` is not asked
+    again (a lazy client has none, and the server is asked).
+    """
     try:
         described = await service.describe_namespace(
             DescribeNamespaceRequest(namespace=namespace), retry=True, timeout=_CALL_TIMEOUT
@@ -64,9 +71,11 @@ async def server_facts(service: WorkflowService, namespace: str) -> ServerFacts:
     capabilities = described.namespace_info.capabilities if described is not None else None
     limits = described.namespace_info.limits if described is not None else None
     try:
-        system = await service.get_system_info(
-            GetSystemInfoRequest(), retry=True, timeout=_CALL_TIMEOUT
-        )
+        system = system_info
+        if system is None:
+            system = await service.get_system_info(
+                GetSystemInfoRequest(), retry=True, timeout=_CALL_TIMEOUT
+            )
         version = system.server_version
         build_ids = system.capabilities.build_id_based_versioning
     except RPCError as err:

@@ -32,7 +32,11 @@ from tempyral.client import Client
 from tempyral.common import logger
 from tempyral.replay import PatchActivationInput
 from tempyral.worker._activity_worker import ActivityWorker, ActivityWorkerOptions
-from tempyral.worker._client import decode_headers_with_codec, worker_workflow_service
+from tempyral.worker._client import (
+    decode_headers_with_codec,
+    worker_service_client,
+    worker_workflow_service,
+)
 from tempyral.worker._config import (
     PollerBehavior,
     PollerBehaviorSimpleMaximum,
@@ -433,8 +437,10 @@ class Worker:
             raise exception
 
     async def _validate(self) -> None:
-        service = worker_workflow_service(self.client)
-        self._server = await server_facts(service, self.client.namespace)
+        service = worker_service_client(self.client)
+        self._server = await server_facts(
+            service.workflow_service, self.client.namespace, system_info=service.system_info
+        )
         if not self._config.get("disable_payload_error_limit"):
             self._payload_errors.blob = self._server.blob_size_limit_error
             self._payload_errors.memo = self._server.memo_size_limit_error
