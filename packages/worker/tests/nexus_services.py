@@ -11,7 +11,8 @@ Operations of ``TempyralNexusService``:
   one per attempt (the caller's server retries); the attempts are counted in ``ATTEMPTS``;
 * ``until_cancelled(str) -> str``: waits until its task is cancelled, recording the reason in
   ``CANCEL_REASONS``, and answers on a later attempt;
-* ``until_shutdown(str) -> str``: waits for the worker's shutdown and answers;
+* ``until_shutdown(str) -> str``: waits for the worker's shutdown and answers (each attempt's
+  request deadline goes to ``DEADLINES``, a cancellation's reason to ``CANCEL_REASONS``);
 * ``until_released(str) -> str``: every attempt records its request deadline in ``DEADLINES``
   and waits until its task is cancelled (recording the reason in ``CANCEL_REASONS``), until the
   test adds the input to ``RELEASED``: then the attempt answers;
@@ -220,7 +221,12 @@ class TempyralNexusService:
     @sync_operation
     async def until_shutdown(self, ctx: StartOperationContext, input: str) -> str:
         ATTEMPTS[input] += 1
-        await nexus.wait_for_worker_shutdown()
+        DEADLINES.setdefault(input, []).append(ctx.request_deadline)
+        try:
+            await nexus.wait_for_worker_shutdown()
+        except asyncio.CancelledError:
+            CANCEL_REASONS.setdefault(input, []).append(ctx.task_cancellation.cancellation_reason())
+            raise
         return f"saw shutdown: {nexus.is_worker_shutdown()}"
 
     @nexus.temporal_operation

@@ -394,44 +394,62 @@ async def test_a_handler_past_its_request_timeout_is_told_and_cancelled(
     assert outcome["error"]["cause"]["class"] == "TimeoutError"
 
 
-async def test_shutdown_tells_handlers_then_cancels_those_that_outlive_the_grace_period(
-    bare_caller: Caller, client: Client, task_queue: str, eventually: Any
-) -> None:
-    patient, stubborn = uuid.uuid4().hex, uuid.uuid4().hex
-    worker = Worker(
+def runs_with_time_to_spare(key: str) -> bool:
+    """Whether an attempt of operation ``key`` runs now with more than 4 s to its deadline.
+
+    Each attempt's request deadline is what the server left it (about 10 s): on a loaded
+    machine a task can wait in the server's queue until only a second or two is left, and its
+    handler is then cancelled as TIMED_OUT before a shutdown's grace period ends. Such an
+    attempt fails and the server retries it; the shutdown tests wait for one with time to spare.
+    """
+    attempts, deadlines = ATTEMPTS[key], DEADLINES.get(key, [])
+    running_now = attempts == len(CANCEL_REASONS.get(key, [])) + 1
+    deadline = deadlines[-1] if deadlines else None
+    left = (deadline - datetime.now(timezone.utc)).total_seconds() if deadline else 0.0
+    return attempts > 0 and running_now and left > 4
+
+
+def shutdown_worker(client: Client, task_queue: str) -> Worker:
+    return Worker(
         client,
         task_queue=task_queue,
         nexus_service_handlers=[TempyralNexusService()],
         graceful_shutdown_timeout=timedelta(seconds=1),
     )
+
+
+async def test_shutdown_tells_handlers(
+    bare_caller: Caller, client: Client, task_queue: str, eventually: Any
+) -> None:
+    patient = uuid.uuid4().hex
+    worker = shutdown_worker(client, task_queue)
     running = asyncio.create_task(worker.run())
-    calls = [await bare_caller.start("until_shutdown", patient, timeout_s=120)]
-    await eventually(lambda: ATTEMPTS[patient] == 1, timeout=30)
-    calls.append(await bare_caller.start("until_released", stubborn, timeout_s=120))
+    call = await bare_caller.start("until_shutdown", patient, timeout_s=120)
+    await eventually(lambda: runs_with_time_to_spare(patient), timeout=90)
+    await asyncio.wait_for(worker.shutdown(), 30)
+    await running
+    assert set(CANCEL_REASONS.get(patient, [])) <= {"TIMED_OUT"}
+    assert (await bare_caller.result(call))["result"] == "saw shutdown: True"
 
-    def stubborn_runs_with_time_to_spare() -> bool:
-        # Each attempt's request deadline is what the server left it: on a loaded machine a task
-        # can wait in the server's queue until only a second or two is left, and the handler is
-        # then cancelled as TIMED_OUT before the grace period ends. Such an attempt fails and
-        # the server retries; shut down during an attempt that outlives the grace period.
-        attempts, deadlines = ATTEMPTS[stubborn], DEADLINES.get(stubborn, [])
-        running_now = attempts == len(CANCEL_REASONS.get(stubborn, [])) + 1
-        deadline = deadlines[-1] if deadlines else None
-        left = (deadline - datetime.now(timezone.utc)).total_seconds() if deadline else 0.0
-        return attempts > 0 and running_now and left > 4
 
-    await eventually(stubborn_runs_with_time_to_spare, timeout=90)
+async def test_shutdown_cancels_handlers_that_outlive_the_grace_period(
+    bare_caller: Caller, client: Client, task_queue: str, eventually: Any
+) -> None:
+    stubborn = uuid.uuid4().hex
+    worker = shutdown_worker(client, task_queue)
+    running = asyncio.create_task(worker.run())
+    call = await bare_caller.start("until_released", stubborn, timeout_s=120)
+    await eventually(lambda: runs_with_time_to_spare(stubborn), timeout=90)
     await asyncio.wait_for(worker.shutdown(), 30)
     await running
     *earlier, last = CANCEL_REASONS[stubborn]
     assert last == "WORKER_SHUTDOWN"
     assert set(earlier) <= {"TIMED_OUT"}
-    assert (await bare_caller.result(calls[0]))["result"] == "saw shutdown: True"
     # Nothing was reported for the cancelled attempt: the server retries it on the next worker.
     RELEASED.add(stubborn)
     services = [TempyralNexusService()]
     async with Worker(client, task_queue=task_queue, nexus_service_handlers=services):
-        answer = (await bare_caller.result(calls[1]))["result"]
+        answer = (await bare_caller.result(call))["result"]
     assert answer == f"attempt {len(earlier) + 2}"
 
 
