@@ -32,6 +32,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,6 +49,16 @@ HELD: dict[str, asyncio.Event] = {}
 CANCEL_REASONS: dict[str, list[str | None]] = {}
 DEADLINES: dict[str, list[datetime | None]] = {}
 RELEASED: set[str] = set()
+
+
+@contextmanager
+def recording_cancellation(ctx: StartOperationContext, key: str) -> Iterator[None]:
+    """Records in ``CANCEL_REASONS[key]`` why the task was cancelled, if it is."""
+    try:
+        yield
+    except asyncio.CancelledError:
+        CANCEL_REASONS.setdefault(key, []).append(ctx.task_cancellation.cancellation_reason())
+        raise
 
 
 @activity.defn
@@ -183,11 +195,8 @@ class TempyralNexusService:
         ATTEMPTS[input] += 1
         if ATTEMPTS[input] > 1:
             return f"attempt {ATTEMPTS[input]}"
-        try:
+        with recording_cancellation(ctx, input):
             await asyncio.sleep(600)
-        except asyncio.CancelledError:
-            CANCEL_REASONS.setdefault(input, []).append(ctx.task_cancellation.cancellation_reason())
-            raise
         return "never"
 
     @sync_operation
@@ -196,11 +205,8 @@ class TempyralNexusService:
         DEADLINES.setdefault(input, []).append(ctx.request_deadline)
         if input in RELEASED:
             return f"attempt {ATTEMPTS[input]}"
-        try:
+        with recording_cancellation(ctx, input):
             await asyncio.sleep(600)
-        except asyncio.CancelledError:
-            CANCEL_REASONS.setdefault(input, []).append(ctx.task_cancellation.cancellation_reason())
-            raise
         return "never"
 
     @sync_operation
@@ -222,11 +228,8 @@ class TempyralNexusService:
     async def until_shutdown(self, ctx: StartOperationContext, input: str) -> str:
         ATTEMPTS[input] += 1
         DEADLINES.setdefault(input, []).append(ctx.request_deadline)
-        try:
+        with recording_cancellation(ctx, input):
             await nexus.wait_for_worker_shutdown()
-        except asyncio.CancelledError:
-            CANCEL_REASONS.setdefault(input, []).append(ctx.task_cancellation.cancellation_reason())
-            raise
         return f"saw shutdown: {nexus.is_worker_shutdown()}"
 
     @nexus.temporal_operation

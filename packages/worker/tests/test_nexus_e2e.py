@@ -409,25 +409,39 @@ def runs_with_time_to_spare(key: str) -> bool:
     return attempts > 0 and running_now and left > 4
 
 
-def shutdown_worker(client: Client, task_queue: str) -> Worker:
-    return Worker(
+async def shut_down_while_running(
+    bare_caller: Caller,
+    client: Client,
+    task_queue: str,
+    eventually: Any,
+    operation: str,
+    key: str,
+) -> str:
+    """Start ``operation``, stop a worker (1 s grace) while an attempt runs with time to spare.
+
+    Returns the caller's workflow ID for the operation's outcome.
+    """
+    worker = Worker(
         client,
         task_queue=task_queue,
         nexus_service_handlers=[TempyralNexusService()],
         graceful_shutdown_timeout=timedelta(seconds=1),
     )
+    running = asyncio.create_task(worker.run())
+    call = await bare_caller.start(operation, key, timeout_s=120)
+    await eventually(lambda: runs_with_time_to_spare(key), timeout=90)
+    await asyncio.wait_for(worker.shutdown(), 30)
+    await running
+    return call
 
 
 async def test_shutdown_tells_handlers(
     bare_caller: Caller, client: Client, task_queue: str, eventually: Any
 ) -> None:
     patient = uuid.uuid4().hex
-    worker = shutdown_worker(client, task_queue)
-    running = asyncio.create_task(worker.run())
-    call = await bare_caller.start("until_shutdown", patient, timeout_s=120)
-    await eventually(lambda: runs_with_time_to_spare(patient), timeout=90)
-    await asyncio.wait_for(worker.shutdown(), 30)
-    await running
+    call = await shut_down_while_running(
+        bare_caller, client, task_queue, eventually, "until_shutdown", patient
+    )
     assert set(CANCEL_REASONS.get(patient, [])) <= {"TIMED_OUT"}
     assert (await bare_caller.result(call))["result"] == "saw shutdown: True"
 
@@ -436,12 +450,9 @@ async def test_shutdown_cancels_handlers_that_outlive_the_grace_period(
     bare_caller: Caller, client: Client, task_queue: str, eventually: Any
 ) -> None:
     stubborn = uuid.uuid4().hex
-    worker = shutdown_worker(client, task_queue)
-    running = asyncio.create_task(worker.run())
-    call = await bare_caller.start("until_released", stubborn, timeout_s=120)
-    await eventually(lambda: runs_with_time_to_spare(stubborn), timeout=90)
-    await asyncio.wait_for(worker.shutdown(), 30)
-    await running
+    call = await shut_down_while_running(
+        bare_caller, client, task_queue, eventually, "until_released", stubborn
+    )
     *earlier, last = CANCEL_REASONS[stubborn]
     assert last == "WORKER_SHUTDOWN"
     assert set(earlier) <= {"TIMED_OUT"}
