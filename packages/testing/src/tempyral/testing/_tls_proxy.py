@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import functools
 import socket
 import ssl
 import tempfile
@@ -205,34 +206,47 @@ class TLSProxy:
             ready.set()
 
     async def _serve(self, listener: socket.socket, ready: threading.Event) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
+        # An accept loop of its own rather than asyncio.start_server: before Python 3.13 a
+        # stream server cannot close a client it accepted but had not handed to its callback
+        # yet, and such a socket stayed open after stop() (a ResourceWarning when collected).
         connections: set[asyncio.Task[None]] = set()
 
-        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            connections.add(task)
+        async def relay(client: socket.socket) -> None:
+            reader, writer = await asyncio.open_connection(sock=client)
             try:
                 await self._handle(reader, writer)
-            except asyncio.CancelledError:
-                # Cancelled by stop(), below. Ending normally: asyncio's stream server asks
-                # the task for its exception, which raises (and is logged) for a cancelled one.
-                pass
             finally:
-                connections.discard(task)
                 await _close(writer)
 
-        server = await asyncio.start_server(on_connect, sock=listener)
+        def finished(client: socket.socket, task: asyncio.Task[None]) -> None:
+            connections.discard(task)
+            client.close()  # closed already, unless the task was cancelled before it ran
+
+        def accept() -> None:
+            # Called when the listener is readable; synchronous, so that no cancellation can
+            # fall between accepting a client and recording it (as it can with sock_accept).
+            while True:
+                try:
+                    client, _ = listener.accept()
+                except OSError:  # BlockingIOError once the backlog is empty
+                    return
+                client.setblocking(False)
+                task = loop.create_task(relay(client))
+                connections.add(task)
+                task.add_done_callback(functools.partial(finished, client))
+
+        listener.setblocking(False)
+        loop.add_reader(listener.fileno(), accept)
         ready.set()
         try:
             await self._stopping.wait()
         finally:
-            server.close()
+            loop.remove_reader(listener.fileno())
             for task in list(connections):
                 task.cancel()
             await asyncio.gather(*connections, return_exceptions=True)
-            await server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One client connection: handshake, then relay until either side ends."""
@@ -262,10 +276,13 @@ class TLSProxy:
         try:
             await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for pump in pumps:
-                pump.cancel()
-            await asyncio.gather(*pumps, return_exceptions=True)
-            await _close(upstream_writer)
+            try:
+                for pump in pumps:
+                    pump.cancel()
+                await asyncio.gather(*pumps, return_exceptions=True)
+            finally:
+                # Also when stop() cancels this task while it waits for the pumps above.
+                await _close(upstream_writer)
 
 
 class _TLSConnection:
