@@ -80,22 +80,16 @@ if TYPE_CHECKING:
     from tempyral.client._history import _history_from_json as _history_from_json
     from tempyral.client._history import _pascal_case_match as _pascal_case_match
     from tempyral.client._impl import _ClientImpl as _ClientImpl
-    from tempyral.client._inputs import BackfillScheduleInput as BackfillScheduleInput
     from tempyral.client._inputs import CancelWorkflowInput as CancelWorkflowInput
     from tempyral.client._inputs import CompleteAsyncActivityInput as CompleteAsyncActivityInput
     from tempyral.client._inputs import CountWorkflowsInput as CountWorkflowsInput
-    from tempyral.client._inputs import CreateScheduleInput as CreateScheduleInput
-    from tempyral.client._inputs import DeleteScheduleInput as DeleteScheduleInput
-    from tempyral.client._inputs import DescribeScheduleInput as DescribeScheduleInput
     from tempyral.client._inputs import DescribeWorkflowInput as DescribeWorkflowInput
     from tempyral.client._inputs import FailAsyncActivityInput as FailAsyncActivityInput
     from tempyral.client._inputs import (
         FetchWorkflowHistoryEventsInput as FetchWorkflowHistoryEventsInput,
     )
     from tempyral.client._inputs import HeartbeatAsyncActivityInput as HeartbeatAsyncActivityInput
-    from tempyral.client._inputs import ListSchedulesInput as ListSchedulesInput
     from tempyral.client._inputs import ListWorkflowsInput as ListWorkflowsInput
-    from tempyral.client._inputs import PauseScheduleInput as PauseScheduleInput
     from tempyral.client._inputs import QueryWorkflowInput as QueryWorkflowInput
     from tempyral.client._inputs import (
         ReportCancellationAsyncActivityInput as ReportCancellationAsyncActivityInput,
@@ -107,9 +101,6 @@ if TYPE_CHECKING:
         StartWorkflowUpdateWithStartInput as StartWorkflowUpdateWithStartInput,
     )
     from tempyral.client._inputs import TerminateWorkflowInput as TerminateWorkflowInput
-    from tempyral.client._inputs import TriggerScheduleInput as TriggerScheduleInput
-    from tempyral.client._inputs import UnpauseScheduleInput as UnpauseScheduleInput
-    from tempyral.client._inputs import UpdateScheduleInput as UpdateScheduleInput
     from tempyral.client._inputs import (
         UpdateWithStartStartWorkflowInput as UpdateWithStartStartWorkflowInput,
     )
@@ -168,6 +159,15 @@ if TYPE_CHECKING:
     from tempyral.client._schedule_describe import ScheduleListState as ScheduleListState
     from tempyral.client._schedule_describe import ScheduleUpdate as ScheduleUpdate
     from tempyral.client._schedule_describe import ScheduleUpdateInput as ScheduleUpdateInput
+    from tempyral.client._schedule_inputs import BackfillScheduleInput as BackfillScheduleInput
+    from tempyral.client._schedule_inputs import CreateScheduleInput as CreateScheduleInput
+    from tempyral.client._schedule_inputs import DeleteScheduleInput as DeleteScheduleInput
+    from tempyral.client._schedule_inputs import DescribeScheduleInput as DescribeScheduleInput
+    from tempyral.client._schedule_inputs import ListSchedulesInput as ListSchedulesInput
+    from tempyral.client._schedule_inputs import PauseScheduleInput as PauseScheduleInput
+    from tempyral.client._schedule_inputs import TriggerScheduleInput as TriggerScheduleInput
+    from tempyral.client._schedule_inputs import UnpauseScheduleInput as UnpauseScheduleInput
+    from tempyral.client._schedule_inputs import UpdateScheduleInput as UpdateScheduleInput
 
     # Standalone activities.
     from tempyral.client._standalone_activity_handle import (
@@ -314,7 +314,7 @@ _DEFINED_IN: dict[str, str] = {
     "AsyncActivityCancelledError": "tempyral.client._errors",
     "AsyncActivityHandle": "tempyral.client._activity",
     "AsyncActivityIDReference": "tempyral.client._activity",
-    "BackfillScheduleInput": "tempyral.client._inputs",
+    "BackfillScheduleInput": "tempyral.client._schedule_inputs",
     "CallableAsyncNoParam": "tempyral.client._types",
     "CallableAsyncSingleParam": "tempyral.client._types",
     "CallableSyncNoParam": "tempyral.client._types",
@@ -327,10 +327,10 @@ _DEFINED_IN: dict[str, str] = {
     "CompleteAsyncActivityInput": "tempyral.client._inputs",
     "ConnectConfig": "tempyral.service",
     "CountWorkflowsInput": "tempyral.client._inputs",
-    "CreateScheduleInput": "tempyral.client._inputs",
+    "CreateScheduleInput": "tempyral.client._schedule_inputs",
     "DataConverter": "tempyral.converter",
-    "DeleteScheduleInput": "tempyral.client._inputs",
-    "DescribeScheduleInput": "tempyral.client._inputs",
+    "DeleteScheduleInput": "tempyral.client._schedule_inputs",
+    "DescribeScheduleInput": "tempyral.client._schedule_inputs",
     "DescribeWorkflowInput": "tempyral.client._inputs",
     "DnsLoadBalancingConfig": "tempyral.service",
     "FailAsyncActivityInput": "tempyral.client._inputs",
@@ -341,7 +341,7 @@ _DEFINED_IN: dict[str, str] = {
     "HttpConnectProxyConfig": "tempyral.service",
     "Interceptor": "tempyral.client._interceptor",
     "KeepAliveConfig": "tempyral.service",
-    "ListSchedulesInput": "tempyral.client._inputs",
+    "ListSchedulesInput": "tempyral.client._schedule_inputs",
     "ListWorkflowsInput": "tempyral.client._inputs",
     "LocalReturnType": "tempyral.client._types",
     "MethodAsyncNoParam": "tempyral.client._types",
@@ -353,7 +353,7 @@ _DEFINED_IN: dict[str, str] = {
     "PayloadLimitsConfig": "tempyral.service",
     "Plugin": "tempyral.client._plugin",
     "ParamType": "tempyral.client._types",
-    "PauseScheduleInput": "tempyral.client._inputs",
+    "PauseScheduleInput": "tempyral.client._schedule_inputs",
     "QueryWorkflowInput": "tempyral.client._inputs",
     "RPCError": "tempyral.service",
     "RPCStatusCode": "tempyral.service",
@@ -397,9 +397,9 @@ _DEFINED_IN: dict[str, str] = {
     "StartWorkflowUpdateWithStartInput": "tempyral.client._inputs",
     "TLSConfig": "tempyral.service",
     "TerminateWorkflowInput": "tempyral.client._inputs",
-    "TriggerScheduleInput": "tempyral.client._inputs",
-    "UnpauseScheduleInput": "tempyral.client._inputs",
-    "UpdateScheduleInput": "tempyral.client._inputs",
+    "TriggerScheduleInput": "tempyral.client._schedule_inputs",
+    "UnpauseScheduleInput": "tempyral.client._schedule_inputs",
+    "UpdateScheduleInput": "tempyral.client._schedule_inputs",
     "UpdateWithStartStartWorkflowInput": "tempyral.client._inputs",
     "UpdateWithStartUpdateWorkflowInput": "tempyral.client._inputs",
     "WithSerializationContext": "tempyral.converter",

@@ -26,13 +26,7 @@ from tempyral.client._definitions import (
 from tempyral.client._handle import WorkflowHandle
 from tempyral.client._helpers import NO_METADATA
 from tempyral.client._impl import _ClientImpl
-from tempyral.client._inputs import (
-    CountWorkflowsInput,
-    CreateScheduleInput,
-    ListSchedulesInput,
-    ListWorkflowsInput,
-    RpcMetadata,
-)
+from tempyral.client._inputs import CountWorkflowsInput, ListWorkflowsInput, RpcMetadata
 from tempyral.client._interceptor import Interceptor, OutboundInterceptor
 from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
 from tempyral.client._nexus_calls import _NexusClientCalls
@@ -429,6 +423,9 @@ class Client(
             ValueError: ``limited_actions`` and ``remaining_actions`` disagree.
         """
         _warn_on_deprecated_search_attributes(search_attributes)
+        # Imported here: schedules load with their first use, not with every client.
+        from tempyral.client._schedule_inputs import CreateScheduleInput
+
         return await self._impl.create_schedule(
             CreateScheduleInput(
                 id=id,
@@ -460,6 +457,8 @@ class Client(
     ) -> ScheduleAsyncIterator:
         """Schedules matching a visibility ``query``, as an async iterator (eventually
         consistent: a schedule just created may not be listed yet)."""
+        from tempyral.client._schedule_inputs import ListSchedulesInput
+
         return self._impl.list_schedules(
             ListSchedulesInput(
                 page_size=page_size,

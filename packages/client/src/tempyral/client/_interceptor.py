@@ -12,20 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tempyral.client._inputs import (
-    BackfillScheduleInput,
     CancelWorkflowInput,
     CompleteAsyncActivityInput,
     CountWorkflowsInput,
-    CreateScheduleInput,
-    DeleteScheduleInput,
-    DescribeScheduleInput,
     DescribeWorkflowInput,
     FailAsyncActivityInput,
     FetchWorkflowHistoryEventsInput,
     HeartbeatAsyncActivityInput,
-    ListSchedulesInput,
     ListWorkflowsInput,
-    PauseScheduleInput,
     QueryWorkflowInput,
     ReportCancellationAsyncActivityInput,
     SignalWorkflowInput,
@@ -33,9 +27,6 @@ from tempyral.client._inputs import (
     StartWorkflowUpdateInput,
     StartWorkflowUpdateWithStartInput,
     TerminateWorkflowInput,
-    TriggerScheduleInput,
-    UnpauseScheduleInput,
-    UpdateScheduleInput,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +46,17 @@ if TYPE_CHECKING:
     )
     from tempyral.client._schedule import ScheduleHandle
     from tempyral.client._schedule_describe import ScheduleAsyncIterator, ScheduleDescription
+    from tempyral.client._schedule_inputs import (
+        BackfillScheduleInput,
+        CreateScheduleInput,
+        DeleteScheduleInput,
+        DescribeScheduleInput,
+        ListSchedulesInput,
+        PauseScheduleInput,
+        TriggerScheduleInput,
+        UnpauseScheduleInput,
+        UpdateScheduleInput,
+    )
     from tempyral.client._update import WorkflowUpdateHandle
 
 if TYPE_CHECKING:
