@@ -39,7 +39,17 @@ DEFERRED = (
     "tempyral.api.sdk.v1.external_storage_pb2",
     # the Prometheus exporter's HTTP server, imported when a Runtime is configured with one
     "http.server",
+    # schedule call inputs, loaded by a client's first schedule call
+    "tempyral.client._schedule_inputs",
+    # resource-based and custom slot pools, loaded by a tuner that has such a supplier
+    "tempyral.worker._resource_slots",
+    "tempyral.worker._custom_slots",
+    # a process pool's shared state manager is built by the caller with multiprocessing
+    "multiprocessing",
 )
+
+# The Nexus worker and what it needs, loaded by a worker given Nexus services.
+NEXUS = ("tempyral.worker._nexus_worker", "tempyral.nexus", "nexusrpc")
 
 
 def loaded_after(statements: str) -> set[str]:
@@ -62,7 +72,7 @@ def test_importing_a_client_and_a_worker_leaves_the_deferred_modules_out() -> No
         "from tempyral.client import Client\n        from tempyral.worker import Worker"
     )
     assert "tempyral.worker._worker" in loaded  # the import really happened
-    assert [name for name in DEFERRED if name in loaded] == []
+    assert [name for name in (*DEFERRED, *NEXUS) if name in loaded] == []
 
 
 def test_a_worker_program_with_workflows_and_activities_still_defers_the_engine() -> None:
@@ -86,6 +96,30 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "        from tempyral.client import ScheduleAsyncIterator, ScheduleHandle\n"
         "        from tempyral.client import ActivityHandle, ActivityExecutionOptions\n"
         "        from tempyral.client import StartActivityInput, BuildIdOp\n"
-        "        from tempyral.converter import ExternalStorage"
+        "        from tempyral.converter import ExternalStorage\n"
+        "        from tempyral.client import CreateScheduleInput\n"
+        "        import tempyral.worker._resource_slots, tempyral.worker._custom_slots\n"
+        "        import multiprocessing"
     )
     assert [name for name in DEFERRED if name not in loaded] == []
+
+
+def test_a_worker_given_nexus_services_loads_the_nexus_worker() -> None:
+    loaded = loaded_after(
+        "import asyncio\n"
+        "        from tempyral.client import Client\n"
+        "        from tempyral.worker import Worker\n"
+        "        assert 'tempyral.worker._nexus_worker' not in sys.modules\n"
+        "        import nexusrpc.handler\n"
+        "        @nexusrpc.handler.service_handler(name='Echo')\n"
+        "        class Echo:\n"
+        "            @nexusrpc.handler.sync_operation\n"
+        "            async def echo(self, ctx: nexusrpc.handler.StartOperationContext,\n"
+        "                           text: str) -> str:\n"
+        "                return text\n"
+        "        async def build():\n"
+        "            client = await Client.connect('localhost:1', lazy=True)\n"
+        "            Worker(client, task_queue='q', nexus_service_handlers=[Echo()])\n"
+        "        asyncio.run(build())"
+    )
+    assert [name for name in NEXUS if name not in loaded] == []

@@ -13,13 +13,15 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import nexusrpc.handler
+from typing import TYPE_CHECKING, Any
 
 from tempyral.activity import Info
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.replay import WorkflowInboundInterceptor, WorkflowInterceptorClassInput
+
+if TYPE_CHECKING:
+    # Annotations only: a worker without Nexus services does not import nexusrpc.
+    import nexusrpc.handler
 
 __all__ = [
     "ActivityInboundInterceptor",

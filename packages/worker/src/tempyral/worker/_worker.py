@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tempyral.client import Client
 from tempyral.common import logger
@@ -48,7 +48,6 @@ from tempyral.worker._config import (
 )
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._metrics import worker_metrics
-from tempyral.worker._nexus_worker import NexusWorker, NexusWorkerOptions
 from tempyral.worker._payload_errors import PayloadErrorLimits
 from tempyral.worker._plugin import Plugin, worker_plugins
 from tempyral.worker._runners import (
@@ -68,6 +67,9 @@ from tempyral.worker._versioning import (
     load_default_build_id,
 )
 from tempyral.worker._workflow_worker import _WorkflowWorker
+
+if TYPE_CHECKING:
+    from tempyral.worker._nexus_worker import NexusWorker
 
 __all__ = ["Worker", "WorkflowWorkerSetup"]
 
@@ -302,6 +304,10 @@ class Worker:
         )
 
     def _new_nexus_worker(self, client: Client, config: WorkerConfig) -> NexusWorker:
+        # Loaded here, not with the module: it brings tempyral.nexus and nexusrpc, which a worker
+        # without Nexus services never uses.
+        from tempyral.worker._nexus_worker import NexusWorker, NexusWorkerOptions
+
         return NexusWorker(
             client=client,
             service_handlers=config.get("nexus_service_handlers") or (),
