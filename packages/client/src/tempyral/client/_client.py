@@ -28,7 +28,6 @@ from tempyral.client._helpers import NO_METADATA
 from tempyral.client._impl import _ClientImpl
 from tempyral.client._inputs import CountWorkflowsInput, ListWorkflowsInput, RpcMetadata
 from tempyral.client._interceptor import Interceptor, OutboundInterceptor
-from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
 from tempyral.client._nexus_calls import _NexusClientCalls
 from tempyral.client._plugin import Plugin
 from tempyral.client._standalone_activity_variants import _StandaloneActivityCalls
@@ -60,6 +59,7 @@ from tempyral.service import (
 )
 
 if TYPE_CHECKING:
+    from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
     from tempyral.client._schedule import Schedule, ScheduleBackfill, ScheduleHandle
     from tempyral.client._schedule_describe import ScheduleAsyncIterator
 
