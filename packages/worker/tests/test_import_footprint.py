@@ -46,6 +46,12 @@ DEFERRED = (
     "tempyral.worker._custom_slots",
     # a process pool's shared state manager is built by the caller with multiprocessing
     "multiprocessing",
+    # raising in a thread: a cancelled sync activity, a deadlocked workflow
+    "ctypes",
+    # listing, counting and describing workflows (and the history events a result waits for)
+    "tempyral.client._list",
+    # the in-process metric buffer, imported by a program that builds one
+    "tempyral.runtime._buffer",
 )
 
 # The Nexus worker and what it needs, loaded by a worker given Nexus services.
@@ -99,7 +105,11 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "        from tempyral.converter import ExternalStorage\n"
         "        from tempyral.client import CreateScheduleInput\n"
         "        import tempyral.worker._resource_slots, tempyral.worker._custom_slots\n"
-        "        import multiprocessing"
+        "        import multiprocessing\n"
+        "        from tempyral.worker._thread_cancel import async_exceptions_supported\n"
+        "        assert async_exceptions_supported()\n"
+        "        from tempyral.client import WorkflowExecutionDescription\n"
+        "        from tempyral.runtime import MetricBuffer"
     )
     assert [name for name in DEFERRED if name not in loaded] == []
 
