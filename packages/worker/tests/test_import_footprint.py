@@ -39,8 +39,12 @@ DEFERRED = (
     "tempyral.api.sdk.v1.external_storage_pb2",
     # the Prometheus exporter's HTTP server, imported when a Runtime is configured with one
     "http.server",
-    # schedule call inputs, loaded by a client's first schedule call
+    # the inputs of schedule calls, asynchronous activity completion and update-with-start,
+    # loaded by a client's first such call
     "tempyral.client._schedule_inputs",
+    "tempyral.client._activity",
+    "tempyral.client._async_activity_inputs",
+    "tempyral.client._with_start_inputs",
     # resource-based and custom slot pools, loaded by a tuner that has such a supplier
     "tempyral.worker._resource_slots",
     "tempyral.worker._custom_slots",
@@ -103,7 +107,9 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "        from tempyral.client import ActivityHandle, ActivityExecutionOptions\n"
         "        from tempyral.client import StartActivityInput, BuildIdOp\n"
         "        from tempyral.converter import ExternalStorage\n"
-        "        from tempyral.client import CreateScheduleInput\n"
+        "        from tempyral.client import CreateScheduleInput, AsyncActivityHandle\n"
+        "        from tempyral.client import HeartbeatAsyncActivityInput\n"
+        "        from tempyral.client import StartWorkflowUpdateWithStartInput\n"
         "        import tempyral.worker._resource_slots, tempyral.worker._custom_slots\n"
         "        import multiprocessing\n"
         "        from tempyral.worker._thread_cancel import async_exceptions_supported\n"

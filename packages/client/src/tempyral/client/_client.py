@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Required, Self, TypedDict
 
-from tempyral.client._activity import AsyncActivityHandle, AsyncActivityIDReference
 from tempyral.client._build_id_calls import _BuildIdClientCalls
 from tempyral.client._definitions import (
     workflow_name_and_result_type,
@@ -59,6 +58,7 @@ from tempyral.service import (
 )
 
 if TYPE_CHECKING:
+    from tempyral.client._activity import AsyncActivityHandle
     from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
     from tempyral.client._schedule import Schedule, ScheduleBackfill, ScheduleHandle
     from tempyral.client._schedule_describe import ScheduleAsyncIterator
@@ -387,6 +387,9 @@ class Client(
         Raises:
             ValueError: Neither a task token nor the ids, or both, were given.
         """
+        # Imported here: asynchronous completion loads with its first handle, not with every client.
+        from tempyral.client._activity import AsyncActivityHandle, AsyncActivityIDReference
+
         if task_token is not None:
             if workflow_id is not None or run_id is not None or activity_id is not None:
                 raise ValueError("Task token cannot be present with other IDs")

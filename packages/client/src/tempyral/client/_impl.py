@@ -46,10 +46,7 @@ from tempyral.client._inputs import (
     SignalWorkflowInput,
     StartWorkflowInput,
     StartWorkflowUpdateInput,
-    StartWorkflowUpdateWithStartInput,
     TerminateWorkflowInput,
-    UpdateWithStartStartWorkflowInput,
-    UpdateWithStartUpdateWorkflowInput,
 )
 from tempyral.client._interceptor import OutboundInterceptor
 from tempyral.client._nexus_calls import _NexusImplCalls
@@ -69,6 +66,11 @@ if TYPE_CHECKING:
         WorkflowExecutionCount,
         WorkflowExecutionDescription,
         WorkflowHistoryEventAsyncIterator,
+    )
+    from tempyral.client._with_start_inputs import (
+        StartWorkflowUpdateWithStartInput,
+        UpdateWithStartStartWorkflowInput,
+        UpdateWithStartUpdateWorkflowInput,
     )
 
 __all__ = ["_ClientImpl"]

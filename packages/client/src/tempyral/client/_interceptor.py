@@ -13,23 +13,24 @@ from typing import TYPE_CHECKING, Any
 
 from tempyral.client._inputs import (
     CancelWorkflowInput,
-    CompleteAsyncActivityInput,
     CountWorkflowsInput,
     DescribeWorkflowInput,
-    FailAsyncActivityInput,
     FetchWorkflowHistoryEventsInput,
-    HeartbeatAsyncActivityInput,
     ListWorkflowsInput,
     QueryWorkflowInput,
-    ReportCancellationAsyncActivityInput,
     SignalWorkflowInput,
     StartWorkflowInput,
     StartWorkflowUpdateInput,
-    StartWorkflowUpdateWithStartInput,
     TerminateWorkflowInput,
 )
 
 if TYPE_CHECKING:
+    from tempyral.client._async_activity_inputs import (
+        CompleteAsyncActivityInput,
+        FailAsyncActivityInput,
+        HeartbeatAsyncActivityInput,
+        ReportCancellationAsyncActivityInput,
+    )
     from tempyral.client._build_id import (
         GetWorkerBuildIdCompatibilityInput,
         GetWorkerTaskReachabilityInput,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         UpdateScheduleInput,
     )
     from tempyral.client._update import WorkflowUpdateHandle
+    from tempyral.client._with_start_inputs import StartWorkflowUpdateWithStartInput
 
 if TYPE_CHECKING:
     # Standalone activities: their classes load with a client's first standalone activity
