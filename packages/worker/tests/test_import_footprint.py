@@ -56,6 +56,10 @@ DEFERRED = (
     "tempyral.client._list",
     # the in-process metric buffer, imported by a program that builds one
     "tempyral.runtime._buffer",
+    # the operator, test and health services' RPCs, added with a client's first use of them
+    "tempyral.api.operatorservice.v1.service_pb2",
+    "tempyral.api.testservice.v1.service_pb2",
+    "tempyral.service._health",
 )
 
 # The Nexus worker and what it needs, loaded by a worker given Nexus services.
@@ -115,7 +119,9 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "        from tempyral.worker._thread_cancel import async_exceptions_supported\n"
         "        assert async_exceptions_supported()\n"
         "        from tempyral.client import WorkflowExecutionDescription\n"
-        "        from tempyral.runtime import MetricBuffer"
+        "        from tempyral.runtime import MetricBuffer\n"
+        "        from tempyral.service import HealthService, OperatorService, TestService\n"
+        "        HealthService(None), OperatorService(None), TestService(None)"
     )
     assert [name for name in DEFERRED if name not in loaded] == []
 
