@@ -62,8 +62,10 @@ DEFERRED = (
     "tempyral.service._health",
 )
 
-# The Nexus worker and what it needs, loaded by a worker given Nexus services.
+# The halves of a worker, each loaded by a Worker given something for it to run.
 NEXUS = ("tempyral.worker._nexus_worker", "tempyral.nexus", "nexusrpc")
+ACTIVITIES = ("tempyral.worker._activity_worker", "tempyral.worker._activity_run")
+WORKFLOWS = ("tempyral.worker._workflow_worker", "tempyral.worker._workflow_task")
 
 
 def loaded_after(statements: str) -> set[str]:
@@ -86,7 +88,7 @@ def test_importing_a_client_and_a_worker_leaves_the_deferred_modules_out() -> No
         "from tempyral.client import Client\n        from tempyral.worker import Worker"
     )
     assert "tempyral.worker._worker" in loaded  # the import really happened
-    assert [name for name in (*DEFERRED, *NEXUS) if name in loaded] == []
+    assert [name for name in (*DEFERRED, *NEXUS, *ACTIVITIES, *WORKFLOWS) if name in loaded] == []
 
 
 def test_a_worker_program_with_workflows_and_activities_still_defers_the_engine() -> None:
@@ -126,13 +128,24 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
     assert [name for name in DEFERRED if name not in loaded] == []
 
 
-def test_a_worker_given_nexus_services_loads_the_nexus_worker() -> None:
-    loaded = loaded_after(
+def worker_built_with(arguments: str) -> set[str]:
+    """The modules loaded once ``Worker(client, task_queue='q', <arguments>)`` is built."""
+    return loaded_after(
         "import asyncio\n"
+        "        from datetime import timedelta\n"
+        "        import nexusrpc.handler\n"
+        "        from tempyral import activity, workflow\n"
         "        from tempyral.client import Client\n"
         "        from tempyral.worker import Worker\n"
-        "        assert 'tempyral.worker._nexus_worker' not in sys.modules\n"
-        "        import nexusrpc.handler\n"
+        "        @activity.defn\n"
+        "        async def shout(text: str) -> str:\n"
+        "            return text.upper()\n"
+        "        @workflow.defn\n"
+        "        class Shout:\n"
+        "            @workflow.run\n"
+        "            async def run(self, text: str) -> str:\n"
+        "                return await workflow.execute_activity(\n"
+        "                    shout, text, start_to_close_timeout=timedelta(seconds=5))\n"
         "        @nexusrpc.handler.service_handler(name='Echo')\n"
         "        class Echo:\n"
         "            @nexusrpc.handler.sync_operation\n"
@@ -141,7 +154,20 @@ def test_a_worker_given_nexus_services_loads_the_nexus_worker() -> None:
         "                return text\n"
         "        async def build():\n"
         "            client = await Client.connect('localhost:1', lazy=True)\n"
-        "            Worker(client, task_queue='q', nexus_service_handlers=[Echo()])\n"
+        f"            Worker(client, task_queue='q', {arguments})\n"
         "        asyncio.run(build())"
     )
-    assert [name for name in NEXUS if name not in loaded] == []
+
+
+def test_a_worker_loads_the_halves_it_is_given_something_to_run_for() -> None:
+    with_activities = worker_built_with("activities=[shout]")
+    assert [name for name in ACTIVITIES if name not in with_activities] == []
+    assert [name for name in (*WORKFLOWS, NEXUS[0]) if name in with_activities] == []
+
+    with_workflows = worker_built_with("workflows=[Shout]")
+    assert [name for name in WORKFLOWS if name not in with_workflows] == []
+    assert [name for name in (*ACTIVITIES, NEXUS[0]) if name in with_workflows] == []
+
+    with_nexus = worker_built_with("nexus_service_handlers=[Echo()]")
+    assert [name for name in NEXUS if name not in with_nexus] == []
+    assert [name for name in (*ACTIVITIES, *WORKFLOWS) if name in with_nexus] == []
