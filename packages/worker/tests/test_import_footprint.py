@@ -24,6 +24,9 @@ DEFERRED = (
     "tempyral.replay._machines",
     # the workflow API: workflow code imports it; the engine imports it with the first instance
     "tempyral.workflow",
+    # the Replayer, loaded by a replay or a worker's workflow half
+    "tempyral.replay._replayer",
+    "tempyral.replay._replayer_config",
     # schedules, loaded by a client's first schedule call
     "tempyral.client._schedule",
     "tempyral.client._schedule_describe",
@@ -110,6 +113,7 @@ def test_the_deferred_modules_come_with_their_first_use() -> None:
         "        logger.debug('first use')\n"
         "        from tempyral.service import __version__\n"
         "        from tempyral.replay import WorkflowInstance\n"
+        "        from tempyral.worker import Replayer\n"
         "        import tempyral.runtime._prometheus\n"
         "        from tempyral.client import ScheduleAsyncIterator, ScheduleHandle\n"
         "        from tempyral.client import ActivityHandle, ActivityExecutionOptions\n"
