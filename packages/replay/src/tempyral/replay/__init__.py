@@ -40,7 +40,6 @@ from tempyral.replay._interceptor_api import (
     WorkflowInterceptorClassInput,
     WorkflowOutboundInterceptor,
 )
-from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
 from tempyral.replay._runner_api import (
     RunnerWorkflowInstance,
     WorkflowActivation,
@@ -53,6 +52,8 @@ if TYPE_CHECKING:
     from tempyral.client import WorkflowHistory as WorkflowHistory
     from tempyral.replay._instance import WorkflowInstance as WorkflowInstance
     from tempyral.replay._instance import WorkflowTaskCompletion as WorkflowTaskCompletion
+    from tempyral.replay._local_markers import LocalActivityRequest as LocalActivityRequest
+    from tempyral.replay._local_markers import LocalActivityResolution as LocalActivityResolution
     from tempyral.replay._replayer import Replayer as Replayer
     from tempyral.replay._replayer import WorkflowReplayResult as WorkflowReplayResult
     from tempyral.replay._replayer import WorkflowReplayResults as WorkflowReplayResults
@@ -60,9 +61,9 @@ if TYPE_CHECKING:
     from tempyral.replay._replayer_config import ReplayerPlugin as ReplayerPlugin
 
 # Loaded on first use, each with the module defining it: the engine proper (its machines,
-# driver and runtime) with the first instance, the Replayer (and the history it reads) with a
-# replayer or a worker's workflow half. Importing a worker, or this package for its interceptor
-# classes, pays for neither.
+# driver and runtime) with the first instance; the Replayer (and the history it reads) and the
+# local activity markers with a replayer or a worker's workflow half. Importing a worker, or
+# this package for its interceptor classes, pays for none of them.
 _DEFINED_IN = {
     "WorkflowInstance": "tempyral.replay._instance",
     "WorkflowTaskCompletion": "tempyral.replay._instance",
@@ -72,6 +73,8 @@ _DEFINED_IN = {
     "ReplayerConfig": "tempyral.replay._replayer_config",
     "ReplayerPlugin": "tempyral.replay._replayer_config",
     "WorkflowHistory": "tempyral.client",
+    "LocalActivityRequest": "tempyral.replay._local_markers",
+    "LocalActivityResolution": "tempyral.replay._local_markers",
 }
 
 
