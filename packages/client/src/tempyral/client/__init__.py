@@ -29,6 +29,18 @@ if TYPE_CHECKING:
     # What type checkers and IDEs see; `X as X` marks each name as re-exported.
     from tempyral.client._activity import AsyncActivityHandle as AsyncActivityHandle
     from tempyral.client._activity import AsyncActivityIDReference as AsyncActivityIDReference
+    from tempyral.client._async_activity_inputs import (
+        CompleteAsyncActivityInput as CompleteAsyncActivityInput,
+    )
+    from tempyral.client._async_activity_inputs import (
+        FailAsyncActivityInput as FailAsyncActivityInput,
+    )
+    from tempyral.client._async_activity_inputs import (
+        HeartbeatAsyncActivityInput as HeartbeatAsyncActivityInput,
+    )
+    from tempyral.client._async_activity_inputs import (
+        ReportCancellationAsyncActivityInput as ReportCancellationAsyncActivityInput,
+    )
     from tempyral.client._build_id import BuildIdOp as BuildIdOp
     from tempyral.client._build_id import BuildIdOpAddNewCompatible as BuildIdOpAddNewCompatible
     from tempyral.client._build_id import BuildIdOpAddNewDefault as BuildIdOpAddNewDefault
@@ -80,42 +92,18 @@ if TYPE_CHECKING:
     from tempyral.client._history import _history_from_json as _history_from_json
     from tempyral.client._history import _pascal_case_match as _pascal_case_match
     from tempyral.client._impl import _ClientImpl as _ClientImpl
-    from tempyral.client._inputs import BackfillScheduleInput as BackfillScheduleInput
     from tempyral.client._inputs import CancelWorkflowInput as CancelWorkflowInput
-    from tempyral.client._inputs import CompleteAsyncActivityInput as CompleteAsyncActivityInput
     from tempyral.client._inputs import CountWorkflowsInput as CountWorkflowsInput
-    from tempyral.client._inputs import CreateScheduleInput as CreateScheduleInput
-    from tempyral.client._inputs import DeleteScheduleInput as DeleteScheduleInput
-    from tempyral.client._inputs import DescribeScheduleInput as DescribeScheduleInput
     from tempyral.client._inputs import DescribeWorkflowInput as DescribeWorkflowInput
-    from tempyral.client._inputs import FailAsyncActivityInput as FailAsyncActivityInput
     from tempyral.client._inputs import (
         FetchWorkflowHistoryEventsInput as FetchWorkflowHistoryEventsInput,
     )
-    from tempyral.client._inputs import HeartbeatAsyncActivityInput as HeartbeatAsyncActivityInput
-    from tempyral.client._inputs import ListSchedulesInput as ListSchedulesInput
     from tempyral.client._inputs import ListWorkflowsInput as ListWorkflowsInput
-    from tempyral.client._inputs import PauseScheduleInput as PauseScheduleInput
     from tempyral.client._inputs import QueryWorkflowInput as QueryWorkflowInput
-    from tempyral.client._inputs import (
-        ReportCancellationAsyncActivityInput as ReportCancellationAsyncActivityInput,
-    )
     from tempyral.client._inputs import SignalWorkflowInput as SignalWorkflowInput
     from tempyral.client._inputs import StartWorkflowInput as StartWorkflowInput
     from tempyral.client._inputs import StartWorkflowUpdateInput as StartWorkflowUpdateInput
-    from tempyral.client._inputs import (
-        StartWorkflowUpdateWithStartInput as StartWorkflowUpdateWithStartInput,
-    )
     from tempyral.client._inputs import TerminateWorkflowInput as TerminateWorkflowInput
-    from tempyral.client._inputs import TriggerScheduleInput as TriggerScheduleInput
-    from tempyral.client._inputs import UnpauseScheduleInput as UnpauseScheduleInput
-    from tempyral.client._inputs import UpdateScheduleInput as UpdateScheduleInput
-    from tempyral.client._inputs import (
-        UpdateWithStartStartWorkflowInput as UpdateWithStartStartWorkflowInput,
-    )
-    from tempyral.client._inputs import (
-        UpdateWithStartUpdateWorkflowInput as UpdateWithStartUpdateWorkflowInput,
-    )
     from tempyral.client._interceptor import Interceptor as Interceptor
     from tempyral.client._interceptor import OutboundInterceptor as OutboundInterceptor
     from tempyral.client._list import WorkflowExecution as WorkflowExecution
@@ -168,6 +156,15 @@ if TYPE_CHECKING:
     from tempyral.client._schedule_describe import ScheduleListState as ScheduleListState
     from tempyral.client._schedule_describe import ScheduleUpdate as ScheduleUpdate
     from tempyral.client._schedule_describe import ScheduleUpdateInput as ScheduleUpdateInput
+    from tempyral.client._schedule_inputs import BackfillScheduleInput as BackfillScheduleInput
+    from tempyral.client._schedule_inputs import CreateScheduleInput as CreateScheduleInput
+    from tempyral.client._schedule_inputs import DeleteScheduleInput as DeleteScheduleInput
+    from tempyral.client._schedule_inputs import DescribeScheduleInput as DescribeScheduleInput
+    from tempyral.client._schedule_inputs import ListSchedulesInput as ListSchedulesInput
+    from tempyral.client._schedule_inputs import PauseScheduleInput as PauseScheduleInput
+    from tempyral.client._schedule_inputs import TriggerScheduleInput as TriggerScheduleInput
+    from tempyral.client._schedule_inputs import UnpauseScheduleInput as UnpauseScheduleInput
+    from tempyral.client._schedule_inputs import UpdateScheduleInput as UpdateScheduleInput
 
     # Standalone activities.
     from tempyral.client._standalone_activity_handle import (
@@ -242,6 +239,15 @@ if TYPE_CHECKING:
     from tempyral.client._update import WorkflowUpdateHandle as WorkflowUpdateHandle
     from tempyral.client._update import WorkflowUpdateStage as WorkflowUpdateStage
     from tempyral.client._with_start import WithStartWorkflowOperation as WithStartWorkflowOperation
+    from tempyral.client._with_start_inputs import (
+        StartWorkflowUpdateWithStartInput as StartWorkflowUpdateWithStartInput,
+    )
+    from tempyral.client._with_start_inputs import (
+        UpdateWithStartStartWorkflowInput as UpdateWithStartStartWorkflowInput,
+    )
+    from tempyral.client._with_start_inputs import (
+        UpdateWithStartUpdateWorkflowInput as UpdateWithStartUpdateWorkflowInput,
+    )
     from tempyral.client.nexus_hooks import Callback as Callback
     from tempyral.common import HeaderCodecBehavior as HeaderCodecBehavior
     from tempyral.converter import ActivitySerializationContext as ActivitySerializationContext
@@ -314,7 +320,7 @@ _DEFINED_IN: dict[str, str] = {
     "AsyncActivityCancelledError": "tempyral.client._errors",
     "AsyncActivityHandle": "tempyral.client._activity",
     "AsyncActivityIDReference": "tempyral.client._activity",
-    "BackfillScheduleInput": "tempyral.client._inputs",
+    "BackfillScheduleInput": "tempyral.client._schedule_inputs",
     "CallableAsyncNoParam": "tempyral.client._types",
     "CallableAsyncSingleParam": "tempyral.client._types",
     "CallableSyncNoParam": "tempyral.client._types",
@@ -324,24 +330,24 @@ _DEFINED_IN: dict[str, str] = {
     "Client": "tempyral.client._client",
     "ClientConfig": "tempyral.client._client",
     "ClientConnectConfig": "tempyral.client._client",
-    "CompleteAsyncActivityInput": "tempyral.client._inputs",
+    "CompleteAsyncActivityInput": "tempyral.client._async_activity_inputs",
     "ConnectConfig": "tempyral.service",
     "CountWorkflowsInput": "tempyral.client._inputs",
-    "CreateScheduleInput": "tempyral.client._inputs",
+    "CreateScheduleInput": "tempyral.client._schedule_inputs",
     "DataConverter": "tempyral.converter",
-    "DeleteScheduleInput": "tempyral.client._inputs",
-    "DescribeScheduleInput": "tempyral.client._inputs",
+    "DeleteScheduleInput": "tempyral.client._schedule_inputs",
+    "DescribeScheduleInput": "tempyral.client._schedule_inputs",
     "DescribeWorkflowInput": "tempyral.client._inputs",
     "DnsLoadBalancingConfig": "tempyral.service",
-    "FailAsyncActivityInput": "tempyral.client._inputs",
+    "FailAsyncActivityInput": "tempyral.client._async_activity_inputs",
     "FetchWorkflowHistoryEventsInput": "tempyral.client._inputs",
     "GrpcCompression": "tempyral.service",
     "HeaderCodecBehavior": "tempyral.common",
-    "HeartbeatAsyncActivityInput": "tempyral.client._inputs",
+    "HeartbeatAsyncActivityInput": "tempyral.client._async_activity_inputs",
     "HttpConnectProxyConfig": "tempyral.service",
     "Interceptor": "tempyral.client._interceptor",
     "KeepAliveConfig": "tempyral.service",
-    "ListSchedulesInput": "tempyral.client._inputs",
+    "ListSchedulesInput": "tempyral.client._schedule_inputs",
     "ListWorkflowsInput": "tempyral.client._inputs",
     "LocalReturnType": "tempyral.client._types",
     "MethodAsyncNoParam": "tempyral.client._types",
@@ -353,12 +359,12 @@ _DEFINED_IN: dict[str, str] = {
     "PayloadLimitsConfig": "tempyral.service",
     "Plugin": "tempyral.client._plugin",
     "ParamType": "tempyral.client._types",
-    "PauseScheduleInput": "tempyral.client._inputs",
+    "PauseScheduleInput": "tempyral.client._schedule_inputs",
     "QueryWorkflowInput": "tempyral.client._inputs",
     "RPCError": "tempyral.service",
     "RPCStatusCode": "tempyral.service",
     "RPCTimeoutOrCancelledError": "tempyral.client._errors",
-    "ReportCancellationAsyncActivityInput": "tempyral.client._inputs",
+    "ReportCancellationAsyncActivityInput": "tempyral.client._async_activity_inputs",
     "RetryConfig": "tempyral.service",
     "ReturnType": "tempyral.client._types",
     "Schedule": "tempyral.client._schedule",
@@ -394,14 +400,14 @@ _DEFINED_IN: dict[str, str] = {
     "SignalWorkflowInput": "tempyral.client._inputs",
     "StartWorkflowInput": "tempyral.client._inputs",
     "StartWorkflowUpdateInput": "tempyral.client._inputs",
-    "StartWorkflowUpdateWithStartInput": "tempyral.client._inputs",
+    "StartWorkflowUpdateWithStartInput": "tempyral.client._with_start_inputs",
     "TLSConfig": "tempyral.service",
     "TerminateWorkflowInput": "tempyral.client._inputs",
-    "TriggerScheduleInput": "tempyral.client._inputs",
-    "UnpauseScheduleInput": "tempyral.client._inputs",
-    "UpdateScheduleInput": "tempyral.client._inputs",
-    "UpdateWithStartStartWorkflowInput": "tempyral.client._inputs",
-    "UpdateWithStartUpdateWorkflowInput": "tempyral.client._inputs",
+    "TriggerScheduleInput": "tempyral.client._schedule_inputs",
+    "UnpauseScheduleInput": "tempyral.client._schedule_inputs",
+    "UpdateScheduleInput": "tempyral.client._schedule_inputs",
+    "UpdateWithStartStartWorkflowInput": "tempyral.client._with_start_inputs",
+    "UpdateWithStartUpdateWorkflowInput": "tempyral.client._with_start_inputs",
     "WithSerializationContext": "tempyral.converter",
     "WithStartWorkflowOperation": "tempyral.client._with_start",
     "WorkflowContinuedAsNewError": "tempyral.client._errors",

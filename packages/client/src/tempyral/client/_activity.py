@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
-from tempyral.client._helpers import NO_METADATA
-from tempyral.client._inputs import (
+from tempyral.client._async_activity_inputs import (
     CompleteAsyncActivityInput,
     FailAsyncActivityInput,
     HeartbeatAsyncActivityInput,
     ReportCancellationAsyncActivityInput,
-    RpcMetadata,
 )
+from tempyral.client._helpers import NO_METADATA
+from tempyral.client._inputs import RpcMetadata
 from tempyral.common import _arg_unset
 from tempyral.converter import DataConverter, SerializationContext, WithSerializationContext
 

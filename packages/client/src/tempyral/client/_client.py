@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Required, Self, TypedDict
 
-from tempyral.client._activity import AsyncActivityHandle, AsyncActivityIDReference
 from tempyral.client._build_id_calls import _BuildIdClientCalls
 from tempyral.client._definitions import (
     workflow_name_and_result_type,
@@ -26,15 +25,8 @@ from tempyral.client._definitions import (
 from tempyral.client._handle import WorkflowHandle
 from tempyral.client._helpers import NO_METADATA
 from tempyral.client._impl import _ClientImpl
-from tempyral.client._inputs import (
-    CountWorkflowsInput,
-    CreateScheduleInput,
-    ListSchedulesInput,
-    ListWorkflowsInput,
-    RpcMetadata,
-)
+from tempyral.client._inputs import CountWorkflowsInput, ListWorkflowsInput, RpcMetadata
 from tempyral.client._interceptor import Interceptor, OutboundInterceptor
-from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
 from tempyral.client._nexus_calls import _NexusClientCalls
 from tempyral.client._plugin import Plugin
 from tempyral.client._standalone_activity_variants import _StandaloneActivityCalls
@@ -66,6 +58,8 @@ from tempyral.service import (
 )
 
 if TYPE_CHECKING:
+    from tempyral.client._activity import AsyncActivityHandle
+    from tempyral.client._list import WorkflowExecutionAsyncIterator, WorkflowExecutionCount
     from tempyral.client._schedule import Schedule, ScheduleBackfill, ScheduleHandle
     from tempyral.client._schedule_describe import ScheduleAsyncIterator
 
@@ -393,6 +387,9 @@ class Client(
         Raises:
             ValueError: Neither a task token nor the ids, or both, were given.
         """
+        # Imported here: asynchronous completion loads with its first handle, not with every client.
+        from tempyral.client._activity import AsyncActivityHandle, AsyncActivityIDReference
+
         if task_token is not None:
             if workflow_id is not None or run_id is not None or activity_id is not None:
                 raise ValueError("Task token cannot be present with other IDs")
@@ -429,6 +426,9 @@ class Client(
             ValueError: ``limited_actions`` and ``remaining_actions`` disagree.
         """
         _warn_on_deprecated_search_attributes(search_attributes)
+        # Imported here: schedules load with their first use, not with every client.
+        from tempyral.client._schedule_inputs import CreateScheduleInput
+
         return await self._impl.create_schedule(
             CreateScheduleInput(
                 id=id,
@@ -460,6 +460,8 @@ class Client(
     ) -> ScheduleAsyncIterator:
         """Schedules matching a visibility ``query``, as an async iterator (eventually
         consistent: a schedule just created may not be listed yet)."""
+        from tempyral.client._schedule_inputs import ListSchedulesInput
+
         return self._impl.list_schedules(
             ListSchedulesInput(
                 page_size=page_size,

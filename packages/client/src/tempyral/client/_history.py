@@ -22,7 +22,6 @@ from enum import IntEnum
 from functools import cache
 from typing import Any
 
-from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from tempyral.api.enums.v1 import event_type_pb2
@@ -91,10 +90,14 @@ class WorkflowHistory:
 
     def to_json(self) -> str:
         """This history as protobuf JSON (without the workflow id)."""
+        from google.protobuf import json_format  # on first use: a worker never needs it
+
         return json_format.MessageToJson(History(events=self.events))
 
     def to_json_dict(self) -> dict[str, Any]:
         """This history as a JSON-compatible dict (without the workflow id)."""
+        from google.protobuf import json_format
+
         return json_format.MessageToDict(History(events=self.events))
 
 
@@ -105,6 +108,8 @@ def _history_from_json(
 
     Every failure is a ``ValueError`` starting with ``name``.
     """
+    from google.protobuf import json_format  # on first use: a worker never reads history JSON
+
     try:
         return _parse(history)
     except _HistoryJSONError as err:
@@ -147,6 +152,8 @@ def _parse(history: str | bytes | Mapping[str, Any]) -> History:
                 f"Event not a dictionary: events[{index}] is {type(event).__name__}"
             )
         _fix_enums(event, HistoryEvent.DESCRIPTOR)
+    from google.protobuf import json_format
+
     parsed = json_format.ParseDict(data, History(), ignore_unknown_fields=True)
     for index, event in enumerate(events):
         _check_event_type(event, index)

@@ -46,19 +46,9 @@ from tempyral.client._inputs import (
     SignalWorkflowInput,
     StartWorkflowInput,
     StartWorkflowUpdateInput,
-    StartWorkflowUpdateWithStartInput,
     TerminateWorkflowInput,
-    UpdateWithStartStartWorkflowInput,
-    UpdateWithStartUpdateWorkflowInput,
 )
 from tempyral.client._interceptor import OutboundInterceptor
-from tempyral.client._list import (
-    WorkflowExecutionAsyncIterator,
-    WorkflowExecutionCount,
-    WorkflowExecutionDescription,
-    WorkflowExecutionStatus,
-    WorkflowHistoryEventAsyncIterator,
-)
 from tempyral.client._nexus_calls import _NexusImplCalls
 from tempyral.client._standalone_activity_impl import _StandaloneActivityCalls
 from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
@@ -71,6 +61,17 @@ from tempyral.service import RPCError, RPCStatusCode
 
 if TYPE_CHECKING:
     from tempyral.client._client import Client
+    from tempyral.client._list import (
+        WorkflowExecutionAsyncIterator,
+        WorkflowExecutionCount,
+        WorkflowExecutionDescription,
+        WorkflowHistoryEventAsyncIterator,
+    )
+    from tempyral.client._with_start_inputs import (
+        StartWorkflowUpdateWithStartInput,
+        UpdateWithStartStartWorkflowInput,
+        UpdateWithStartUpdateWorkflowInput,
+    )
 
 __all__ = ["_ClientImpl"]
 
@@ -265,6 +266,8 @@ class _ClientImpl(
             metadata=input.rpc_metadata,
             timeout=input.rpc_timeout,
         )
+        from tempyral.client._list import WorkflowExecutionDescription
+
         return await WorkflowExecutionDescription._from_raw_description(
             response, namespace=self._client.namespace, converter=self._converter(input.id)
         )
@@ -272,9 +275,14 @@ class _ClientImpl(
     def fetch_workflow_history_events(
         self, input: FetchWorkflowHistoryEventsInput
     ) -> WorkflowHistoryEventAsyncIterator:
+        # The listing and description classes (_list) load with their first use.
+        from tempyral.client._list import WorkflowHistoryEventAsyncIterator
+
         return WorkflowHistoryEventAsyncIterator(self._client, input)
 
     def list_workflows(self, input: ListWorkflowsInput) -> WorkflowExecutionAsyncIterator:
+        from tempyral.client._list import WorkflowExecutionAsyncIterator
+
         return WorkflowExecutionAsyncIterator(self._client, input)
 
     async def count_workflows(self, input: CountWorkflowsInput) -> WorkflowExecutionCount:
@@ -286,6 +294,8 @@ class _ClientImpl(
             metadata=input.rpc_metadata,
             timeout=input.rpc_timeout,
         )
+        from tempyral.client._list import WorkflowExecutionCount
+
         return WorkflowExecutionCount._from_raw(response)
 
     async def query_workflow(self, input: QueryWorkflowInput) -> Any:
@@ -314,6 +324,8 @@ class _ClientImpl(
             hook.after_query(response)
         if response.HasField("query_rejected"):
             status = response.query_rejected.status
+            from tempyral.client._list import WorkflowExecutionStatus
+
             raise WorkflowQueryRejectedError(WorkflowExecutionStatus(status) if status else None)
         if not response.query_result.payloads:
             return None

@@ -14,29 +14,28 @@ from google.protobuf.message import Message
 from tempyral.api.common.v1.message_pb2 import Payloads
 from tempyral.api.failure.v1.message_pb2 import Failure
 from tempyral.api.workflowservice.v1 import request_response_pb2 as ws
-from tempyral.client._activity import AsyncActivityIDReference
 from tempyral.client._errors import ActivityCancellationDetails, AsyncActivityCancelledError
 from tempyral.client._helpers import _encode_args
-from tempyral.client._inputs import (
-    CompleteAsyncActivityInput,
-    FailAsyncActivityInput,
-    HeartbeatAsyncActivityInput,
-    ReportCancellationAsyncActivityInput,
-)
 from tempyral.common import _arg_unset
 from tempyral.converter import DataConverter
 
 if TYPE_CHECKING:
+    from tempyral.client._async_activity_inputs import (
+        CompleteAsyncActivityInput,
+        FailAsyncActivityInput,
+        HeartbeatAsyncActivityInput,
+        ReportCancellationAsyncActivityInput,
+    )
     from tempyral.client._client import Client
 
-__all__ = ["_AsyncActivityCalls"]
+    _AsyncActivityInput = (
+        HeartbeatAsyncActivityInput
+        | CompleteAsyncActivityInput
+        | FailAsyncActivityInput
+        | ReportCancellationAsyncActivityInput
+    )
 
-_AsyncActivityInput = (
-    HeartbeatAsyncActivityInput
-    | CompleteAsyncActivityInput
-    | FailAsyncActivityInput
-    | ReportCancellationAsyncActivityInput
-)
+__all__ = ["_AsyncActivityCalls"]
 _ByIdResponse = TypeVar("_ByIdResponse")
 _ByTokenResponse = TypeVar("_ByTokenResponse")
 
@@ -68,6 +67,9 @@ class _AsyncActivityCalls:
         client, target = self._client, input.id_or_token
         common = {"namespace": client.namespace, "identity": client.identity, **fields}
         call = {"retry": True, "metadata": input.rpc_metadata, "timeout": input.rpc_timeout}
+        # Loaded already: the handle that made this input is defined there.
+        from tempyral.client._activity import AsyncActivityIDReference
+
         if isinstance(target, AsyncActivityIDReference):
             request = by_id_request(
                 workflow_id=target.workflow_id or "",

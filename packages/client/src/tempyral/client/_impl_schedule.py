@@ -15,18 +15,7 @@ from tempyral.api.errordetails.v1.message_pb2 import WorkflowExecutionAlreadySta
 from tempyral.api.schedule.v1 import message_pb2 as schedule_pb
 from tempyral.api.workflowservice.v1 import request_response_pb2 as ws
 from tempyral.client._errors import ScheduleAlreadyRunningError
-from tempyral.client._inputs import (
-    BackfillScheduleInput,
-    CreateScheduleInput,
-    DeleteScheduleInput,
-    DescribeScheduleInput,
-    ListSchedulesInput,
-    PauseScheduleInput,
-    RpcMetadata,
-    TriggerScheduleInput,
-    UnpauseScheduleInput,
-    UpdateScheduleInput,
-)
+from tempyral.client._inputs import RpcMetadata
 from tempyral.converter import encode_search_attributes
 from tempyral.service import RPCError, RPCStatusCode
 
@@ -38,6 +27,17 @@ if TYPE_CHECKING:
     from tempyral.client._schedule_describe import (
         ScheduleAsyncIterator,
         ScheduleDescription,
+    )
+    from tempyral.client._schedule_inputs import (
+        BackfillScheduleInput,
+        CreateScheduleInput,
+        DeleteScheduleInput,
+        DescribeScheduleInput,
+        ListSchedulesInput,
+        PauseScheduleInput,
+        TriggerScheduleInput,
+        UnpauseScheduleInput,
+        UpdateScheduleInput,
     )
 
 __all__ = ["_ScheduleCalls"]

@@ -1,15 +1,17 @@
 """The input dataclasses of the client's outbound interceptor calls, one per call (names and
-fields as in ``temporalio.client``)."""
+fields as in ``temporalio.client``). The inputs of calls a program may never make are in
+modules of their own, loaded by the first such call (``_schedule_inputs``,
+``_async_activity_inputs``, ``_with_start_inputs``): each dataclass costs its import a few hundred
+microseconds (its ``__init__``, ``__repr__`` and ``__eq__`` are compiled then)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from tempyral.api.common.v1.message_pb2 import Payload, TimeSkippingConfig
-from tempyral.api.workflowservice.v1.request_response_pb2 import StartWorkflowExecutionResponse
 from tempyral.common import (
     Priority,
     QueryRejectCondition,
@@ -20,49 +22,22 @@ from tempyral.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from tempyral.converter import DataConverter
 
 if TYPE_CHECKING:
-    from tempyral.client._activity import AsyncActivityIDReference
     from tempyral.client._history import WorkflowHistoryEventFilterType
-    from tempyral.client._schedule import (
-        Schedule,
-        ScheduleBackfill,
-        ScheduleOverlapPolicy,
-    )
-    from tempyral.client._schedule_describe import (
-        ScheduleUpdate,
-        ScheduleUpdateInput,
-    )
     from tempyral.client._update import WorkflowUpdateStage
 
 __all__ = [
-    "BackfillScheduleInput",
     "CancelWorkflowInput",
-    "CompleteAsyncActivityInput",
     "CountWorkflowsInput",
-    "CreateScheduleInput",
-    "DeleteScheduleInput",
-    "DescribeScheduleInput",
     "DescribeWorkflowInput",
-    "FailAsyncActivityInput",
     "FetchWorkflowHistoryEventsInput",
-    "HeartbeatAsyncActivityInput",
-    "ListSchedulesInput",
     "ListWorkflowsInput",
-    "PauseScheduleInput",
     "QueryWorkflowInput",
-    "ReportCancellationAsyncActivityInput",
     "SignalWorkflowInput",
     "StartWorkflowInput",
     "StartWorkflowUpdateInput",
-    "StartWorkflowUpdateWithStartInput",
     "TerminateWorkflowInput",
-    "TriggerScheduleInput",
-    "UnpauseScheduleInput",
-    "UpdateScheduleInput",
-    "UpdateWithStartStartWorkflowInput",
-    "UpdateWithStartUpdateWorkflowInput",
 ]
 
 RpcMetadata = Mapping[str, str | bytes]
@@ -216,202 +191,5 @@ class StartWorkflowUpdateInput:
     wait_for_stage: WorkflowUpdateStage
     headers: Mapping[str, Payload]
     ret_type: type | None
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-
-
-@dataclass
-class UpdateWithStartUpdateWorkflowInput:
-    """The update half of :py:class:`StartWorkflowUpdateWithStartInput`."""
-
-    update_id: str | None
-    update: str
-    args: Sequence[Any]
-    wait_for_stage: WorkflowUpdateStage
-    headers: Mapping[str, Payload]
-    ret_type: type | None
-
-
-@dataclass
-class UpdateWithStartStartWorkflowInput:
-    """The start half of :py:class:`StartWorkflowUpdateWithStartInput`."""
-
-    workflow: str
-    args: Sequence[Any]
-    id: str
-    task_queue: str
-    execution_timeout: timedelta | None
-    run_timeout: timedelta | None
-    task_timeout: timedelta | None
-    id_reuse_policy: WorkflowIDReusePolicy
-    id_conflict_policy: WorkflowIDConflictPolicy
-    retry_policy: RetryPolicy | None
-    cron_schedule: str
-    memo: Mapping[str, Any] | None
-    search_attributes: SearchAttributes | TypedSearchAttributes | None
-    start_delay: timedelta | None
-    headers: Mapping[str, Payload]
-    static_summary: str | None
-    static_details: str | None
-    ret_type: type | None
-    priority: Priority
-    versioning_override: VersioningOverride | None = None
-    time_skipping_config: TimeSkippingConfig | None = None
-
-
-@dataclass
-class StartWorkflowUpdateWithStartInput:
-    """Input for :py:meth:`OutboundInterceptor.start_update_with_start_workflow`."""
-
-    start_workflow_input: UpdateWithStartStartWorkflowInput
-    update_workflow_input: UpdateWithStartUpdateWorkflowInput
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-    _on_start: Callable[[StartWorkflowExecutionResponse], None]
-    _on_start_error: Callable[[BaseException], None]
-
-
-# -- async activities ----------------------------------------------------------------------------
-
-
-@dataclass
-class HeartbeatAsyncActivityInput:
-    """Input for :py:meth:`OutboundInterceptor.heartbeat_async_activity`."""
-
-    id_or_token: AsyncActivityIDReference | bytes
-    details: Sequence[Any]
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-    data_converter_override: DataConverter | None = None
-
-
-@dataclass
-class CompleteAsyncActivityInput:
-    """Input for :py:meth:`OutboundInterceptor.complete_async_activity`."""
-
-    id_or_token: AsyncActivityIDReference | bytes
-    result: Any | None
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-    data_converter_override: DataConverter | None = None
-
-
-@dataclass
-class FailAsyncActivityInput:
-    """Input for :py:meth:`OutboundInterceptor.fail_async_activity`."""
-
-    id_or_token: AsyncActivityIDReference | bytes
-    error: Exception
-    last_heartbeat_details: Sequence[Any]
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-    data_converter_override: DataConverter | None = None
-
-
-@dataclass
-class ReportCancellationAsyncActivityInput:
-    """Input for :py:meth:`OutboundInterceptor.report_cancellation_async_activity`."""
-
-    id_or_token: AsyncActivityIDReference | bytes
-    details: Sequence[Any]
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-    data_converter_override: DataConverter | None = None
-
-
-# -- schedules -----------------------------------------------------------------------------------
-
-
-@dataclass
-class CreateScheduleInput:
-    """Input for :py:meth:`OutboundInterceptor.create_schedule`."""
-
-    id: str
-    schedule: Schedule
-    trigger_immediately: bool
-    backfill: Sequence[ScheduleBackfill]
-    memo: Mapping[str, Any] | None
-    search_attributes: SearchAttributes | TypedSearchAttributes | None
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-
-
-@dataclass
-class ListSchedulesInput:
-    """Input for :py:meth:`OutboundInterceptor.list_schedules`."""
-
-    page_size: int
-    next_page_token: bytes | None
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-    query: str | None = None
-
-
-@dataclass
-class BackfillScheduleInput:
-    """Input for :py:meth:`OutboundInterceptor.backfill_schedule`."""
-
-    id: str
-    backfills: Sequence[ScheduleBackfill]
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-
-
-@dataclass
-class DeleteScheduleInput:
-    """Input for :py:meth:`OutboundInterceptor.delete_schedule`."""
-
-    id: str
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-
-
-@dataclass
-class DescribeScheduleInput:
-    """Input for :py:meth:`OutboundInterceptor.describe_schedule`."""
-
-    id: str
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-
-
-@dataclass
-class PauseScheduleInput:
-    """Input for :py:meth:`OutboundInterceptor.pause_schedule`."""
-
-    id: str
-    note: str | None
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-
-
-@dataclass
-class TriggerScheduleInput:
-    """Input for :py:meth:`OutboundInterceptor.trigger_schedule`."""
-
-    id: str
-    overlap: ScheduleOverlapPolicy | None
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-
-
-@dataclass
-class UnpauseScheduleInput:
-    """Input for :py:meth:`OutboundInterceptor.unpause_schedule`."""
-
-    id: str
-    note: str | None
-    rpc_metadata: RpcMetadata
-    rpc_timeout: timedelta | None
-
-
-@dataclass
-class UpdateScheduleInput:
-    """Input for :py:meth:`OutboundInterceptor.update_schedule`."""
-
-    id: str
-    updater: Callable[
-        [ScheduleUpdateInput], ScheduleUpdate | None | Awaitable[ScheduleUpdate | None]
-    ]
     rpc_metadata: RpcMetadata
     rpc_timeout: timedelta | None

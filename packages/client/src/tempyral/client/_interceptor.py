@@ -12,33 +12,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tempyral.client._inputs import (
-    BackfillScheduleInput,
     CancelWorkflowInput,
-    CompleteAsyncActivityInput,
     CountWorkflowsInput,
-    CreateScheduleInput,
-    DeleteScheduleInput,
-    DescribeScheduleInput,
     DescribeWorkflowInput,
-    FailAsyncActivityInput,
     FetchWorkflowHistoryEventsInput,
-    HeartbeatAsyncActivityInput,
-    ListSchedulesInput,
     ListWorkflowsInput,
-    PauseScheduleInput,
     QueryWorkflowInput,
-    ReportCancellationAsyncActivityInput,
     SignalWorkflowInput,
     StartWorkflowInput,
     StartWorkflowUpdateInput,
-    StartWorkflowUpdateWithStartInput,
     TerminateWorkflowInput,
-    TriggerScheduleInput,
-    UnpauseScheduleInput,
-    UpdateScheduleInput,
 )
 
 if TYPE_CHECKING:
+    from tempyral.client._async_activity_inputs import (
+        CompleteAsyncActivityInput,
+        FailAsyncActivityInput,
+        HeartbeatAsyncActivityInput,
+        ReportCancellationAsyncActivityInput,
+    )
     from tempyral.client._build_id import (
         GetWorkerBuildIdCompatibilityInput,
         GetWorkerTaskReachabilityInput,
@@ -55,7 +47,19 @@ if TYPE_CHECKING:
     )
     from tempyral.client._schedule import ScheduleHandle
     from tempyral.client._schedule_describe import ScheduleAsyncIterator, ScheduleDescription
+    from tempyral.client._schedule_inputs import (
+        BackfillScheduleInput,
+        CreateScheduleInput,
+        DeleteScheduleInput,
+        DescribeScheduleInput,
+        ListSchedulesInput,
+        PauseScheduleInput,
+        TriggerScheduleInput,
+        UnpauseScheduleInput,
+        UpdateScheduleInput,
+    )
     from tempyral.client._update import WorkflowUpdateHandle
+    from tempyral.client._with_start_inputs import StartWorkflowUpdateWithStartInput
 
 if TYPE_CHECKING:
     # Standalone activities: their classes load with a client's first standalone activity

@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING, cast
 from tempyral.api.enums.v1 import schedule_pb2 as schedule_enums
 from tempyral.api.schedule.v1 import message_pb2 as schedule_pb
 from tempyral.client._helpers import NO_METADATA, _utc
-from tempyral.client._inputs import (
+from tempyral.client._inputs import RpcMetadata
+from tempyral.client._schedule_action import ScheduleAction
+from tempyral.client._schedule_inputs import (
     BackfillScheduleInput,
     DeleteScheduleInput,
     DescribeScheduleInput,
     PauseScheduleInput,
-    RpcMetadata,
     TriggerScheduleInput,
     UnpauseScheduleInput,
     UpdateScheduleInput,
 )
-from tempyral.client._schedule_action import ScheduleAction
 
 if TYPE_CHECKING:
     from tempyral.client._client import Client

@@ -19,9 +19,9 @@ from tempyral.api.workflowservice.v1.request_response_pb2 import (
     ListSchedulesRequest,
 )
 from tempyral.client._helpers import _MemoMixin, _utc
-from tempyral.client._inputs import ListSchedulesInput
 from tempyral.client._paging import _PageIterator
 from tempyral.client._schedule import Schedule, ScheduleSpec
+from tempyral.client._schedule_inputs import ListSchedulesInput
 from tempyral.common import SearchAttributes, TypedSearchAttributes
 from tempyral.converter import (
     DataConverter,

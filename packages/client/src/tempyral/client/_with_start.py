@@ -20,12 +20,7 @@ from tempyral.client._definitions import (
 )
 from tempyral.client._handle import WorkflowHandle
 from tempyral.client._helpers import NO_METADATA
-from tempyral.client._inputs import (
-    RpcMetadata,
-    StartWorkflowUpdateWithStartInput,
-    UpdateWithStartStartWorkflowInput,
-    UpdateWithStartUpdateWorkflowInput,
-)
+from tempyral.client._inputs import RpcMetadata
 from tempyral.client._interceptor import OutboundInterceptor
 from tempyral.client._types import ReturnType, SelfType
 from tempyral.client._update import WorkflowUpdateHandle, WorkflowUpdateStage
@@ -86,6 +81,9 @@ class WithStartWorkflowOperation(Generic[SelfType, ReturnType]):
         name, hinted_type = workflow_name_and_result_type(workflow)
         if id_conflict_policy == WorkflowIDConflictPolicy.UNSPECIFIED:
             raise ValueError("WorkflowIDConflictPolicy is required")
+        # Imported here: update-with-start's inputs load with its first use, not with every client.
+        from tempyral.client._with_start_inputs import UpdateWithStartStartWorkflowInput
+
         self._start_workflow_input = UpdateWithStartStartWorkflowInput(
             workflow=name,
             args=_arg_or_args(arg, args),
@@ -204,6 +202,11 @@ class _UpdateWithStartCalls:
         def on_start_error(error: BaseException) -> None:
             future.set_exception(error)
             future.exception()  # retrieved here: nobody may ever await the handle
+
+        from tempyral.client._with_start_inputs import (
+            StartWorkflowUpdateWithStartInput,
+            UpdateWithStartUpdateWorkflowInput,
+        )
 
         return await self._impl.start_update_with_start_workflow(
             StartWorkflowUpdateWithStartInput(

@@ -11,8 +11,6 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from google.protobuf import json_format
-
 from tempyral.api.enums.v1.nexus_pb2 import NexusHandlerErrorRetryBehavior
 from tempyral.api.failure.v1.message_pb2 import Failure
 from tempyral.common import logger
@@ -58,6 +56,8 @@ def _as_nexus_failure(failure: Failure, nexusrpc: Any) -> Any:
     rest.message = ""
     rest.stack_trace = ""
     pool: Any = rest.DESCRIPTOR.file.pool  # upb's pool type differs from the one stubs name
+    from google.protobuf import json_format  # only Nexus failures need it
+
     details = json_format.MessageToDict(rest, descriptor_pool=pool)
     return nexusrpc.Failure(
         message=failure.message,

@@ -14,7 +14,7 @@ import json
 import pkgutil
 from typing import Any
 
-from google.protobuf import descriptor_pool, json_format, message_factory
+from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor_pool import DescriptorPool
 from google.protobuf.message import DecodeError, Message
 
@@ -120,6 +120,9 @@ class JSONProtoPayloadConverter(EncodingPayloadConverter):
         """See base class."""
         if not _is_message(value):
             return None
+        # Imported by the first protobuf message converted: most programs convert none.
+        from google.protobuf import json_format
+
         # Through a dict, because MessageToJson has no compact form; compact and sorted keys
         # give the same bytes as the official SDK.
         as_dict = json_format.MessageToDict(value, descriptor_pool=value.DESCRIPTOR.file.pool)
@@ -137,6 +140,8 @@ class JSONProtoPayloadConverter(EncodingPayloadConverter):
         message = message_class()
         # upb's pool type differs from the pure-Python one the stubs name; both work.
         pool: Any = message.DESCRIPTOR.file.pool
+        from google.protobuf import json_format
+
         try:
             return json_format.Parse(
                 payload.data,

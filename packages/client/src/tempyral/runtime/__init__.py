@@ -11,16 +11,8 @@ Differences from ``temporalio.runtime``: log filters of the Rust core have no me
 as JSON lines (see :py:class:`LoggingConfig`).
 """
 
-from tempyral.runtime._buffer import (
-    BUFFERED_METRIC_KIND_COUNTER,
-    BUFFERED_METRIC_KIND_GAUGE,
-    BUFFERED_METRIC_KIND_HISTOGRAM,
-    BufferedMetric,
-    BufferedMetricKind,
-    BufferedMetricUpdate,
-    MetricBuffer,
-    MetricBufferDurationFormat,
-)
+from typing import TYPE_CHECKING
+
 from tempyral.runtime._config import (
     LogForwardingConfig,
     LoggingConfig,
@@ -32,6 +24,33 @@ from tempyral.runtime._config import (
     TelemetryFilter,
 )
 from tempyral.runtime._runtime import Runtime
+
+if TYPE_CHECKING:
+    from tempyral.runtime._buffer import (
+        BUFFERED_METRIC_KIND_COUNTER,
+        BUFFERED_METRIC_KIND_GAUGE,
+        BUFFERED_METRIC_KIND_HISTOGRAM,
+        BufferedMetric,
+        BufferedMetricKind,
+        BufferedMetricUpdate,
+        MetricBuffer,
+        MetricBufferDurationFormat,
+    )
+
+# The in-process metric buffer's names load on first use (PEP 562), as in tempyral.client: a
+# runtime without one does not import it.
+_BUFFER_NAMES = frozenset(
+    {
+        "BUFFERED_METRIC_KIND_COUNTER",
+        "BUFFERED_METRIC_KIND_GAUGE",
+        "BUFFERED_METRIC_KIND_HISTOGRAM",
+        "BufferedMetric",
+        "BufferedMetricKind",
+        "BufferedMetricUpdate",
+        "MetricBuffer",
+        "MetricBufferDurationFormat",
+    }
+)
 
 __all__ = [
     "BUFFERED_METRIC_KIND_COUNTER",
@@ -52,3 +71,23 @@ __all__ = [
     "TelemetryConfig",
     "TelemetryFilter",
 ]
+
+
+def _import_on_first_use(name: str) -> object:
+    """PEP 562 module ``__getattr__``: import the metric buffer's module, keep the value."""
+    if name not in _BUFFER_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from tempyral.runtime import _buffer
+
+    value = getattr(_buffer, name)
+    globals()[name] = value  # later lookups find it without calling __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_BUFFER_NAMES})
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which would otherwise take any misspelt name as this module's.
+    __getattr__ = _import_on_first_use

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from tempyral.common import MetricMeter
 from tempyral.common._json_logs import disable_json_logs, enable_json_logs
-from tempyral.runtime._buffer import MetricBuffer
 from tempyral.runtime._config import (
     LoggingConfig,
     LoggingFormat,
@@ -147,14 +146,18 @@ class Runtime:
             self._prometheus = PrometheusSink(metrics, self.metric_prefix)
             self._prometheus.start()
             sink = self._prometheus
-        elif isinstance(metrics, MetricBuffer):
-            sink = metrics
         elif isinstance(metrics, OpenTelemetryConfig):
             from tempyral.runtime._otlp import OtlpSink  # on first use, as the Prometheus sink
 
             # The official SDK puts the global tags on the OTLP resource, not on each point.
             self._otlp = OtlpSink(metrics, self.metric_prefix, telemetry.global_tags)
             sink = self._otlp
+        elif metrics is not None:
+            # Already imported by whoever built the buffer; a runtime without one skips the module.
+            from tempyral.runtime._buffer import MetricBuffer
+
+            if isinstance(metrics, MetricBuffer):
+                sink = metrics
         if not isinstance(metrics, OpenTelemetryConfig):
             tags.update(telemetry.global_tags)
         self._metric_meter = MetricMeter.noop if sink is None else RecordingMeter(sink, tags)

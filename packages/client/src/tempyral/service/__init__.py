@@ -34,7 +34,6 @@ from tempyral.service._config import (
     TLSConfig,
 )
 from tempyral.service._errors import RPCError, RPCStatusCode
-from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
 from tempyral.service._mock import MockHandler, MockTransport
 from tempyral.service._payload_limits import (
     PayloadLimitsConfig,
@@ -51,6 +50,8 @@ from tempyral.service._services import (
 from tempyral.service._transport import client_version
 
 if TYPE_CHECKING:
+    from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
+
     __version__: str
 
 LOG_PROTOS = False
@@ -61,11 +62,25 @@ logger = logging.getLogger(__name__)
 payload size warnings)."""
 
 
-def __getattr__(name: str) -> str:
-    # PEP 562: the version is read from the installed metadata only when asked for.
+_HEALTH_NAMES = frozenset({"HealthCheckRequest", "HealthCheckResponse"})
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: the version is read from the installed metadata only when asked for, and the
+    # health check's messages (built in a descriptor pool of their own) on their first use.
     if name == "__version__":
         return client_version()
+    if name in _HEALTH_NAMES:
+        from tempyral.service import _health
+
+        value = getattr(_health, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HEALTH_NAMES})
 
 
 __all__ = [

@@ -18,6 +18,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -40,7 +41,6 @@ from tempyral.common._logging import logger
 from tempyral.common._redact import remember_secret
 from tempyral.service._config import ConnectConfig, RetryConfig
 from tempyral.service._errors import RPCError, RPCStatusCode, rpc_error_from_grpc
-from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
 from tempyral.service._metrics import RpcMetrics
 from tempyral.service._payload_limits import warn_about_payload_sizes
 from tempyral.service._retry import RetryPlan, call_type
@@ -93,11 +93,25 @@ class ServiceClient(ABC):
         super().__init__()
         self.config = config
         self.workflow_service = WorkflowService(self)
-        self.operator_service = OperatorService(self)
         self._cloud_service: CloudService | None = None
-        self.test_service = TestService(self)
-        self.health_service = HealthService(self)
         self._system_info: GetSystemInfoResponse | None = None
+
+    # The other services are made on first use (their RPCs and protos load then); as cached
+    # properties they can still be replaced per client, as the official SDK's attributes can.
+    @cached_property
+    def operator_service(self) -> OperatorService:
+        """The operator service (search attributes, Nexus endpoints, namespaces' clusters)."""
+        return OperatorService(self)
+
+    @cached_property
+    def test_service(self) -> TestService:
+        """The test server's service (time skipping)."""
+        return TestService(self)
+
+    @cached_property
+    def health_service(self) -> HealthService:
+        """The gRPC health service."""
+        return HealthService(self)
 
     @property
     def system_info(self) -> GetSystemInfoResponse | None:
@@ -130,6 +144,8 @@ class ServiceClient(ABC):
             True when available, False if the server is running but the service is not
             (rare); raises :py:class:`RPCError` if the server/service cannot be reached.
         """
+        from tempyral.service._health import HealthCheckRequest, HealthCheckResponse
+
         resp = await self.health_service.check(
             HealthCheckRequest(service=service), retry=retry, metadata=metadata, timeout=timeout
         )

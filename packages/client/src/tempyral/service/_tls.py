@@ -13,14 +13,16 @@ import contextlib
 import os
 import ssl
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 
 from tempyral.service._config import TLSConfig
+
+if TYPE_CHECKING:
+    import tempfile
 
 __all__ = ["TLSFacts", "channel_credentials", "diagnose", "validate_tls_config"]
 
@@ -83,6 +85,10 @@ def _as_files(*blobs: bytes) -> Iterator[list[str]]:
                 os.write(fd, blob)
                 paths.append(f"/proc/self/fd/{fd}")
         else:
+            # Only where memfd_create is missing; every client would pay for these imports.
+            import tempfile
+            from pathlib import Path
+
             tmpdir = tempfile.TemporaryDirectory(prefix="tempyral-tls-")
             paths = []
             for index, blob in enumerate(blobs):

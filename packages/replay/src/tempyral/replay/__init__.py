@@ -13,9 +13,9 @@
   engine asks the worker to run, and its outcome handed back.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from tempyral.client import WorkflowHistory
 from tempyral.replay._errors import (
     CorruptHistoryError,
     NondeterminismError,
@@ -40,9 +40,6 @@ from tempyral.replay._interceptor_api import (
     WorkflowInterceptorClassInput,
     WorkflowOutboundInterceptor,
 )
-from tempyral.replay._local_markers import LocalActivityRequest, LocalActivityResolution
-from tempyral.replay._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults
-from tempyral.replay._replayer_config import ReplayerConfig, ReplayerPlugin
 from tempyral.replay._runner_api import (
     RunnerWorkflowInstance,
     WorkflowActivation,
@@ -52,22 +49,46 @@ from tempyral.replay._runner_api import (
 )
 
 if TYPE_CHECKING:
+    from tempyral.client import WorkflowHistory as WorkflowHistory
     from tempyral.replay._instance import WorkflowInstance as WorkflowInstance
     from tempyral.replay._instance import WorkflowTaskCompletion as WorkflowTaskCompletion
+    from tempyral.replay._local_markers import LocalActivityRequest as LocalActivityRequest
+    from tempyral.replay._local_markers import LocalActivityResolution as LocalActivityResolution
+    from tempyral.replay._replayer import Replayer as Replayer
+    from tempyral.replay._replayer import WorkflowReplayResult as WorkflowReplayResult
+    from tempyral.replay._replayer import WorkflowReplayResults as WorkflowReplayResults
+    from tempyral.replay._replayer_config import ReplayerConfig as ReplayerConfig
+    from tempyral.replay._replayer_config import ReplayerPlugin as ReplayerPlugin
 
-# The engine proper (its machines, driver and runtime) loads with the first instance: importing
-# a worker, or this package for its interceptor classes, does not pay for it.
-_ENGINE_NAMES = frozenset({"WorkflowInstance", "WorkflowTaskCompletion"})
+# Loaded on first use, each with the module defining it: the engine proper (its machines,
+# driver and runtime) with the first instance; the Replayer (and the history it reads) and the
+# local activity markers with a replayer or a worker's workflow half. Importing a worker, or
+# this package for its interceptor classes, pays for none of them.
+_DEFINED_IN = {
+    "WorkflowInstance": "tempyral.replay._instance",
+    "WorkflowTaskCompletion": "tempyral.replay._instance",
+    "Replayer": "tempyral.replay._replayer",
+    "WorkflowReplayResult": "tempyral.replay._replayer",
+    "WorkflowReplayResults": "tempyral.replay._replayer",
+    "ReplayerConfig": "tempyral.replay._replayer_config",
+    "ReplayerPlugin": "tempyral.replay._replayer_config",
+    "WorkflowHistory": "tempyral.client",
+    "LocalActivityRequest": "tempyral.replay._local_markers",
+    "LocalActivityResolution": "tempyral.replay._local_markers",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _ENGINE_NAMES:
-        from tempyral.replay import _instance
+    module = _DEFINED_IN.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-        value = getattr(_instance, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_DEFINED_IN})
 
 
 __all__ = [

@@ -14,6 +14,8 @@ compatibility (tempyral has no per-run sandbox); ``workflow_deadlock_timeout`` i
 own. Logging goes through loguru and is off unless enabled: ``logger.enable("tempyral")``.
 """
 
+from typing import TYPE_CHECKING
+
 from tempyral.common import WorkerDeploymentVersion
 from tempyral.replay import (
     ContinueAsNewInput,
@@ -22,8 +24,6 @@ from tempyral.replay import (
     HandleSignalInput,
     HandleUpdateInput,
     PatchActivationInput,
-    Replayer,
-    ReplayerConfig,
     SignalChildWorkflowInput,
     SignalExternalWorkflowInput,
     StartActivityInput,
@@ -33,8 +33,6 @@ from tempyral.replay import (
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
     WorkflowOutboundInterceptor,
-    WorkflowReplayResult,
-    WorkflowReplayResults,
 )
 from tempyral.worker._config import (
     PollerBehavior,
@@ -79,6 +77,38 @@ from tempyral.worker._tuner import (
 )
 from tempyral.worker._versioning import WorkerDeploymentConfig, load_default_build_id
 from tempyral.worker._worker import Worker
+
+if TYPE_CHECKING:
+    from tempyral.replay import Replayer as Replayer
+    from tempyral.replay import ReplayerConfig as ReplayerConfig
+    from tempyral.replay import WorkflowReplayResult as WorkflowReplayResult
+    from tempyral.replay import WorkflowReplayResults as WorkflowReplayResults
+
+# tempyral.replay's Replayer, re-exported under the official names, loads on first use (PEP 562),
+# as tempyral.client's names do: a worker program that replays nothing does not import it.
+_FROM_REPLAY = frozenset(
+    {"Replayer", "ReplayerConfig", "WorkflowReplayResult", "WorkflowReplayResults"}
+)
+
+
+def _import_on_first_use(name: str) -> object:
+    """PEP 562 module ``__getattr__``: take ``name`` from tempyral.replay, keep the value."""
+    if name not in _FROM_REPLAY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import tempyral.replay
+
+    value = getattr(tempyral.replay, name)
+    globals()[name] = value  # later lookups find it without calling __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FROM_REPLAY})
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which would otherwise take any misspelt name as this module's.
+    __getattr__ = _import_on_first_use
 
 __all__ = [
     "ActivityInboundInterceptor",

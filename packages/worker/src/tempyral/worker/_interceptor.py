@@ -13,13 +13,16 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nexusrpc.handler
-
-from tempyral.activity import Info
 from tempyral.api.common.v1.message_pb2 import Payload
 from tempyral.replay import WorkflowInboundInterceptor, WorkflowInterceptorClassInput
+
+if TYPE_CHECKING:
+    # Annotations only: a worker without Nexus services does not import nexusrpc.
+    import nexusrpc.handler
+
+    from tempyral.activity import Info
 
 __all__ = [
     "ActivityInboundInterceptor",

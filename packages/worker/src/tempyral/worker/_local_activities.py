@@ -47,12 +47,12 @@ from tempyral.api.failure.v1.message_pb2 import CanceledFailureInfo, Failure, Ti
 from tempyral.api.workflowservice.v1.request_response_pb2 import PollActivityTaskQueueResponse
 from tempyral.replay import LocalActivityRequest, LocalActivityResolution
 from tempyral.worker._activity_report import Outcome
-from tempyral.worker._activity_run import RunningActivity
-from tempyral.worker._activity_worker import ActivityWorker
 from tempyral.worker._slots import LocalActivitySlot, SlotPermit
 
 if TYPE_CHECKING:
     from tempyral.replay import WorkflowTaskCompletion
+    from tempyral.worker._activity_run import RunningActivity
+    from tempyral.worker._activity_worker import ActivityWorker
 
 __all__ = ["LocalActivitiesInterrupted", "LocalActivityRunner", "WorkflowRef"]
 
@@ -289,6 +289,10 @@ class LocalActivityRunner:
         limit = min(limits) if limits else None
         if limit is not None and limit[0] <= 0:
             return None, limit[1]
+        # Loaded with the activity worker that runs local activities (a workflow-only worker
+        # has none, and never gets here).
+        from tempyral.worker._activity_run import RunningActivity
+
         running = RunningActivity(
             task_token=f"local/{workflow.run_id}/{request.seq}/{attempt}".encode()
         )

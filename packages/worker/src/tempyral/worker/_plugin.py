@@ -15,10 +15,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
-from tempyral.client import Client, WorkflowHistory
-from tempyral.replay import Replayer, ReplayerConfig, WorkflowReplayResult
-
 if TYPE_CHECKING:
+    from tempyral.client import Client, WorkflowHistory
+    from tempyral.replay import Replayer, ReplayerConfig, WorkflowReplayResult
     from tempyral.worker._config import WorkerConfig
     from tempyral.worker._worker import Worker
 

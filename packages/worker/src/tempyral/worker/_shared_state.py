@@ -20,14 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import multiprocessing.managers
 import queue
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tempyral.common import logger
+
+if TYPE_CHECKING:
+    # The caller builds the manager (multiprocessing.Manager()); importing
+    # multiprocessing.managers costs every worker a few milliseconds for annotations only.
+    import multiprocessing.managers
 
 __all__ = ["SharedHeartbeatSender", "SharedStateManager"]
 

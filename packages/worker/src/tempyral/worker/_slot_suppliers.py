@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from tempyral.common import WorkerDeploymentVersion
-from tempyral.worker._custom_slots import CustomSlots, ReserveContext
-from tempyral.worker._resource_slots import ResourceMonitor, ResourceSlots
 from tempyral.worker._slots import SlotPool, SlotSupplier
 from tempyral.worker._tuner import (
     CustomSlotSupplier,
@@ -22,6 +20,9 @@ from tempyral.worker._tuner import (
     WorkerTuner,
 )
 from tempyral.worker._tuner import SlotSupplier as SlotSupplierSpec
+
+if TYPE_CHECKING:
+    from tempyral.worker._resource_slots import ResourceMonitor
 
 __all__ = ["WorkerSlots", "tuner_of", "worker_slots"]
 
@@ -83,6 +84,8 @@ def worker_slots(
     monitors: list[ResourceMonitor] = []
 
     def monitor() -> ResourceMonitor:
+        from tempyral.worker._resource_slots import ResourceMonitor
+
         if not monitors:
             monitors.append(ResourceMonitor())
         return monitors[0]
@@ -90,7 +93,11 @@ def worker_slots(
     def build(spec: SlotSupplierSpec, slot_type: _SlotType, kind: str) -> SlotPool:
         if isinstance(spec, FixedSizeSlotSupplier):
             return SlotSupplier(kind, spec.num_slots)
+        # The resource-based and custom pools load with the first supplier of their kind: most
+        # workers have fixed sizes only.
         if isinstance(spec, ResourceBasedSlotSupplier):
+            from tempyral.worker._resource_slots import ResourceSlots
+
             workflow = slot_type == "workflow"
             return ResourceSlots(
                 kind,
@@ -100,6 +107,8 @@ def worker_slots(
                 default_ramp=timedelta() if workflow else timedelta(milliseconds=50),
             )
         if isinstance(spec, CustomSlotSupplier):
+            from tempyral.worker._custom_slots import CustomSlots, ReserveContext
+
             context = ReserveContext(
                 # The official SlotReserveContext's type leaves "nexus" out, though its core
                 # passes it for Nexus slots, as tempyral does.

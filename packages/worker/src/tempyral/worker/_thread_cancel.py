@@ -14,7 +14,7 @@ activity sees the cancellation through ``activity.is_cancelled()``.
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +22,12 @@ from contextlib import contextmanager
 __all__ = ["ThreadExceptionRaiser", "async_exceptions_supported"]
 
 
+@functools.cache
 def _set_async_exc() -> Callable[[int, type[BaseException] | None], int] | None:
+    # Looked up on first use: importing ctypes costs every worker's import, and most workers never
+    # cancel a thread.
+    import ctypes
+
     api = getattr(ctypes, "pythonapi", None)
     function = getattr(api, "PyThreadState_SetAsyncExc", None)
     if function is None:
@@ -36,9 +41,6 @@ def _set_async_exc() -> Callable[[int, type[BaseException] | None], int] | None:
         return int(function(ctypes.c_ulong(thread_id), obj))
 
     return call
-
-
-_SET_ASYNC_EXC = _set_async_exc()
 
 
 def _checkpoint() -> None:
@@ -58,7 +60,7 @@ def _absorb_pending_exception() -> None:
 
 def async_exceptions_supported() -> bool:
     """Whether this interpreter can raise an exception in another thread."""
-    return _SET_ASYNC_EXC is not None
+    return _set_async_exc() is not None
 
 
 class ThreadExceptionRaiser:
@@ -106,13 +108,11 @@ class ThreadExceptionRaiser:
                 self._fire_if_due()
 
     def _fire_if_due(self) -> None:
-        if (
-            self._thread_id is None
-            or self._shield_depth > 0
-            or self._pending is None
-            or _SET_ASYNC_EXC is None
-        ):
+        if self._thread_id is None or self._shield_depth > 0 or self._pending is None:
             return
-        _SET_ASYNC_EXC(self._thread_id, self._pending)
+        set_async_exc = _set_async_exc()
+        if set_async_exc is None:
+            return
+        set_async_exc(self._thread_id, self._pending)
         self._pending = None
         self._fired = True

@@ -26,12 +26,11 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tempyral.client import Client
 from tempyral.common import logger
 from tempyral.replay import PatchActivationInput
-from tempyral.worker._activity_worker import ActivityWorker, ActivityWorkerOptions
 from tempyral.worker._client import (
     decode_headers_with_codec,
     worker_service_client,
@@ -48,7 +47,6 @@ from tempyral.worker._config import (
 )
 from tempyral.worker._interceptor import Interceptor
 from tempyral.worker._metrics import worker_metrics
-from tempyral.worker._nexus_worker import NexusWorker, NexusWorkerOptions
 from tempyral.worker._payload_errors import PayloadErrorLimits
 from tempyral.worker._plugin import Plugin, worker_plugins
 from tempyral.worker._runners import (
@@ -67,7 +65,10 @@ from tempyral.worker._versioning import (
     check_server_support,
     load_default_build_id,
 )
-from tempyral.worker._workflow_worker import _WorkflowWorker
+
+if TYPE_CHECKING:
+    from tempyral.worker._activity_worker import ActivityWorker, ActivityWorkerOptions
+    from tempyral.worker._nexus_worker import NexusWorker
 
 __all__ = ["Worker", "WorkflowWorkerSetup"]
 
@@ -253,8 +254,13 @@ class Worker:
         )
         # Shared with the task handlers; the limits are read from the server when the worker starts.
         self._payload_errors = PayloadErrorLimits()
+        # Each half of the worker (activities, workflows, Nexus) is imported here, when given
+        # something to run: an activity-only worker never loads the workflow task machinery,
+        # nor a workflow-only one the activity runner.
         self._activity_worker: ActivityWorker | None = None
         if activities:
+            from tempyral.worker._activity_worker import ActivityWorker
+
             self._activity_worker = ActivityWorker(
                 client=client,
                 activities=activities,
@@ -281,6 +287,8 @@ class Worker:
         self._server: ServerFacts | None = None
 
     def _activity_options(self, config: WorkerConfig) -> ActivityWorkerOptions:
+        from tempyral.worker._activity_worker import ActivityWorkerOptions
+
         client = config["client"]
         return ActivityWorkerOptions(
             task_queue=config["task_queue"],
@@ -302,6 +310,9 @@ class Worker:
         )
 
     def _new_nexus_worker(self, client: Client, config: WorkerConfig) -> NexusWorker:
+        # It brings tempyral.nexus and nexusrpc, which a worker without Nexus services never uses.
+        from tempyral.worker._nexus_worker import NexusWorker, NexusWorkerOptions
+
         return NexusWorker(
             client=client,
             service_handlers=config.get("nexus_service_handlers") or (),
@@ -331,6 +342,8 @@ class Worker:
             slots=self._slots.workflow,
             payload_errors=self._payload_errors,
         )
+        from tempyral.worker._workflow_worker import _WorkflowWorker
+
         return _WorkflowWorker(setup)
 
     # -- properties ----------------------------------------------------------------------------

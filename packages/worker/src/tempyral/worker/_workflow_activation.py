@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import ctypes
 import sys
 import threading
 import traceback
@@ -115,6 +114,8 @@ class _Call:
 
     def interrupt(self) -> None:
         """Raise into the thread, if it still runs this call (it may have moved on)."""
+        import ctypes  # only a deadlocked workflow needs it; not every worker's import
+
         with self._lock:
             if self._thread is None or self._finished:
                 return

@@ -52,7 +52,6 @@ from tempyral.client import Client
 from tempyral.common import logger
 from tempyral.replay import LocalActivityResolution, Replayer
 from tempyral.service import RPCError
-from tempyral.worker._activity_worker import ActivityWorker
 from tempyral.worker._client import worker_workflow_service
 from tempyral.worker._local_activities import (
     LocalActivitiesInterrupted,
@@ -79,6 +78,7 @@ if TYPE_CHECKING:
     from loguru import Logger
 
     from tempyral.replay import WorkflowInstance, WorkflowTaskCompletion
+    from tempyral.worker._activity_worker import ActivityWorker
 
 __all__ = ["TaskSettings", "WorkflowTaskHandler", "task_logger"]
 
