@@ -7,6 +7,11 @@ call is one ``SimpleQueue.put`` (in C) and one ``call_soon_threadsafe`` back: id
 on one queue, and a thread is started only when none is idle (up to ``max_threads``), so a
 thread stuck in workflow code (a deadlock) never holds up the others.
 
+A thread whose worker shut down is parked (a few per process) rather than ended, and the next
+worker's first thread is a parked one: starting a thread blocks the event loop until the new
+thread runs (about 0.15 ms, more on a busy machine), which a test suite starting a worker per
+test would otherwise pay every time. A parked thread holds nothing of its last worker.
+
 Threads are daemons: a thread stuck inside a blocking call in workflow code does not keep the
 process from exiting.
 """
@@ -18,6 +23,10 @@ import threading
 from collections.abc import Callable
 
 __all__ = ["WorkflowThreads"]
+
+_PARKED_NAME = "tempyral_workflow_parked"
+_MAX_PARKED = 8
+"""Idle threads kept for later workers; one more ends instead (a few cover a worker per test)."""
 
 
 class WorkflowThreads:
@@ -57,14 +66,15 @@ class WorkflowThreads:
             self._start_thread(0)
 
     def shutdown(self) -> None:
-        """Let every thread end once the calls queued before this are done."""
+        """Let every thread go (parked or ended) once the calls queued before this are done."""
         with self._lock:
             self._shut_down = True
             threads = self._threads
         for _ in range(threads):
             self._calls.put(None)
 
-    def _serve(self) -> None:
+    def serve(self) -> None:
+        """Run this pool's calls on the current thread until :py:meth:`shutdown` reaches it."""
         calls = self._calls
         while (call := calls.get()) is not None:
             call()
@@ -72,6 +82,41 @@ class WorkflowThreads:
                 self._idle += 1
 
     def _start_thread(self, number: int) -> None:
-        threading.Thread(
-            target=self._serve, name=f"{self._name_prefix}{number}", daemon=True
-        ).start()
+        name = f"{self._name_prefix}{number}"
+        if not _parking.hand_over(self, name):
+            threading.Thread(target=_parking.run, args=(self,), name=name, daemon=True).start()
+
+
+class _Parking:
+    """The process's parked workflow threads, each waiting to be handed a pool to serve."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parked: list[tuple[threading.Thread, queue.SimpleQueue[WorkflowThreads]]] = []
+
+    def hand_over(self, pool: WorkflowThreads, name: str) -> bool:
+        """Give ``pool`` a parked thread (renamed ``name``); False when none is parked."""
+        with self._lock:
+            if not self._parked:
+                return False
+            thread, assignment = self._parked.pop()
+        thread.name = name
+        assignment.put(pool)
+        return True
+
+    def run(self, pool: WorkflowThreads) -> None:
+        """A workflow thread's life: serve a pool, park, serve the next pool it is handed."""
+        assignment: queue.SimpleQueue[WorkflowThreads] = queue.SimpleQueue()
+        thread = threading.current_thread()
+        while True:
+            pool.serve()
+            with self._lock:
+                if len(self._parked) >= _MAX_PARKED:
+                    return
+                thread.name = _PARKED_NAME
+                self._parked.append((thread, assignment))
+            del pool  # a parked thread keeps nothing of the pool it served
+            pool = assignment.get()
+
+
+_parking = _Parking()
