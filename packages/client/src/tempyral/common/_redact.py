@@ -109,9 +109,9 @@ class _KnownSecrets:
             return current
         with self._lock:
             found = set(self._configured)
-            for token, texts in list(self._tokens.items()):
-                if texts is None:
-                    texts = self._tokens[token] = _token_renderings(token)
+            for token, known in list(self._tokens.items()):
+                texts = known if known is not None else _token_renderings(token)
+                self._tokens[token] = texts
                 found.update(texts)
             current = self._renderings = tuple(sorted(found, key=len, reverse=True))
         return current
