@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import warnings
 
 import pytest
 
@@ -131,3 +133,21 @@ def test_a_few_threads_are_parked_and_the_rest_end() -> None:
     parked = {t for t in threading.enumerate() if t.name == "tempyral_workflow_parked"}
     assert len(parked) == _MAX_PARKED
     assert sum(thread.is_alive() for thread in threads) <= _MAX_PARKED
+
+
+def test_a_forked_child_runs_calls_on_a_thread_of_its_own() -> None:
+    parent = WorkflowThreads(1, name_prefix="parent_")
+    thread = serving_thread(parent)
+    parent.shutdown()
+    wait_parked(thread)  # the parked thread does not exist in the child
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        code = 1
+        try:
+            code = 0 if run_and_wait(WorkflowThreads(1, name_prefix="child_")) == "child_0" else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
