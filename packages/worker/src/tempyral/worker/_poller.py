@@ -150,8 +150,7 @@ class TaskPoller(Generic[TaskT]):
     async def _until_stopped(self, awaitable: Awaitable[_T]) -> _T:
         """Await ``awaitable`` unless the poller stops first (then cancel it, raise _Stopped)."""
         task = asyncio.ensure_future(awaitable)
-        either: set[asyncio.Future[Any]] = {task, self._stop_signal()}
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        await _either_done(task, self._stop_signal())
         if not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -205,8 +204,7 @@ class TaskPoller(Generic[TaskT]):
         self.polls_in_flight += 1
         poll = asyncio.ensure_future(self._poll())
         try:
-            either: set[asyncio.Future[Any]] = {poll, self._stop_signal()}
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            await _either_done(poll, self._stop_signal())
             if not poll.done() and self._drain_seconds > 0:
                 await asyncio.wait({poll}, timeout=self._drain_seconds)
             if not poll.done():
@@ -222,3 +220,23 @@ class TaskPoller(Generic[TaskT]):
             raise
         finally:
             self.polls_in_flight -= 1
+
+
+async def _either_done(first: asyncio.Future[Any], second: asyncio.Future[Any]) -> None:
+    """Return once ``first`` or ``second`` is done: ``asyncio.wait`` with ``FIRST_COMPLETED``
+    for two futures, without its sets and checks (every poll waits so, a dozen per test)."""
+    if first.done() or second.done():
+        return
+    woken = asyncio.get_running_loop().create_future()
+
+    def wake(_: asyncio.Future[Any]) -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    first.add_done_callback(wake)
+    second.add_done_callback(wake)
+    try:
+        await woken
+    finally:
+        first.remove_done_callback(wake)
+        second.remove_done_callback(wake)
