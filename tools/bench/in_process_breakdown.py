@@ -13,6 +13,8 @@ object of medians per test:
   with nothing to run (the loop waiting on a workflow thread);
 - ``handoff_us``: per activation handed to a workflow thread, from submit until the thread
   starts it, the engine's work, and from its end until the awaiting task resumes;
+- ``threads_started_per_test``: threads started (a workflow thread per worker, unless a parked
+  one is taken);
 - ``rpcs``: calls per test the in-memory server answered, by name.
 
     hatch run python tools/bench/in_process_breakdown.py [--tests 60]
@@ -27,6 +29,7 @@ import itertools
 import json
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +53,7 @@ class _Counters:
         self.blocking_selects = 0
         self.rpcs: collections.Counter[str] = collections.Counter()
         self.handoffs: list[tuple[float, float, float]] = []
+        self.threads_started = 0
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -103,6 +107,14 @@ def _instrument(counters: _Counters) -> None:
         return result
 
     ActivationRunner._run_on_threads = timed_run  # type: ignore[method-assign]
+
+    start_thread = threading.Thread.start
+
+    def counted_start(self: threading.Thread) -> None:
+        counters.threads_started += 1
+        start_thread(self)
+
+    threading.Thread.start = counted_start  # type: ignore[method-assign]
 
 
 async def _one_test(index: int) -> list[float]:
@@ -160,6 +172,7 @@ async def main(tests: int) -> dict[str, Any]:
         "selects": counters.blocking_selects / tests,
         "rpcs": {rpc: count / tests for rpc, count in counters.rpcs.most_common()},
         "handoffs": list(counters.handoffs),
+        "threads": counters.threads_started / tests,
     }
     warm = await _warm_executions(tests)
     ms = 1000.0
@@ -178,6 +191,7 @@ async def main(tests: int) -> dict[str, Any]:
             name: round(statistics.median(h[position] for h in per_test["handoffs"]) * 1e6)
             for position, name in enumerate(("to_thread", "engine_work", "back_to_loop"))
         },
+        "threads_started_per_test": per_test["threads"],
         "rpcs": per_test["rpcs"],
     }
 
