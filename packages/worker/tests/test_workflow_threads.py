@@ -6,6 +6,7 @@ import os
 import threading
 import time
 import warnings
+from types import FrameType
 
 import pytest
 
@@ -151,3 +152,33 @@ def test_a_forked_child_runs_calls_on_a_thread_of_its_own() -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_thread_taken_from_the_parking_is_traced_as_a_new_thread_would_be() -> None:
+    first = WorkflowThreads(1, name_prefix="untraced_")
+    thread = serving_thread(first)
+    first.shutdown()
+    wait_parked(thread)
+    seen: list[str] = []
+
+    def tracer(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "traced_call":
+            seen.append(threading.current_thread().name)
+
+    ran_on: list[threading.Thread] = []
+
+    def traced_call() -> None:
+        ran_on.append(threading.current_thread())
+        done.set()
+
+    done = threading.Event()
+    threading.settrace(tracer)  # after the thread started: a debugger attaching, say
+    second = WorkflowThreads(1, name_prefix="traced_")
+    try:
+        second.submit(traced_call)
+        assert done.wait(5)
+    finally:
+        threading.settrace(None)  # type: ignore[arg-type]
+        second.shutdown()
+    assert ran_on == [thread]  # the parked thread, started before the hook was set
+    assert seen == ["traced_0"]

@@ -13,8 +13,10 @@ worker takes parked threads before starting any: starting a thread blocks the ev
 the new thread runs (0.15 ms and more on a busy machine, and the first activations on a new
 thread are slower), which a test suite starting a worker per test would pay every time. Handing
 a thread over wakes nothing: an idle thread waits on a queue of its own, and only which pool
-it belongs to changes. A parked thread holds nothing of its last worker. A forked child forgets
-the parked threads (they do not exist there).
+it belongs to changes. A parked thread holds nothing of its last worker, and takes up the
+trace and profile hooks of ``threading.settrace``/``setprofile`` as a new thread would (debuggers
+and coverage see the workflow code it runs). A forked child forgets the parked threads (they do
+not exist there).
 
 Threads are daemons: a thread stuck inside a blocking call in workflow code does not keep the
 process from exiting.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import collections
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 
@@ -40,11 +43,13 @@ _MAX_PARKED = 8
 class _Thread:
     """One workflow thread: its own queue of calls, and the pool it serves (None: parked)."""
 
-    __slots__ = ("calls", "owner", "thread")
+    __slots__ = ("calls", "owner", "taken_over", "thread")
 
     def __init__(self, owner: WorkflowThreads, name: str) -> None:
         self.calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self.owner: WorkflowThreads | None = owner
+        # Taken from the parking: takes up the trace and profile hooks as a new thread would.
+        self.taken_over = False
         self.thread = threading.Thread(target=_serve, args=(self,), name=name, daemon=True)
 
 
@@ -115,6 +120,7 @@ class WorkflowThreads:
             worker = _parked.threads.pop()
             if worker.thread.is_alive():
                 worker.owner = self
+                worker.taken_over = True
                 worker.thread.name = name
                 self._idle.append(worker)
                 return
@@ -136,6 +142,13 @@ class WorkflowThreads:
         raise _End
 
 
+def _take_up_thread_hooks() -> None:
+    """Trace and profile this thread as ``threading.settrace``/``setprofile`` ask for new threads
+    (a debugger or coverage tool set them after the thread was started for an earlier worker)."""
+    sys.settrace(threading.gettrace())
+    sys.setprofile(threading.getprofile())
+
+
 class _End(Exception):
     """The thread's pool shut down and enough threads are parked: the thread ends."""
 
@@ -153,6 +166,9 @@ def _park(worker: _Thread) -> bool:
 def _serve(worker: _Thread) -> None:
     call = worker.calls.get()
     while call is not None:
+        if worker.taken_over:
+            _take_up_thread_hooks()
+            worker.taken_over = False
         call()
         owner = worker.owner
         assert owner is not None  # a thread is handed calls only by the pool that owns it
