@@ -60,7 +60,7 @@ class TaskPoller(Generic[TaskT]):
         """Told the new target when autoscaling moves it (the ``num_pollers`` gauge)."""
         self._sticky = sticky
         self._loops: set[asyncio.Task[None]] = set()
-        self._loops_changed = asyncio.Event()
+        self._loop_ended = asyncio.Event()
         self._slots = slots
         self._poll = poll
         self._has_task = has_task
@@ -107,15 +107,9 @@ class TaskPoller(Generic[TaskT]):
         self._start_loops()
         try:
             while self._loops:
-                changed = asyncio.create_task(self._loops_changed.wait())
-                try:
-                    done, _ = await asyncio.wait(
-                        {*self._loops, changed}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                finally:
-                    changed.cancel()
-                self._loops_changed.clear()
-                for loop in done - {changed}:
+                await self._loop_ended.wait()
+                self._loop_ended.clear()
+                for loop in [loop for loop in self._loops if loop.done()]:
                     self._loops.discard(loop)
                     if not loop.cancelled() and loop.exception() is not None:
                         self._stop()
@@ -137,7 +131,11 @@ class TaskPoller(Generic[TaskT]):
         while self._live_loops() < self.scaler.target and not self._stopping.is_set():
             loop = asyncio.create_task(self._loop(), name=f"{self.name} poller")
             self._loops.add(loop)
-            self._loops_changed.set()
+            # run() wakes only when a loop ends (not through a task and asyncio.wait per turn).
+            loop.add_done_callback(self._on_loop_end)
+
+    def _on_loop_end(self, _: asyncio.Task[None]) -> None:
+        self._loop_ended.set()
 
     def _live_loops(self) -> int:
         # Loops that ended stay in the set until run() collects them: they do not count.
