@@ -19,19 +19,19 @@ object of medians per test:
 
     hatch run python tools/bench/in_process_breakdown.py [--tests 60]
 
-Measured 2026-12-06 (2 shared cores, load average 3.5 to 4.5), three runs each alternating
+Measured 2026-12-06 (2 shared cores, load average 4.1 to 4.3), three runs each alternating
 the starting commit (1488ab5, A) and this branch (B), medians per test of each run:
 
-- ``test_ms``: A 7.64, 9.30, 10.57; B 5.15, 7.44, 4.13;
-- ``worker_stop``: A 0.53, 0.58, 0.59; B 0.32, 0.35, 0.33 (no thread woken to end, no log
-  records built);
-- ``worker_construction``: A 0.18, 0.21, 0.22; B 0.15, 0.16, 0.15;
-- ``threads_started_per_test``: A 1.08, 1.23, 1.12 (a thread per worker, a second when an
-  activation came before the first thread was idle); B 0 (the parked threads are taken);
-- ``handoff_us`` (to thread / engine / back): A 113/293/110, 119/307/116, 121/308/121;
-  B 54/242/46, 85/290/55, 65/265/47;
-- ``warm_execution_ms`` moved with the load only (A 3.1 to 9.7, B 4.6 to 6.7); RPCs per test
-  are unchanged (8 workflow polls and 6 activity polls, most cancelled at worker stop).
+- ``test_ms``: A 6.89, 5.00, 4.48; B 3.59, 3.34, 3.74;
+- ``execution``: A 6.02, 4.14, 3.74; B 3.05, 2.82, 3.11 (a cold worker's first workflow now
+  costs what a warm worker's does: ``warm_execution_ms`` A 3.30, 3.15, 3.23; B 3.60, 2.96, 2.54);
+- ``worker_stop``: A 0.53, 0.50, 0.49; B 0.29, 0.28, 0.29;
+- ``worker_construction``: A 0.18, 0.15, 0.15; B 0.14, 0.13, 0.14;
+- ``threads_started_per_test``: A 1.17, 1.10, 1.02 (a thread per worker, a second when an
+  activation came before the first was idle again); B 0, 0.02, 0 (parked threads are taken);
+- ``handoff_us`` (to thread / engine / back): A 67/271/49, 51/262/43, 49/214/41;
+  B 46/199/41, 46/189/39, 47/197/42;
+- RPCs per test are unchanged (8 workflow and 6 activity polls, most cancelled at worker stop).
 """
 
 from __future__ import annotations
