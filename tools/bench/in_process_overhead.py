@@ -18,13 +18,13 @@ starting commit (1488ab5, A) and this branch (B; the first eight before its last
   (median 6.95); ratio median 14.3 (6.1 to 19.8);
 - B: 3.7, 3.8, 8.1, 6.3, 3.8, 4.6, 3.7, 7.7 | 4.6, 4.2, 8.2, 3.7, 5.2, 7.0, 6.3, 9.8
   (median 4.9); ratio median 20.0 (10.6 to 26.8);
-- the dev server: 97.5 to 103.9 ms per test on both sides (unchanged).
+- the dev server: 97.5 to 103.8 ms per test on both sides (unchanged).
 
 Under that load the wall-clock figures follow the scheduler (a test hands three activations to a
 workflow thread and back, and each hand-off waits for a core). CPU time is steadier: a scratch
 loop of this file's in-process test (200 tests after 20 warm-up, five alternating runs, same
 load) used 6.15, 6.07, 6.25, 6.71, 6.21 ms of process CPU per test on A and 4.55, 4.12, 4.67,
-4.47, 4.16 on B (median 6.21 -> 4.47), of which the event loop's thread 4.83 -> 3.07.
+4.47, 4.16 on B (median 6.21 -> 4.47), of which the event loop's thread 4.88 -> 3.07.
 
 What B changed: a worker's workflow threads are parked when it stops and the next worker takes
 them (no thread start per test, and no thread woken to end or to be handed over); no log record
