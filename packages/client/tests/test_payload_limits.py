@@ -96,6 +96,18 @@ def test_failures_and_search_attributes_are_measured_as_the_server_does() -> Non
     assert violation.size == len("Key") + 200  # key and raw data, not the encoded payload
 
 
+def test_a_field_one_byte_over_is_caught_in_a_request_barely_larger() -> None:
+    # The request is a few bytes larger than its one field: a field just over the threshold
+    # is reported, one exactly at it is not (requests within every threshold are not walked).
+    failed = wf.RespondActivityTaskFailedRequest(failure=failure_pb2.Failure(message="x" * 300))
+    size = failed.failure.ByteSize()
+    assert size < failed.ByteSize() <= size + 3
+    just_under = PayloadLimitsConfig(payloads_warn_size=size - 1, memo_warn_size=10 * size)
+    (violation,) = payload_limit_violations(failed, just_under)
+    assert (violation.path, violation.size) == ("failure", size)
+    assert payload_limit_violations(failed, PayloadLimitsConfig(size, size)) == []
+
+
 def test_zero_disables_a_threshold() -> None:
     request = wf.StartWorkflowExecutionRequest(
         input=_payloads(600 * KIB),

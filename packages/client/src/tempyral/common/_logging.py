@@ -77,10 +77,17 @@ logger: Logger = cast("Logger", _LazyLogger())
 def _build_logger() -> Logger:
     from loguru import _logger as _loguru_impl
 
+    # loguru's Core with min_level worked out as _lowest_wanted_level says (untyped: Any).
+    core_class: Any = type(
+        "_TempyralCore",
+        (_loguru_impl.Core,),
+        {"forwarder_id": None, "min_level": property(_lowest_wanted_level, _ignore_min_level)},
+    )
+    core = core_class()
     real = cast(
         "Logger",
         _loguru_impl.Logger(  # type: ignore[no-untyped-call]
-            core=_loguru_impl.Core(),  # type: ignore[no-untyped-call]
+            core=core,
             exception=None,
             depth=0,
             record=False,
@@ -94,8 +101,43 @@ def _build_logger() -> Logger:
     )
     _respect_global_activation()
     _configure_stdlib_forwarding(real, "WARNING")
-    real.add(_to_global_loguru, level=0, format="{message}", diagnose=False, backtrace=False)
+    core.forwarder_id = real.add(
+        _to_global_loguru, level=0, format="{message}", diagnose=False, backtrace=False
+    )
     return real
+
+
+def _lowest_wanted_level(core: Any) -> float:
+    """The level below which no destination takes a record now: loguru's ``_log`` builds no
+    record below a core's ``min_level``.
+
+    loguru's own ``min_level`` is its handlers' lowest level, which the forwarder to loguru's
+    global logger (level 0) makes 0: every record was built (a frame walk, a timestamp, a dict,
+    about 15 us) to be dropped there, a dozen per workflow test. The forwarder counts here at
+    the level the global logger would take, and not at all while it has ``tempyral`` disabled,
+    the same test :py:func:`_to_global_loguru` makes; both are read live, so a handler added or
+    ``tempyral`` enabled later takes records from then on.
+    """
+    lowest = float("inf")
+    for handler_id, handler in core.handlers.items():
+        level = _global_loguru_level() if handler_id == core.forwarder_id else handler.levelno
+        lowest = min(lowest, level)
+    return lowest
+
+
+def _ignore_min_level(core: Any, value: float) -> None:
+    """loguru's ``add`` and ``remove`` set ``min_level``; here it is worked out on each read."""
+
+
+def _global_loguru_level() -> float:
+    import loguru  # loaded already: tempyral's logger is built on it
+
+    core = getattr(loguru.logger, "_core", None)
+    if core is None:
+        return 0.0
+    if core.enabled.get(__name__) is False:  # loguru's cached answer for our forwarded records
+        return float("inf")
+    return float(core.min_level)
 
 
 def _formatted_exception(record: Record) -> str | None:

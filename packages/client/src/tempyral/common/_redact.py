@@ -74,13 +74,16 @@ class _KnownSecrets:
     Thread-safe: activity threads log while the event loop's client remembers tokens. The
     renderings are rebuilt only when :py:meth:`renderings` is next asked after a change (many
     tokens arrive between two log lines), longest first so no shorter rendering cuts into a
-    longer one.
+    longer one. A token's own renderings are worked out then too, once: most tokens come and go
+    without a log line (a task handled in a few milliseconds), and remembering one is on the path
+    of every poll and completion.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._configured: dict[str, None] = {}
-        self._tokens: OrderedDict[bytes, tuple[str, ...]] = OrderedDict()
+        # A token's renderings, None until a rebuild of the renderings works them out.
+        self._tokens: OrderedDict[bytes, tuple[str, ...] | None] = OrderedDict()
         self._renderings: tuple[str, ...] | None = ()
 
     def add_configured(self, texts: Iterable[str]) -> None:
@@ -95,7 +98,7 @@ class _KnownSecrets:
             if token in self._tokens:
                 self._tokens.move_to_end(token)
                 return
-            self._tokens[token] = _token_renderings(token)
+            self._tokens[token] = None
             while len(self._tokens) > _TOKENS_KEPT:
                 self._tokens.popitem(last=False)
             self._renderings = None
@@ -106,7 +109,9 @@ class _KnownSecrets:
             return current
         with self._lock:
             found = set(self._configured)
-            for texts in self._tokens.values():
+            for token, known in list(self._tokens.items()):
+                texts = known if known is not None else _token_renderings(token)
+                self._tokens[token] = texts
                 found.update(texts)
             current = self._renderings = tuple(sorted(found, key=len, reverse=True))
         return current

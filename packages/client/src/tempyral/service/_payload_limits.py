@@ -242,12 +242,16 @@ def payload_limit_violations(
     A worker passes the namespace's error limits, so that it fails a task whose completion the
     server would reject instead of sending it.
     """
+    sizes = (config.payloads_warn_size, config.memo_warn_size, payloads_error_size, memo_error_size)
+    smallest = min((size for size in sizes if size), default=0)
+    # No field is measured larger than the whole encoded request: a request within the smallest
+    # threshold (a poll, most completions) needs no walk.
+    if not smallest or request.ByteSize() <= smallest:
+        return []
     thresholds = _Thresholds(
         warn={_Limit.BLOB: config.payloads_warn_size, _Limit.MEMO: config.memo_warn_size},
         error={_Limit.BLOB: payloads_error_size, _Limit.MEMO: memo_error_size},
     )
-    if not any(thresholds.warn.values()) and not any(thresholds.error.values()):
-        return []
     found: list[PayloadLimitViolation] = []
     _walk(request, "", thresholds, found)
     return found

@@ -21,7 +21,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 from google.protobuf.message import Message
@@ -78,8 +78,9 @@ _ATTRIBUTE_FIELDS = _attribute_fields()
 def new_event(event_id: int, when: datetime, task_id: int, attributes: EventSpec) -> HistoryEvent:
     """A history event carrying ``attributes`` (its type follows from theirs)."""
     event_type, attribute_field = _ATTRIBUTE_FIELDS[type(attributes).DESCRIPTOR.name]
-    event = HistoryEvent(event_id=event_id, event_type=event_type, task_id=task_id)
-    event.event_time.CopyFrom(timestamp(when))
+    event = HistoryEvent(
+        event_id=event_id, event_type=event_type, task_id=task_id, event_time=timestamp(when)
+    )
     getattr(event, attribute_field).CopyFrom(attributes)
     return event
 
@@ -87,10 +88,16 @@ def new_event(event_id: int, when: datetime, task_id: int, attributes: EventSpec
 _WORKFLOW_TASK_TIMEOUT = timedelta(seconds=10)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
+    """``moment`` (naive: UTC) as a Timestamp; what ``Timestamp.FromDatetime`` gives, in a
+    fraction of its time (every event and task carries one)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    since = moment - _EPOCH
+    return Timestamp(seconds=since.days * 86400 + since.seconds, nanos=since.microseconds * 1000)
 
 
 def duration(span: timedelta) -> Duration:

@@ -60,7 +60,7 @@ class TaskPoller(Generic[TaskT]):
         """Told the new target when autoscaling moves it (the ``num_pollers`` gauge)."""
         self._sticky = sticky
         self._loops: set[asyncio.Task[None]] = set()
-        self._loops_changed = asyncio.Event()
+        self._loop_ended = asyncio.Event()
         self._slots = slots
         self._poll = poll
         self._has_task = has_task
@@ -107,15 +107,9 @@ class TaskPoller(Generic[TaskT]):
         self._start_loops()
         try:
             while self._loops:
-                changed = asyncio.create_task(self._loops_changed.wait())
-                try:
-                    done, _ = await asyncio.wait(
-                        {*self._loops, changed}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                finally:
-                    changed.cancel()
-                self._loops_changed.clear()
-                for loop in done - {changed}:
+                await self._loop_ended.wait()
+                self._loop_ended.clear()
+                for loop in [loop for loop in self._loops if loop.done()]:
                     self._loops.discard(loop)
                     if not loop.cancelled() and loop.exception() is not None:
                         self._stop()
@@ -137,7 +131,11 @@ class TaskPoller(Generic[TaskT]):
         while self._live_loops() < self.scaler.target and not self._stopping.is_set():
             loop = asyncio.create_task(self._loop(), name=f"{self.name} poller")
             self._loops.add(loop)
-            self._loops_changed.set()
+            # run() wakes only when a loop ends (not through a task and asyncio.wait per turn).
+            loop.add_done_callback(self._on_loop_end)
+
+    def _on_loop_end(self, _: asyncio.Task[None]) -> None:
+        self._loop_ended.set()
 
     def _live_loops(self) -> int:
         # Loops that ended stay in the set until run() collects them: they do not count.
@@ -150,8 +148,7 @@ class TaskPoller(Generic[TaskT]):
     async def _until_stopped(self, awaitable: Awaitable[_T]) -> _T:
         """Await ``awaitable`` unless the poller stops first (then cancel it, raise _Stopped)."""
         task = asyncio.ensure_future(awaitable)
-        either: set[asyncio.Future[Any]] = {task, self._stop_signal()}
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        await _either_done(task, self._stop_signal())
         if not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -205,8 +202,7 @@ class TaskPoller(Generic[TaskT]):
         self.polls_in_flight += 1
         poll = asyncio.ensure_future(self._poll())
         try:
-            either: set[asyncio.Future[Any]] = {poll, self._stop_signal()}
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            await _either_done(poll, self._stop_signal())
             if not poll.done() and self._drain_seconds > 0:
                 await asyncio.wait({poll}, timeout=self._drain_seconds)
             if not poll.done():
@@ -222,3 +218,23 @@ class TaskPoller(Generic[TaskT]):
             raise
         finally:
             self.polls_in_flight -= 1
+
+
+async def _either_done(first: asyncio.Future[Any], second: asyncio.Future[Any]) -> None:
+    """Return once ``first`` or ``second`` is done: ``asyncio.wait`` with ``FIRST_COMPLETED``
+    for two futures, without its sets and checks (every poll waits so, a dozen per test)."""
+    if first.done() or second.done():
+        return
+    woken = asyncio.get_running_loop().create_future()
+
+    def wake(_: asyncio.Future[Any]) -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    first.add_done_callback(wake)
+    second.add_done_callback(wake)
+    try:
+        await woken
+    finally:
+        first.remove_done_callback(wake)
+        second.remove_done_callback(wake)
