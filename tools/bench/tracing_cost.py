@@ -51,6 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from telemetry_cost import free_port, scrape
 from worker_cpu import WorkerProcess, cpu_seconds, load_workflows, run_batch
 
 
@@ -78,19 +79,20 @@ def tracer_and_counter(replay_safe: bool = False) -> tuple[Any, list[int]]:
     return provider, exported
 
 
-async def serve(target: str, task_queue: str, mode: str) -> None:
+async def serve(target: str, task_queue: str, mode: str, port: int) -> None:
     """A tempyral worker untraced (``off``), with ``TracingInterceptor`` (``on``) or with
-    ``OpenTelemetryInterceptor(add_temporal_spans=True)`` (``v2``). Answers ``cpu`` lines with
-    CPU and spans; stops at EOF."""
+    ``OpenTelemetryInterceptor(add_temporal_spans=True)`` (``v2``); ``port`` > 0 also serves
+    Prometheus metrics there. Answers ``cpu`` lines with CPU and spans; stops at EOF."""
     import opentelemetry.trace
 
     from tempyral.client import Client
     from tempyral.contrib.opentelemetry import OpenTelemetryInterceptor, TracingInterceptor
+    from tempyral.runtime import PrometheusConfig, Runtime, TelemetryConfig
     from tempyral.worker import Worker
 
     module = load_workflows("tempyral")
-    # The untraced worker has no provider at all (no batch processor thread either): "off" is
-    # what a user without tracing runs.
+    # The untraced worker has no provider at all (no batch processor thread either) and the
+    # runtime's no-op meter: "off" is what a user without tracing or metrics runs.
     provider: Any = None
     exported = [0]
     interceptors: list[Any] = []
@@ -101,7 +103,9 @@ async def serve(target: str, task_queue: str, mode: str) -> None:
         provider, exported = tracer_and_counter(replay_safe=True)
         opentelemetry.trace.set_tracer_provider(provider)
         interceptors = [OpenTelemetryInterceptor(add_temporal_spans=True)]
-    client = await Client.connect(target)
+    metrics = PrometheusConfig(bind_address=f"127.0.0.1:{port}") if port else None
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=metrics))
+    client = await Client.connect(target, runtime=runtime)
     worker = Worker(
         client,
         task_queue=task_queue,
@@ -120,14 +124,22 @@ async def serve(target: str, task_queue: str, mode: str) -> None:
             print(f"CPU {cpu_seconds()} {exported[0]}", flush=True)
 
 
-async def measure(client: Any, target: str, mode: str, count: int) -> tuple[float, int]:
-    """Worker CPU seconds for ``count`` workflows, and the spans the worker exported."""
+async def measure(
+    client: Any, target: str, mode: str, metrics: bool, count: int
+) -> tuple[float, int]:
+    """Worker CPU seconds for ``count`` workflows (and, with ``metrics``, one scrape of its
+    Prometheus endpoint), and the spans the worker exported."""
+    port = free_port() if metrics else 0
     task_queue = f"tracing-{uuid.uuid4()}"
-    worker = await asyncio.to_thread(WorkerProcess, target, task_queue, mode, script=__file__)
+    worker = await asyncio.to_thread(
+        WorkerProcess, target, task_queue, mode, str(port), script=__file__
+    )
     try:
         await run_batch(client, task_queue, 20)  # warm-up, not counted
         before = await asyncio.to_thread(worker.cpu)
         await run_batch(client, task_queue, count)
+        if metrics:  # a scrape is part of the cost, as in telemetry_cost.py
+            await asyncio.to_thread(scrape, port)
         after = await asyncio.to_thread(worker.cpu)
         assert worker.process.stdin is not None
         worker.process.stdin.write("cpu\n")
@@ -141,7 +153,12 @@ async def measure(client: Any, target: str, mode: str, count: int) -> tuple[floa
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workflows", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--tracing-only",
+        action="store_true",
+        help="the measured worker traces but serves no metrics (default: both on)",
+    )
     parser.add_argument(
         "--v2",
         action="store_true",
@@ -158,7 +175,8 @@ async def main() -> None:
     provider, _ = tracer_and_counter(replay_safe=args.v2)
     if args.v2:
         opentelemetry.trace.set_tracer_provider(provider)
-    runs: dict[str, list[float]] = {"off": [], "tracing": []}
+    on_mode = "tracing" if args.tracing_only else "metrics+tracing"
+    runs: dict[str, list[float]] = {"off": [], on_mode: []}
     spans = 0
     started = time.perf_counter()
     async with DevServer() as server:
@@ -172,25 +190,28 @@ async def main() -> None:
                 server.target, interceptors=[TracingInterceptor(provider.get_tracer("bench"))]
             )
         for _ in range(args.rounds):
-            cpu, _spans = await measure(plain, server.target, "off", args.workflows)
+            cpu, _spans = await measure(plain, server.target, "off", False, args.workflows)
             runs["off"].append(cpu)
             traced_mode = "v2" if args.v2 else "on"
-            cpu, spans = await measure(traced, server.target, traced_mode, args.workflows)
-            runs["tracing"].append(cpu)
+            cpu, spans = await measure(
+                traced, server.target, traced_mode, not args.tracing_only, args.workflows
+            )
+            runs[on_mode].append(cpu)
     best = {mode: min(found) for mode, found in runs.items()}
     median = {mode: statistics.median(found) for mode, found in runs.items()}
     # Each round's two batches ran back to back, under about the same load from the machine.
-    per_round = [round(on / off, 3) for off, on in zip(runs["off"], runs["tracing"], strict=True)]
+    per_round = [round(on / off, 3) for off, on in zip(runs["off"], runs[on_mode], strict=True)]
     print(
         json.dumps(
             {
                 "workflows": args.workflows,
+                "compared": f"{on_mode} against off",
                 "rounds": runs,
                 "best_cpu_seconds": best,
                 "worker_spans_last_round": spans,
-                "cpu_ratio_tracing_to_off": round(best["tracing"] / best["off"], 3),
+                "cpu_ratio_of_best": round(best[on_mode] / best["off"], 3),
                 "median_cpu_seconds": median,
-                "cpu_ratio_of_medians": round(median["tracing"] / median["off"], 3),
+                "cpu_ratio_of_medians": round(median[on_mode] / median["off"], 3),
                 "cpu_ratio_per_round": per_round,
                 "median_of_round_ratios": statistics.median(per_round),
                 "wall_seconds": round(time.perf_counter() - started, 1),
@@ -201,7 +222,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 5 and sys.argv[1] == "--serve":
-        asyncio.run(serve(sys.argv[2], sys.argv[3], sys.argv[4]))
+    if len(sys.argv) >= 6 and sys.argv[1] == "--serve":
+        asyncio.run(serve(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])))
     else:
         asyncio.run(main())
