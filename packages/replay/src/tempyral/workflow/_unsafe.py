@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from enum import Flag, auto
 from typing import TypeVar
 
@@ -47,6 +47,30 @@ _passed_through: ContextVar[bool] = ContextVar("tempyral_imports_passed_through"
 _policy_override: ContextVar[SandboxImportNotificationPolicy | None] = ContextVar(
     "tempyral_import_notification_policy", default=None
 )
+
+
+class _Unrestricted(contextlib.ContextDecorator, contextlib.AbstractContextManager[None]):
+    """``sandbox_unrestricted()``: a class, not a generator context manager, because tracing
+    enters it around every span it records from workflow code."""
+
+    def __init__(self) -> None:
+        self._token: Token[bool] | None = None
+
+    def _recreate_cm(self) -> _Unrestricted:
+        return _Unrestricted()  # as a decorator: one block per call, safe across threads
+
+    def __enter__(self) -> None:
+        from tempyral.replay import _guard
+
+        self._token = _unrestricted.set(True)
+        _guard.suspend()
+
+    def __exit__(self, *_: object) -> None:
+        from tempyral.replay import _guard
+
+        _guard.resume()
+        if self._token is not None:
+            _unrestricted.reset(self._token)
 
 
 @contextlib.contextmanager
@@ -88,13 +112,9 @@ class unsafe:
         return unsafe.is_sandboxed()
 
     @staticmethod
-    @contextlib.contextmanager
-    def sandbox_unrestricted() -> Iterator[None]:
+    def sandbox_unrestricted() -> _Unrestricted:
         """Turn the determinism guard off inside this block (you vouch for the code)."""
-        from tempyral.replay import _guard
-
-        with _holding(_unrestricted, True), _guard.suspended():
-            yield
+        return _Unrestricted()
 
     @staticmethod
     def is_sandbox_unrestricted() -> bool:
