@@ -55,6 +55,8 @@ class HasHeaders(Protocol):
 
 
 _JSON_PLAIN = b"json/plain"
+# ``json.dumps`` with these options builds a new encoder per call; one made here writes the same.
+_encode_carrier = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
 
 
 def carrier_from_headers(owner: TraceHeaders, headers: Mapping[str, Payload]) -> Carrier | None:
@@ -83,8 +85,9 @@ def carrier_to_payload(owner: TraceHeaders, carrier: Carrier) -> Payload:
     if owner.payload_converter is PayloadConverter.default:
         # Byte for byte what the default JSON converter writes (compact, sorted keys): a carrier
         # holds only strings, so none of the converter's type dispatch is needed.
-        data = json.dumps(carrier, separators=(",", ":"), sort_keys=True)
-        return Payload(metadata={"encoding": _JSON_PLAIN}, data=data.encode())
+        payload = Payload(data=_encode_carrier(carrier).encode())
+        payload.metadata["encoding"] = _JSON_PLAIN
+        return payload
     return owner.payload_converter.to_payloads([carrier])[0]
 
 
