@@ -20,6 +20,8 @@ from contextvars import ContextVar, Token
 from enum import Flag, auto
 from typing import TypeVar
 
+from tempyral.replay._guard import resume as _resume_guard
+from tempyral.replay._guard import suspend as _suspend_guard
 from tempyral.workflow._context import _Runtime
 
 __all__ = ["SandboxImportNotificationPolicy", "unsafe"]
@@ -60,15 +62,11 @@ class _Unrestricted(contextlib.ContextDecorator, contextlib.AbstractContextManag
         return _Unrestricted()  # as a decorator: one block per call, safe across threads
 
     def __enter__(self) -> None:
-        from tempyral.replay import _guard
-
         self._token = _unrestricted.set(True)
-        _guard.suspend()
+        _suspend_guard()
 
     def __exit__(self, *_: object) -> None:
-        from tempyral.replay import _guard
-
-        _guard.resume()
+        _resume_guard()
         if self._token is not None:
             _unrestricted.reset(self._token)
 
