@@ -156,9 +156,13 @@ def live_span(
     return _generic_live_span(tracer, name, attributes, kind, context)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CompletedSpan:
-    """A span for workflow code, created only while the workflow is not replaying."""
+    """A span for workflow code, created only while the workflow is not replaying.
+
+    Made for every workflow span and read once by the recorder: not frozen, because a frozen
+    dataclass sets each of its fields through ``object.__setattr__``.
+    """
 
     name: str
     context: Context
