@@ -10,11 +10,18 @@ repository root::
     hatch run python tools/bench/telemetry_cost.py [--workflows 200] [--rounds 2]
 
 It prints one JSON object: CPU seconds per mode (best of the rounds; modes alternate) and the
-on/off ratio. Tracing's cost is measured by ``tracing_cost.py``.
+on/off ratio. Tracing's cost, and that of metrics and tracing together (issue #15's figure), are
+measured by ``tracing_cost.py``.
 
 Measured on a shared 2-core machine while a test suite ran (100 workflows, 2 rounds): off 1.278
 and 1.207 CPU s, metrics 1.375 and 1.171 CPU s; best-of ratio 0.97, per-round ratios 1.08 and
 0.97: the cost of metrics is within the machine's noise (goal: at most 1.10).
+
+Timed from inside (thread CPU in the metric calls of a worker under ``tracing_cost.py``, 200
+workflows, median of 3 runs), a workflow of three activities makes about 86 records (RPC
+counters and latencies, task latencies, slot gauges), ~0.8 ms of worker CPU per workflow before
+the Prometheus sink kept each attribute set's labels and the RPC and slot metrics their label
+sets, ~0.7 ms after: every record 538 -> 431 us per workflow.
 """
 
 from __future__ import annotations

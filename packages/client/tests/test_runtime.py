@@ -89,6 +89,33 @@ def test_prometheus_endpoint_serves_counters_and_histograms_as_the_official_sdk(
     assert f"{name}_sum{{{base}}} 15" in text
 
 
+def test_prometheus_labels_follow_each_records_attributes() -> None:
+    # 1, 1.0 and True are equal in Python but three different label values; the same attributes
+    # in another order are the same series.
+    port = _port()
+    runtime = Runtime(
+        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}"))
+    )
+    try:
+        counter = runtime.metric_meter.create_counter("hits")
+        for _ in range(2):
+            counter.add(1, {"flag": True})
+            counter.add(10, {"flag": 1})
+            counter.add(100, {"flag": 1.0})
+            counter.add(1000, {"flag": "1"})
+            counter.add(3, {"a": "x", "b": "y"})
+            counter.add(4, {"b": "y", "a": "x"})
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    finally:
+        runtime.close()
+    base = 'service_name="temporal-core-sdk"'
+    assert f'hits{{flag="true",{base}}} 2' in text
+    assert f'hits{{flag="1",{base}}} 2020' in text  # the int 1 and the string "1"
+    assert f'hits{{flag="1.0",{base}}} 200' in text
+    assert f'hits{{a="x",b="y",{base}}} 14' in text
+
+
 def test_a_taken_port_is_a_clear_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

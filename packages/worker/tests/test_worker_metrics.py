@@ -57,3 +57,36 @@ async def test_replays_do_not_repeat_custom_workflow_metrics(tempyral_target: st
     assert totals["replayed tasks"] >= 6  # the premise: tasks after the first did replay
     assert totals["runs_counted"] == 2
     assert totals["temporal_workflow_completed"] == 2
+
+
+async def test_slot_gauges_follow_each_slot_taken_and_given_back(tempyral_target: str) -> None:
+    buffer = MetricBuffer(100_000)
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer))
+    client = await Client.connect(tempyral_target, runtime=runtime)
+    task_queue = f"slots-{uuid.uuid4()}"
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[CountsOnce],
+        activities=[ping],
+        max_concurrent_activities=5,
+        max_concurrent_workflow_tasks=4,
+    ):
+        await client.execute_workflow(
+            CountsOnce.run, id=f"slots-{uuid.uuid4()}", task_queue=task_queue
+        )
+    used: dict[str, list[int]] = {}
+    available: dict[str, list[int]] = {}
+    for update in buffer.retrieve_updates():
+        name = update.metric.name
+        if name not in ("temporal_worker_task_slots_used", "temporal_worker_task_slots_available"):
+            continue
+        attributes = update.attributes
+        assert (attributes["namespace"], attributes["task_queue"]) == ("default", task_queue)
+        target = used if name.endswith("used") else available
+        target.setdefault(str(attributes["worker_type"]), []).append(int(update.value))
+    for worker_type, size in (("WorkflowWorker", 4), ("ActivityWorker", 5)):
+        assert 1 in used[worker_type]  # a task held a slot
+        assert used[worker_type][-1] == 0  # and gave it back
+        assert available[worker_type][-1] == size
+        assert min(available[worker_type]) < size

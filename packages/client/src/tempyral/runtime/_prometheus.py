@@ -25,6 +25,10 @@ __all__ = ["PrometheusSink"]
 
 _Labels = tuple[tuple[str, str], ...]
 
+_LABEL_CACHE_SIZE = 4096
+"""Attribute sets remembered with their labels; past this many the cache starts over (label
+sets are few in practice: namespace, task queue, workflow and activity types, RPC names)."""
+
 
 @dataclass
 class _Family:
@@ -45,6 +49,9 @@ class PrometheusSink:
         self._families: dict[str, _Family] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        # A worker records dozens of values per workflow, nearly all with the same few attribute
+        # sets: their sorted labels are looked up by the attributes' items, not rebuilt each time.
+        self._labels: dict[tuple[tuple[str, object], ...], _Labels] = {}
 
     def start(self) -> None:
         """Bind the endpoint and serve it from a daemon thread."""
@@ -100,7 +107,16 @@ class PrometheusSink:
         value: float,
         attributes: Mapping[str, str | int | float | bool],
     ) -> None:
-        labels = tuple(sorted((k, _label_value(v)) for k, v in attributes.items()))
+        items = tuple(attributes.items())
+        labels = self._labels.get(items)
+        if labels is None:
+            labels = tuple(sorted((k, _label_value(v)) for k, v in items))
+            # Only all-string sets are remembered: 1, 1.0 and True are equal keys but render as
+            # different labels, while no number or boolean equals a string.
+            if all(type(v) is str for _, v in items):
+                if len(self._labels) >= _LABEL_CACHE_SIZE:
+                    self._labels.clear()
+                self._labels[items] = labels
         with self._lock:
             family = self._families.get(name)
             if family is None:

@@ -8,6 +8,7 @@ long polls (task polls, history waits) go to the ``long_`` variants.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from google.protobuf.message import Message
 
@@ -51,15 +52,48 @@ class RpcMetrics:
         (self._long_failure if long else self._failure).add(1, attributes)
 
 
+_ATTRIBUTES_CACHE_SIZE = 1024
+"""Label sets remembered (an RPC name with a namespace and a task queue): few in practice."""
+
+# Per request type: whether it has a string ``namespace`` and a message ``task_queue`` field.
+_fields_of: dict[type[Message], tuple[bool, bool]] = {}
+_attributes_of: dict[tuple[str, str, str], dict[str, str]] = {}
+
+
+def _labelled_fields(req: Message) -> tuple[bool, bool]:
+    fields = _fields_of.get(type(req))
+    if fields is None:
+        by_name = req.DESCRIPTOR.fields_by_name
+        namespace = by_name.get("namespace")
+        task_queue = by_name.get("task_queue")
+        fields = _fields_of[type(req)] = (
+            namespace is not None and namespace.type == namespace.TYPE_STRING,
+            task_queue is not None and task_queue.message_type is not None,
+        )
+    return fields
+
+
 def _attributes(operation: str, req: Message) -> dict[str, str]:
-    attributes = {"operation": operation}
-    namespace = getattr(req, "namespace", None)
-    if isinstance(namespace, str) and namespace:
-        attributes["namespace"] = namespace
-    task_queue = getattr(req, "task_queue", None)
-    if isinstance(task_queue, Message):
+    """The labels of one call: read per call, built once per distinct set (every call records
+    two metrics, so the requests' fields are looked up by type, not by a failing ``getattr``).
+    The dict returned is shared: callers copy it, never change it."""
+    has_namespace, has_task_queue = _labelled_fields(req)
+    fields: Any = req
+    namespace: str = fields.namespace if has_namespace else ""
+    task_queue = ""
+    if has_task_queue:
+        queue = fields.task_queue
         # A sticky poll is labelled with the worker's normal task queue, as the official SDK does.
-        name = getattr(task_queue, "normal_name", "") or getattr(task_queue, "name", "")
-        if name:
-            attributes["task_queue"] = name
+        task_queue = getattr(queue, "normal_name", "") or getattr(queue, "name", "")
+    key = (operation, namespace, task_queue)
+    attributes = _attributes_of.get(key)
+    if attributes is None:
+        attributes = {"operation": operation}
+        if namespace:
+            attributes["namespace"] = namespace
+        if task_queue:
+            attributes["task_queue"] = task_queue
+        if len(_attributes_of) >= _ATTRIBUTES_CACHE_SIZE:
+            _attributes_of.clear()
+        _attributes_of[key] = attributes
     return attributes

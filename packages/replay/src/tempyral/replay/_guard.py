@@ -38,7 +38,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["RestrictedWorkflowAccessError", "active", "is_active", "suspended"]
+__all__ = [
+    "RestrictedWorkflowAccessError",
+    "active",
+    "is_active",
+    "resume",
+    "suspend",
+    "suspended",
+]
 
 
 class RestrictedWorkflowAccessError(Exception):
@@ -209,11 +216,21 @@ def active(violations: list[RestrictedWorkflowAccessError]) -> Iterator[None]:
         _state.thread, _state.depth, _state.violations = previous
 
 
+def suspend() -> None:
+    """Stop guarding this thread until the matching :py:func:`resume` (suspensions nest)."""
+    _state.depth += 1
+
+
+def resume() -> None:
+    """End the latest :py:func:`suspend` of this thread."""
+    _state.depth -= 1
+
+
 @contextlib.contextmanager
 def suspended() -> Iterator[None]:
-    """No guarding inside (``workflow.unsafe.sandbox_unrestricted()``)."""
-    _state.depth += 1
+    """No guarding inside (``workflow.unsafe.imports_passed_through()``)."""
+    suspend()
     try:
         yield
     finally:
-        _state.depth -= 1
+        resume()

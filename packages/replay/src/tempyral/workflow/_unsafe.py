@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from enum import Flag, auto
 from typing import TypeVar
 
+from tempyral.replay._guard import resume as _resume_guard
+from tempyral.replay._guard import suspend as _suspend_guard
 from tempyral.workflow._context import _Runtime
 
 __all__ = ["SandboxImportNotificationPolicy", "unsafe"]
@@ -47,6 +49,26 @@ _passed_through: ContextVar[bool] = ContextVar("tempyral_imports_passed_through"
 _policy_override: ContextVar[SandboxImportNotificationPolicy | None] = ContextVar(
     "tempyral_import_notification_policy", default=None
 )
+
+
+class _Unrestricted(contextlib.ContextDecorator, contextlib.AbstractContextManager[None]):
+    """``sandbox_unrestricted()``: a class, not a generator context manager, because tracing
+    enters it around every span it records from workflow code."""
+
+    def __init__(self) -> None:
+        self._token: Token[bool] | None = None
+
+    def _recreate_cm(self) -> _Unrestricted:
+        return _Unrestricted()  # as a decorator: one block per call, safe across threads
+
+    def __enter__(self) -> None:
+        self._token = _unrestricted.set(True)
+        _suspend_guard()
+
+    def __exit__(self, *_: object) -> None:
+        _resume_guard()
+        if self._token is not None:
+            _unrestricted.reset(self._token)
 
 
 @contextlib.contextmanager
@@ -88,13 +110,9 @@ class unsafe:
         return unsafe.is_sandboxed()
 
     @staticmethod
-    @contextlib.contextmanager
-    def sandbox_unrestricted() -> Iterator[None]:
+    def sandbox_unrestricted() -> _Unrestricted:
         """Turn the determinism guard off inside this block (you vouch for the code)."""
-        from tempyral.replay import _guard
-
-        with _holding(_unrestricted, True), _guard.suspended():
-            yield
+        return _Unrestricted()
 
     @staticmethod
     def is_sandbox_unrestricted() -> bool:

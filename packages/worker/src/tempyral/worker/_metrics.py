@@ -148,13 +148,17 @@ class WorkerMetrics:
         """Keep the slot gauges of ``slots`` (``WorkflowWorker``, ``ActivityWorker``, ...)."""
         if not self.enabled:
             return
+        # Bound to their labels once: the gauges change twice per task.
         attributes = {"worker_type": worker_type}
+        instruments = self._instruments
+        available_gauge = instruments["worker_task_slots_available"]
+        available_gauge = available_gauge.with_additional_attributes(attributes)
+        used_gauge = instruments["worker_task_slots_used"].with_additional_attributes(attributes)
 
         def changed(supplier: SlotPool) -> None:
             if supplier.size is not None:  # a custom supplier's capacity is unknown
-                available = supplier.size - supplier.in_use
-                self.gauge("worker_task_slots_available", available, attributes)
-            self.gauge("worker_task_slots_used", supplier.in_use, attributes)
+                available_gauge.set(supplier.size - supplier.in_use)
+            used_gauge.set(supplier.in_use)
 
         slots.on_change = changed
         changed(slots)

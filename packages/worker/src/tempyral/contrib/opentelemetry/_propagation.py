@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any, Protocol, TypeAlias
 
 import opentelemetry.context
@@ -55,6 +56,19 @@ class HasHeaders(Protocol):
 
 
 _JSON_PLAIN = b"json/plain"
+# What the default JSON converter writes: compact, sorted keys, ASCII.
+_encode_json = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+
+
+def _encode_carrier(carrier: Carrier) -> str:
+    """``carrier`` as JSON, byte for byte what ``_encode_json`` writes. A carrier is nearly
+    always the one ``traceparent`` string: that is written directly, without building the
+    encoder ``JSONEncoder.encode`` builds on every call."""
+    if len(carrier) == 1:
+        ((key, value),) = carrier.items()
+        if type(key) is str and type(value) is str:
+            return "{" + _json_string(key) + ":" + _json_string(value) + "}"
+    return _encode_json(carrier)
 
 
 def carrier_from_headers(owner: TraceHeaders, headers: Mapping[str, Payload]) -> Carrier | None:
@@ -83,8 +97,9 @@ def carrier_to_payload(owner: TraceHeaders, carrier: Carrier) -> Payload:
     if owner.payload_converter is PayloadConverter.default:
         # Byte for byte what the default JSON converter writes (compact, sorted keys): a carrier
         # holds only strings, so none of the converter's type dispatch is needed.
-        data = json.dumps(carrier, separators=(",", ":"), sort_keys=True)
-        return Payload(metadata={"encoding": _JSON_PLAIN}, data=data.encode())
+        payload = Payload(data=_encode_carrier(carrier).encode())
+        payload.metadata["encoding"] = _JSON_PLAIN
+        return payload
     return owner.payload_converter.to_payloads([carrier])[0]
 
 
