@@ -6,6 +6,8 @@ test that wrote it."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -361,3 +363,27 @@ async def test_an_unsupported_call_names_itself(env: InProcessWorkflowEnvironmen
     assert error.value.status == RPCStatusCode.UNIMPLEMENTED
     assert "CountWorkflowExecutions" in error.value.message
     assert "start_local" in error.value.message
+
+
+async def test_a_stopped_worker_is_freed_without_the_cycle_collector(
+    env: InProcessWorkflowEnvironment,
+) -> None:
+    # A worker per test is the in-process environment's pattern: the stopped one must go when
+    # the last reference does, not wait for a cyclic collection (which costs every test).
+    stopped = worker(env, activities=[greet])
+    async with stopped:
+        result = await env.client.execute_workflow(
+            SleepThenGreet.run, "freed", id="freed", task_queue="tq"
+        )
+    assert result == "hello freed"
+    parts = {
+        "workflow worker": weakref.ref(stopped._workflow_worker),
+        "activity worker": weakref.ref(stopped._activity_worker),
+    }
+    gc.collect()
+    gc.disable()
+    try:
+        del stopped
+        assert [name for name, part in parts.items() if part() is not None] == []
+    finally:
+        gc.enable()

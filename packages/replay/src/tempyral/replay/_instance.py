@@ -291,6 +291,7 @@ class WorkflowInstance:
             return WorkflowRuntime(
                 definition,
                 init,
+                info=details.info,  # built once per run: the runner's details carry it
                 namespace=self.namespace,
                 workflow_id=self.workflow_id,
                 run_id=self.run_id,

@@ -97,6 +97,7 @@ class WorkflowRuntime:
         definition: _Definition,
         init: j.InitializeWorkflow,
         *,
+        info: Info | None = None,
         namespace: str,
         workflow_id: str,
         run_id: str,
@@ -154,7 +155,11 @@ class WorkflowRuntime:
         self.previous_run = PreviousRun(
             init.attributes, self.payload_converter, self.failure_converter
         )
-        self.info = make_info(init, workflow_id=workflow_id, namespace=namespace, run_id=run_id)
+        self.info = (
+            info
+            if info is not None
+            else make_info(init, workflow_id=workflow_id, namespace=namespace, run_id=run_id)
+        )
         # Engine diagnostics (not the user's workflow.logger), tagged with the run.
         self.log = logger.bind(
             workflow_id=workflow_id, run_id=run_id, workflow_type=self.info.workflow_type

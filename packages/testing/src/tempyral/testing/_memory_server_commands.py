@@ -137,7 +137,8 @@ def _schedule_activity_task(task: _Task, command: Command) -> None:
         priority=given.priority,
     )
     event = run.append(attributes)
-    task.after.append(lambda: task.activities.schedule(run, event.event_id, given))
+    activities = task.activities  # not the task, whose ``after`` holds this lambda
+    task.after.append(lambda: activities.schedule(run, event.event_id, given))
 
 
 def _request_cancel_activity_task(task: _Task, command: Command) -> None:

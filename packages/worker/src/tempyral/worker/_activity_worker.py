@@ -198,6 +198,17 @@ class ActivityWorker:
         if self._shutting_down:
             self._poller.initiate_shutdown()
         polling = asyncio.create_task(self._poller.run(), name="activity polling")
+        try:
+            await self._poll_until_done(polling)
+        finally:
+            if polling.done():
+                # The poller's poll and on_task are this worker's bound methods: dropped once
+                # it has stopped, a stopped worker is freed by reference counting.
+                self._poller = None
+
+    async def _poll_until_done(self, polling: asyncio.Task[None]) -> None:
+        assert self._fatal is not None
+        assert self._poller is not None
         waiters: set[asyncio.Future[Any]] = {polling, self._fatal}
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -347,12 +358,17 @@ class ActivityWorker:
                 task, running, activity_log, buffer=self._options.local_timeout_buffer
             )
             outcome = await self._run_attempt(task, running, converter, activity_log)
-            if running.local_timeout is not None:
-                running.local_timeout.cancel()
+            # Not kept once cancelled: its CancelledError's traceback holds the timer's frame,
+            # which refers to ``running`` (a cycle left to the cycle collector).
+            local_timeout, running.local_timeout = running.local_timeout, None
+            if local_timeout is not None:
+                local_timeout.cancel()
             if running.heartbeats is not None:
                 await running.heartbeats.close(
                     flush=outcome.flushes_heartbeat and not running.known_not_found
                 )
+                # Closed, it takes no more heartbeats; its sender refers to ``running`` (a cycle).
+                running.heartbeats = None
             if running.known_not_found or outcome.kind == "async":
                 return
             await send_outcome(
@@ -369,8 +385,9 @@ class ActivityWorker:
         except Exception:
             activity_log.exception("Failed completing activity task")
         finally:
-            if running.local_timeout is not None:
-                running.local_timeout.cancel()
+            local_timeout, running.local_timeout = running.local_timeout, None
+            if local_timeout is not None:
+                local_timeout.cancel()
             self._running.pop(task.task_token, None)
             permit.release()
 

@@ -27,6 +27,7 @@ import asyncio
 import concurrent.futures
 import functools
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -126,7 +127,8 @@ class _WorkflowWorker:
         )
         activity_worker = setup.activity_worker
         self._handler = WorkflowTaskHandler(
-            client=lambda: self.client,
+            # Not a lambda over self: this worker holds the handler (a reference cycle).
+            client=functools.partial(_configured_client, config),
             replayer=replayer,
             cache=WorkflowCache(max_cached),
             runner=runner,
@@ -194,6 +196,9 @@ class _WorkflowWorker:
                 await asyncio.gather(*polling, return_exceptions=True)
                 raise
         finally:
+            # Each poller's poll and on_task refer to this worker: dropped once they have stopped,
+            # a stopped worker is freed by reference counting, not left to the cycle collector.
+            self._pollers = []
             self._set_client_hooks(active=False)
             await self._finish()
 
@@ -322,3 +327,8 @@ def _poller_scalers(
         PollerScaler.fixed(normal_count),
         PollerScaler.fixed(sticky_count) if sticky_count else None,
     )
+
+
+def _configured_client(config: Mapping[str, Any]) -> Client:
+    client: Client = config["client"]
+    return client
