@@ -144,3 +144,77 @@ def test_unconfigured_runtime_has_the_noop_meter_and_negative_values_are_refused
     counter = Runtime(telemetry=TelemetryConfig(metrics=MetricBuffer(10))).metric_meter
     with pytest.raises(ValueError, match="non-negative"):
         counter.create_counter("c").add(-1)
+
+
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text: str = response.read().decode()
+        return text
+
+
+def test_prometheus_metrics_bound_to_attributes_expose_what_per_call_attributes_do() -> None:
+    # A metric whose attributes are fixed records through a recorder bound to its cell: the
+    # scrape must be the same as with the attributes passed on each call, a metric bound but
+    # never recorded must not appear, and a gauge shows its last value whichever path set it.
+    texts = []
+    for bound in (False, True):
+        port = _port()
+        runtime = Runtime(
+            telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}"))
+        )
+        try:
+            meter = runtime.metric_meter.with_additional_attributes({"task_queue": "q"})
+            attributes = {"kind": "a"}
+            counter = meter.create_counter("orders")
+            gauge = meter.create_gauge("slots")
+            latency = meter.create_histogram_timedelta("temporal_activity_execution_latency")
+            meter.create_counter("never").with_additional_attributes(attributes).add(0, None)
+            meter.create_gauge("unset").with_additional_attributes(attributes)
+            fixed_counter = counter.with_additional_attributes(attributes)
+            fixed_gauge = gauge.with_additional_attributes(attributes)
+            fixed_latency = latency.with_additional_attributes(attributes)
+            for milliseconds in (3, 40, 700, 12_000):
+                if bound:
+                    fixed_counter.add(2)
+                    fixed_latency.record(timedelta(milliseconds=milliseconds))
+                else:
+                    counter.add(2, attributes)
+                    latency.record(timedelta(milliseconds=milliseconds), attributes)
+                gauge.set(milliseconds, attributes)
+                if bound:
+                    fixed_gauge.set(milliseconds + 1)
+                else:
+                    gauge.set(milliseconds + 1, attributes)
+            counter.add(1, {"kind": "b"})
+            texts.append(_scrape(port))
+        finally:
+            runtime.close()
+    assert texts[0] == texts[1]
+    labels = 'kind="a",service_name="temporal-core-sdk",task_queue="q"'
+    assert f"orders{{{labels}}} 8" in texts[1]
+    assert f"slots{{{labels}}} 12001" in texts[1]
+    assert f"temporal_activity_execution_latency_count{{{labels}}} 4" in texts[1]
+    assert f"temporal_activity_execution_latency_sum{{{labels}}} 12743" in texts[1]
+    assert f"never{{{labels}}} 0" in texts[1]  # recorded, if with 0
+    assert "unset" not in texts[1]
+
+
+def test_metric_buffer_gets_the_same_updates_from_metrics_bound_to_attributes() -> None:
+    buffer = MetricBuffer(100)
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer, attach_service_name=False))
+    meter = runtime.metric_meter.with_additional_attributes({"task_queue": "q"})
+    counter = meter.create_counter("hits")
+    gauge = meter.create_gauge("slots")
+    meter.create_gauge("unset").with_additional_attributes({"kind": "a"})
+    counter.add(1, {"kind": "a"})
+    counter.with_additional_attributes({"kind": "a"}).add(1)
+    gauge.set(4, {"kind": "a"})
+    gauge.with_additional_attributes({"kind": "a"}).set(5)
+    updates = buffer.retrieve_updates()
+    assert [(u.metric.name, u.value, dict(u.attributes)) for u in updates] == [
+        ("hits", 1, {"task_queue": "q", "kind": "a"}),
+        ("hits", 1, {"task_queue": "q", "kind": "a"}),
+        ("slots", 4, {"task_queue": "q", "kind": "a"}),
+        ("slots", 5, {"task_queue": "q", "kind": "a"}),
+    ]
+    assert updates[0].metric is updates[1].metric

@@ -90,3 +90,35 @@ async def test_slot_gauges_follow_each_slot_taken_and_given_back(tempyral_target
         assert used[worker_type][-1] == 0  # and gave it back
         assert available[worker_type][-1] == size
         assert min(available[worker_type]) < size
+
+
+def test_worker_metrics_keep_each_label_set_apart_and_label_what_was_passed() -> None:
+    # Records with labels go through instruments bound per label set: equal-comparing values of
+    # other types (1 and True) must not share one, and a caller's dict changed afterwards must
+    # not change what was recorded.
+    from tempyral.worker._metrics import WorkerMetrics
+
+    buffer = MetricBuffer(100)
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer, attach_service_name=False))
+    meter = runtime.metric_meter.with_additional_attributes({"task_queue": "q"})
+    metrics = WorkerMetrics(meter, "temporal_")
+    labels: dict[str, str | int | bool] = {"workflow_type": "A"}
+    metrics.count("workflow_completed", labels)
+    labels["workflow_type"] = "B"
+    metrics.count("workflow_completed", labels)
+    metrics.count("workflow_completed", {"workflow_type": "A"})
+    metrics.count("workflow_completed", {"flag": 1})
+    metrics.count("workflow_completed", {"flag": True})
+    metrics.duration("workflow_endtoend_latency", 0.25, {"workflow_type": "A"})
+    metrics.gauge("num_pollers", 2, {"poller_type": "activity_task"})
+    updates = [(u.metric.name, u.value, dict(u.attributes)) for u in buffer.retrieve_updates()]
+    assert updates == [
+        ("temporal_workflow_completed", 1, {"task_queue": "q", "workflow_type": "A"}),
+        ("temporal_workflow_completed", 1, {"task_queue": "q", "workflow_type": "B"}),
+        ("temporal_workflow_completed", 1, {"task_queue": "q", "workflow_type": "A"}),
+        ("temporal_workflow_completed", 1, {"task_queue": "q", "flag": 1}),
+        ("temporal_workflow_completed", 1, {"task_queue": "q", "flag": True}),
+        ("temporal_workflow_endtoend_latency", 250, {"task_queue": "q", "workflow_type": "A"}),
+        ("temporal_num_pollers", 2, {"task_queue": "q", "poller_type": "activity_task"}),
+    ]
+    assert type(updates[4][2]["flag"]) is bool

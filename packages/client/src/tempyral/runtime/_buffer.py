@@ -9,7 +9,7 @@ from enum import Enum
 from typing import NewType
 
 from tempyral.common import MetricAttributes, logger
-from tempyral.runtime._meter import MetricKind
+from tempyral.runtime._meter import BoundRecorder, MetricKind
 
 __all__ = [
     "BUFFERED_METRIC_KIND_COUNTER",
@@ -105,3 +105,17 @@ class MetricBuffer:
                 metric = BufferedMetric(name, description, unit, BufferedMetricKind(kind.value))
                 self._metrics[name] = metric
             self._updates.append(BufferedMetricUpdate(metric, value, attributes))
+
+    def bind(
+        self,
+        kind: MetricKind,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        attributes: Mapping[str, str | int | float | bool],
+    ) -> BoundRecorder:
+        # Each update carries the bound mapping itself, as record() is given it.
+        def record(value: float) -> None:
+            self.record(kind, name, description, unit, value, attributes)
+
+        return record

@@ -1,12 +1,14 @@
 """The metric meter behind a runtime: every record goes to one sink (Prometheus or a buffer).
 
 A metric is a name, a kind and a set of attributes; the meter merges its own attributes (global
-tags, the worker's namespace and task queue, ...) with those of each call, the later winning.
+tags, the worker's namespace and task queue, ...) with those of each call, the later winning. A
+record without attributes of its own goes through a recorder the sink bound once to the metric's
+fixed attributes (a worker records dozens of values per workflow, most of them this way).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from enum import Enum
 from typing import Protocol
@@ -25,7 +27,10 @@ from tempyral.common import (
     MetricMeter,
 )
 
-__all__ = ["MetricKind", "MetricSink", "RecordingMeter"]
+__all__ = ["BoundRecorder", "MetricKind", "MetricSink", "RecordingMeter"]
+
+BoundRecorder = Callable[[float], None]
+"""Records one value of one metric with attributes fixed when it was bound."""
 
 
 class MetricKind(Enum):
@@ -48,6 +53,18 @@ class MetricSink(Protocol):
         value: float,
         attributes: Mapping[str, str | int | float | bool],
     ) -> None: ...
+
+    def bind(
+        self,
+        kind: MetricKind,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        attributes: Mapping[str, str | int | float | bool],
+    ) -> BoundRecorder:
+        """A recorder whose every call has the effect of ``record`` with these arguments and
+        its value. Binding alone records nothing: a metric never recorded is never exposed."""
+        ...
 
 
 def _merge(
@@ -74,6 +91,7 @@ class _Metric(MetricCommon):
         self._description = description
         self._unit = unit
         self._attributes = attributes
+        self._bound: BoundRecorder | None = None
 
     @property
     def name(self) -> str:
@@ -99,6 +117,15 @@ class _Metric(MetricCommon):
     def _record(self, value: float, additional_attributes: MetricAttributes | None) -> None:
         if value < 0:
             raise ValueError(f"metric {self._name!r} takes non-negative values, got {value}")
+        if not additional_attributes:
+            bound = self._bound
+            if bound is None:
+                # Two threads racing here bind twice: each recorder is as good as the other.
+                bound = self._bound = self._sink.bind(
+                    self.kind, self._name, self._description, self._unit, self._attributes
+                )
+            bound(value)
+            return
         self._sink.record(
             self.kind,
             self._name,

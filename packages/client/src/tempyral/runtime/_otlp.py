@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from tempyral.runtime._buckets import default_buckets
 from tempyral.runtime._config import OpenTelemetryConfig, OpenTelemetryMetricTemporality
-from tempyral.runtime._meter import MetricKind
+from tempyral.runtime._meter import BoundRecorder, MetricKind
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Meter
@@ -176,6 +176,20 @@ class OtlpSink:
     ) -> None:
         instrument = self._instruments.get(name) or self._instrument(kind, name, description, unit)
         instrument(value, attributes)
+
+    def bind(
+        self,
+        kind: MetricKind,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        attributes: Mapping[str, str | int | float | bool],
+    ) -> BoundRecorder:
+        # The instrument is made on the first record, as record() makes it.
+        def record(value: float) -> None:
+            self.record(kind, name, description, unit, value, attributes)
+
+        return record
 
     def close(self) -> None:
         """Export what is left and stop the reader (later records are dropped)."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from tempyral.runtime._buckets import default_buckets
 from tempyral.runtime._config import PrometheusConfig
-from tempyral.runtime._meter import MetricKind
+from tempyral.runtime._meter import BoundRecorder, MetricKind
 
 __all__ = ["PrometheusSink"]
 
@@ -98,15 +98,7 @@ class PrometheusSink:
             return tuple(overrides.get(short) or overrides[name])
         return default_buckets(short, seconds=self.durations_as_seconds)
 
-    def record(
-        self,
-        kind: MetricKind,
-        name: str,
-        description: str | None,
-        unit: str | None,
-        value: float,
-        attributes: Mapping[str, str | int | float | bool],
-    ) -> None:
+    def _labels_of(self, attributes: Mapping[str, str | int | float | bool]) -> _Labels:
         items = tuple(attributes.items())
         labels = self._labels.get(items)
         if labels is None:
@@ -117,12 +109,31 @@ class PrometheusSink:
                 if len(self._labels) >= _LABEL_CACHE_SIZE:
                     self._labels.clear()
                 self._labels[items] = labels
+        return labels
+
+    def _family(
+        self, kind: MetricKind, name: str, description: str | None, unit: str | None
+    ) -> _Family:
+        """The family of ``name``, made by its first record (called with the lock held)."""
+        family = self._families.get(name)
+        if family is None:
+            buckets = self._buckets(name) if kind is MetricKind.HISTOGRAM else ()
+            family = _Family(kind, description or name, unit, buckets)
+            self._families[name] = family
+        return family
+
+    def record(
+        self,
+        kind: MetricKind,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        value: float,
+        attributes: Mapping[str, str | int | float | bool],
+    ) -> None:
+        labels = self._labels_of(attributes)
         with self._lock:
-            family = self._families.get(name)
-            if family is None:
-                buckets = self._buckets(name) if kind is MetricKind.HISTOGRAM else ()
-                family = _Family(kind, description or name, unit, buckets)
-                self._families[name] = family
+            family = self._family(kind, name, description, unit)
             cell = family.cells.get(labels)
             if kind is MetricKind.COUNTER:
                 if cell is None:
@@ -130,7 +141,11 @@ class PrometheusSink:
                 else:
                     cell[0] += value
             elif kind is MetricKind.GAUGE:
-                family.cells[labels] = [value]
+                # Set in place: a bound recorder of the same cell keeps writing to this list.
+                if cell is None:
+                    family.cells[labels] = [value]
+                else:
+                    cell[0] = value
             else:
                 if cell is None:
                     # [sum, count, per-bucket counts..., +Inf]
@@ -138,6 +153,21 @@ class PrometheusSink:
                 cell[0] += value
                 cell[1] += 1
                 cell[2 + bisect.bisect_left(family.buckets, value)] += 1
+
+    def bind(
+        self,
+        kind: MetricKind,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        attributes: Mapping[str, str | int | float | bool],
+    ) -> BoundRecorder:
+        cell = _BoundCell(self, kind, name, description, unit, self._labels_of(attributes))
+        if kind is MetricKind.COUNTER:
+            return cell.add
+        if kind is MetricKind.GAUGE:
+            return cell.set
+        return cell.observe
 
     def render(self) -> str:
         """The metrics in the Prometheus text format (version 0.0.4)."""
@@ -173,6 +203,67 @@ class PrometheusSink:
             return name
         suffix = {"ms": "milliseconds", "s": "seconds"}.get(family.unit, family.unit)
         return f"{name}_{suffix}"
+
+
+class _BoundCell:
+    """One metric's cell for one label set, found on its first record and then written directly:
+    the same values as :py:meth:`PrometheusSink.record` with one lock and no lookups."""
+
+    __slots__ = ("_buckets", "_cell", "_description", "_kind", "_labels", "_name", "_sink", "_unit")
+
+    def __init__(
+        self,
+        sink: PrometheusSink,
+        kind: MetricKind,
+        name: str,
+        description: str | None,
+        unit: str | None,
+        labels: _Labels,
+    ) -> None:
+        self._sink = sink
+        self._kind = kind
+        self._name = name
+        self._description = description
+        self._unit = unit
+        self._labels = labels
+        self._cell: list[float] | None = None
+        self._buckets: Sequence[float] = ()
+
+    def _resolve(self) -> list[float]:
+        """The cell, made empty if no record made it yet (called with the sink's lock held)."""
+        family = self._sink._family(self._kind, self._name, self._description, self._unit)
+        cell = family.cells.get(self._labels)
+        if cell is None:
+            # As record() leaves a cell: [sum, count, per-bucket counts..., +Inf] or [value].
+            histogram = self._kind is MetricKind.HISTOGRAM
+            cell = [0.0] * (len(family.buckets) + 3) if histogram else [0]
+            family.cells[self._labels] = cell
+        self._buckets = family.buckets
+        self._cell = cell
+        return cell
+
+    def add(self, value: float) -> None:
+        with self._sink._lock:
+            cell = self._cell
+            if cell is None:
+                cell = self._resolve()
+            cell[0] += value
+
+    def set(self, value: float) -> None:
+        with self._sink._lock:
+            cell = self._cell
+            if cell is None:
+                cell = self._resolve()
+            cell[0] = value
+
+    def observe(self, value: float) -> None:
+        with self._sink._lock:
+            cell = self._cell
+            if cell is None:
+                cell = self._resolve()
+            cell[0] += value
+            cell[1] += 1
+            cell[2 + bisect.bisect_left(self._buckets, value)] += 1
 
 
 def _label_value(value: str | int | float | bool) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from tempyral.common import MetricMeter
+from tempyral.common import MetricCounter, MetricHistogramTimedelta, MetricMeter
 
 __all__ = ["RpcMetrics"]
 
@@ -41,14 +41,30 @@ class RpcMetrics:
             prefix + "long_request_latency", "Histogram of client long-poll request latencies"
         )
 
+        # Per label set and long or not: the success counter and latency histogram bound to the
+        # labels, so that each call records through its metrics' bound recorders.
+        self._bound: dict[
+            tuple[tuple[str, str, str], bool], tuple[MetricCounter, MetricHistogramTimedelta]
+        ] = {}
+
     def succeeded(self, operation: str, req: Message, long: bool, seconds: float) -> None:
-        attributes = _attributes(operation, req)
-        (self._long_request if long else self._request).add(1, attributes)
-        latency = self._long_latency if long else self._latency
-        latency.record(timedelta(seconds=seconds), attributes)
+        key = _key(operation, req)
+        bound = self._bound.get((key, long))
+        if bound is None:
+            attributes = _attributes_of_key(key)
+            counter = self._long_request if long else self._request
+            latency = self._long_latency if long else self._latency
+            if len(self._bound) >= _ATTRIBUTES_CACHE_SIZE:
+                self._bound.clear()
+            bound = self._bound[key, long] = (
+                counter.with_additional_attributes(attributes),
+                latency.with_additional_attributes(attributes),
+            )
+        bound[0].add(1)
+        bound[1].record(timedelta(seconds=seconds))
 
     def failed(self, operation: str, req: Message, long: bool, status_code: str) -> None:
-        attributes = {**_attributes(operation, req), "status_code": status_code}
+        attributes = {**_attributes_of_key(_key(operation, req)), "status_code": status_code}
         (self._long_failure if long else self._failure).add(1, attributes)
 
 
@@ -73,10 +89,10 @@ def _labelled_fields(req: Message) -> tuple[bool, bool]:
     return fields
 
 
-def _attributes(operation: str, req: Message) -> dict[str, str]:
-    """The labels of one call: read per call, built once per distinct set (every call records
-    two metrics, so the requests' fields are looked up by type, not by a failing ``getattr``).
-    The dict returned is shared: callers copy it, never change it."""
+def _key(operation: str, req: Message) -> tuple[str, str, str]:
+    """The labels of one call as a key: the operation, the namespace and the task queue (``""``
+    if the request has none). Read per call, so the requests' fields are looked up by type, not
+    by a failing ``getattr``."""
     has_namespace, has_task_queue = _labelled_fields(req)
     fields: Any = req
     namespace: str = fields.namespace if has_namespace else ""
@@ -85,9 +101,15 @@ def _attributes(operation: str, req: Message) -> dict[str, str]:
         queue = fields.task_queue
         # A sticky poll is labelled with the worker's normal task queue, as the official SDK does.
         task_queue = getattr(queue, "normal_name", "") or getattr(queue, "name", "")
-    key = (operation, namespace, task_queue)
+    return (operation, namespace, task_queue)
+
+
+def _attributes_of_key(key: tuple[str, str, str]) -> dict[str, str]:
+    """The labels of ``key``, built once per distinct set. The dict returned is shared: callers
+    copy it, never change it."""
     attributes = _attributes_of.get(key)
     if attributes is None:
+        operation, namespace, task_queue = key
         attributes = {"operation": operation}
         if namespace:
             attributes["namespace"] = namespace

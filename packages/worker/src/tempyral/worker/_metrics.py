@@ -112,6 +112,10 @@ _INSTRUMENTS = {
     "worker_task_slots_used": ("g", "Current number of used slots per task type"),
 }
 
+_BOUND_CACHE_SIZE = 4096
+"""Instruments bound to a label set remembered per task queue; past this many the cache starts
+over (label sets are few: workflow and activity types, failure reasons)."""
+
 
 class WorkerMetrics:
     """Records the worker metrics of one task queue."""
@@ -128,19 +132,38 @@ class WorkerMetrics:
             else:
                 self._instruments[name] = meter.create_gauge(full, description)
 
+        # Per name and label set (workflow type, activity type, ...): the instrument bound to
+        # them, so that a record goes through its bound recorder instead of merging labels.
+        self._bound: dict[tuple[str, tuple[tuple[str, object], ...]], Any] = {}
+
+    def _instrument(self, name: str, attributes: MetricAttributes | None) -> Any:
+        if not attributes:
+            return self._instruments[name]
+        items = tuple(attributes.items())
+        instrument = self._bound.get((name, items))
+        if instrument is None:
+            instrument = self._instruments[name].with_additional_attributes(attributes)
+            # Only all-string sets are remembered: 1, 1.0 and True are equal keys but are
+            # different labels.
+            if all(type(value) is str for _, value in items):
+                if len(self._bound) >= _BOUND_CACHE_SIZE:
+                    self._bound.clear()
+                self._bound[name, items] = instrument
+        return instrument
+
     def count(self, name: str, attributes: MetricAttributes | None = None) -> None:
         if self.enabled:
-            self._instruments[name].add(1, attributes)
+            self._instrument(name, attributes).add(1)
 
     def duration(
         self, name: str, seconds: float, attributes: MetricAttributes | None = None
     ) -> None:
         if self.enabled:
-            self._instruments[name].record(timedelta(seconds=max(seconds, 0.0)), attributes)
+            self._instrument(name, attributes).record(timedelta(seconds=max(seconds, 0.0)))
 
     def gauge(self, name: str, value: int, attributes: MetricAttributes | None = None) -> None:
         if self.enabled:
-            self._instruments[name].set(value, attributes)
+            self._instrument(name, attributes).set(value)
 
     # -- composite events ------------------------------------------------------------------
 
