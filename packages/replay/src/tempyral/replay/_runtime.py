@@ -224,7 +224,7 @@ class WorkflowRuntime:
         self.interceptors = WorkflowInterceptors(self, interceptor_classes)
         self.local_activities = LocalActivityCalls(self)
         self.properties = RunProperties(self)
-        self.handlers.queries.update(builtin_queries(self))
+        self.handlers.queries.update(builtin_queries())
         # Answers of queries by id, read by the instance (an encoded Payload or an error).
         self.query_results: dict[str, common_pb2.Payload | BaseException] = (
             self.handlers.query_results
