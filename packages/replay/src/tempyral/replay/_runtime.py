@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tempyral.api.common.v1 import message_pb2 as common_pb2
 from tempyral.api.failure.v1 import message_pb2 as failure_pb2
@@ -88,6 +88,9 @@ _GROUPED = (
     i.ModifyWorkflowProperties,
 )
 
+if TYPE_CHECKING:
+    from loguru import Logger
+
 
 class WorkflowRuntime:
     """One run of one workflow class, driven activation by activation."""
@@ -122,7 +125,6 @@ class WorkflowRuntime:
         "interceptors",
         "is_replaying",
         "local_activities",
-        "log",
         "loop",
         "nexus",
         "object",
@@ -209,10 +211,6 @@ class WorkflowRuntime:
             init.attributes, self.payload_converter, self.failure_converter
         )
         self.info = make_info(init, workflow_id=workflow_id, namespace=namespace, run_id=run_id)
-        # Engine diagnostics (not the user's workflow.logger), tagged with the run.
-        self.log = logger.bind(
-            workflow_id=workflow_id, run_id=run_id, workflow_type=self.info.workflow_type
-        )
         self.args = self._workflow_args(init)
         self.loop = DeterministicLoop(self)  # type: ignore[abstract]  # I/O methods stay abstract
         self.handlers = HandlerRegistry(self)
@@ -228,6 +226,19 @@ class WorkflowRuntime:
         # Answers of queries by id, read by the instance (an encoded Payload or an error).
         self.query_results: dict[str, common_pb2.Payload | BaseException] = (
             self.handlers.query_results
+        )
+
+    @property
+    def log(self) -> Logger:
+        """Engine diagnostics (not the user's workflow.logger), tagged with the run.
+
+        Bound when used, which is rare (a handler's or callback's error): a bound logger kept
+        per cached run cost about 300 B.
+        """
+        return logger.bind(
+            workflow_id=self.workflow_id,
+            run_id=self.info.run_id,
+            workflow_type=self.info.workflow_type,
         )
 
     # -- activation -----------------------------------------------------------------------------
@@ -733,7 +744,10 @@ class WorkflowRuntime:
         self.loop.add_condition(fn, fut)
         self._timer_summary = timeout_summary
         try:
-            await asyncio.wait_for(fut, timeout)
+            if timeout is None:
+                await fut  # what wait_for does then, without its frame kept while parked
+            else:
+                await asyncio.wait_for(fut, timeout)
         except asyncio.TimeoutError:
             if self.single_batch and not cancel_requested_before and self.cancel_reason is not None:
                 raise asyncio.CancelledError from None
