@@ -175,6 +175,31 @@ _CLOSING: Mapping[type[i.Intent], type[m.TerminalMachine]] = {
 class WorkflowMachines:
     """History and commands of one workflow run, matched as the official SDKs match them."""
 
+    __slots__ = (
+        "_awaiting_command_events",
+        "_by_event_id",
+        "_by_seq",
+        "_internal_seq",
+        "_jobs",
+        "_new",
+        "_queue",
+        "_skip_events",
+        "continue_as_new_suggested",
+        "current_time_ns",
+        "events",
+        "flags",
+        "history_length",
+        "history_size_bytes",
+        "local_activities",
+        "next_index",
+        "patches",
+        "replaying",
+        "started_attributes",
+        "updates",
+        "worker_versions",
+        "workflow_finished",
+    )
+
     def __init__(
         self, sdk_version: str = "", worker_version: WorkerDeploymentVersion | None = None
     ) -> None:

@@ -52,6 +52,16 @@ _NO_FLAGS: frozenset[int] = frozenset()  # one for all runs (CPython makes each 
 class Flags:
     """The flags known from history plus the ones used since the last completed task."""
 
+    __slots__ = (
+        "_core_new",
+        "_lang_new",
+        "core",
+        "lang",
+        "last_sdk_name",
+        "last_sdk_version",
+        "sdk_version",
+    )
+
     def __init__(self, sdk_version: str = "") -> None:
         # Frozen sets, replaced on the rare change, starting as one shared empty frozenset:
         # four empty sets cost every cached run 864 B.
