@@ -66,6 +66,8 @@ class _Activity(ActivityHandle[Any]):
 class ActivityCalls:
     """Scheduling activities and resolving them from history."""
 
+    __slots__ = ("_pending", "_runtime")
+
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._runtime = runtime
         self._pending: dict[int, _Activity] = {}

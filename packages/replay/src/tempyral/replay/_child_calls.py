@@ -88,6 +88,8 @@ class _Child(ChildWorkflowHandle[Any, Any]):
 class ChildCalls:
     """Starting child workflows and resolving their start and outcome from history."""
 
+    __slots__ = ("_pending", "_runtime")
+
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._runtime = runtime
         self._pending: dict[int, _Child] = {}

@@ -175,6 +175,31 @@ _CLOSING: Mapping[type[i.Intent], type[m.TerminalMachine]] = {
 class WorkflowMachines:
     """History and commands of one workflow run, matched as the official SDKs match them."""
 
+    __slots__ = (
+        "_awaiting_command_events",
+        "_by_event_id",
+        "_by_seq",
+        "_internal_seq",
+        "_jobs",
+        "_new",
+        "_queue",
+        "_skip_events",
+        "continue_as_new_suggested",
+        "current_time_ns",
+        "events",
+        "flags",
+        "history_length",
+        "history_size_bytes",
+        "local_activities",
+        "next_index",
+        "patches",
+        "replaying",
+        "started_attributes",
+        "updates",
+        "worker_versions",
+        "workflow_finished",
+    )
+
     def __init__(
         self, sdk_version: str = "", worker_version: WorkerDeploymentVersion | None = None
     ) -> None:
@@ -187,7 +212,10 @@ class WorkflowMachines:
         self.workflow_finished = False
         self.history_length = 0
         self._jobs: list[Job] = []
-        self._queue: deque[QueuedCommand] = deque()  # issued, awaiting their events
+        # Issued, awaiting their events; made when a task sends commands and dropped when the
+        # task's events matched them all: an empty deque keeps a 64-slot block (~760 B), which a
+        # cached run waiting with no command outstanding need not carry.
+        self._queue: deque[QueuedCommand] | None = None
         self._new: list[QueuedCommand] = []  # issued since the last task was completed
         self._by_event_id: dict[int, m.Machine] = {}
         self._by_seq: dict[tuple[type[m.Machine], int], m.Machine] = {}
@@ -365,18 +393,19 @@ class WorkflowMachines:
 
     def _match_command_event(self, event: HistoryEvent) -> None:
         following = self.events[event.event_id] if event.event_id < len(self.events) else None
-        skipped = self.patches.skips_event(self._queue, event, following)
+        queue = self._queue if self._queue is not None else deque()
+        skipped = self.patches.skips_event(queue, event, following)
         if skipped:
             self._skip_events = skipped - 1
             return
-        while self._queue and self._queue[0].dropped:
-            self._queue.popleft()
-        if not self._queue:
+        while queue and queue[0].dropped:
+            queue.popleft()
+        if not queue:
             raise NondeterminismError(
                 "history records a command here, but the workflow code issued no (more) commands",
                 event=event,
             )
-        queued = self._queue.popleft()
+        queued = queue.popleft()
         command = queued.command
         if queued.machine.expected_event(command) != event.event_type:
             raise NondeterminismError(
@@ -398,7 +427,7 @@ class WorkflowMachines:
 
     def _check_no_commands_left(self, event: HistoryEvent | None) -> None:
         self._awaiting_command_events = False
-        leftover = next((q for q in self._queue if not q.dropped), None)
+        leftover = next((q for q in self._queue or () if not q.dropped), None)
         if leftover is not None:
             raise NondeterminismError(
                 "the workflow code issued a command that history does not have (the task's"
@@ -409,7 +438,7 @@ class WorkflowMachines:
                 source=leftover.source,
                 path=leftover.machine.path_text,
             )
-        self._queue.clear()
+        self._queue = None
 
     def _fire(self, machine: m.Machine, event: HistoryEvent) -> None:
         jobs = machine.fire(trigger_of(event), event)
@@ -553,13 +582,17 @@ class WorkflowMachines:
         """
         kept = [q for q in self._new if not q.dropped]
         self._new.clear()
-        self._queue.extend(kept)
+        if kept:
+            if self._queue is None:
+                self._queue = deque(kept)
+            else:
+                self._queue.extend(kept)
         return [q.command for q in kept]
 
     def unsent_commands(self) -> list[command_pb2.Command]:
         """Every command of the task in progress, in order: a task that ran local activities
         prepares its commands several times before it is completed."""
-        return [q.command for q in self._queue if not q.dropped]
+        return [q.command for q in self._queue or () if not q.dropped]
 
     def check_end_of_history(self) -> None:
         """At the end of a complete history: commands the code issued that history lacks."""

@@ -30,6 +30,8 @@ __all__ = ["HandlerKind", "HandlerRegistry"]
 class HandlerRegistry:
     """Signal and query handlers of one run, and what they answered."""
 
+    __slots__ = ("_runtime", "buffered_signals", "queries", "query_results", "signals")
+
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._runtime = runtime
         self.signals: dict[str | None, _SignalDefinition] = dict(runtime.definition.signals)

@@ -89,6 +89,26 @@ class WorkflowTaskCompletion:
 class WorkflowInstance:
     """One workflow run, driven by the history events it is fed."""
 
+    __slots__ = (
+        "_resolve",
+        "_task_messages",
+        "_task_metadata",
+        "code",
+        "create_instance",
+        "data_converter",
+        "extern_functions",
+        "failure_exception_types",
+        "guard",
+        "interceptor_classes",
+        "machines",
+        "metric_meter",
+        "namespace",
+        "patch_activation_callback",
+        "run_id",
+        "runtime",
+        "workflow_id",
+    )
+
     def __init__(
         self,
         resolve_definition: Callable[[str], _Definition],

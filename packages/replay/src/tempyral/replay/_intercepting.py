@@ -60,6 +60,8 @@ __all__ = [
 class WorkflowInterceptors:
     """The inbound and outbound interceptor chains of one run."""
 
+    __slots__ = ("inbound", "outbound")
+
     def __init__(
         self,
         runtime: WorkflowRuntime,

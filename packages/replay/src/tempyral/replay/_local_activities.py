@@ -55,6 +55,17 @@ class LocalActivityWork:
 class LocalActivities:
     """The local activity machines of one run and their traffic with the worker."""
 
+    __slots__ = (
+        "_emit",
+        "_flags",
+        "_machines",
+        "_read_ahead",
+        "_set_time",
+        "_work",
+        "activations_in_task",
+        "executing",
+    )
+
     def __init__(
         self,
         flags: Flags,

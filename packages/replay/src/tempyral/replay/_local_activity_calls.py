@@ -81,6 +81,8 @@ class _LocalActivity(ActivityHandle[Any]):
 class LocalActivityCalls:
     """Scheduling local activities and resolving them from the worker or from markers."""
 
+    __slots__ = ("_pending", "_runtime")
+
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._runtime = runtime
         self._pending: dict[int, _LocalActivity] = {}

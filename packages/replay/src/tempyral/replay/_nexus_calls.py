@@ -73,6 +73,8 @@ class _NexusOperation(NexusOperationHandle[Any]):
 class NexusCalls:
     """Scheduling Nexus operations and resolving their start and outcome from history."""
 
+    __slots__ = ("_pending", "_runtime")
+
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._runtime = runtime
         self._pending: dict[int, _NexusOperation] = {}

@@ -60,6 +60,8 @@ async def await_operation(
 class ExternalCalls:
     """Signals to and cancellation requests of other workflows (children included)."""
 
+    __slots__ = ("_pending_cancels", "_pending_signals", "_runtime")
+
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._runtime = runtime
         self._pending_signals: dict[int, asyncio.Future[None]] = {}

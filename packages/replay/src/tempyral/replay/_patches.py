@@ -50,6 +50,8 @@ _MAX_ATTRIBUTE_BYTES = 2048
 class PatchMarkers:
     """Patch ids seen in history or used by the code, for one run."""
 
+    __slots__ = ("_count", "_flags", "_seen")
+
     def __init__(self, flags: Flags) -> None:
         self._flags = flags
         # patch id -> whether this run's code has created its marker command

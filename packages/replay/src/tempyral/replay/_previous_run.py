@@ -19,6 +19,8 @@ __all__ = ["PreviousRun"]
 class PreviousRun:
     """The last completion result and last failure carried by one run's start event."""
 
+    __slots__ = ("_attributes", "_failure_converter", "_payload_converter")
+
     def __init__(
         self,
         attributes: history_pb2.WorkflowExecutionStartedEventAttributes,

@@ -54,6 +54,15 @@ class HistoryHints:
 class RunProperties:
     """Patches, upserts and details of one run."""
 
+    __slots__ = (
+        "_patches_memo",
+        "_runtime",
+        "_upserted_search_attributes",
+        "current_details",
+        "history",
+        "patches_notified",
+    )
+
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._runtime = runtime
         self.patches_notified: set[str] = set()

@@ -50,6 +50,8 @@ _WAIT_HINT = (
 class UpdateCalls:
     """Update handlers of one run, the updates in progress, and the signals in progress."""
 
+    __slots__ = ("_runtime", "_signal_count", "definitions", "signals_running", "updates_running")
+
     def __init__(self, runtime: WorkflowRuntime) -> None:
         self._runtime = runtime
         self.definitions: dict[str | None, _UpdateDefinition] = dict(runtime.definition.updates)

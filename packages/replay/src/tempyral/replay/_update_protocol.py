@@ -48,6 +48,8 @@ class _Request:
 class UpdateProtocol:
     """The update machines of one run and their incoming and outgoing protocol messages."""
 
+    __slots__ = ("_admitted", "_flags", "_outbox", "_pending", "machines")
+
     def __init__(self, flags: Flags) -> None:
         self._flags = flags
         self.machines: dict[str, UpdateMachine] = {}

@@ -41,6 +41,8 @@ def recorded_version(
 class WorkerVersions:
     """The current task's worker version and target-version flag, as history walks by."""
 
+    __slots__ = ("current", "own", "target_changed")
+
     def __init__(self, own: WorkerDeploymentVersion | None) -> None:
         self.own = own if own is not None and (own.build_id or own.deployment_name) else None
         self.current: WorkerDeploymentVersion | None = None
