@@ -23,6 +23,9 @@ three runs alternating with the parent commit's tree: tempyral/official wall tim
 0.630 (before: 0.806, 0.795, 0.831); import RSS 0.66 (before 0.76); a worker program's start
 (``tempyral_worker_built``) 0.70-0.92 of the official import alone. Process CPU time of the
 imports, less sensitive to the load: tempyral 163 ms, official 278 ms (0.59).
+Later the same day, machine quiet (load average ~1, nothing else running), four runs of the
+merged main: 0.601, 0.600, 0.600, 0.602 (tempyral 137-140 ms, official 228-234 ms); with a
+Worker built 0.778-0.789; import RSS 0.65 (the last run is in ``results/import_cost.json``).
 """
 
 from __future__ import annotations
