@@ -9,7 +9,7 @@ from enum import Enum
 from typing import NewType
 
 from tempyral.common import MetricAttributes, logger
-from tempyral.runtime._meter import BoundRecorder, MetricKind
+from tempyral.runtime._meter import BoundRecorder, MetricKind, bound_through_record
 
 __all__ = [
     "BUFFERED_METRIC_KIND_COUNTER",
@@ -115,7 +115,4 @@ class MetricBuffer:
         attributes: Mapping[str, str | int | float | bool],
     ) -> BoundRecorder:
         # Each update carries the bound mapping itself, as record() is given it.
-        def record(value: float) -> None:
-            self.record(kind, name, description, unit, value, attributes)
-
-        return record
+        return bound_through_record(self, kind, name, description, unit, attributes)

@@ -27,7 +27,7 @@ from tempyral.common import (
     MetricMeter,
 )
 
-__all__ = ["BoundRecorder", "MetricKind", "MetricSink", "RecordingMeter"]
+__all__ = ["BoundRecorder", "MetricKind", "MetricSink", "RecordingMeter", "bound_through_record"]
 
 BoundRecorder = Callable[[float], None]
 """Records one value of one metric with attributes fixed when it was bound."""
@@ -65,6 +65,23 @@ class MetricSink(Protocol):
         """A recorder whose every call has the effect of ``record`` with these arguments and
         its value. Binding alone records nothing: a metric never recorded is never exposed."""
         ...
+
+
+def bound_through_record(
+    sink: MetricSink,
+    kind: MetricKind,
+    name: str,
+    description: str | None,
+    unit: str | None,
+    attributes: Mapping[str, str | int | float | bool],
+) -> BoundRecorder:
+    """A ``bind`` for a sink with nothing to resolve ahead: each value goes through ``record``
+    with the bound mapping itself, as an unbound record would give it."""
+
+    def record(value: float) -> None:
+        sink.record(kind, name, description, unit, value, attributes)
+
+    return record
 
 
 def _merge(

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from tempyral.runtime._buckets import default_buckets
 from tempyral.runtime._config import OpenTelemetryConfig, OpenTelemetryMetricTemporality
-from tempyral.runtime._meter import BoundRecorder, MetricKind
+from tempyral.runtime._meter import BoundRecorder, MetricKind, bound_through_record
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Meter
@@ -186,10 +186,7 @@ class OtlpSink:
         attributes: Mapping[str, str | int | float | bool],
     ) -> BoundRecorder:
         # The instrument is made on the first record, as record() makes it.
-        def record(value: float) -> None:
-            self.record(kind, name, description, unit, value, attributes)
-
-        return record
+        return bound_through_record(self, kind, name, description, unit, attributes)
 
     def close(self) -> None:
         """Export what is left and stop the reader (later records are dropped)."""
