@@ -20,6 +20,9 @@ from tempyral.common._enums import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
+
+# For tempyral's own packages' lazily loaded names; not in __all__ (no official counterpart).
+from tempyral.common._first_use import loaded_on_first_use as loaded_on_first_use
 from tempyral.common._helpers import _apply_headers as _apply_headers
 from tempyral.common._helpers import _arg_or_args as _arg_or_args
 from tempyral.common._helpers import _arg_unset as _arg_unset

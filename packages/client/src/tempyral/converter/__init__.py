@@ -14,6 +14,7 @@
 
 from typing import TYPE_CHECKING
 
+from tempyral.common import loaded_on_first_use
 from tempyral.converter._codec import PayloadCodec
 from tempyral.converter._context import (
     ActivitySerializationContext,
@@ -165,20 +166,9 @@ _EXTERNAL_STORAGE_NAMES = frozenset(
 )
 
 
-def _import_on_first_use(name: str) -> object:
-    """PEP 562 module ``__getattr__``: external storage's names, imported when first asked for."""
-    if name not in _EXTERNAL_STORAGE_NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from tempyral.converter import _external_storage
-
-    value: object = getattr(_external_storage, name)
-    globals()[name] = value  # later lookups find it without calling __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXTERNAL_STORAGE_NAMES})
-
+_import_on_first_use, __dir__ = loaded_on_first_use(
+    __name__, dict.fromkeys(_EXTERNAL_STORAGE_NAMES, "tempyral.converter._external_storage")
+)
 
 if not TYPE_CHECKING:
     # Hidden from type checkers, which would otherwise take any misspelt name as this module's.

@@ -13,6 +13,7 @@ as JSON lines (see :py:class:`LoggingConfig`).
 
 from typing import TYPE_CHECKING
 
+from tempyral.common import loaded_on_first_use
 from tempyral.runtime._config import (
     LogForwardingConfig,
     LoggingConfig,
@@ -73,20 +74,9 @@ __all__ = [
 ]
 
 
-def _import_on_first_use(name: str) -> object:
-    """PEP 562 module ``__getattr__``: import the metric buffer's module, keep the value."""
-    if name not in _BUFFER_NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from tempyral.runtime import _buffer
-
-    value = getattr(_buffer, name)
-    globals()[name] = value  # later lookups find it without calling __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_BUFFER_NAMES})
-
+_import_on_first_use, __dir__ = loaded_on_first_use(
+    __name__, dict.fromkeys(_BUFFER_NAMES, "tempyral.runtime._buffer")
+)
 
 if not TYPE_CHECKING:
     # Hidden from type checkers, which would otherwise take any misspelt name as this module's.

@@ -13,9 +13,9 @@
   engine asks the worker to run, and its outcome handed back.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tempyral.common import loaded_on_first_use
 from tempyral.replay._errors import (
     CorruptHistoryError,
     NondeterminismError,
@@ -78,17 +78,11 @@ _DEFINED_IN = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _DEFINED_IN.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+_import_on_first_use, __dir__ = loaded_on_first_use(__name__, _DEFINED_IN)
 
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_DEFINED_IN})
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which would otherwise take any misspelt name as this module's.
+    __getattr__ = _import_on_first_use
 
 
 __all__ = [

@@ -16,7 +16,7 @@ own. Logging goes through loguru and is off unless enabled: ``logger.enable("tem
 
 from typing import TYPE_CHECKING
 
-from tempyral.common import WorkerDeploymentVersion
+from tempyral.common import WorkerDeploymentVersion, loaded_on_first_use
 from tempyral.replay import (
     ContinueAsNewInput,
     ExecuteWorkflowInput,
@@ -91,20 +91,9 @@ _FROM_REPLAY = frozenset(
 )
 
 
-def _import_on_first_use(name: str) -> object:
-    """PEP 562 module ``__getattr__``: take ``name`` from tempyral.replay, keep the value."""
-    if name not in _FROM_REPLAY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import tempyral.replay
-
-    value = getattr(tempyral.replay, name)
-    globals()[name] = value  # later lookups find it without calling __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_FROM_REPLAY})
-
+_import_on_first_use, __dir__ = loaded_on_first_use(
+    __name__, dict.fromkeys(_FROM_REPLAY, "tempyral.replay")
+)
 
 if not TYPE_CHECKING:
     # Hidden from type checkers, which would otherwise take any misspelt name as this module's.
