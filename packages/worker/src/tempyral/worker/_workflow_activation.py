@@ -24,7 +24,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tempyral.worker._workflow_threads import WorkflowThreads
 
@@ -131,8 +131,9 @@ class _Expired(Exception):
 class ActivationRunner:
     """Runs engine calls on worker threads with a deadlock timeout (or inline, when debugging).
 
-    ``threads`` (the worker's own) take the cheap path: one queue put, one timer and one
-    wake-up of the loop per call. A user's ``executor`` is used through ``run_in_executor``.
+    ``threads`` (the worker's own) take the cheap path: one queue put and a short blocking wait
+    for the outcome (see ``_WAIT_ON_LOOP``); a longer call comes back through the loop, timed.
+    A user's ``executor`` is used through ``run_in_executor``.
     """
 
     def __init__(
@@ -172,26 +173,36 @@ class ActivationRunner:
 
     async def _run_on_threads(self, threads: WorkflowThreads, fn: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
         call = _Call(fn)
+        handoff = _Handoff()
+        # Made before the call is handed over: the thread needs it once the loop stops waiting.
+        future: asyncio.Future[T] = loop.create_future()
 
         def on_thread() -> None:
             try:
-                result = call()
-            except BaseException as error:  # handed to the awaiting task, as an executor does
-                outcome: tuple[Callable[..., None], object] = (_set_exception, error)
-            else:
-                outcome = (_set_result, result)
+                result, error = call(), None
+            except BaseException as raised:  # handed to the awaiting task, as an executor does
+                result, error = None, raised
+            if handoff.finish(result, error):
+                return
             # RuntimeError: the loop closed meanwhile (a run given up on as deadlocked came
             # back late); nobody waits, and the thread must live on for the next call.
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(outcome[0], future, outcome[1])
+                if error is None:
+                    loop.call_soon_threadsafe(_set_result, future, result)
+                else:
+                    loop.call_soon_threadsafe(_set_exception, future, error)
 
-        threads.submit(on_thread)
         timeout = self._deadlock_timeout
+        wait = _WAIT_ON_LOOP if timeout is None else min(_WAIT_ON_LOOP, timeout)
+        threads.submit(on_thread)
+        if handoff.wait(wait):
+            if handoff.error is not None:
+                raise handoff.error
+            return cast(T, handoff.result)
         if timeout is None:
             return await future
-        timer = loop.call_later(timeout, _set_exception, future, _Expired())
+        timer = loop.call_later(timeout - wait, _set_exception, future, _Expired())
         try:
             return await future
         except _Expired:
@@ -200,6 +211,54 @@ class ActivationRunner:
             raise DeadlockError(timeout, stack) from None
         finally:
             timer.cancel()
+
+
+_WAIT_ON_LOOP = 0.002
+"""Seconds the event loop waits, blocked, for an engine call before going on with other work.
+
+Most activations take well under a millisecond. Waiting for one costs two lock operations, and
+the workflow thread gets the GIL at once (the waiting loop gives it up); not waiting costs a
+self-pipe write and a ``select`` wake-up to bring the outcome back through
+``call_soon_threadsafe``, a task step, and the thread may wait for the GIL until the busy loop
+next blocks. A call still running after the wait (slow or stuck workflow code) comes back through
+the loop as before, and its deadlock timer counts the wait in. Other tasks of the loop (polls,
+heartbeats) are held up by at most this long.
+"""
+
+
+class _Handoff:
+    """The outcome of one call on a workflow thread: taken by the waiting loop, or, once the loop
+    stopped waiting, sent to it (the thread is told which under a lock, so it is never lost)."""
+
+    __slots__ = ("_done", "_given_up", "_state", "error", "result")
+
+    def __init__(self) -> None:
+        self._state = threading.Lock()
+        self._done = threading.Lock()
+        self._done.acquire()
+        self._given_up = False
+        self.result: object = None
+        self.error: BaseException | None = None
+
+    def finish(self, result: object, error: BaseException | None) -> bool:
+        """On the thread: True when the waiting loop takes the outcome; False: send it."""
+        with self._state:
+            if self._given_up:
+                return False
+            self.result = result
+            self.error = error
+            self._done.release()
+            return True
+
+    def wait(self, timeout: float) -> bool:
+        """On the loop: True once the outcome is set; False when it will be sent."""
+        if self._done.acquire(timeout=timeout):
+            return True
+        with self._state:
+            if not self._done.locked():  # finished between the timeout and here
+                return True
+            self._given_up = True
+            return False
 
 
 def _set_result(future: asyncio.Future[Any], result: object) -> None:
