@@ -333,9 +333,10 @@ def read_gauge_when_exported(
     """Have ``meter``'s sink read gauge ``name`` (with the meter's and these ``attributes``)
     through ``read`` whenever it exports, instead of being told each change.
 
-    True when the sink does so (the Prometheus endpoint reads at scrape time); False when it
-    needs values pushed (the buffer, OTLP, the no-op or a user's meter): then keep setting the
-    gauge. Undo with :py:func:`stop_reading_gauge`, which drops the sink's reference to ``read``.
+    True when the sink does so (the Prometheus endpoint reads at scrape time, the OTLP exporter
+    through an observable gauge at each export); False when it needs values pushed (a
+    ``MetricBuffer``, the no-op or a user's meter): then keep setting the gauge. Undo with
+    :py:func:`stop_reading_gauge`, which drops the sink's reference to ``read``.
     """
     if not isinstance(meter, RecordingMeter):
         return False
