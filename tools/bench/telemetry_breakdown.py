@@ -17,6 +17,16 @@ It prints one JSON object: per run and as the median of the runs, microseconds a
 workflow for each site and group. The timers add their own cost (two ``thread_time_ns`` calls
 and a wrapper per call, about 1 us), so compare runs of this script with each other (before and
 after a change), not with ``tracing_cost.py``'s process CPU.
+
+Measured on a shared 2-core machine under load (load average 3 to 5.5), 200 workflows, median of
+3 runs, microseconds per workflow, the code before the slot gauges were read at scrape time and
+records went through bound recorders -> after: all metric calls 1231 -> 1103 (53 outermost
+calls), of which the slot gauges (``SlotPool._changed``) 144 -> 39, ``WorkerMetrics.duration``
+295 -> 260, ``RpcMetrics.succeeded`` 370 -> 355 (11 calls); tracing 1896 -> 1916 (unchanged:
+22 outermost calls), of which the OpenTelemetry SDK's ``Tracer.start_span`` ~860 and
+``Span.end`` ~210 (8 spans), ``CompositePropagator.extract`` ~205 (4) and ``inject`` ~85 (3).
+Inside a busy worker a call costs 3 to 10 times what a ``timeit`` loop of it shows (a span's
+start and end: ~134 us against ~44 us; ``RpcMetrics.succeeded``: ~32 us against ~2.5 us).
 """
 
 from __future__ import annotations
