@@ -18,13 +18,15 @@ workflow for each site and group. The timers add their own cost (two ``thread_ti
 and a wrapper per call, about 1 us), so compare runs of this script with each other (before and
 after a change), not with ``tracing_cost.py``'s process CPU.
 
-Measured on a shared 2-core machine under load (load average 3 to 5.5), 200 workflows, median of
-3 runs, microseconds per workflow, the code before the slot gauges were read at scrape time and
-records went through bound recorders -> after: all metric calls 1231 -> 1103 (53 outermost
-calls), of which the slot gauges (``SlotPool._changed``) 144 -> 39, ``WorkerMetrics.duration``
-295 -> 260, ``RpcMetrics.succeeded`` 370 -> 355 (11 calls); tracing 1896 -> 1916 (unchanged:
-22 outermost calls), of which the OpenTelemetry SDK's ``Tracer.start_span`` ~860 and
-``Span.end`` ~210 (8 spans), ``CompositePropagator.extract`` ~205 (4) and ``inject`` ~85 (3).
+Measured on a shared 2-core machine under load (load average 2.3 to 5.5), 200 workflows, two
+pairs of 3 runs alternating, medians, microseconds per workflow, the code before the slot gauges
+were read at scrape time and records went through bound recorders -> after: all metric calls
+1231 -> 1103 and 1170 -> 889 (53 outermost calls), of which the slot gauges
+(``SlotPool._changed``) 144 -> 39 and 137 -> 34, ``WorkerMetrics.duration`` 295 -> 260 and 279
+-> 215, ``RpcMetrics.succeeded`` 370 -> 355 and 338 -> 271 (11 calls); tracing, whose code did
+not change, 1896 -> 1916 and 1822 -> 1568 (the second pair ran under less load: read the metric
+cut against it), of which the OpenTelemetry SDK's ``Tracer.start_span`` 680 to 860 and
+``Span.end`` ~200 (8 spans), ``CompositePropagator.extract`` ~200 (4) and ``inject`` ~80 (3).
 Inside a busy worker a call costs 3 to 10 times what a ``timeit`` loop of it shows (a span's
 start and end: ~134 us against ~44 us; ``RpcMetrics.succeeded``: ~32 us against ~2.5 us).
 """
