@@ -37,11 +37,14 @@ def test_each_call_is_labelled_from_its_own_request() -> None:
         for operation, request in calls:
             metrics.succeeded(operation, request, long=False, seconds=0.01)
     metrics.failed("GetSystemInfo", GetSystemInfoRequest(), long=False, status_code="UNAVAILABLE")
+    updates = buffer.retrieve_updates()
     counted = [
         (update.metric.name, dict(update.attributes))
-        for update in buffer.retrieve_updates()
+        for update in updates
         if update.metric.name in ("temporal_request", "temporal_request_failure")
     ]
+    latencies = [u.value for u in updates if u.metric.name == "temporal_request_latency"]
+    assert latencies == [10] * 10  # milliseconds, one per success
     base = {"service_name": "temporal-core-sdk"}
     orders = {**base, "operation": POLL, "namespace": "default", "task_queue": "orders"}
     expected = [

@@ -7,6 +7,7 @@ completed once.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -122,3 +123,65 @@ def test_worker_metrics_keep_each_label_set_apart_and_label_what_was_passed() ->
         ("temporal_num_pollers", 2, {"task_queue": "q", "poller_type": "activity_task"}),
     ]
     assert type(updates[4][2]["flag"]) is bool
+
+
+async def test_prometheus_reads_slot_gauges_at_scrape_and_lets_go_of_a_stopped_workers_pools(
+    tempyral_target: str,
+) -> None:
+    import gc
+    import socket
+    import urllib.request
+    import weakref
+
+    from tempyral.runtime import PrometheusConfig
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = PrometheusConfig(bind_address=f"127.0.0.1:{port}")
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=config, attach_service_name=False))
+
+    def scrape() -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text: str = response.read().decode()
+            return text
+
+    try:
+        client = await Client.connect(tempyral_target, runtime=runtime)
+        task_queue = f"slots-{uuid.uuid4()}"
+        worker = Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[CountsOnce],
+            activities=[ping],
+            max_concurrent_activities=50,
+        )
+        labels = f'namespace="default",task_queue="{task_queue}",worker_type="ActivityWorker"'
+        used = f"temporal_worker_task_slots_used{{{labels}}}"
+        available = f"temporal_worker_task_slots_available{{{labels}}}"
+
+        def values() -> tuple[int, int]:
+            samples = [line.rsplit(" ", 1) for line in scrape().splitlines()]
+            found = {sample[0]: sample[1] for sample in samples if sample[0] in (used, available)}
+            return int(found[used]), int(found[available])
+
+        async with worker:
+            await client.execute_workflow(
+                CountsOnce.run, id=f"slots-{uuid.uuid4()}", task_queue=task_queue
+            )
+            pool = worker._slots.activity
+            idle = pool.in_use  # the pollers' slots, held while they wait
+            assert await asyncio.to_thread(values) == (idle, 50 - idle)
+            permit = pool.try_reserve()
+            assert permit is not None
+            assert await asyncio.to_thread(values) == (idle + 1, 49 - idle)
+        # Shut down (the pollers' slots given back, the permit still held): the values read
+        # last stay exposed...
+        assert await asyncio.to_thread(values) == (1, 49)
+        # ...and the exporter keeps no reference to the stopped worker's pools.
+        gone = weakref.ref(pool)
+        del worker, pool, permit  # a permit knows its pool
+        gc.collect()
+        assert gone() is None
+    finally:
+        runtime.close()

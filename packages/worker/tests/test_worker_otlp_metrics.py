@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent import futures
@@ -31,6 +32,8 @@ from tempyral.runtime import (
     OpenTelemetryMetricTemporality,
     Runtime,
     TelemetryConfig,
+    read_gauge_when_exported,
+    stop_reading_gauge,
 )
 from tempyral.worker import Worker
 
@@ -205,6 +208,16 @@ async def test_grpc_receiver_gets_worker_metrics_with_their_attributes(
     ]
     assert all(h.get("authorization") == "Bearer t0ken" for h in received.headers)
 
+    # Slot gauges are read at each export; the last one, after the worker stopped, has every
+    # slot given back.
+    _, used = received.metrics("temporal_worker_task_slots_used")[-1]
+    by_type = {
+        _attributes(point.attributes)["worker_type"]: point.as_int
+        for point in used.gauge.data_points
+        if _attributes(point.attributes)["task_queue"] == task_queue
+    }
+    assert by_type["WorkflowWorker"] == by_type["ActivityWorker"] == 0
+
 
 async def test_http_receiver_gets_delta_metrics_in_seconds_with_overrides(
     tempyral_target: str, http_receiver: tuple[str, Received]
@@ -261,3 +274,40 @@ async def test_http_receiver_gets_delta_metrics_in_seconds_with_overrides(
 def test_a_url_without_scheme_is_refused_with_an_example() -> None:
     with pytest.raises(ValueError, match=r"http://localhost:4317"):
         Runtime(telemetry=TelemetryConfig(metrics=OpenTelemetryConfig(url="localhost:4317")))
+
+
+def test_gauges_read_at_export_reach_the_receiver_and_keep_their_last_value(
+    grpc_receiver: tuple[str, Received],
+) -> None:
+    url, received = grpc_receiver
+    config = OpenTelemetryConfig(url=url, metric_periodicity=timedelta(milliseconds=100))
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=config, attach_service_name=False))
+    value = [3]
+
+    def read() -> float:
+        return value[0]
+
+    labels = {"worker_type": "W"}
+    meter = runtime.metric_meter
+    assert read_gauge_when_exported(meter, "slots_used", "Slots used", labels, read)
+
+    def exported() -> list[int]:
+        return [
+            point.as_int
+            for _, metric in received.metrics("slots_used")
+            for point in metric.gauge.data_points
+            if _attributes(point.attributes) == labels
+        ]
+
+    deadline = time.monotonic() + 10
+    while 3 not in exported() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert 3 in exported()
+    value[0] = 5
+    while 5 not in exported() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop_reading_gauge(meter, "slots_used", labels, read)
+    value[0] = 9  # no longer read: the value read when stopped stays
+    runtime.close()
+    assert exported()[-1] == 5
+    assert 9 not in exported()

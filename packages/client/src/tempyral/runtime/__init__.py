@@ -8,7 +8,10 @@ official SDK's metrics (``temporal_workflow_completed``, ...) into their client'
 
 Differences from ``temporalio.runtime``: log filters of the Rust core have no meaning here;
 ``LoggingConfig(format=LoggingFormat.JSON)`` writes tempyral's workflow, activity and worker logs
-as JSON lines (see :py:class:`LoggingConfig`).
+as JSON lines (see :py:class:`LoggingConfig`). Additions for code that records often (the
+worker): :py:func:`read_gauge_when_exported` lets an exporter that scrapes read a gauge instead of
+being told each change; :py:func:`count_recorder` and :py:func:`seconds_recorder` record with
+fewer calls between the caller and the exporter.
 """
 
 from typing import TYPE_CHECKING
@@ -23,6 +26,13 @@ from tempyral.runtime._config import (
     PrometheusConfig,
     TelemetryConfig,
     TelemetryFilter,
+)
+from tempyral.runtime._meter import (
+    GaugeRead,
+    count_recorder,
+    read_gauge_when_exported,
+    seconds_recorder,
+    stop_reading_gauge,
 )
 from tempyral.runtime._runtime import Runtime
 
@@ -48,6 +58,7 @@ _BUFFER_NAMES = frozenset(
         "BufferedMetric",
         "BufferedMetricKind",
         "BufferedMetricUpdate",
+        "GaugeRead",
         "MetricBuffer",
         "MetricBufferDurationFormat",
     }
@@ -60,6 +71,7 @@ __all__ = [
     "BufferedMetric",
     "BufferedMetricKind",
     "BufferedMetricUpdate",
+    "GaugeRead",
     "LogForwardingConfig",
     "LoggingConfig",
     "LoggingFormat",
@@ -71,6 +83,10 @@ __all__ = [
     "Runtime",
     "TelemetryConfig",
     "TelemetryFilter",
+    "count_recorder",
+    "read_gauge_when_exported",
+    "seconds_recorder",
+    "stop_reading_gauge",
 ]
 
 

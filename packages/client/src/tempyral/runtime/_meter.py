@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from typing_extensions import Self
 
@@ -27,10 +27,25 @@ from tempyral.common import (
     MetricMeter,
 )
 
-__all__ = ["BoundRecorder", "MetricKind", "MetricSink", "RecordingMeter", "bound_through_record"]
+__all__ = [
+    "BoundRecorder",
+    "GaugeRead",
+    "GaugeReadingSink",
+    "MetricKind",
+    "MetricSink",
+    "RecordingMeter",
+    "bound_through_record",
+    "count_recorder",
+    "read_gauge_when_exported",
+    "seconds_recorder",
+    "stop_reading_gauge",
+]
 
 BoundRecorder = Callable[[float], None]
 """Records one value of one metric with attributes fixed when it was bound."""
+
+GaugeRead = Callable[[], "float | None"]
+"""Reads a gauge's current value when the metrics are exported (None: no value now)."""
 
 
 class MetricKind(Enum):
@@ -64,6 +79,27 @@ class MetricSink(Protocol):
     ) -> BoundRecorder:
         """A recorder whose every call has the effect of ``record`` with these arguments and
         its value. Binding alone records nothing: a metric never recorded is never exposed."""
+        ...
+
+
+@runtime_checkable
+class GaugeReadingSink(Protocol):
+    """A sink that can read a gauge at export or scrape time instead of being told each change."""
+
+    def read_gauge(
+        self,
+        name: str,
+        description: str | None,
+        attributes: Mapping[str, str | int | float | bool],
+        read: GaugeRead,
+    ) -> None:
+        """Export the value ``read`` returns, from now until :py:meth:`stop_reading_gauge`."""
+        ...
+
+    def stop_reading_gauge(
+        self, name: str, attributes: Mapping[str, str | int | float | bool], read: GaugeRead
+    ) -> None:
+        """Forget ``read``; the gauge keeps the value it read last, as a set gauge would."""
         ...
 
 
@@ -131,17 +167,20 @@ class _Metric(MetricCommon):
             _merge(self._attributes, additional_attributes),
         )
 
+    def _bound_recorder(self) -> BoundRecorder:
+        bound = self._bound
+        if bound is None:
+            # Two threads racing here bind twice: each recorder is as good as the other.
+            bound = self._bound = self._sink.bind(
+                self.kind, self._name, self._description, self._unit, self._attributes
+            )
+        return bound
+
     def _record(self, value: float, additional_attributes: MetricAttributes | None) -> None:
         if value < 0:
             raise ValueError(f"metric {self._name!r} takes non-negative values, got {value}")
         if not additional_attributes:
-            bound = self._bound
-            if bound is None:
-                # Two threads racing here bind twice: each recorder is as good as the other.
-                bound = self._bound = self._sink.bind(
-                    self.kind, self._name, self._description, self._unit, self._attributes
-                )
-            bound(value)
+            self._bound_recorder()(value)
             return
         self._sink.record(
             self.kind,
@@ -155,6 +194,16 @@ class _Metric(MetricCommon):
 
 class _Counter(_Metric, MetricCounter):
     kind = MetricKind.COUNTER
+
+    def _bound_recorder(self) -> BoundRecorder:
+        bound = super()._bound_recorder()
+
+        def add(value: float) -> None:
+            if value < 0:
+                raise ValueError(f"metric {self._name!r} takes non-negative values, got {value}")
+            bound(value)
+
+        return add
 
     def add(self, value: int, additional_attributes: MetricAttributes | None = None) -> None:
         self._record(value, additional_attributes)
@@ -183,6 +232,21 @@ class _HistogramTimedelta(_Metric, MetricHistogramTimedelta):
         seconds = value.total_seconds()
         amount = seconds if self._sink.durations_as_seconds else int(seconds * 1000)
         self._record(amount, additional_attributes)
+
+    def _seconds_recorder(self) -> Callable[[float], None]:
+        # Rounded to microseconds first, as a timedelta given to record() would be.
+        bound = self._bound_recorder()
+        if self._sink.durations_as_seconds:
+
+            def record_seconds(seconds: float) -> None:
+                bound(round(seconds, 6) if seconds > 0 else 0.0)
+
+            return record_seconds
+
+        def record_milliseconds(seconds: float) -> None:
+            bound(int(round(seconds, 6) * 1000) if seconds > 0 else 0)
+
+        return record_milliseconds
 
 
 class _Gauge(_Metric, MetricGauge):
@@ -245,3 +309,65 @@ class RecordingMeter(MetricMeter):
 
     def with_additional_attributes(self, additional_attributes: MetricAttributes) -> MetricMeter:
         return RecordingMeter(self._sink, _merge(self._attributes, additional_attributes))
+
+    def _read_gauge(
+        self, name: str, description: str | None, attributes: MetricAttributes, read: GaugeRead
+    ) -> bool:
+        if not isinstance(self._sink, GaugeReadingSink):
+            return False
+        self._sink.read_gauge(name, description, _merge(self._attributes, attributes), read)
+        return True
+
+    def _stop_reading_gauge(self, name: str, attributes: MetricAttributes, read: GaugeRead) -> None:
+        if isinstance(self._sink, GaugeReadingSink):
+            self._sink.stop_reading_gauge(name, _merge(self._attributes, attributes), read)
+
+
+def read_gauge_when_exported(
+    meter: MetricMeter,
+    name: str,
+    description: str | None,
+    attributes: MetricAttributes,
+    read: GaugeRead,
+) -> bool:
+    """Have ``meter``'s sink read gauge ``name`` (with the meter's and these ``attributes``)
+    through ``read`` whenever it exports, instead of being told each change.
+
+    True when the sink does so (the Prometheus endpoint reads at scrape time, the OTLP exporter
+    through an observable gauge at each export); False when it needs values pushed (a
+    ``MetricBuffer``, the no-op or a user's meter): then keep setting the gauge. Undo with
+    :py:func:`stop_reading_gauge`, which drops the sink's reference to ``read``.
+    """
+    if not isinstance(meter, RecordingMeter):
+        return False
+    return meter._read_gauge(name, description, attributes, read)
+
+
+def stop_reading_gauge(
+    meter: MetricMeter, name: str, attributes: MetricAttributes, read: GaugeRead
+) -> None:
+    """Stop reading a gauge registered by :py:func:`read_gauge_when_exported` with the same
+    arguments; it keeps its last value. Nothing happens if ``read`` is not registered."""
+    if isinstance(meter, RecordingMeter):
+        meter._stop_reading_gauge(name, attributes, read)
+
+
+def count_recorder(counter: MetricCounter) -> Callable[[int], None]:
+    """A function adding its argument to ``counter``, with fewer calls between it and the sink
+    than ``counter.add`` when the counter is one of a runtime's (the worker adds dozens of
+    counts per workflow)."""
+    if isinstance(counter, _Counter):
+        return counter._bound_recorder()
+    return counter.add
+
+
+def seconds_recorder(histogram: MetricHistogramTimedelta) -> Callable[[float], None]:
+    """A function recording a duration given in seconds (negative taken as 0) into
+    ``histogram``, without building a ``timedelta`` when the histogram is one of a runtime's."""
+    if isinstance(histogram, _HistogramTimedelta):
+        return histogram._seconds_recorder()
+
+    def record(seconds: float) -> None:
+        histogram.record(timedelta(seconds=max(seconds, 0.0)))
+
+    return record

@@ -14,17 +14,18 @@ runtime is created with an :py:class:`OpenTelemetryConfig`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tempyral.runtime._buckets import default_buckets
 from tempyral.runtime._config import OpenTelemetryConfig, OpenTelemetryMetricTemporality
-from tempyral.runtime._meter import BoundRecorder, MetricKind, bound_through_record
+from tempyral.runtime._meter import BoundRecorder, GaugeRead, MetricKind, bound_through_record
 
 if TYPE_CHECKING:
-    from opentelemetry.metrics import Meter
+    from opentelemetry.metrics import CallbackOptions, Meter, Observation
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.resources import Resource
 
@@ -101,6 +102,21 @@ def _exporter(config: OpenTelemetryConfig) -> Any:
     )
 
 
+def _series_key(attributes: Mapping[str, str | int | float | bool]) -> tuple[str, ...]:
+    # repr keeps 1, 1.0, True and "1" apart: equal as keys, different as attribute values.
+    return tuple(sorted(f"{key}={value!r}" for key, value in attributes.items()))
+
+
+@dataclass
+class _ReadSeries:
+    """One label set of a gauge read at export time: the last registered read is the one read;
+    with none left, the value read last."""
+
+    attributes: dict[str, str | int | float | bool]
+    reads: list[GaugeRead] = field(default_factory=list)
+    last: float | None = None
+
+
 class OtlpSink:
     """Records into OpenTelemetry SDK instruments that a periodic reader pushes over OTLP."""
 
@@ -136,6 +152,8 @@ class OtlpSink:
         self._meter: Meter = self._provider.get_meter(_SERVICE_NAME)
         self._instruments: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # Gauges read by the periodic reader through an observable gauge, per name and label set.
+        self._read_gauges: dict[str, dict[tuple[str, ...], _ReadSeries]] = {}
 
     def _boundaries(self, name: str) -> Sequence[float]:
         for key, boundaries in self._overrides.items():
@@ -187,6 +205,60 @@ class OtlpSink:
     ) -> BoundRecorder:
         # The instrument is made on the first record, as record() makes it.
         return bound_through_record(self, kind, name, description, unit, attributes)
+
+    def read_gauge(
+        self,
+        name: str,
+        description: str | None,
+        attributes: Mapping[str, str | int | float | bool],
+        read: GaugeRead,
+    ) -> None:
+        key = _series_key(attributes)
+        with self._lock:
+            series = self._read_gauges.get(name)
+            if series is None:
+                series = self._read_gauges[name] = {}
+
+                def observe(_options: CallbackOptions) -> Iterator[Observation]:
+                    return self._observe(name)
+
+                self._meter.create_observable_gauge(
+                    name, callbacks=[observe], description=description or ""
+                )
+            entry = series.get(key)
+            if entry is None:
+                entry = series[key] = _ReadSeries(dict(attributes))
+            entry.reads.append(read)
+
+    def stop_reading_gauge(
+        self, name: str, attributes: Mapping[str, str | int | float | bool], read: GaugeRead
+    ) -> None:
+        key = _series_key(attributes)
+        with self._lock:
+            entry = self._read_gauges.get(name, {}).get(key)
+            if entry is None or read not in entry.reads:
+                return
+            entry.reads.remove(read)
+            if entry.reads:
+                return
+        last = read()  # outside the lock: a read is the caller's code
+        with self._lock:
+            if not entry.reads:
+                entry.last = last
+
+    def _observe(self, name: str) -> Iterator[Observation]:
+        """The values of ``name``'s series, for the periodic reader."""
+        from opentelemetry.metrics import Observation
+
+        with self._lock:
+            series = [
+                (entry.attributes, entry.reads[-1] if entry.reads else None, entry.last)
+                for entry in self._read_gauges[name].values()
+            ]
+        for attributes, read, last in series:
+            value = read() if read is not None else last
+            if value is not None:
+                yield Observation(value, attributes)
 
     def close(self) -> None:
         """Export what is left and stop the reader (later records are dropped)."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from tempyral.runtime._buckets import default_buckets
 from tempyral.runtime._config import PrometheusConfig
-from tempyral.runtime._meter import BoundRecorder, MetricKind
+from tempyral.runtime._meter import BoundRecorder, GaugeRead, MetricKind
 
 __all__ = ["PrometheusSink"]
 
@@ -37,6 +37,9 @@ class _Family:
     unit: str | None
     buckets: Sequence[float]
     cells: dict[_Labels, list[float]] = field(default_factory=dict)
+    # Gauges read at scrape time, per label set; the last registered is the one read (as the
+    # last set wins for a set gauge).
+    reads: dict[_Labels, list[GaugeRead]] = field(default_factory=dict)
 
 
 class PrometheusSink:
@@ -169,6 +172,37 @@ class PrometheusSink:
             return cell.set
         return cell.observe
 
+    def read_gauge(
+        self,
+        name: str,
+        description: str | None,
+        attributes: Mapping[str, str | int | float | bool],
+        read: GaugeRead,
+    ) -> None:
+        labels = self._labels_of(attributes)
+        with self._lock:
+            family = self._family(MetricKind.GAUGE, name, description, None)
+            family.reads.setdefault(labels, []).append(read)
+
+    def stop_reading_gauge(
+        self, name: str, attributes: Mapping[str, str | int | float | bool], read: GaugeRead
+    ) -> None:
+        labels = self._labels_of(attributes)
+        with self._lock:
+            family = self._families.get(name)
+            reads = family.reads.get(labels) if family is not None else None
+            if family is None or reads is None or read not in reads:
+                return
+            reads.remove(read)
+            if reads:
+                return
+            del family.reads[labels]
+        # Outside the lock: a read is the caller's code. What it reads last stays exposed.
+        last = read()
+        if last is not None:
+            with self._lock:
+                family.cells[labels] = [last]
+
     def render(self) -> str:
         """The metrics in the Prometheus text format (version 0.0.4)."""
         with self._lock:
@@ -176,6 +210,16 @@ class PrometheusSink:
                 (name, family, {k: list(v) for k, v in family.cells.items()})
                 for name, family in sorted(self._families.items())
             ]
+            reads = [
+                (cells, labels, found[-1])
+                for _, family, cells in snapshot
+                for labels, found in family.reads.items()
+            ]
+        # Outside the lock: reads are the caller's code, and records must not wait for them.
+        for cells, labels, read in reads:
+            value = read()
+            if value is not None:
+                cells[labels] = [value]
         lines: list[str] = []
         for name, family, cells in snapshot:
             exposed = self._exposed_name(name, family)

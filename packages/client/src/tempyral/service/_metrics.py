@@ -7,12 +7,13 @@ long polls (task polls, history waits) go to the ``long_`` variants.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf.message import Message
 
-from tempyral.common import MetricCounter, MetricHistogramTimedelta, MetricMeter
+from tempyral.common import MetricMeter
+from tempyral.runtime import count_recorder, seconds_recorder
 
 __all__ = ["RpcMetrics"]
 
@@ -41,10 +42,11 @@ class RpcMetrics:
             prefix + "long_request_latency", "Histogram of client long-poll request latencies"
         )
 
-        # Per label set and long or not: the success counter and latency histogram bound to the
-        # labels, so that each call records through its metrics' bound recorders.
+        # Per label set and long or not: recorders of the success counter and the latency
+        # histogram bound to the labels (about a dozen calls per workflow on a worker).
         self._bound: dict[
-            tuple[tuple[str, str, str], bool], tuple[MetricCounter, MetricHistogramTimedelta]
+            tuple[tuple[str, str, str], bool],
+            tuple[Callable[[int], None], Callable[[float], None]],
         ] = {}
 
     def succeeded(self, operation: str, req: Message, long: bool, seconds: float) -> None:
@@ -57,11 +59,11 @@ class RpcMetrics:
             if len(self._bound) >= _ATTRIBUTES_CACHE_SIZE:
                 self._bound.clear()
             bound = self._bound[key, long] = (
-                counter.with_additional_attributes(attributes),
-                latency.with_additional_attributes(attributes),
+                count_recorder(counter.with_additional_attributes(attributes)),
+                seconds_recorder(latency.with_additional_attributes(attributes)),
             )
-        bound[0].add(1)
-        bound[1].record(timedelta(seconds=seconds))
+        bound[0](1)
+        bound[1](seconds)
 
     def failed(self, operation: str, req: Message, long: bool, status_code: str) -> None:
         attributes = {**_attributes_of_key(_key(operation, req)), "status_code": status_code}

@@ -14,7 +14,7 @@ method call. One :py:class:`WorkerMetrics` per runtime, namespace and task queue
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
 from tempyral.api.dependencies.google.protobuf.timestamp_pb2 import Timestamp
@@ -27,7 +27,14 @@ from tempyral.api.enums.v1.command_type_pb2 import (
 from tempyral.client import Client
 from tempyral.common import MetricAttributes, MetricMeter
 from tempyral.replay import NondeterminismError
-from tempyral.runtime import Runtime
+from tempyral.runtime import (
+    GaugeRead,
+    Runtime,
+    count_recorder,
+    read_gauge_when_exported,
+    seconds_recorder,
+    stop_reading_gauge,
+)
 from tempyral.worker._slots import SlotPool
 
 __all__ = [
@@ -122,6 +129,8 @@ class WorkerMetrics:
 
     def __init__(self, meter: MetricMeter, prefix: str) -> None:
         self.enabled = meter is not MetricMeter.noop
+        self._meter = meter
+        self._prefix = prefix
         self._instruments: dict[str, Any] = {}
         for name, (kind, description) in _INSTRUMENTS.items():
             full = prefix + name
@@ -132,59 +141,105 @@ class WorkerMetrics:
             else:
                 self._instruments[name] = meter.create_gauge(full, description)
 
-        # Per name and label set (workflow type, activity type, ...): the instrument bound to
-        # them, so that a record goes through its bound recorder instead of merging labels.
-        self._bound: dict[tuple[str, tuple[tuple[str, object], ...]], Any] = {}
+        # Per name and label set (workflow type, activity type, ...): a function recording one
+        # value of the instrument bound to them, so a record neither merges labels nor passes
+        # through the instrument's own methods (dozens of records per workflow).
+        self._recorders: dict[tuple[str, tuple[tuple[str, object], ...]], Callable[[Any], None]]
+        self._recorders = {}
+        # Per slot pool watched: the gauge reads its exporter makes at scrape time.
+        self._reads: list[tuple[SlotPool, list[tuple[str, dict[str, str], GaugeRead]]]] = []
 
-    def _instrument(self, name: str, attributes: MetricAttributes | None) -> Any:
-        if not attributes:
-            return self._instruments[name]
-        items = tuple(attributes.items())
-        instrument = self._bound.get((name, items))
-        if instrument is None:
-            instrument = self._instruments[name].with_additional_attributes(attributes)
+    def _recorder(self, name: str, attributes: MetricAttributes | None) -> Callable[[Any], None]:
+        items = tuple(attributes.items()) if attributes else ()
+        recorder = self._recorders.get((name, items))
+        if recorder is None:
+            instrument = self._instruments[name]
+            if attributes:
+                instrument = instrument.with_additional_attributes(attributes)
+            kind = _INSTRUMENTS[name][0]
+            if kind == "c":
+                recorder = count_recorder(instrument)
+            elif kind == "h":
+                recorder = seconds_recorder(instrument)
+            else:
+                recorder = instrument.set
             # Only all-string sets are remembered: 1, 1.0 and True are equal keys but are
             # different labels.
             if all(type(value) is str for _, value in items):
-                if len(self._bound) >= _BOUND_CACHE_SIZE:
-                    self._bound.clear()
-                self._bound[name, items] = instrument
-        return instrument
+                if len(self._recorders) >= _BOUND_CACHE_SIZE:
+                    self._recorders.clear()
+                self._recorders[name, items] = recorder
+        return recorder
 
     def count(self, name: str, attributes: MetricAttributes | None = None) -> None:
         if self.enabled:
-            self._instrument(name, attributes).add(1)
+            self._recorder(name, attributes)(1)
 
     def duration(
         self, name: str, seconds: float, attributes: MetricAttributes | None = None
     ) -> None:
         if self.enabled:
-            self._instrument(name, attributes).record(timedelta(seconds=max(seconds, 0.0)))
+            self._recorder(name, attributes)(seconds)
 
     def gauge(self, name: str, value: int, attributes: MetricAttributes | None = None) -> None:
         if self.enabled:
-            self._instrument(name, attributes).set(value)
+            self._recorder(name, attributes)(value)
 
     # -- composite events ------------------------------------------------------------------
 
     def watch_slots(self, slots: SlotPool, worker_type: str) -> None:
-        """Keep the slot gauges of ``slots`` (``WorkflowWorker``, ``ActivityWorker``, ...)."""
+        """Keep the slot gauges of ``slots`` (``WorkflowWorker``, ``ActivityWorker``, ...): read
+        at scrape time when the exporter can, else set on every change (twice per task).
+        :py:meth:`unwatch_slots` undoes it."""
         if not self.enabled:
             return
-        # Bound to their labels once: the gauges change twice per task.
         attributes = {"worker_type": worker_type}
-        instruments = self._instruments
-        available_gauge = instruments["worker_task_slots_available"]
-        available_gauge = available_gauge.with_additional_attributes(attributes)
-        used_gauge = instruments["worker_task_slots_used"].with_additional_attributes(attributes)
+
+        def read_available() -> float | None:
+            size = slots.size
+            return None if size is None else size - slots.in_use
+
+        def read_used() -> float | None:
+            return slots.in_use
+
+        reads: list[tuple[str, dict[str, str], GaugeRead]] = [
+            ("worker_task_slots_used", attributes, read_used)
+        ]
+        if slots.size is not None:  # a custom supplier's capacity is unknown: no such gauge
+            reads.append(("worker_task_slots_available", attributes, read_available))
+        registered = [
+            read_gauge_when_exported(
+                self._meter, self._prefix + name, _INSTRUMENTS[name][1], labels, read
+            )
+            for name, labels, read in reads
+        ]
+        if all(registered):
+            self._reads.append((slots, reads))
+            return
+        for name, labels, read in reads:  # the exporter needs values pushed
+            stop_reading_gauge(self._meter, self._prefix + name, labels, read)
+        set_available = self._recorder("worker_task_slots_available", attributes)
+        set_used = self._recorder("worker_task_slots_used", attributes)
 
         def changed(supplier: SlotPool) -> None:
             if supplier.size is not None:  # a custom supplier's capacity is unknown
-                available_gauge.set(supplier.size - supplier.in_use)
-            used_gauge.set(supplier.in_use)
+                set_available(supplier.size - supplier.in_use)
+            set_used(supplier.in_use)
 
         slots.on_change = changed
         changed(slots)
+
+    def unwatch_slots(self, *pools: SlotPool) -> None:
+        """Stop reading the gauges of ``pools`` (a worker shutting down): the exporter keeps
+        their last values and no reference to the pools."""
+        kept: list[tuple[SlotPool, list[tuple[str, dict[str, str], GaugeRead]]]] = []
+        for slots, reads in self._reads:
+            if any(slots is pool for pool in pools):
+                for name, labels, read in reads:
+                    stop_reading_gauge(self._meter, self._prefix + name, labels, read)
+            else:
+                kept.append((slots, reads))
+        self._reads = kept
 
     def poll_returned(self, prefix: str, has_task: bool, task: Any) -> None:
         """A workflow (``prefix="workflow"``) or activity poll came back."""

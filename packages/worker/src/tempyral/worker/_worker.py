@@ -521,6 +521,11 @@ class Worker:
         if self._nexus_worker is not None:
             await self._nexus_worker.wait_all_completed()
         await rpc
+        # The metrics exporter may read the slot gauges at scrape time: not from a dead worker.
+        slots = self._slots
+        worker_metrics(self.client, self.task_queue).unwatch_slots(
+            slots.workflow, slots.activity, slots.local_activity, slots.nexus
+        )
         logger.info("Worker shutdown complete")
 
     async def shutdown(self) -> None:
