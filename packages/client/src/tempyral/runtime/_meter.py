@@ -195,8 +195,9 @@ class _Metric(MetricCommon):
 class _Counter(_Metric, MetricCounter):
     kind = MetricKind.COUNTER
 
-    def _bound_recorder(self) -> BoundRecorder:
-        bound = super()._bound_recorder()
+    def _count_recorder(self) -> BoundRecorder:
+        """The bound recorder with ``add``'s check (``add`` itself checks in ``_record``)."""
+        bound = self._bound_recorder()
 
         def add(value: float) -> None:
             if value < 0:
@@ -357,7 +358,7 @@ def count_recorder(counter: MetricCounter) -> Callable[[int], None]:
     than ``counter.add`` when the counter is one of a runtime's (the worker adds dozens of
     counts per workflow)."""
     if isinstance(counter, _Counter):
-        return counter._bound_recorder()
+        return counter._count_recorder()
     return counter.add
 
 
