@@ -64,7 +64,6 @@ class TaskPoller(Generic[TaskT]):
         count: int | None = None,
         scaler: PollerScaler | None = None,
         rate_limiter: RateLimiter | None = None,
-        sticky: bool = False,
         sticky_polls: StickyPolls[TaskT] | None = None,
     ) -> None:
         if scaler is None:
@@ -75,7 +74,6 @@ class TaskPoller(Generic[TaskT]):
         self.scaler = scaler
         self.on_scaled: Callable[[int], None] | None = None
         """Told the new target when autoscaling moves it (the ``num_pollers`` gauge)."""
-        self._sticky = sticky
         self._sticky_polls = sticky_polls
         self._loops: set[asyncio.Task[None]] = set()
         self._loop_ended = asyncio.Event()
@@ -177,25 +175,22 @@ class TaskPoller(Generic[TaskT]):
 
     async def _loop(self) -> None:
         if self._sticky_polls is None:
-            await self._turns(self._sticky)
+            while not self._stopping.is_set() and not self._above_target():
+                if not await self._turn(sticky=False):
+                    return
             return
         balance = self._sticky_polls.balance
         sticky: bool | None = None
         try:
             while not self._stopping.is_set() and not self._above_target():
                 sticky = balance.choose(sticky)
-                if not await self._turn(sticky):
+                if not await self._turn(sticky=sticky):
                     return
         finally:
             if sticky is not None:
                 balance.leave(sticky)
 
-    async def _turns(self, sticky: bool) -> None:
-        while not self._stopping.is_set() and not self._above_target():
-            if not await self._turn(sticky):
-                return
-
-    async def _turn(self, sticky: bool) -> bool:
+    async def _turn(self, *, sticky: bool) -> bool:
         """Reserve a slot, poll once and hand the task on; False once stopped meanwhile."""
         permit = self._free_fixed_slot(sticky)
         if permit is None:
