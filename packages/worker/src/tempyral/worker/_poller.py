@@ -8,6 +8,11 @@ an error that survives those retries is fatal and ends :py:meth:`TaskPoller.run`
 How many loops run is a :py:class:`PollerScaler`'s target: fixed (``count``), or moved by each
 poll's outcome (autoscaling); a loop above the target stops after its poll.
 
+A workflow worker's loops poll two queues, its task queue and its sticky queue
+(:py:class:`StickyPolls`): before each poll a loop asks the
+:py:class:`~tempyral.worker._poll_balance.StickyPollBalance` which one, so the same budget of
+polls follows the work (``_poll_balance`` explains the choice).
+
 On shutdown, polls are cancelled at once, or, when the server completes outstanding polls after
 ``ShutdownWorker`` (``worker_poll_complete_on_shutdown``), given ``drain_seconds`` to return. A
 task that arrives as its poll is being stopped is still handed to ``on_task``, never dropped.
@@ -18,16 +23,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from tempyral.common import logger
+from tempyral.worker._poll_balance import StickyPollBalance
 from tempyral.worker._poller_scaling import PollerScaler
 from tempyral.worker._slots import RateLimiter, SlotPermit, SlotPool, SlotSupplier
 
-__all__ = ["TaskPoller"]
+__all__ = ["StickyPolls", "TaskPoller"]
 
 TaskT = TypeVar("TaskT")
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class StickyPolls(Generic[TaskT]):
+    """The sticky queue the loops of a workflow poller also poll, where ``balance`` says."""
+
+    poll: Callable[[], Awaitable[TaskT]]
+    on_task: Callable[[TaskT, SlotPermit], None]
+    balance: StickyPollBalance
 
 
 class _Stopped(Exception):
@@ -48,7 +64,7 @@ class TaskPoller(Generic[TaskT]):
         count: int | None = None,
         scaler: PollerScaler | None = None,
         rate_limiter: RateLimiter | None = None,
-        sticky: bool = False,
+        sticky_polls: StickyPolls[TaskT] | None = None,
     ) -> None:
         if scaler is None:
             if count is None or count < 1:
@@ -58,7 +74,7 @@ class TaskPoller(Generic[TaskT]):
         self.scaler = scaler
         self.on_scaled: Callable[[int], None] | None = None
         """Told the new target when autoscaling moves it (the ``num_pollers`` gauge)."""
-        self._sticky = sticky
+        self._sticky_polls = sticky_polls
         self._loops: set[asyncio.Task[None]] = set()
         self._loop_ended = asyncio.Event()
         self._slots = slots
@@ -158,49 +174,71 @@ class TaskPoller(Generic[TaskT]):
         return task.result()
 
     async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            if self._above_target():
-                return
-            permit = self._free_fixed_slot()
-            if permit is None:
-                try:
-                    permit = await self._until_stopped(self._slots.reserve(sticky=self._sticky))
-                except _Stopped:
+        if self._sticky_polls is None:
+            while not self._stopping.is_set() and not self._above_target():
+                if not await self._turn(sticky=False):
                     return
-            try:
-                if self._rate_limiter is not None:
-                    await self._until_stopped(self._rate_limiter.wait())
-                task = await self._poll_once()
-            except _Stopped:
-                permit.release()
-                return
-            except BaseException:
-                permit.release()
-                raise
-            got_task = task is not None and self._has_task(task)
-            if task is not None:
-                before = self.scaler.target
-                self.scaler.observe(task, has_task=got_task)
-                if self.scaler.target != before and self.on_scaled is not None:
-                    self.on_scaled(self.scaler.target)
-                self._start_loops()
-            if task is not None and got_task:
-                self._on_task(task, permit)
-            else:
-                permit.release()
+            return
+        balance = self._sticky_polls.balance
+        sticky: bool | None = None
+        try:
+            while not self._stopping.is_set() and not self._above_target():
+                sticky = balance.choose(sticky)
+                if not await self._turn(sticky=sticky):
+                    return
+        finally:
+            if sticky is not None:
+                balance.leave(sticky)
 
-    def _free_fixed_slot(self) -> SlotPermit | None:
+    async def _turn(self, *, sticky: bool) -> bool:
+        """Reserve a slot, poll once and hand the task on; False once stopped meanwhile."""
+        permit = self._free_fixed_slot(sticky)
+        if permit is None:
+            try:
+                permit = await self._until_stopped(self._slots.reserve(sticky=sticky))
+            except _Stopped:
+                return False
+        try:
+            if self._rate_limiter is not None:
+                await self._until_stopped(self._rate_limiter.wait())
+            task = await self._poll_once(sticky)
+        except _Stopped:
+            permit.release()
+            return False
+        except BaseException:
+            permit.release()
+            raise
+        got_task = task is not None and self._has_task(task)
+        if task is not None:
+            before = self.scaler.target
+            self.scaler.observe(task, has_task=got_task)
+            if self.scaler.target != before and self.on_scaled is not None:
+                self.on_scaled(self.scaler.target)
+            self._start_loops()
+        if task is not None and got_task:
+            if sticky and self._sticky_polls is not None:
+                self._sticky_polls.on_task(task, permit)
+            else:
+                self._on_task(task, permit)
+        else:
+            permit.release()
+        return True
+
+    def _free_fixed_slot(self, sticky: bool) -> SlotPermit | None:
         """A free slot of a fixed-size pool, taken without a task and a wait, or None.
 
         Only a fixed pool: its ``reserve`` starts with the same ``try_reserve``, whereas a custom
         supplier's user code would see a ``try_reserve_slot`` call it does not expect."""
         if type(self._slots) is SlotSupplier:
-            return self._slots.try_reserve(sticky=self._sticky)
+            return self._slots.try_reserve(sticky=sticky)
         return None
 
-    async def _poll_once(self) -> TaskT | None:
+    async def _poll_once(self, sticky: bool) -> TaskT | None:
         self.polls_in_flight += 1
-        poll = asyncio.ensure_future(self._poll())
+        if sticky and self._sticky_polls is not None:
+            poll = asyncio.ensure_future(self._sticky_polls.poll())
+        else:
+            poll = asyncio.ensure_future(self._poll())
         try:
             await _either_done(poll, self._stop_signal())
             if not poll.done() and self._drain_seconds > 0:

@@ -3,12 +3,13 @@
 Created by :py:class:`~tempyral.worker.Worker` when given ``workflows=`` (the contract is in
 ``_worker``'s docstring): ``_WorkflowWorker(setup)``, ``await run()``, ``notify_shutdown()``.
 
-Polling follows Temporal's core SDK. Polls go to the task queue and, when the worker caches
-workflows (``max_cached_workflows > 0``), to a sticky queue of its own (``<identity>-<uuid>``)
-that the server routes a cached run's next tasks to: ``nonsticky_to_sticky_poll_ratio`` of the
-``max_concurrent_workflow_task_polls`` (at least one of each kind) poll the task queue, the rest
-the sticky queue. A poll holds one of ``max_concurrent_workflow_tasks`` slots, and its task keeps
-the slot until it is answered. Each task is handled by ``_workflow_task``.
+Polls go to the task queue and, when the worker caches workflows (``max_cached_workflows > 0``),
+to a sticky queue of its own (``<identity>-<uuid>``) that the server routes a cached run's next
+tasks to. ``max_concurrent_workflow_task_polls`` poll loops (at least two with a sticky queue)
+share both queues: before each poll a loop asks ``_poll_balance`` where to send it, so the polls
+follow the queues' backlogs and rest at ``nonsticky_to_sticky_poll_ratio`` on the task queue.
+A poll holds one of ``max_concurrent_workflow_tasks`` slots, and its task keeps the slot until it
+is answered. Each task is handled by ``_workflow_task``.
 
 Shutdown: polling stops (the worker's ``ShutdownWorker`` call also moves this worker's sticky
 tasks back to the task queue), tasks in flight finish and are answered, then every cached run is
@@ -27,7 +28,7 @@ import asyncio
 import concurrent.futures
 import functools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -43,7 +44,8 @@ from tempyral.replay import Replayer
 from tempyral.worker._client import worker_workflow_service
 from tempyral.worker._config import PollerBehaviorAutoscaling, poller_behavior
 from tempyral.worker._metrics import runtime_meter, worker_metrics
-from tempyral.worker._poller import TaskPoller
+from tempyral.worker._poll_balance import StickyPollBalance
+from tempyral.worker._poller import StickyPolls, TaskPoller
 from tempyral.worker._poller_scaling import PollerScaler
 from tempyral.worker._slots import SlotPermit, SlotPool, SlotSupplier, WorkflowSlot
 from tempyral.worker._workflow_activation import ActivationRunner
@@ -51,17 +53,9 @@ from tempyral.worker._workflow_cache import WorkflowCache
 from tempyral.worker._workflow_task import TaskSettings, WorkflowTaskHandler, task_logger
 from tempyral.worker._workflow_threads import WorkflowThreads
 
-__all__ = ["workflow_poller_counts"]
+__all__: list[str] = []
 
 _DEFAULT_WORKFLOW_SLOTS = 100
-
-
-def workflow_poller_counts(maximum: int, ratio: float, *, sticky: bool) -> tuple[int, int]:
-    """How many polls go to the task queue and to the sticky queue (as Temporal's core SDK)."""
-    if not sticky:
-        return maximum, 0
-    normal = max(1, int(maximum * ratio))
-    return normal, max(1, maximum - normal)
 
 
 @functools.cache
@@ -150,10 +144,11 @@ class _WorkflowWorker:
         self._pollers: list[TaskPoller[PollWorkflowTaskQueueResponse]] = []
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
-        self._scalers = _poller_scalers(
-            config,
-            config.get("nonsticky_to_sticky_poll_ratio", 0.2),
-            sticky=bool(self.sticky_task_queue),
+        self._scaler = _poller_scaler(config, sticky=bool(self.sticky_task_queue))
+        self._balance = (
+            StickyPollBalance(ratio=config.get("nonsticky_to_sticky_poll_ratio", 0.2))
+            if self.sticky_task_queue
+            else None
         )
 
     @property
@@ -166,18 +161,23 @@ class _WorkflowWorker:
 
     async def run(self) -> None:
         """Poll and handle workflow tasks until :py:meth:`notify_shutdown`; raise if fatal."""
-        normal, sticky = self._scalers
         metrics = worker_metrics(self.client, self._task_queue)
         metrics.watch_slots(self._slots, "WorkflowWorker")
-        self._pollers = [self._poller("workflow", normal, sticky=False)]
-        if sticky:
-            self._pollers.append(self._poller("sticky workflow", sticky, sticky=True))
-        for poller, poller_type in zip(
-            self._pollers, ("workflow_task", "sticky_workflow_task"), strict=False
-        ):
-            attributes = {"poller_type": poller_type}
-            metrics.gauge("num_pollers", poller.scaler.target, attributes)
-            poller.on_scaled = lambda count, a=attributes: metrics.gauge("num_pollers", count, a)
+        self._pollers = [self._poller()]
+        normal_type = {"poller_type": "workflow_task"}
+        if self._balance is None:
+            poller = self._pollers[0]
+            metrics.gauge("num_pollers", poller.scaler.target, normal_type)
+            poller.on_scaled = lambda count: metrics.gauge("num_pollers", count, normal_type)
+        else:
+            # Loops move between the queues: each kind's gauge is how many poll it now.
+            sticky_type = {"poller_type": "sticky_workflow_task"}
+
+            def split_moved(normal: int, sticky: int) -> None:
+                metrics.gauge("num_pollers", normal, normal_type)
+                metrics.gauge("num_pollers", sticky, sticky_type)
+
+            self._balance.on_change = split_moved
         if self._stopping:
             for poller in self._pollers:
                 poller.initiate_shutdown()
@@ -219,17 +219,35 @@ class _WorkflowWorker:
 
     # -- polling -------------------------------------------------------------------------------
 
-    def _poller(
-        self, name: str, scaler: PollerScaler, *, sticky: bool
-    ) -> TaskPoller[PollWorkflowTaskQueueResponse]:
-        if sticky:
-            queue = TaskQueue(
+    def _poller(self) -> TaskPoller[PollWorkflowTaskQueueResponse]:
+        sticky_polls = None
+        if self._balance is not None:
+            sticky_queue = TaskQueue(
                 name=self.sticky_task_queue,
                 kind=TASK_QUEUE_KIND_STICKY,
                 normal_name=self._task_queue,
             )
-        else:
-            queue = TaskQueue(name=self._task_queue, kind=TASK_QUEUE_KIND_NORMAL)
+            sticky_polls = StickyPolls(
+                poll=self._poll_function(sticky_queue, sticky=True),
+                on_task=lambda task, permit: self._start(task, permit, sticky=True),
+                balance=self._balance,
+            )
+        return TaskPoller(
+            name="workflow",
+            scaler=self._scaler,
+            slots=self._slots,
+            poll=self._poll_function(
+                TaskQueue(name=self._task_queue, kind=TASK_QUEUE_KIND_NORMAL), sticky=False
+            ),
+            has_task=lambda task: bool(task.task_token),
+            on_task=lambda task, permit: self._start(task, permit, sticky=False),
+            sticky_polls=sticky_polls,
+        )
+
+    def _poll_function(
+        self, queue: TaskQueue, *, sticky: bool
+    ) -> Callable[[], Awaitable[PollWorkflowTaskQueueResponse]]:
+        balance = self._balance
 
         async def poll() -> PollWorkflowTaskQueueResponse:
             client = self.client
@@ -243,19 +261,14 @@ class _WorkflowWorker:
             response = await worker_workflow_service(client).poll_workflow_task_queue(
                 request, retry=True
             )
+            has_task = bool(response.task_token)
+            if balance is not None:
+                balance.returned(sticky=sticky, backlog=response.backlog_count_hint)
             metrics = worker_metrics(client, self._task_queue)
-            metrics.poll_returned("workflow", bool(response.task_token), response)
+            metrics.poll_returned("workflow", has_task, response)
             return response
 
-        return TaskPoller(
-            name=name,
-            scaler=scaler,
-            slots=self._slots,
-            poll=poll,
-            has_task=lambda task: bool(task.task_token),
-            on_task=lambda task, permit: self._start(task, permit, sticky=sticky),
-            sticky=sticky,
-        )
+        return poll
 
     def _start(
         self, task: PollWorkflowTaskQueueResponse, permit: SlotPermit, *, sticky: bool = False
@@ -306,27 +319,21 @@ class _WorkflowWorker:
         handler.add_done_callback(self._handlers.discard)
 
 
-def _poller_scalers(
-    config: Any, ratio: float, *, sticky: bool
-) -> tuple[PollerScaler, PollerScaler | None]:
-    """Pollers of the task queue and of the sticky queue (None without one).
-
-    Autoscaling scales each queue's pollers on its own, each within the behavior's bounds; a
-    fixed maximum is split between them by ``ratio`` (as Temporal's core SDK does).
-    """
+def _poller_scaler(config: Any, *, sticky: bool) -> PollerScaler:
+    """How many workflow poll loops run: the behavior's maximum (or autoscaled target), shared
+    by the task queue and the sticky queue, so at least two with a sticky queue."""
     behavior = poller_behavior(config, "workflow")
+    least = 2 if sticky else 1
     if isinstance(behavior, PollerBehaviorAutoscaling):
-        normal = PollerScaler.for_behavior(behavior)
-        return normal, PollerScaler.for_behavior(behavior) if sticky else None
+        maximum = max(behavior.maximum, least)
+        minimum = max(behavior.minimum, least)
+        initial = min(max(behavior.initial, minimum), maximum)
+        return PollerScaler(minimum=minimum, maximum=maximum, initial=initial)
     if behavior.maximum < 1:
         raise ValueError(
             f"workflow_task_poller_behavior maximum must be at least 1, got {behavior.maximum}"
         )
-    normal_count, sticky_count = workflow_poller_counts(behavior.maximum, ratio, sticky=sticky)
-    return (
-        PollerScaler.fixed(normal_count),
-        PollerScaler.fixed(sticky_count) if sticky_count else None,
-    )
+    return PollerScaler.fixed(max(behavior.maximum, least))
 
 
 def _configured_client(config: Mapping[str, Any]) -> Client:
