@@ -114,8 +114,6 @@ def tracer_and_counter(replay_safe: bool = False) -> tuple[Any, list[int]]:
         SpanExportResult,
     )
 
-    from tempyral.contrib.opentelemetry import create_tracer_provider
-
     exported = [0]
 
     class Counting(SpanExporter):
@@ -123,7 +121,12 @@ def tracer_and_counter(replay_safe: bool = False) -> tuple[Any, list[int]]:
             exported[0] += len(spans)
             return SpanExportResult.SUCCESS
 
-    provider = create_tracer_provider() if replay_safe else TracerProvider()
+    if replay_safe:
+        from tempyral.contrib.opentelemetry import create_tracer_provider
+
+        provider: Any = create_tracer_provider()
+    else:  # the official worker's process uses this too, without importing tempyral
+        provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(Counting()))
     return provider, exported
 
@@ -173,18 +176,23 @@ async def serve(target: str, task_queue: str, mode: str, port: int) -> None:
             print(f"CPU {cpu_seconds()} {exported[0]}", flush=True)
 
 
+WARM_UP = 20
+OFFICIAL = str(Path(__file__).resolve().with_name("tracing_cost_official.py"))
+
+
 async def measure(
-    client: Any, target: str, mode: str, metrics: bool, count: int
+    client: Any, target: str, sdk: str, mode: str, metrics: bool, count: int, extra: list[str]
 ) -> tuple[float, int]:
-    """Worker CPU seconds for ``count`` workflows (and, with ``metrics``, one scrape of its
-    Prometheus endpoint), and the spans the worker exported."""
+    """Worker CPU seconds of ``sdk``'s worker for ``count`` workflows (and, with ``metrics``, one
+    scrape of its Prometheus endpoint), and the spans it exported (warm-up included)."""
     port = free_port() if metrics else 0
-    task_queue = f"tracing-{uuid.uuid4()}"
+    task_queue = f"tracing-{sdk}-{uuid.uuid4()}"
+    script = OFFICIAL if sdk == "official" else __file__
     worker = await asyncio.to_thread(
-        WorkerProcess, target, task_queue, mode, str(port), script=__file__
+        WorkerProcess, target, task_queue, mode, str(port), *extra, script=script
     )
     try:
-        await run_batch(client, task_queue, 20)  # warm-up, not counted
+        await run_batch(client, task_queue, WARM_UP)  # not counted
         before = await asyncio.to_thread(worker.cpu)
         await run_batch(client, task_queue, count)
         if metrics:  # a scrape is part of the cost, as in telemetry_cost.py
@@ -199,6 +207,14 @@ async def measure(
     return round(after - before, 3), spans
 
 
+def round_ratios(off: list[float], on: list[float]) -> dict[str, Any]:
+    """The on/off ratio of each round's back-to-back pair, and their median: with the machine's
+    noise, the figure to read."""
+    per_round = [round(b / a, 3) for a, b in zip(off, on, strict=True)]
+    median = statistics.median(per_round)
+    return {"cpu_ratio_per_round": per_round, "median_of_round_ratios": median}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workflows", type=int, default=200)
@@ -211,7 +227,13 @@ async def main() -> None:
     parser.add_argument(
         "--v2",
         action="store_true",
-        help="trace with OpenTelemetryPlugin(add_temporal_spans=True), not TracingInterceptor",
+        help="trace with OpenTelemetryPlugin(add_temporal_spans=True), not TracingInterceptor "
+        "(tempyral only: the official worker is not measured)",
+    )
+    parser.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="run the official worker without its sandbox (its fastest configuration)",
     )
     args = parser.parse_args()
 
@@ -225,11 +247,15 @@ async def main() -> None:
     if args.v2:
         opentelemetry.trace.set_tracer_provider(provider)
     on_mode = "tracing" if args.tracing_only else "metrics+tracing"
-    runs: dict[str, list[float]] = {"off": [], on_mode: []}
-    spans = 0
+    sdks = ["tempyral"] if args.v2 else ["tempyral", "official"]
+    runs: dict[str, dict[str, list[float]]] = {sdk: {"off": [], on_mode: []} for sdk in sdks}
+    spans = dict.fromkeys(sdks, 0)
+    extra = ["--unsandboxed"] if args.unsandboxed else []
     started = time.perf_counter()
     async with DevServer() as server:
         plain = await Client.connect(server.target)
+        # Workflow spans need a traced starter; its header is the official contrib's, so the
+        # same tempyral client starts the workflows of both SDKs' workers.
         if args.v2:
             traced = await Client.connect(
                 server.target, plugins=[OpenTelemetryPlugin(add_temporal_spans=True)]
@@ -238,36 +264,58 @@ async def main() -> None:
             traced = await Client.connect(
                 server.target, interceptors=[TracingInterceptor(provider.get_tracer("bench"))]
             )
-        for _ in range(args.rounds):
-            cpu, _spans = await measure(plain, server.target, "off", False, args.workflows)
-            runs["off"].append(cpu)
-            traced_mode = "v2" if args.v2 else "on"
-            cpu, spans = await measure(
-                traced, server.target, traced_mode, not args.tracing_only, args.workflows
+        traced_mode = "v2" if args.v2 else "on"
+        for index in range(args.rounds):
+            # The SDKs take turns going first; each one's off and on batches run back to back.
+            for sdk in sdks if index % 2 == 0 else sdks[::-1]:
+                cpu, _spans = await measure(
+                    plain, server.target, sdk, "off", False, args.workflows, extra
+                )
+                runs[sdk]["off"].append(cpu)
+                cpu, spans[sdk] = await measure(
+                    traced,
+                    server.target,
+                    sdk,
+                    traced_mode,
+                    not args.tracing_only,
+                    args.workflows,
+                    extra,
+                )
+                runs[sdk][on_mode].append(cpu)
+    ours = runs["tempyral"]
+    best = {mode: min(found) for mode, found in ours.items()}
+    median = {mode: statistics.median(found) for mode, found in ours.items()}
+    report: dict[str, Any] = {
+        "workflows": args.workflows,
+        "compared": f"{on_mode} against off",
+        "rounds": ours,
+        "best_cpu_seconds": best,
+        "worker_spans_last_round": spans["tempyral"],
+        "spans_per_workflow": round(spans["tempyral"] / (args.workflows + WARM_UP), 2),
+        "cpu_ratio_of_best": round(best[on_mode] / best["off"], 3),
+        "median_cpu_seconds": median,
+        "cpu_ratio_of_medians": round(median[on_mode] / median["off"], 3),
+        **round_ratios(ours["off"], ours[on_mode]),
+    }
+    if "official" in runs:
+        theirs = runs["official"]
+        report["official"] = {
+            "sandbox": not args.unsandboxed,
+            "rounds": theirs,
+            "worker_spans_last_round": spans["official"],
+            "spans_per_workflow": round(spans["official"] / (args.workflows + WARM_UP), 2),
+            "median_cpu_seconds": {mode: statistics.median(cpu) for mode, cpu in theirs.items()},
+            **round_ratios(theirs["off"], theirs[on_mode]),
+        }
+        # Tempyral against the official worker, each mode's medians.
+        report["cross_ratios"] = {
+            f"tempyral_{mode}_to_official_{mode}": round(
+                statistics.median(ours[key]) / statistics.median(theirs[key]), 3
             )
-            runs[on_mode].append(cpu)
-    best = {mode: min(found) for mode, found in runs.items()}
-    median = {mode: statistics.median(found) for mode, found in runs.items()}
-    # Each round's two batches ran back to back, under about the same load from the machine.
-    per_round = [round(on / off, 3) for off, on in zip(runs["off"], runs[on_mode], strict=True)]
-    print(
-        json.dumps(
-            {
-                "workflows": args.workflows,
-                "compared": f"{on_mode} against off",
-                "rounds": runs,
-                "best_cpu_seconds": best,
-                "worker_spans_last_round": spans,
-                "cpu_ratio_of_best": round(best[on_mode] / best["off"], 3),
-                "median_cpu_seconds": median,
-                "cpu_ratio_of_medians": round(median[on_mode] / median["off"], 3),
-                "cpu_ratio_per_round": per_round,
-                "median_of_round_ratios": statistics.median(per_round),
-                "wall_seconds": round(time.perf_counter() - started, 1),
-            },
-            indent=2,
-        )
-    )
+            for mode, key in (("off", "off"), ("on", on_mode))
+        }
+    report["wall_seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
