@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from worker_cpu import WorkerProcess, cpu_seconds, load_workflows, run_batch
+from worker_cpu import WorkerProcess, answer_until_eof, cpu_seconds, load_workflows, run_batch
 
 
 async def serve(target: str, task_queue: str, port: int) -> None:
@@ -55,13 +55,7 @@ async def serve(target: str, task_queue: str, port: int) -> None:
     worker = Worker(
         client, task_queue=task_queue, workflows=[module.ThreeSteps], activities=[module.step]
     )
-    loop = asyncio.get_running_loop()
-    lines: asyncio.Queue[str] = asyncio.Queue()
-    loop.add_reader(sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline()))
-    async with worker:
-        print("READY", flush=True)
-        while (await lines.get()).strip():
-            print(f"CPU {cpu_seconds()}", flush=True)
+    await answer_until_eof(worker, lambda: f"CPU {cpu_seconds()}")
 
 
 def free_port() -> int:

@@ -129,7 +129,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from telemetry_cost import free_port, scrape
-from worker_cpu import WorkerProcess, cpu_seconds, load_workflows, run_batch
+from worker_cpu import WorkerProcess, answer_until_eof, cpu_seconds, load_workflows, run_batch
 
 
 def tracer_and_counter(replay_safe: bool = False) -> tuple[Any, list[int]]:
@@ -193,15 +193,15 @@ async def serve(target: str, task_queue: str, mode: str, port: int) -> None:
         activities=[module.step],
         interceptors=interceptors,
     )
-    loop = asyncio.get_running_loop()
-    lines: asyncio.Queue[str] = asyncio.Queue()
-    loop.add_reader(sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline()))
-    async with worker:
-        print("READY", flush=True)
-        while (await lines.get()).strip():
-            if provider is not None:
-                provider.force_flush()  # the batch's export is part of the cost
-            print(f"CPU {cpu_seconds()} {exported[0]}", flush=True)
+    await answer_until_eof(worker, lambda: cpu_and_spans(provider, exported))
+
+
+def cpu_and_spans(provider: Any, exported: list[int]) -> str:
+    """The answer to a ``cpu`` line: CPU seconds and spans exported so far, after flushing the
+    batch's spans (their export is part of the cost)."""
+    if provider is not None:
+        provider.force_flush()
+    return f"CPU {cpu_seconds()} {exported[0]}"
 
 
 WARM_UP = 20

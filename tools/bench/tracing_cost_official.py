@@ -19,8 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tracing_cost import tracer_and_counter
-from worker_cpu import cpu_seconds, load_workflows
+from tracing_cost import cpu_and_spans, tracer_and_counter
+from worker_cpu import answer_until_eof, load_workflows
 
 
 async def serve(target: str, task_queue: str, mode: str, port: int) -> None:
@@ -52,15 +52,7 @@ async def serve(target: str, task_queue: str, mode: str, port: int) -> None:
         interceptors=interceptors,
         **runner,
     )
-    loop = asyncio.get_running_loop()
-    lines: asyncio.Queue[str] = asyncio.Queue()
-    loop.add_reader(sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline()))
-    async with worker:
-        print("READY", flush=True)
-        while (await lines.get()).strip():
-            if provider is not None:
-                provider.force_flush()  # the batch's export is part of the cost
-            print(f"CPU {cpu_seconds()} {exported[0]}", flush=True)
+    await answer_until_eof(worker, lambda: cpu_and_spans(provider, exported))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,13 +95,19 @@ async def serve(sdk: str, target: str, task_queue: str) -> None:
 
         client = await TempyralClient.connect(target)
         worker = TempyralWorker(client, **options)
+    await answer_until_eof(worker, lambda: f"CPU {cpu_seconds()}")
+
+
+async def answer_until_eof(worker: Any, answer: Callable[[], str]) -> None:
+    """Run ``worker``: print READY once it runs, then ``answer()`` for each line read on stdin;
+    stop at EOF (the protocol :py:class:`WorkerProcess` speaks, shared by the benches)."""
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[str] = asyncio.Queue()
     loop.add_reader(sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline()))
     async with worker:
         print("READY", flush=True)
         while (await lines.get()).strip():
-            print(f"CPU {cpu_seconds()}", flush=True)
+            print(answer(), flush=True)
 
 
 # -- the client (this process) ------------------------------------------------------------------
