@@ -207,17 +207,16 @@ class WorkerMetrics:
         ]
         if slots.size is not None:  # a custom supplier's capacity is unknown: no such gauge
             reads.append(("worker_task_slots_available", attributes, read_available))
-        registered = [
+        # One meter, one sink: it takes every read or none (the first answer decides).
+        if all(
             read_gauge_when_exported(
                 self._meter, self._prefix + name, _INSTRUMENTS[name][1], labels, read
             )
             for name, labels, read in reads
-        ]
-        if all(registered):
+        ):
             self._reads.append((slots, reads))
             return
-        for name, labels, read in reads:  # the exporter needs values pushed
-            stop_reading_gauge(self._meter, self._prefix + name, labels, read)
+        # The exporter needs values pushed.
         set_available = self._recorder("worker_task_slots_available", attributes)
         set_used = self._recorder("worker_task_slots_used", attributes)
 
