@@ -46,6 +46,25 @@ def test_a_task_queue_backlog_draws_the_spare_polls_and_the_sticky_queue_keeps_o
     assert split(balance) == (1, 4)
 
 
+def test_no_more_sticky_polls_rest_there_than_runs_are_cached() -> None:
+    cached = [0]
+    balance = StickyPollBalance(ratio=0.2, sticky_runs=lambda: cached[0])
+    loops = start_loops(balance, 5)
+    # Nothing cached: the sticky queue can have no task yet; it keeps its one poll.
+    assert split(balance) == (4, 1)
+    cached[0] = 2
+    loops = [balance.choose(previous) for previous in loops]
+    assert split(balance) == (3, 2)
+    cached[0] = 40
+    loops = [balance.choose(previous) for previous in loops]
+    assert split(balance) == (1, 4)
+    # A sticky backlog still draws polls past the cached count (the count lags a moment).
+    cached[0] = 1
+    balance.returned(sticky=True, backlog=3)
+    loops = [balance.choose(previous) for previous in loops]
+    assert split(balance) == (2, 3)
+
+
 def test_a_sticky_backlog_comes_before_the_task_queue_backlog() -> None:
     balance = StickyPollBalance(ratio=0.2)
     loops = start_loops(balance, 5)

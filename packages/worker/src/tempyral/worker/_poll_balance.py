@@ -17,7 +17,12 @@ order (the counts are of the *other* loops):
 3. Then the task queue, on the same condition.
 4. Otherwise (no queue has more waiting than polled) the resting split:
    ``nonsticky_to_sticky_poll_ratio`` of the loops on the task queue (at least one), the rest on
-   the sticky queue, as the ratio has always meant.
+   the sticky queue, as the ratio has always meant; but never more sticky polls than the worker
+   caches runs (``sticky_runs``; still at least one). A run has at most one workflow task at a
+   time, and only a cached run's tasks go to this worker's sticky queue, so sticky polls beyond
+   that count can get nothing: the loops poll the task queue instead. With workflows that finish
+   in their first task (nothing cached) that is four polls on the task queue instead of one with
+   the defaults; a long poll parked on an empty sticky queue returns only at its timeout.
 
 A loop only changes queue between polls, never by cancelling an open one (a cancelled long poll
 can lose a task the server has just handed to it). Open polls on a queue that drained come back
@@ -41,9 +46,11 @@ __all__ = ["StickyPollBalance"]
 class StickyPollBalance:
     """Spreads one worker's workflow poll loops over its task queue and its sticky queue."""
 
-    def __init__(self, *, ratio: float) -> None:
+    def __init__(self, *, ratio: float, sticky_runs: Callable[[], int] | None = None) -> None:
         self._ratio = ratio
         """``nonsticky_to_sticky_poll_ratio``: the task queue's share of the resting split."""
+        self._sticky_runs = sticky_runs
+        """How many runs the worker caches now (each may get a sticky task); None: no cap."""
         self._loops = {False: 0, True: 0}
         """Poll loops on each queue (key: sticky), each counted from its choice until the next."""
         self._backlog = {False: 0, True: 0}
@@ -89,4 +96,6 @@ class StickyPollBalance:
         if self._backlog[False] > normal:
             return False
         loops = normal + sticky + 1
-        return normal >= max(1, int(loops * self._ratio))
+        if normal < max(1, int(loops * self._ratio)):
+            return False
+        return self._sticky_runs is None or sticky < max(1, self._sticky_runs())

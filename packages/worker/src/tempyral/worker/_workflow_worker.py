@@ -120,11 +120,12 @@ class _WorkflowWorker:
             threads=self._own_threads,
         )
         activity_worker = setup.activity_worker
+        cache = WorkflowCache(max_cached)
         self._handler = WorkflowTaskHandler(
             # Not a lambda over self: this worker holds the handler (a reference cycle).
             client=functools.partial(_configured_client, config),
             replayer=replayer,
-            cache=WorkflowCache(max_cached),
+            cache=cache,
             runner=runner,
             settings=TaskSettings(
                 task_queue=self._task_queue,
@@ -146,7 +147,10 @@ class _WorkflowWorker:
         self._stopping = False
         self._scaler = _poller_scaler(config, sticky=bool(self.sticky_task_queue))
         self._balance = (
-            StickyPollBalance(ratio=config.get("nonsticky_to_sticky_poll_ratio", 0.2))
+            StickyPollBalance(
+                ratio=config.get("nonsticky_to_sticky_poll_ratio", 0.2),
+                sticky_runs=cache.__len__,
+            )
             if self.sticky_task_queue
             else None
         )
