@@ -324,6 +324,7 @@ async def main() -> None:
     scenarios = args.scenarios.split(",")
     kinds = args.kinds.split(",")
 
+    started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {s: {} for s in scenarios}
     for round_index in range(args.rounds):
         for scenario in scenarios:
@@ -337,6 +338,7 @@ async def main() -> None:
                 print(f"round {round_index + 1} {scenario} {kind}: {result}", file=sys.stderr)
     summary = {s: {k: medians(r) for k, r in by_kind.items()} for s, by_kind in runs.items()}
     report = {
+        "measured_at": started_at,
         "workflows": args.workflows,
         "rounds": args.rounds,
         "latency_samples": args.latency,
