@@ -118,6 +118,14 @@ class WorkflowTaskHandler:
         self.cache = cache
         self._runner = runner
         self._settings = settings
+        # The same for every completion: built once (a Duration conversion per task otherwise).
+        self._sticky_attributes = (
+            sticky_attributes(
+                settings.sticky_queue, settings.task_queue, settings.sticky_schedule_to_start
+            )
+            if settings.sticky_queue
+            else None
+        )
         self._versioning = versioning
         self._activity_worker = activity_worker
         self._local_activities = LocalActivityRunner(activity_worker)
@@ -309,6 +317,11 @@ class WorkflowTaskHandler:
         heartbeat the task (80% of its timeout, as the core SDK does). ``codec`` (the task's
         ``TaskCodec``) encodes what they are given and decodes what they give back, as it does
         for any activity's payloads; ``outcomes`` keeps them as they came, for the markers."""
+        work = completion.local_activities
+        if completion.failure is not None or not (
+            work.start or work.cancel or instance.local_activities_outstanding
+        ):
+            return completion  # most tasks: nothing to run or wait for
 
         async def resolve(resolutions: list[LocalActivityResolution]) -> WorkflowTaskCompletion:
             outcomes.update((r.seq, r) for r in resolutions)
@@ -365,12 +378,8 @@ class WorkflowTaskHandler:
             sdk_metadata=metadata,
             worker_instance_key=settings.worker_instance_key,
         )
-        if settings.sticky_queue:
-            request.sticky_attributes.CopyFrom(
-                sticky_attributes(
-                    settings.sticky_queue, settings.task_queue, settings.sticky_schedule_to_start
-                )
-            )
+        if self._sticky_attributes is not None:
+            request.sticky_attributes.CopyFrom(self._sticky_attributes)
             # The next task of this run comes back in the response, saving a poll.
             request.return_new_workflow_task = True
         stamp = self._versioning.stamp()
