@@ -174,20 +174,15 @@ class TaskPoller(Generic[TaskT]):
         return task.result()
 
     async def _loop(self) -> None:
-        if self._sticky_polls is None:
-            while not self._stopping.is_set() and not self._above_target():
-                if not await self._turn(sticky=False):
-                    return
-            return
-        balance = self._sticky_polls.balance
-        sticky: bool | None = None
+        balance = self._sticky_polls.balance if self._sticky_polls is not None else None
+        sticky: bool | None = None  # where the last poll went (None: no poll yet)
         try:
             while not self._stopping.is_set() and not self._above_target():
-                sticky = balance.choose(sticky)
+                sticky = balance.choose(sticky) if balance is not None else False
                 if not await self._turn(sticky=sticky):
                     return
         finally:
-            if sticky is not None:
+            if balance is not None and sticky is not None:
                 balance.leave(sticky)
 
     async def _turn(self, *, sticky: bool) -> bool:

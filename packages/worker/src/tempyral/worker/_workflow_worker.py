@@ -142,7 +142,8 @@ class _WorkflowWorker:
             activity_worker=activity_worker,
             payload_errors=getattr(setup, "payload_errors", None),
         )
-        self._pollers: list[TaskPoller[PollWorkflowTaskQueueResponse]] = []
+        self._poller: TaskPoller[PollWorkflowTaskQueueResponse] | None = None
+        """Polls both queues while ``run`` runs (None before and after)."""
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._scaler = _poller_scaler(config, sticky=bool(self.sticky_task_queue))
@@ -167,10 +168,9 @@ class _WorkflowWorker:
         """Poll and handle workflow tasks until :py:meth:`notify_shutdown`; raise if fatal."""
         metrics = worker_metrics(self.client, self._task_queue)
         metrics.watch_slots(self._slots, "WorkflowWorker")
-        self._pollers = [self._poller()]
+        self._poller = poller = self._new_poller()
         normal_type = {"poller_type": "workflow_task"}
         if self._balance is None:
-            poller = self._pollers[0]
             metrics.gauge("num_pollers", poller.scaler.target, normal_type)
             poller.on_scaled = lambda count: metrics.gauge("num_pollers", count, normal_type)
         else:
@@ -183,34 +183,32 @@ class _WorkflowWorker:
 
             self._balance.on_change = split_moved
         if self._stopping:
-            for poller in self._pollers:
-                poller.initiate_shutdown()
+            poller.initiate_shutdown()
         self._set_client_hooks(active=True)
         if self._own_threads is not None and not self._stopping:
             # Started now, it is ready by the first task: started by that task, its start sat
             # on the first activation's path (0.3 to 2 ms measured; a worker per test pays it).
             self._own_threads.start_one()
-        polling = [asyncio.create_task(poller.run(), name=poller.name) for poller in self._pollers]
+        polling = asyncio.create_task(poller.run(), name=poller.name)
         try:
             try:
-                await asyncio.gather(*polling)
+                await polling
             except BaseException:
-                for poller in self._pollers:
-                    poller.initiate_shutdown()
-                await asyncio.gather(*polling, return_exceptions=True)
+                poller.initiate_shutdown()
+                await asyncio.gather(polling, return_exceptions=True)
                 raise
         finally:
-            # Each poller's poll and on_task refer to this worker: dropped once they have stopped,
-            # a stopped worker is freed by reference counting, not left to the cycle collector.
-            self._pollers = []
+            # The poller's poll and on_task refer to this worker: dropped once it has stopped, a
+            # stopped worker is freed by reference counting, not left to the cycle collector.
+            self._poller = None
             self._set_client_hooks(active=False)
             await self._finish()
 
     def notify_shutdown(self, *, drain_poll_seconds: float = 0.0) -> None:
         """Stop polling; tasks in flight finish (``run`` returns once they have)."""
         self._stopping = True
-        for poller in self._pollers:
-            poller.initiate_shutdown(drain_seconds=drain_poll_seconds)
+        if self._poller is not None:
+            self._poller.initiate_shutdown(drain_seconds=drain_poll_seconds)
 
     async def _finish(self) -> None:
         while self._handlers:
@@ -223,7 +221,7 @@ class _WorkflowWorker:
 
     # -- polling -------------------------------------------------------------------------------
 
-    def _poller(self) -> TaskPoller[PollWorkflowTaskQueueResponse]:
+    def _new_poller(self) -> TaskPoller[PollWorkflowTaskQueueResponse]:
         sticky_polls = None
         if self._balance is not None:
             sticky_queue = TaskQueue(
