@@ -19,6 +19,11 @@ def start_loops(balance: StickyPollBalance, count: int) -> list[bool]:
     return [balance.choose(None) for _ in range(count)]
 
 
+def poll_again(balance: StickyPollBalance, loops: list[bool]) -> list[bool]:
+    """Every loop's poll returned: each chooses where its next one goes."""
+    return [balance.choose(previous) for previous in loops]
+
+
 def test_idle_queues_rest_at_the_ratio_with_a_poll_on_each() -> None:
     balance = StickyPollBalance(ratio=0.2)
     start_loops(balance, 5)
@@ -38,11 +43,11 @@ def test_a_task_queue_backlog_draws_the_spare_polls_and_the_sticky_queue_keeps_o
     balance = StickyPollBalance(ratio=0.2)
     loops = start_loops(balance, 5)
     balance.returned(sticky=False, backlog=300)
-    loops = [balance.choose(previous) for previous in loops]
+    loops = poll_again(balance, loops)
     assert split(balance) == (4, 1)
     # Drained: each loop goes back to the resting split as its poll returns.
     balance.returned(sticky=False, backlog=0)
-    loops = [balance.choose(previous) for previous in loops]
+    loops = poll_again(balance, loops)
     assert split(balance) == (1, 4)
 
 
@@ -53,15 +58,15 @@ def test_no_more_sticky_polls_rest_there_than_runs_are_cached() -> None:
     # Nothing cached: the sticky queue can have no task yet; it keeps its one poll.
     assert split(balance) == (4, 1)
     cached[0] = 2
-    loops = [balance.choose(previous) for previous in loops]
+    loops = poll_again(balance, loops)
     assert split(balance) == (3, 2)
     cached[0] = 40
-    loops = [balance.choose(previous) for previous in loops]
+    loops = poll_again(balance, loops)
     assert split(balance) == (1, 4)
     # A sticky backlog still draws polls past the cached count (the count lags a moment).
     cached[0] = 1
     balance.returned(sticky=True, backlog=3)
-    loops = [balance.choose(previous) for previous in loops]
+    loops = poll_again(balance, loops)
     assert split(balance) == (2, 3)
 
 
@@ -70,11 +75,11 @@ def test_a_sticky_backlog_comes_before_the_task_queue_backlog() -> None:
     loops = start_loops(balance, 5)
     balance.returned(sticky=False, backlog=300)
     balance.returned(sticky=True, backlog=2)
-    loops = [balance.choose(previous) for previous in loops]
+    loops = poll_again(balance, loops)
     # Two sticky tasks wait: up to two polls there, the rest drain the task queue's backlog.
     assert split(balance) == (3, 2)
     balance.returned(sticky=True, backlog=50)
-    loops = [balance.choose(previous) for previous in loops]
+    loops = poll_again(balance, loops)
     assert split(balance) == (1, 4)
 
 
@@ -84,7 +89,7 @@ def test_the_split_gauge_is_told_only_when_a_loop_moves() -> None:
     balance.on_change = lambda normal, sticky: told.append((normal, sticky))
     loops = start_loops(balance, 2)
     assert told == [(1, 0), (1, 1)]
-    loops = [balance.choose(previous) for previous in loops]
+    loops = poll_again(balance, loops)
     assert told == [(1, 0), (1, 1)]  # each loop stayed where it was
     balance.leave(loops[0])
     assert told[-1] == (0, 1)
