@@ -122,7 +122,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,38 +170,56 @@ async def serve(target: str, task_queue: str, mode: str, port: int) -> None:
     from tempyral.runtime import PrometheusConfig, Runtime, TelemetryConfig
     from tempyral.worker import Worker
 
-    module = load_workflows("tempyral")
-    # The untraced worker has no provider at all (no batch processor thread either) and the
-    # runtime's no-op meter: "off" is what a user without tracing or metrics runs.
-    provider: Any = None
-    exported = [0]
-    interceptors: list[Any] = []
-    if mode == "on":
-        provider, exported = tracer_and_counter()
-        interceptors = [TracingInterceptor(provider.get_tracer("bench"))]
-    elif mode == "v2":
+    if mode == "v2":
         provider, exported = tracer_and_counter(replay_safe=True)
         opentelemetry.trace.set_tracer_provider(provider)
-        interceptors = [OpenTelemetryInterceptor(add_temporal_spans=True)]
+        traced = (provider, exported, [OpenTelemetryInterceptor(add_temporal_spans=True)])
+    else:
+        traced = tracing(mode, TracingInterceptor)
     metrics = PrometheusConfig(bind_address=f"127.0.0.1:{port}") if port else None
     runtime = Runtime(telemetry=TelemetryConfig(metrics=metrics))
     client = await Client.connect(target, runtime=runtime)
-    worker = Worker(
+    await serve_workload(Worker, client, task_queue, load_workflows("tempyral"), traced)
+
+
+def tracing(mode: str, interceptor: Callable[[Any], Any]) -> tuple[Any, list[int], list[Any]]:
+    """The tracer provider, its count of spans exported and the worker's interceptors: for
+    ``on``, a counting provider and ``interceptor`` (an SDK's ``TracingInterceptor``) given its
+    tracer. Otherwise none at all (no batch processor thread either): "off" is what a user
+    without tracing runs."""
+    if mode != "on":
+        return None, [0], []
+    provider, exported = tracer_and_counter()
+    return provider, exported, [interceptor(provider.get_tracer("bench"))]
+
+
+async def serve_workload(
+    worker_class: Any,
+    client: Any,
+    task_queue: str,
+    module: Any,
+    traced: tuple[Any, list[int], list[Any]],
+    **options: Any,
+) -> None:
+    """Run an SDK's worker of the bench's workflow and activity until EOF on stdin, answering
+    each ``cpu`` line with CPU seconds and spans exported so far, after flushing the batch's
+    spans (their export is part of the cost)."""
+    provider, exported, interceptors = traced
+    worker = worker_class(
         client,
         task_queue=task_queue,
         workflows=[module.ThreeSteps],
         activities=[module.step],
         interceptors=interceptors,
+        **options,
     )
-    await answer_until_eof(worker, lambda: cpu_and_spans(provider, exported))
 
+    def cpu_and_spans() -> str:
+        if provider is not None:
+            provider.force_flush()
+        return f"CPU {cpu_seconds()} {exported[0]}"
 
-def cpu_and_spans(provider: Any, exported: list[int]) -> str:
-    """The answer to a ``cpu`` line: CPU seconds and spans exported so far, after flushing the
-    batch's spans (their export is part of the cost)."""
-    if provider is not None:
-        provider.force_flush()
-    return f"CPU {cpu_seconds()} {exported[0]}"
+    await answer_until_eof(worker, cpu_and_spans)
 
 
 WARM_UP = 20

@@ -19,8 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tracing_cost import cpu_and_spans, tracer_and_counter
-from worker_cpu import answer_until_eof, load_workflows
+from tracing_cost import serve_workload, tracing
+from worker_cpu import load_workflows
 
 
 async def serve(target: str, task_queue: str, mode: str, port: int) -> None:
@@ -31,28 +31,15 @@ async def serve(target: str, task_queue: str, mode: str, port: int) -> None:
     from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-    module = load_workflows("official")
-    provider: Any = None
-    exported = [0]
-    interceptors: list[Any] = []
-    if mode == "on":
-        provider, exported = tracer_and_counter()
-        interceptors = [TracingInterceptor(provider.get_tracer("bench"))]
     options: dict[str, Any] = {}
     if port:
         metrics = PrometheusConfig(bind_address=f"127.0.0.1:{port}")
         options["runtime"] = Runtime(telemetry=TelemetryConfig(metrics=metrics))
     client = await Client.connect(target, **options)
     runner = {"workflow_runner": UnsandboxedWorkflowRunner()} if "--unsandboxed" in sys.argv else {}
-    worker = Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[module.ThreeSteps],
-        activities=[module.step],
-        interceptors=interceptors,
-        **runner,
-    )
-    await answer_until_eof(worker, lambda: cpu_and_spans(provider, exported))
+    traced = tracing(mode, TracingInterceptor)
+    module = load_workflows("official")
+    await serve_workload(Worker, client, task_queue, module, traced, **runner)
 
 
 if __name__ == "__main__":
