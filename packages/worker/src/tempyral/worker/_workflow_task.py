@@ -37,7 +37,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from tempyral.api.command.v1.message_pb2 import Command
-from tempyral.api.enums.v1.command_type_pb2 import COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK
 from tempyral.api.enums.v1.query_pb2 import QUERY_RESULT_TYPE_ANSWERED, QUERY_RESULT_TYPE_FAILED
 from tempyral.api.enums.v1.workflow_pb2 import VersioningBehavior
 from tempyral.api.history.v1.message_pb2 import History, HistoryEvent
@@ -54,6 +53,7 @@ from tempyral.common import logger
 from tempyral.replay import LocalActivityResolution, Replayer
 from tempyral.service import RPCError
 from tempyral.worker._client import worker_workflow_service
+from tempyral.worker._eager_activities import dispatch_eager_activities, reserve_eager_activities
 from tempyral.worker._local_activities import (
     LocalActivitiesInterrupted,
     LocalActivityRunner,
@@ -61,7 +61,6 @@ from tempyral.worker._local_activities import (
 )
 from tempyral.worker._metrics import WorkerMetrics, run_start_time, worker_metrics
 from tempyral.worker._payload_errors import PayloadErrorLimits, PayloadsTooLargeError
-from tempyral.worker._slots import SlotPermit
 from tempyral.worker._versioning import VersioningStrategy
 from tempyral.worker._workflow_activation import ActivationRunner, DeadlockError
 from tempyral.worker._workflow_cache import CachedRun, WorkflowCache
@@ -206,7 +205,13 @@ class WorkflowTaskHandler:
             await self.evict(run)
             await self._fail(task, instance, PayloadsTooLargeError(too_large), journal)
             return None
-        permits = self._reserve_eager_activities(request)
+        settings = self._settings
+        permits = reserve_eager_activities(
+            request,
+            self._activity_worker if settings.eager_activities else None,
+            task_queue=settings.task_queue,
+            limit=settings.max_eager_activities,
+        )
         try:
             response = await worker_workflow_service(
                 self._client()
@@ -222,7 +227,7 @@ class WorkflowTaskHandler:
                 err.message,
             )
             return None
-        self._dispatch_eager_activities(response, permits)
+        dispatch_eager_activities(response, permits, self._activity_worker)
         metrics.workflow_finished(request.commands, task.workflow_type.name, run.started_at)
         journal.debug("Workflow task completed with {} command(s)", len(request.commands))
         return await self._keep_or_evict(
@@ -472,45 +477,6 @@ class WorkflowTaskHandler:
             await service.respond_workflow_task_failed(failed, retry=True)
         except RPCError as err:
             journal.warning("Reporting a task failure failed: {}: {}", err.status.name, err)
-
-    # -- eager activities ----------------------------------------------------------------------
-
-    def _reserve_eager_activities(
-        self, request: RespondWorkflowTaskCompletedRequest
-    ) -> list[SlotPermit]:
-        """Ask for eager execution of activities of this task queue this worker can start now."""
-        worker = self._activity_worker
-        settings = self._settings
-        if worker is None or not settings.eager_activities:
-            return []
-        permits: list[SlotPermit] = []
-        for command in request.commands:
-            if len(permits) >= settings.max_eager_activities:
-                break
-            if command.command_type != COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
-                continue
-            attributes = command.schedule_activity_task_command_attributes
-            if attributes.task_queue.name != settings.task_queue:
-                continue
-            if worker.registry.find(attributes.activity_type.name) is None:
-                continue
-            permit = worker.try_reserve_eager_slot()
-            if permit is None:
-                break
-            attributes.request_eager_execution = True
-            permits.append(permit)
-        return permits
-
-    def _dispatch_eager_activities(
-        self, response: RespondWorkflowTaskCompletedResponse, permits: list[SlotPermit]
-    ) -> None:
-        worker = self._activity_worker
-        tasks = list(response.activity_tasks)
-        for index, permit in enumerate(permits):
-            if index < len(tasks) and worker is not None:
-                worker.dispatch_eager(tasks[index], permit)
-            else:
-                permit.release()
 
     # -- legacy queries ------------------------------------------------------------------------
 
